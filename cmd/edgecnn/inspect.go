@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/edgecnn/edgecnn/nn"
+)
+
+func inspectCmd() *cobra.Command {
+	var modelPath string
+	cmd := &cobra.Command{
+		Use:   "inspect",
+		Short: "Show a model's layers, shapes, parameters and MACs",
+		Example: `  edgecnn inspect --model lenet5.safetensors
+  edgecnn inspect            # the embedded LeNet-5`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, name, err := loadModel(modelPath)
+			if err != nil {
+				return err
+			}
+			return printModel(cmd.OutOrStdout(), name, m)
+		},
+	}
+	cmd.Flags().StringVar(&modelPath, "model", "", "model file (default: the embedded LeNet-5)")
+	return cmd
+}
+
+func printModel(w io.Writer, name string, m *nn.Model) error {
+	stats, err := m.Stats()
+	if err != nil {
+		return err
+	}
+	in := m.Input
+	fmt.Fprintf(w, "model   %s (%s)\n", name, m.Arch)
+	fmt.Fprintf(w, "input   %v, pixel/255 normalised with mean %v std %v", in.Shape(), in.Mean, in.Std)
+	if in.Digit {
+		fmt.Fprint(w, ", MNIST-style digit preprocessing")
+	}
+	fmt.Fprintf(w, "\nlabels  %d: %s\n\n", len(m.Labels), strings.Join(m.Labels, " "))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "layer\top\tinput\toutput\tparams\tMACs\t")
+	var params int
+	var macs int64
+	for _, s := range stats {
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%v\t%d\t%d\t\n", s.Node.Name, describe(s.Node), s.In, s.Out, s.Params, s.MACs)
+		params += s.Params
+		macs += s.MACs
+	}
+	fmt.Fprintf(tw, "total\t\t\t\t%d\t%d\t\n", params, macs)
+	return tw.Flush()
+}
+
+// describe is a node's type with its window, e.g. "conv2d 5x5/1".
+func describe(n *nn.Node) string {
+	switch n.Op {
+	case nn.OpConv2D, nn.OpMaxPool, nn.OpAvgPool:
+		s := fmt.Sprintf("%s %dx%d/%d", n.Op, n.Kernel[0], n.Kernel[1], n.Stride[0])
+		if n.Pad != [4]int{} {
+			s += fmt.Sprintf(" pad %d", n.Pad[0])
+		}
+		if n.Groups > 1 {
+			s += fmt.Sprintf(" groups %d", n.Groups)
+		}
+		return s
+	case nn.OpDropout:
+		return fmt.Sprintf("dropout %.2g", n.Rate)
+	}
+	return string(n.Op)
+}

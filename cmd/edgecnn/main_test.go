@@ -1,0 +1,150 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/edgecnn/edgecnn/models"
+)
+
+// binary is the edgecnn command built once for all tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "edgecnn-test")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "edgecnn")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		panic("go build: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// edgecnn runs the command and returns its stdout, stderr and exit code.
+func edgecnn(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+// TestEmbeddedLeNet5Accuracy is the committed model's guarantee: at least
+// 99.0% top-1 on the full 10k MNIST test set, measured through `eval`.
+func TestEmbeddedLeNet5Accuracy(t *testing.T) {
+	stdout, stderr, code := edgecnn(t, "eval", "--json")
+	require.Zero(t, code, stderr)
+	var res struct {
+		Top1   float64 `json:"top1"`
+		N      int     `json:"n"`
+		Kernel string  `json:"kernel"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+	require.Equal(t, 10000, res.N)
+	require.GreaterOrEqual(t, res.Top1, 0.99)
+	require.NotEmpty(t, res.Kernel)
+}
+
+func TestEvalWritesConfusionMatrix(t *testing.T) {
+	png := filepath.Join(t.TempDir(), "confusion.png")
+	stdout, stderr, code := edgecnn(t, "eval", "--limit", "500", "--confusion", png)
+	require.Zero(t, code, stderr)
+	require.Contains(t, stdout, "top-1")
+	require.Contains(t, stdout, "per class:")
+	data, err := os.ReadFile(png)
+	require.NoError(t, err)
+	require.Equal(t, "\x89PNG", string(data[:4]))
+}
+
+func TestInspect(t *testing.T) {
+	stdout, stderr, code := edgecnn(t, "inspect")
+	require.Zero(t, code, stderr)
+	for _, want := range []string{"lenet5", "conv1", "conv2d 5x5/1", "6x28x28", "fc3", "61706"} {
+		require.Contains(t, stdout, want)
+	}
+}
+
+func TestTrainShortRunWritesModelMetricsAndPlot(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "m.safetensors")
+	stdout, stderr, code := edgecnn(t, "train", "--arch", "lenet5", "--data", "mnist", "--limit", "1000",
+		"--epochs", "1", "--out", out)
+	require.Zero(t, code, stderr)
+	require.Contains(t, stdout, "epoch 1:")
+	for _, f := range []string{out, out + ".ckpt", filepath.Join(dir, "m.csv"), filepath.Join(dir, "m.png")} {
+		require.FileExists(t, f)
+	}
+	csv, err := os.ReadFile(filepath.Join(dir, "m.csv"))
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(csv), "epoch,loss,train_top1,test_top1,seconds,images_per_s,lr\n1,"))
+	_, stderr, code = edgecnn(t, "eval", "--model", out, "--limit", "100")
+	require.Zero(t, code, stderr)
+}
+
+// TestBadInput: every mistake is one line on stderr naming the flag or file
+// and the problem, with exit code 2 for usage errors and 1 otherwise.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	truncated := filepath.Join(dir, "truncated.safetensors")
+	require.NoError(t, os.WriteFile(truncated, models.LeNet5()[:1000], 0o644))
+	corrupted := filepath.Join(dir, "corrupted.safetensors")
+	bad := append([]byte(nil), models.LeNet5()...)
+	copy(bad[8:], "{garbage")
+	require.NoError(t, os.WriteFile(corrupted, bad, 0o644))
+	badIDX := filepath.Join(dir, "mnist")
+	require.NoError(t, os.Mkdir(badIDX, 0o755))
+	for _, name := range []string{"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"} {
+		require.NoError(t, os.WriteFile(filepath.Join(badIDX, name), []byte{0, 0, 8, 1, 0, 0, 0, 5}, 0o644))
+	}
+	cifar := filepath.Join(dir, "cifar")
+	require.NoError(t, os.Mkdir(cifar, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(cifar, "test_batch.bin"), make([]byte, 2*3073), 0o644))
+
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"unknown flag", []string{"eval", "--bogus"}, 2, []string{"--bogus"}},
+		{"unknown command", []string{"bogus"}, 2, []string{"bogus"}},
+		{"stray argument", []string{"inspect", "extra"}, 2, []string{"extra"}},
+		{"unknown architecture", []string{"train", "--arch", "resnet", "--out", filepath.Join(dir, "x")}, 2, []string{"--arch", "resnet"}},
+		{"missing --out", []string{"train"}, 2, []string{"--out"}},
+		{"truncated model", []string{"inspect", "--model", truncated}, 1, []string{truncated}},
+		{"corrupted model", []string{"eval", "--model", corrupted}, 1, []string{corrupted}},
+		{"missing model", []string{"eval", "--model", filepath.Join(dir, "nope")}, 1, []string{"nope"}},
+		{"bad IDX", []string{"eval", "--data", "mnist:" + badIDX}, 1, []string{"--data", "t10k-", "magic"}},
+		{"missing dataset", []string{"eval", "--data", filepath.Join(dir, "nothing")}, 1, []string{"--data", "nothing"}},
+		{"shape mismatch", []string{"eval", "--data", cifar}, 1, []string{"3x32x32", "1x32x32"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, code := edgecnn(t, c.args...)
+			require.Equal(t, c.code, code, stderr)
+			require.Equal(t, 1, strings.Count(strings.TrimSpace(stderr), "\n")+1, "one line: %q", stderr)
+			require.NotContains(t, stderr, "panic")
+			for _, w := range c.want {
+				require.Contains(t, stderr, w)
+			}
+		})
+	}
+}

@@ -1,0 +1,90 @@
+package dataset
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Options holds what Load needs beyond the spec.
+type Options struct {
+	// MNISTDir is the folder given by the --mnist flag; "" lets FindMNIST
+	// search EDGECNN_MNIST and the Go module cache.
+	MNISTDir string
+	// Channels, Height and Width are the image size the model expects;
+	// image folders are converted to it. MNIST and CIFAR-10 ignore them.
+	Channels, Height, Width int
+}
+
+// Load reads the training split (train) or the test split of the dataset
+// named by spec, the value of a --data flag:
+//
+//	mnist          MNIST, found by FindMNIST(opt.MNISTDir)
+//	mnist:DIR      MNIST from the IDX files in DIR
+//	cifar10:DIR    CIFAR-10 from the binary batches in DIR
+//	DIR            a folder: CIFAR-10 if it holds data_batch_1.bin or
+//	               test_batch.bin (or a cifar-10-batches-bin subfolder),
+//	               MNIST if it holds the four IDX files, else a folder of
+//	               images DIR/<class>/*.png|jpg read at opt's size
+//
+// A folder of images with both a train and a test (or val) subfolder is
+// split by them; otherwise the whole folder is returned whatever train says.
+// Use "./mnist" for a folder that happens to be called mnist.
+func Load(spec string, train bool, opt Options) (*Set, error) {
+	switch {
+	case spec == "":
+		return nil, fmt.Errorf("dataset: no dataset given (want mnist, cifar10:DIR or a folder)")
+	case spec == "mnist":
+		dir, err := FindMNIST(opt.MNISTDir)
+		if err != nil {
+			return nil, err
+		}
+		return LoadMNIST(dir, train)
+	case strings.HasPrefix(spec, "mnist:"):
+		return LoadMNIST(strings.TrimPrefix(spec, "mnist:"), train)
+	case spec == "cifar10":
+		return nil, fmt.Errorf("dataset: cifar10 needs its folder: use cifar10:DIR, DIR being the cifar-10-batches-bin folder of %s", cifar10URL)
+	case strings.HasPrefix(spec, "cifar10:"):
+		return LoadCIFAR10(strings.TrimPrefix(spec, "cifar10:"), train)
+	}
+	fi, err := os.Stat(spec)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %q: not mnist, cifar10:DIR or a folder: %w", spec, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("dataset %q: not mnist, cifar10:DIR or a folder", spec)
+	}
+	switch {
+	case isCIFAR10(spec) || isCIFAR10(filepath.Join(spec, "cifar-10-batches-bin")):
+		return LoadCIFAR10(spec, train)
+	case hasMNIST(spec):
+		return LoadMNIST(spec, train)
+	}
+	if opt.Channels == 0 || opt.Height == 0 || opt.Width == 0 {
+		return nil, fmt.Errorf("dataset: image folder %s: no image size given (Options.Channels, Height, Width)", spec)
+	}
+	return LoadFolder(splitFolder(spec, train), opt.Channels, opt.Height, opt.Width)
+}
+
+// splitFolder returns dir/train or dir/test (or dir/val) when dir has both a
+// train and a test or val subfolder, else dir.
+func splitFolder(dir string, train bool) string {
+	if !isDir(filepath.Join(dir, "train")) {
+		return dir
+	}
+	for _, test := range []string{"test", "val"} {
+		if isDir(filepath.Join(dir, test)) {
+			if train {
+				return filepath.Join(dir, "train")
+			}
+			return filepath.Join(dir, test)
+		}
+	}
+	return dir
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}

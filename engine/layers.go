@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/edgecnn/edgecnn/kernels"
+	"github.com/edgecnn/edgecnn/nn"
+)
+
+// layer is one prepared node: forward runs n samples from x into y, using
+// scratch (at least scratch() floats) for temporaries.
+type layer interface {
+	forward(x, y []float32, n int, scratch []float32)
+	scratch() int
+}
+
+func newLayer(m *nn.Model, n *nn.Node, in, out nn.Shape) (layer, error) {
+	switch n.Op {
+	case nn.OpConv2D:
+		return &convF32{g: geom(n, in, out), out: n.Out, groups: n.Groups,
+			w: m.Weight(n).F32, b: m.Bias(n).F32, inSize: in.Size(), outSize: out.Size()}, nil
+	case nn.OpLinear:
+		return &linearF32{in: in[0], out: out[0], w: m.Weight(n).F32, b: m.Bias(n).F32}, nil
+	case nn.OpMaxPool, nn.OpAvgPool:
+		return &poolF32{g: geom(n, in, out), max: n.Op == nn.OpMaxPool, inSize: in.Size(), outSize: out.Size()}, nil
+	case nn.OpReLU, nn.OpReLU6, nn.OpTanh:
+		return &activationF32{op: n.Op, size: out.Size()}, nil
+	case nn.OpSoftmax:
+		return &softmaxF32{size: out.Size()}, nil
+	case nn.OpFlatten, nn.OpDropout:
+		return copyF32{size: out.Size()}, nil
+	}
+	return nil, fmt.Errorf("unsupported layer type %s", n.Op)
+}
+
+// geom describes the window of a conv or pool node for the kernels.
+func geom(n *nn.Node, in, out nn.Shape) kernels.ConvGeom {
+	return kernels.ConvGeom{
+		C: in[0], H: in[1], W: in[2],
+		KH: n.Kernel[0], KW: n.Kernel[1], SH: n.Stride[0], SW: n.Stride[1],
+		PadT: n.Pad[0], PadL: n.Pad[1], OutH: out[1], OutW: out[2],
+	}
+}
+
+// convF32 is a float convolution: im2col then one GEMM per group.
+type convF32 struct {
+	g               kernels.ConvGeom
+	out, groups     int
+	w, b            []float32
+	inSize, outSize int
+}
+
+func (c *convF32) scratch() int { return c.g.C * c.g.KH * c.g.KW * c.g.OutH * c.g.OutW }
+
+func (c *convF32) forward(x, y []float32, n int, scratch []float32) {
+	for s := range n {
+		kernels.ConvF32(x[s*c.inSize:(s+1)*c.inSize], y[s*c.outSize:(s+1)*c.outSize], c.w, c.b, c.g, c.groups, scratch)
+	}
+}
+
+// linearF32 is y = x W^T + b over the whole batch as one GEMM.
+type linearF32 struct {
+	in, out int
+	w, b    []float32
+}
+
+func (l *linearF32) scratch() int { return 0 }
+
+func (l *linearF32) forward(x, y []float32, n int, _ []float32) {
+	kernels.Sgemm(false, true, n, l.out, l.in, 1, x, l.in, l.w, l.in, 0, y, l.out)
+	for s := range n {
+		row := y[s*l.out : (s+1)*l.out]
+		for o, b := range l.b {
+			row[o] += b
+		}
+	}
+}
+
+type poolF32 struct {
+	g               kernels.ConvGeom
+	max             bool
+	inSize, outSize int
+}
+
+func (p *poolF32) scratch() int { return 0 }
+
+func (p *poolF32) forward(x, y []float32, n int, _ []float32) {
+	for s := range n {
+		xs, ys := x[s*p.inSize:(s+1)*p.inSize], y[s*p.outSize:(s+1)*p.outSize]
+		if p.max {
+			kernels.MaxPoolF32(xs, ys, p.g)
+		} else {
+			kernels.AvgPoolF32(xs, ys, p.g)
+		}
+	}
+}
+
+type activationF32 struct {
+	op   nn.Op
+	size int
+}
+
+func (a *activationF32) scratch() int { return 0 }
+
+func (a *activationF32) forward(x, y []float32, n int, _ []float32) {
+	Activate(a.op, y[:n*a.size], x[:n*a.size])
+}
+
+// Activate applies the element-wise activation op (relu, relu6 or tanh) to
+// x, writing y.
+func Activate(op nn.Op, y, x []float32) {
+	switch op {
+	case nn.OpReLU:
+		for i, v := range x {
+			y[i] = max(v, 0)
+		}
+	case nn.OpReLU6:
+		for i, v := range x {
+			y[i] = min(max(v, 0), 6)
+		}
+	case nn.OpTanh:
+		for i, v := range x {
+			y[i] = float32(math.Tanh(float64(v)))
+		}
+	}
+}
+
+type softmaxF32 struct{ size int }
+
+func (s *softmaxF32) scratch() int { return 0 }
+
+func (s *softmaxF32) forward(x, y []float32, n int, _ []float32) {
+	for i := range n {
+		Softmax(y[i*s.size:(i+1)*s.size], x[i*s.size:(i+1)*s.size])
+	}
+}
+
+// copyF32 serves flatten and dropout, which do not change the data at
+// inference.
+type copyF32 struct{ size int }
+
+func (c copyF32) scratch() int { return 0 }
+
+func (c copyF32) forward(x, y []float32, n int, _ []float32) { copy(y[:n*c.size], x) }
+
+// Softmax writes the softmax of logits into dst (which may alias logits).
+func Softmax(dst, logits []float32) {
+	mx := logits[0]
+	for _, v := range logits {
+		mx = max(mx, v)
+	}
+	var total float32
+	for i, v := range logits {
+		e := float32(math.Exp(float64(v - mx)))
+		dst[i] = e
+		total += e
+	}
+	for i := range dst {
+		dst[i] /= total
+	}
+}

@@ -1,0 +1,323 @@
+// Package kernels holds edgecnn's hot loops: float32 GEMM, im2col/col2im,
+// pooling and small element-wise epilogues, on plain row-major slices. It
+// knows nothing of models, layers or tensors.
+//
+// # Paths
+//
+// Every kernel has a pure-Go reference in kernels_generic.go. Some kernels
+// also have assembly versions (kernels_amd64.s, kernels_arm64.s). A path is a
+// named set of implementations:
+//
+//	generic  pure Go; always available, and the definition of every result
+//	avx2     amd64 with AVX2 and FMA3
+//	vnni     amd64 with AVX2, FMA3 and AVX512-VNNI (+VL) or AVX-VNNI
+//	neon     arm64 with Advanced SIMD (Cortex-A72, Raspberry Pi 4)
+//	dotprod  arm64 with Advanced SIMD and the dot product extension (Cortex-A76, Pi 5)
+//
+// The best path the CPU supports is chosen once, when the package is
+// initialised, using github.com/klauspost/cpuid/v2. Building with the purego
+// tag (go build -tags purego) leaves the assembly out and forces generic.
+//
+// The environment variable EDGECNN_KERNELS (generic, avx2, vnni, neon, dotprod
+// or auto) overrides the choice at start-up. A name that is unknown, or a path
+// this CPU or binary cannot run, never panics and never reaches an illegal
+// instruction: the package keeps the generic path and EnvError reports why,
+// so a command can print it. Use switches path at run time (for tests and
+// benchmarks); Path and Paths report the path in use and the available ones.
+//
+// Paths differ in speed only. Every assembly kernel produces results that are
+// bit-identical to the generic one, on every shape including tails; the tests
+// check this for every path in Paths.
+//
+// # Float32 GEMM exactness
+//
+// Sgemm defines each element of C exactly: acc starts at +0 and, for p = 0,
+// 1, ..., k-1 in increasing order, acc = fma(op(A)[i][p], op(B)[p][j], acc),
+// a float32 fused multiply-add rounded once to nearest even; then
+// C[i][j] = alpha*acc when beta == 0, and (alpha*acc) + (beta*C[i][j]) with
+// each product and the sum rounded to float32 otherwise. If alpha == 0 or
+// k == 0 the products are not computed: C = beta*C (C = 0 when beta == 0).
+package kernels
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync/atomic"
+)
+
+// Path names, as accepted by Use and by the EDGECNN_KERNELS variable.
+const (
+	PathGeneric = "generic" // pure Go, every platform
+	PathAVX2    = "avx2"    // amd64: AVX2 + FMA3
+	PathVNNI    = "vnni"    // amd64: AVX2 + FMA3 + AVX512-VNNI/VL or AVX-VNNI
+	PathNEON    = "neon"    // arm64: Advanced SIMD
+	PathDotProd = "dotprod" // arm64: Advanced SIMD + SDOT/UDOT
+)
+
+// EnvVar is the environment variable that overrides the path chosen at
+// start-up.
+const EnvVar = "EDGECNN_KERNELS"
+
+// allPaths lists every path name in order of preference (worst first) with
+// the architecture it needs.
+var allPaths = []struct{ name, arch string }{
+	{PathGeneric, ""},
+	{PathAVX2, "amd64"},
+	{PathVNNI, "amd64"},
+	{PathNEON, "arm64"},
+	{PathDotProd, "arm64"},
+}
+
+// impl is one row of the dispatch table: a path and its kernels.
+type impl struct {
+	name    string
+	missing string // CPU features this CPU lacks, "" if it can run the path
+
+	// sgemm computes C = alpha*op(A)*op(B) + beta*C for validated arguments
+	// with m, n, k >= 1 and alpha != 0.
+	sgemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+}
+
+var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric}
+
+// table is the dispatch table: generic first, then the paths of this
+// architecture (from archImpls) in order of preference.
+var table = append([]*impl{genericImpl}, archImpls()...)
+
+// active is the path in use.
+var active atomic.Pointer[impl]
+
+// envErr is the error from EDGECNN_KERNELS at start-up, if any.
+var envErr error
+
+func init() {
+	best := genericImpl
+	for _, p := range table {
+		if p.missing == "" {
+			best = p
+		}
+	}
+	active.Store(best)
+	envErr = applyEnv(os.Getenv(EnvVar))
+}
+
+// applyEnv applies the value of EDGECNN_KERNELS: "" and "auto" keep the
+// path in use; a path that cannot run selects generic and returns the error.
+func applyEnv(v string) error {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "auto" {
+		return nil
+	}
+	if err := Use(v); err != nil {
+		active.Store(genericImpl)
+		return fmt.Errorf("%s=%s: %w (using %s)", EnvVar, v, err, PathGeneric)
+	}
+	return nil
+}
+
+// PathError reports a path that Use cannot switch to.
+type PathError struct {
+	Path   string // the requested path
+	Reason string // why it cannot run, e.g. "this CPU lacks AVX2, FMA3"
+}
+
+func (e *PathError) Error() string {
+	return fmt.Sprintf("kernels: path %q: %s", e.Path, e.Reason)
+}
+
+// Path returns the name of the path in use.
+func Path() string { return active.Load().name }
+
+// Paths returns the names of the paths this CPU and binary can run, generic
+// first and the preferred one last.
+func Paths() []string {
+	var out []string
+	for _, p := range table {
+		if p.missing == "" {
+			out = append(out, p.name)
+		}
+	}
+	return out
+}
+
+// Use switches every kernel to the named path. It returns a *PathError,
+// naming the path and the missing CPU features or build support, if the path
+// is unknown or cannot run here; the path in use is then unchanged. Use is
+// safe to call concurrently with kernels, which see either the old or the new
+// path, but it is meant for tests and benchmarks.
+func Use(path string) error {
+	for _, p := range table {
+		if p.name == path {
+			if p.missing != "" {
+				return &PathError{path, "this CPU lacks " + p.missing}
+			}
+			active.Store(p)
+			return nil
+		}
+	}
+	for _, p := range allPaths {
+		if p.name != path {
+			continue
+		}
+		if purego && p.arch == runtime.GOARCH {
+			return &PathError{path, "not compiled in (built with the purego tag)"}
+		}
+		return &PathError{path, fmt.Sprintf("needs %s, but this binary is %s", p.arch, runtime.GOARCH)}
+	}
+	names := make([]string, len(allPaths))
+	for i, p := range allPaths {
+		names[i] = p.name
+	}
+	return &PathError{path, "unknown path (want one of " + strings.Join(names, ", ") + ")"}
+}
+
+// EnvError returns the error from the EDGECNN_KERNELS override at start-up,
+// or nil if the variable was unset, "auto", or named a path that runs here.
+// When it is non-nil the generic path is in use.
+func EnvError() error { return envErr }
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C, where op(X) is X or its
+// transpose Xᵀ, op(A) is m×k, op(B) is k×n and C is m×n. All matrices are
+// row-major with leading dimensions (row strides) lda, ldb and ldc: A is
+// stored m×k (k×m when transA), B is k×n (n×k when transB). When beta == 0, C
+// is overwritten and its previous contents (even NaN) are ignored. The exact
+// arithmetic is defined in the package documentation.
+//
+// Sgemm panics if a dimension is negative, a leading dimension is too small
+// or a slice is too short for the shape.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("Sgemm", "C", m, n, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	checkMatrix("Sgemm", "A", ar, ac, a, lda)
+	checkMatrix("Sgemm", "B", br, bc, b, ldb)
+	active.Load().sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// checkMatrix panics unless x can hold a rows×cols row-major matrix with
+// leading dimension ld.
+func checkMatrix(fn, name string, rows, cols int, x []float32, ld int) {
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("kernels: %s: ld%s=%d < %d columns", fn, strings.ToLower(name), ld, cols))
+	}
+	if rows > 0 && cols > 0 && len(x) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("kernels: %s: len(%s)=%d < %d for %d×%d with ld %d", fn, strings.ToLower(name), len(x), (rows-1)*ld+cols, rows, cols, ld))
+	}
+}
+
+// scaleC sets C = beta*C, or C = 0 when beta == 0.
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// ConvGeom describes a 2-D sliding window over one [C, H, W] image, for
+// convolution (Im2col, Col2im) and pooling (MaxPoolF32, AvgPoolF32).
+//
+// Output cell (oh, ow) covers input rows oh*SH-PadT ... oh*SH-PadT+KH-1 and
+// columns ow*SW-PadL ... ow*SW-PadL+KW-1. Cells outside the image are padding;
+// bottom and right padding follow from OutH and OutW, which are usually
+// (H+PadT+PadB-KH)/SH+1 and (W+PadL+PadR-KW)/SW+1.
+type ConvGeom struct {
+	C, H, W    int // input channels, height and width
+	KH, KW     int // window (kernel) height and width
+	SH, SW     int // vertical and horizontal stride, >= 1
+	PadT, PadL int // zero rows above and zero columns left of the image
+	OutH, OutW int // output height and width
+}
+
+func (g ConvGeom) check(fn string, srcLen, srcWant, dstLen, dstWant int) {
+	if g.C < 0 || g.H < 0 || g.W < 0 || g.KH < 1 || g.KW < 1 || g.SH < 1 || g.SW < 1 ||
+		g.PadT < 0 || g.PadL < 0 || g.OutH < 0 || g.OutW < 0 {
+		panic(fmt.Sprintf("kernels: %s: bad geometry %+v", fn, g))
+	}
+	if srcLen < srcWant || dstLen < dstWant {
+		panic(fmt.Sprintf("kernels: %s: slices too short for %+v: source %d < %d or destination %d < %d",
+			fn, g, srcLen, srcWant, dstLen, dstWant))
+	}
+}
+
+// Im2col unfolds the [C, H, W] image src into dst, a row-major
+// [C*KH*KW, OutH*OutW] matrix: element ((c*KH+kh)*KW+kw, oh*OutW+ow) is
+// src[c, oh*SH-PadT+kh, ow*SW-PadL+kw], or 0 where that cell is padding.
+// A convolution is then Sgemm of the [OutC, C*KH*KW] weights by dst.
+func Im2col(src []float32, g ConvGeom, dst []float32) {
+	g.check("Im2col", len(src), g.C*g.H*g.W, len(dst), g.C*g.KH*g.KW*g.OutH*g.OutW)
+	im2colGeneric(src, g, dst)
+}
+
+// Col2im is the adjoint of Im2col: it adds every element of the
+// [C*KH*KW, OutH*OutW] matrix col into the image cell dst[c, h, w] that
+// Im2col would have read it from, and drops the elements that fall on
+// padding. It accumulates: dst is not cleared first. It turns the gradient of
+// the unfolded matrix into the gradient of the image.
+func Col2im(col []float32, g ConvGeom, dst []float32) {
+	g.check("Col2im", len(col), g.C*g.KH*g.KW*g.OutH*g.OutW, len(dst), g.C*g.H*g.W)
+	col2imGeneric(col, g, dst)
+}
+
+// MaxPoolF32 writes into dst ([C, OutH, OutW]) the maximum of each window of
+// src ([C, H, W]). Padding cells are ignored; a window that holds only padding
+// gives 0.
+func MaxPoolF32(src, dst []float32, g ConvGeom) {
+	g.check("MaxPoolF32", len(src), g.C*g.H*g.W, len(dst), g.C*g.OutH*g.OutW)
+	maxPoolGeneric(src, dst, g)
+}
+
+// AvgPoolF32 writes into dst ([C, OutH, OutW]) the mean of each window of src
+// ([C, H, W]) over the cells inside the image (padding is excluded from both
+// the sum and the count). A window that holds only padding gives 0.
+func AvgPoolF32(src, dst []float32, g ConvGeom) {
+	g.check("AvgPoolF32", len(src), g.C*g.H*g.W, len(dst), g.C*g.OutH*g.OutW)
+	avgPoolGeneric(src, dst, g)
+}
+
+// BiasClampF32 is the float epilogue of a convolution or dense layer: for the
+// rows×cols row-major matrix x with leading dimension ldx it sets
+// x[i][j] = min(max(x[i][j]+bias[i], lo), hi). Pass lo = -Inf, hi = +Inf for
+// no activation, lo = 0, hi = +Inf for ReLU and lo = 0, hi = 6 for ReLU6. A
+// nil bias adds nothing. For a [batch, features] dense output, where the bias
+// runs along the columns, use BiasClampColsF32.
+func BiasClampF32(x []float32, rows, cols, ldx int, bias []float32, lo, hi float32) {
+	checkMatrix("BiasClampF32", "X", rows, cols, x, ldx)
+	if bias != nil && len(bias) < rows {
+		panic(fmt.Sprintf("kernels: BiasClampF32: len(bias)=%d < %d rows", len(bias), rows))
+	}
+	biasClampGeneric(x, rows, cols, ldx, bias, false, lo, hi)
+}
+
+// BiasClampColsF32 is BiasClampF32 with the bias indexed by column:
+// x[i][j] = min(max(x[i][j]+bias[j], lo), hi).
+func BiasClampColsF32(x []float32, rows, cols, ldx int, bias []float32, lo, hi float32) {
+	checkMatrix("BiasClampColsF32", "X", rows, cols, x, ldx)
+	if bias != nil && len(bias) < cols {
+		panic(fmt.Sprintf("kernels: BiasClampColsF32: len(bias)=%d < %d columns", len(bias), cols))
+	}
+	biasClampGeneric(x, rows, cols, ldx, bias, true, lo, hi)
+}

@@ -1,0 +1,60 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"strings"
+
+	"github.com/klauspost/cpuid/v2"
+)
+
+const purego = false
+
+// archImpls returns the arm64 rows of the dispatch table. The float32 kernels
+// of dotprod are those of neon; dotprod differs in its int8 kernels.
+func archImpls() []*impl {
+	var need []string
+	if !cpuid.CPU.Has(cpuid.ASIMD) {
+		need = append(need, "ASIMD")
+	}
+	neon := strings.Join(need, ", ")
+	if !cpuid.CPU.Has(cpuid.ASIMDDP) {
+		need = append(need, "ASIMDDP")
+	}
+	dotprod := strings.Join(need, ", ")
+	return []*impl{
+		{name: PathNEON, missing: neon, sgemm: sgemmNEON},
+		{name: PathDotProd, missing: dotprod, sgemm: sgemmNEON},
+	}
+}
+
+// NEON micro-kernel tile: 8 rows by 8 columns of C in 16 Q registers.
+const (
+	neonMR = 8
+	neonNR = 8
+)
+
+var neonShape = &gemmShape{mr: neonMR, nr: neonNR, kernel: kernelNEON}
+
+func sgemmNEON(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmBlocked(neonShape, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// kernelNEON is the gemmKernel of the neon path. The slices are only checked
+// here, cheaply; the driver guarantees their extent.
+func kernelNEON(k int, ap, bp []float32, bs int, c []float32, ldc int, alpha, beta float32) {
+	_ = ap[k*neonMR-1]
+	_ = bp[(k-1)*bs+neonNR-1]
+	_ = c[(neonMR-1)*ldc+neonNR-1]
+	sgemm8x8(k, &ap[0], &bp[0], bs, &c[0], ldc, alpha, beta)
+}
+
+// sgemm8x8 computes an 8×8 tile of C with NEON FMLA (kernels_arm64.s). For
+// k >= 1 steps p it reads 8 floats at a+8p (a packed A panel) and 8 floats at
+// b+p*bs, and accumulates acc[i][j] = fma(a[8p+i], b[p*bs+j], acc[i][j]) from
+// acc = 0, in the order of p. It then stores C[i*ldc+j] = alpha*acc, or
+// (alpha*acc) + (beta*C[i*ldc+j]) when beta != 0, each operation rounded to
+// float32, exactly as kernelGeneric does.
+//
+//go:noescape
+func sgemm8x8(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)

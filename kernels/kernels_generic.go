@@ -1,0 +1,448 @@
+package kernels
+
+import (
+	"math"
+	"sync"
+)
+
+// This file is the pure-Go reference: always built, and the definition that
+// every assembly kernel must match bit for bit.
+
+// fma32 returns a*b+c rounded once to the nearest float32 (ties to even), the
+// float32 fused multiply-add of IEEE 754 and of the VFMADD/FMLA instructions.
+// math.FMA alone is not enough: it rounds to float64 first, and rounding that
+// again to float32 is wrong when the first rounding lands exactly halfway
+// between two float32 values. kernelGeneric inlines the same steps.
+func fma32(a, b, c float32) float32 {
+	s := float64(a)*float64(b) + float64(c)
+	if hardBits(s)>>63 != 0 {
+		return float32(fmaSlow(float64(a), float64(b), float64(c)))
+	}
+	return float32(s)
+}
+
+// minNormal32Bits is the bit pattern of the float64 2^-126, the smallest
+// normal float32.
+const minNormal32Bits = 0x3810000000000000
+
+// hardBits returns a value with bit 63 set if rounding s to float32 might
+// not give fma32(a, b, c), for s = a*b+c computed in float64 from float32
+// a, b, c. The product a*b is exact in float64 (24+24 bits; fusing the
+// multiply-add is harmless), so s only carries the rounding error of the
+// addition, and rounding s to float32 is correct unless s sits exactly on a
+// float32 rounding boundary: halfway between two normal float32 values (the
+// 29 bits that float32 drops are 1000...0), or anywhere in the float32
+// subnormal range (0 < |s| < 2^-126), where the boundaries lie higher.
+func hardBits(s float64) uint64 {
+	u := math.Float64bits(s)
+	mag := int64(u &^ (1 << 63))
+	return uint64((mag-minNormal32Bits)&^(mag-1)) | ((u & (1<<29 - 1)) ^ 1<<28 - 1)
+}
+
+// fmaSlow returns fma32(a, b, c) for float32 values held in float64, for
+// any input. It rounds the sum to float64 "to odd" (an inexact result gets
+// its last bit set) and then to float32: with 53 >= 24+2 bits, this double
+// rounding is correct. The result is a float32 value held in a float64.
+//
+//go:noinline
+func fmaSlow(a, b, c float64) float64 {
+	p := a * b // exact
+	s := p + c
+	if math.IsInf(s, 0) || math.IsNaN(s) {
+		return float64(float32(s))
+	}
+	// Knuth's TwoSum: err is the exact rounding error, p+c = s+err.
+	bv := s - p
+	err := (p - (s - bv)) + (c - bv)
+	u := math.Float64bits(s)
+	if err != 0 && u&1 == 0 {
+		// s != 0 here: a zero sum is always exact.
+		if (err > 0) == (s > 0) {
+			u++ // away from zero, towards p+c
+		} else {
+			u-- // towards zero
+		}
+	}
+	return float64(float32(math.Float64frombits(u)))
+}
+
+// epilogue returns the final C element for an accumulated acc, as defined in
+// the package documentation. The float32 conversions keep the compiler from
+// fusing the two products and the sum into an FMA.
+func epilogue(acc, alpha, beta, c float32) float32 {
+	if beta == 0 {
+		return alpha * acc
+	}
+	return float32(alpha*acc) + float32(beta*c)
+}
+
+// Generic micro-kernel tile: genMR rows by genNR columns of C.
+const (
+	genMR = 4
+	genNR = 4
+)
+
+var genericShape = &gemmShape{mr: genMR, nr: genNR, kernel: kernelGeneric}
+
+func sgemmGeneric(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmBlocked(genericShape, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// kernelGeneric computes a genMR×genNR tile: C[i][j] = epilogue(Σ_p ap·bp)
+// with ap a packed A panel (genMR values per p) and bp a B panel whose rows
+// (genNR values per p) are bs apart. The accumulators are float64 holding
+// float32 values. Each step p computes the 16 sums a*b+acc in float64, then
+// checks them at once with hardBits: if none is hard, rounding each to
+// float32 is the exact FMA (see hardBits); otherwise the step is redone with
+// fmaSlow.
+func kernelGeneric(k int, ap, bp []float32, bs int, c []float32, ldc int, alpha, beta float32) {
+	var c00, c01, c02, c03 float64
+	var c10, c11, c12, c13 float64
+	var c20, c21, c22, c23 float64
+	var c30, c31, c32, c33 float64
+	ap = ap[:k*genMR]
+	for p := range k {
+		av := ap[p*genMR : p*genMR+genMR : p*genMR+genMR]
+		bv := bp[p*bs : p*bs+genNR : p*bs+genNR]
+		b0, b1, b2, b3 := float64(bv[0]), float64(bv[1]), float64(bv[2]), float64(bv[3])
+		a0 := float64(av[0])
+		s00, s01, s02, s03 := a0*b0+c00, a0*b1+c01, a0*b2+c02, a0*b3+c03
+		a1 := float64(av[1])
+		s10, s11, s12, s13 := a1*b0+c10, a1*b1+c11, a1*b2+c12, a1*b3+c13
+		a2 := float64(av[2])
+		s20, s21, s22, s23 := a2*b0+c20, a2*b1+c21, a2*b2+c22, a2*b3+c23
+		a3 := float64(av[3])
+		s30, s31, s32, s33 := a3*b0+c30, a3*b1+c31, a3*b2+c32, a3*b3+c33
+		if (hardBits(s00)|hardBits(s01)|hardBits(s02)|hardBits(s03)|hardBits(s10)|hardBits(s11)|hardBits(s12)|hardBits(s13)|hardBits(s20)|hardBits(s21)|hardBits(s22)|hardBits(s23)|hardBits(s30)|hardBits(s31)|hardBits(s32)|hardBits(s33))>>63 == 0 {
+			c00, c01, c02, c03 = round32(s00), round32(s01), round32(s02), round32(s03)
+			c10, c11, c12, c13 = round32(s10), round32(s11), round32(s12), round32(s13)
+			c20, c21, c22, c23 = round32(s20), round32(s21), round32(s22), round32(s23)
+			c30, c31, c32, c33 = round32(s30), round32(s31), round32(s32), round32(s33)
+		} else {
+			c00, c01, c02, c03 = fmaSlow(a0, b0, c00), fmaSlow(a0, b1, c01), fmaSlow(a0, b2, c02), fmaSlow(a0, b3, c03)
+			c10, c11, c12, c13 = fmaSlow(a1, b0, c10), fmaSlow(a1, b1, c11), fmaSlow(a1, b2, c12), fmaSlow(a1, b3, c13)
+			c20, c21, c22, c23 = fmaSlow(a2, b0, c20), fmaSlow(a2, b1, c21), fmaSlow(a2, b2, c22), fmaSlow(a2, b3, c23)
+			c30, c31, c32, c33 = fmaSlow(a3, b0, c30), fmaSlow(a3, b1, c31), fmaSlow(a3, b2, c32), fmaSlow(a3, b3, c33)
+		}
+	}
+	storeRow(c[0*ldc:], c00, c01, c02, c03, alpha, beta)
+	storeRow(c[1*ldc:], c10, c11, c12, c13, alpha, beta)
+	storeRow(c[2*ldc:], c20, c21, c22, c23, alpha, beta)
+	storeRow(c[3*ldc:], c30, c31, c32, c33, alpha, beta)
+}
+
+func storeRow(c []float32, x0, x1, x2, x3 float64, alpha, beta float32) {
+	c = c[:4]
+	c[0] = epilogue(float32(x0), alpha, beta, c[0])
+	c[1] = epilogue(float32(x1), alpha, beta, c[1])
+	c[2] = epilogue(float32(x2), alpha, beta, c[2])
+	c[3] = epilogue(float32(x3), alpha, beta, c[3])
+}
+
+// round32 rounds s to float32 and back.
+func round32(s float64) float64 { return float64(float32(s)) }
+
+// gemmKernel computes one mr×nr tile of C from a packed A panel ap (mr values
+// per step p) and a B panel bp whose rows of nr values are bs apart (bs == nr
+// when packed, ldb when read in place), k steps, then applies the epilogue
+// with leading dimension ldc. It may assume k >= 1 and a full tile.
+type gemmKernel func(k int, ap, bp []float32, bs int, c []float32, ldc int, alpha, beta float32)
+
+// gemmShape describes a micro-kernel to sgemmBlocked.
+type gemmShape struct {
+	mr, nr int
+	kernel gemmKernel
+}
+
+// gemmScratch holds the packing buffers of one Sgemm call; they are reused
+// through scratchPool, so steady-state calls allocate nothing.
+type gemmScratch struct {
+	a, b, tile []float32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(gemmScratch) }}
+
+func grow(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	return buf[:n]
+}
+
+// Cache blocking: an A block holds about blockA floats (mc rows by all of
+// k), a B block about blockB floats.
+const (
+	blockA = 1 << 16 // 256 KiB
+	blockB = 1 << 18 // 1 MiB
+)
+
+// sgemmBlocked is the driver shared by every path: it walks C in blocks of
+// nc columns and mc rows, packs op(A) and op(B) into zero-padded panels in the
+// micro-kernel's layout, and calls the kernel on each mr×nr tile. Tiles that
+// stick out of C go through a small buffer. K is not blocked, so each C
+// element is one sequential chain of k FMAs in every path.
+func sgemmBlocked(s *gemmShape, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr := s.mr, s.nr
+	mc := min(roundUp(max(blockA/k, 1), mr), roundUp(m, mr))
+	nc := min(roundUp(max(blockB/k, 1), nr), roundUp(n, nr))
+	// With few rows, B is read by few A panels: read it in place instead of
+	// packing it (only full panels; the ragged last one is still packed).
+	direct := !transB && m <= 4*mr
+
+	sc := scratchPool.Get().(*gemmScratch)
+	sc.a = grow(sc.a, mc*k)
+	sc.b = grow(sc.b, nc*k)
+	sc.tile = grow(sc.tile, mr*nr)
+	ap, bp, tile := sc.a, sc.b, sc.tile
+
+	for j0 := 0; j0 < n; j0 += nc {
+		ncur := min(nc, n-j0)
+		nfull := ncur
+		if direct {
+			nfull = ncur / nr * nr
+			packB(transB, b, ldb, j0+nfull, ncur-nfull, k, nr, bp)
+		} else {
+			packB(transB, b, ldb, j0, ncur, k, nr, bp)
+		}
+		for i0 := 0; i0 < m; i0 += mc {
+			mcur := min(mc, m-i0)
+			packA(transA, a, lda, i0, mcur, k, mr, ap)
+			for jj := 0; jj < ncur; jj += nr {
+				var bpan []float32
+				bs := nr
+				switch {
+				case jj < nfull && direct:
+					bpan, bs = b[j0+jj:], ldb
+				case direct:
+					bpan = bp[(jj-nfull)*k:]
+				default:
+					bpan = bp[jj*k:]
+				}
+				nt := min(nr, ncur-jj)
+				for ii := 0; ii < mcur; ii += mr {
+					apan := ap[ii*k:]
+					mt := min(mr, mcur-ii)
+					ci := (i0+ii)*ldc + j0 + jj
+					if mt == mr && nt == nr {
+						s.kernel(k, apan, bpan, bs, c[ci:], ldc, alpha, beta)
+						continue
+					}
+					if beta != 0 {
+						for i := range mt {
+							copy(tile[i*nr:i*nr+nt], c[ci+i*ldc:ci+i*ldc+nt])
+						}
+					}
+					s.kernel(k, apan, bpan, bs, tile, nr, alpha, beta)
+					for i := range mt {
+						copy(c[ci+i*ldc:ci+i*ldc+nt], tile[i*nr:i*nr+nt])
+					}
+				}
+			}
+		}
+	}
+	scratchPool.Put(sc)
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// packA copies rows i0 ... i0+rows-1 of op(A) (all k columns) into dst as
+// panels of mr rows: panel q holds row i0+q*mr+r, column p at
+// dst[q*mr*k + p*mr + r]. Rows past the end are zero.
+func packA(trans bool, a []float32, lda, i0, rows, k, mr int, dst []float32) {
+	for q := 0; q*mr < rows; q++ {
+		pan := dst[q*mr*k : (q+1)*mr*k]
+		h := min(mr, rows-q*mr)
+		r0 := i0 + q*mr
+		if h < mr {
+			clear(pan)
+		}
+		if trans {
+			// op(A)[r][p] = A[p][r]: each row of A gives one step p.
+			for p := range k {
+				copy(pan[p*mr:p*mr+h], a[p*lda+r0:p*lda+r0+h])
+			}
+			continue
+		}
+		for r := range h {
+			row := a[(r0+r)*lda : (r0+r)*lda+k]
+			for p, v := range row {
+				pan[p*mr+r] = v
+			}
+		}
+	}
+}
+
+// packB copies columns j0 ... j0+cols-1 of op(B) (all k rows) into dst as
+// panels of nr columns: panel q holds column j0+q*nr+j, row p at
+// dst[q*nr*k + p*nr + j]. Columns past the end are zero.
+func packB(trans bool, b []float32, ldb, j0, cols, k, nr int, dst []float32) {
+	for q := 0; q*nr < cols; q++ {
+		pan := dst[q*nr*k : (q+1)*nr*k]
+		w := min(nr, cols-q*nr)
+		c0 := j0 + q*nr
+		if w < nr {
+			clear(pan)
+		}
+		if !trans {
+			for p := range k {
+				copy(pan[p*nr:p*nr+w], b[p*ldb+c0:p*ldb+c0+w])
+			}
+			continue
+		}
+		// op(B)[p][j] = B[j][p]: each row of B gives one column.
+		for j := range w {
+			row := b[(c0+j)*ldb : (c0+j)*ldb+k]
+			for p, v := range row {
+				pan[p*nr+j] = v
+			}
+		}
+	}
+}
+
+func im2colGeneric(src []float32, g ConvGeom, dst []float32) {
+	cols := g.OutH * g.OutW
+	row := 0
+	for c := range g.C {
+		img := src[c*g.H*g.W : (c+1)*g.H*g.W]
+		for kh := range g.KH {
+			for kw := range g.KW {
+				out := dst[row*cols : (row+1)*cols]
+				row++
+				for oh := range g.OutH {
+					o := out[oh*g.OutW : (oh+1)*g.OutW]
+					ih := oh*g.SH - g.PadT + kh
+					if ih < 0 || ih >= g.H {
+						clear(o)
+						continue
+					}
+					in := img[ih*g.W : (ih+1)*g.W]
+					lo, hi := validRange(g.OutW, g.SW, kw-g.PadL, g.W)
+					clear(o[:lo])
+					iw := lo*g.SW - g.PadL + kw
+					if g.SW == 1 {
+						if lo < hi {
+							copy(o[lo:hi], in[iw:])
+						}
+					} else {
+						for ow := lo; ow < hi; ow++ {
+							o[ow] = in[iw]
+							iw += g.SW
+						}
+					}
+					clear(o[hi:])
+				}
+			}
+		}
+	}
+}
+
+// validRange returns the output indices [lo, hi) whose input index
+// o*s+off lies in [0, n).
+func validRange(outN, s, off, n int) (lo, hi int) {
+	lo = 0
+	if off < 0 {
+		lo = (-off + s - 1) / s
+	}
+	hi = 0
+	if n-off > 0 {
+		hi = (n - off + s - 1) / s // first o with o*s+off >= n
+	}
+	hi = min(hi, outN)
+	lo = min(lo, hi)
+	return lo, hi
+}
+
+func col2imGeneric(col []float32, g ConvGeom, dst []float32) {
+	cols := g.OutH * g.OutW
+	row := 0
+	for c := range g.C {
+		img := dst[c*g.H*g.W : (c+1)*g.H*g.W]
+		for kh := range g.KH {
+			for kw := range g.KW {
+				in := col[row*cols : (row+1)*cols]
+				row++
+				lo, hi := validRange(g.OutW, g.SW, kw-g.PadL, g.W)
+				for oh := range g.OutH {
+					ih := oh*g.SH - g.PadT + kh
+					if ih < 0 || ih >= g.H {
+						continue
+					}
+					o := img[ih*g.W : (ih+1)*g.W]
+					v := in[oh*g.OutW : (oh+1)*g.OutW]
+					iw := lo*g.SW - g.PadL + kw
+					for ow := lo; ow < hi; ow++ {
+						o[iw] += v[ow]
+						iw += g.SW
+					}
+				}
+			}
+		}
+	}
+}
+
+func maxPoolGeneric(src, dst []float32, g ConvGeom) {
+	for c := range g.C {
+		img := src[c*g.H*g.W : (c+1)*g.H*g.W]
+		out := dst[c*g.OutH*g.OutW : (c+1)*g.OutH*g.OutW]
+		for oh := range g.OutH {
+			h0, h1 := max(oh*g.SH-g.PadT, 0), min(oh*g.SH-g.PadT+g.KH, g.H)
+			for ow := range g.OutW {
+				w0, w1 := max(ow*g.SW-g.PadL, 0), min(ow*g.SW-g.PadL+g.KW, g.W)
+				m := float32(0)
+				first := true
+				for ih := h0; ih < h1; ih++ {
+					for _, v := range img[ih*g.W+w0 : ih*g.W+max(w0, w1)] {
+						if first || v > m {
+							m, first = v, false
+						}
+					}
+				}
+				out[oh*g.OutW+ow] = m
+			}
+		}
+	}
+}
+
+func avgPoolGeneric(src, dst []float32, g ConvGeom) {
+	for c := range g.C {
+		img := src[c*g.H*g.W : (c+1)*g.H*g.W]
+		out := dst[c*g.OutH*g.OutW : (c+1)*g.OutH*g.OutW]
+		for oh := range g.OutH {
+			h0, h1 := max(oh*g.SH-g.PadT, 0), min(oh*g.SH-g.PadT+g.KH, g.H)
+			for ow := range g.OutW {
+				w0, w1 := max(ow*g.SW-g.PadL, 0), min(ow*g.SW-g.PadL+g.KW, g.W)
+				var sum float32
+				for ih := h0; ih < h1; ih++ {
+					for _, v := range img[ih*g.W+w0 : ih*g.W+max(w0, w1)] {
+						sum += v
+					}
+				}
+				n := max(h1-h0, 0) * max(w1-w0, 0)
+				if n == 0 {
+					out[oh*g.OutW+ow] = 0
+					continue
+				}
+				out[oh*g.OutW+ow] = sum / float32(n)
+			}
+		}
+	}
+}
+
+func biasClampGeneric(x []float32, rows, cols, ldx int, bias []float32, byCol bool, lo, hi float32) {
+	for i := range rows {
+		row := x[i*ldx : i*ldx+cols]
+		var bi float32
+		if bias != nil && !byCol {
+			bi = bias[i]
+		}
+		for j, v := range row {
+			if bias != nil && byCol {
+				bi = bias[j]
+			}
+			v += bi
+			v = max(v, lo)
+			v = min(v, hi)
+			row[j] = v
+		}
+	}
+}

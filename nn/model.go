@@ -1,0 +1,436 @@
+// Package nn describes a convolutional image classifier: a graph of layers,
+// the shapes flowing between them, their parameters, the labels of the output
+// classes and the input contract (size, channels, normalisation). It also
+// reads and writes the model file.
+//
+// nn knows nothing about how a layer is computed: engine/ runs a model and
+// train/ fits its parameters.
+package nn
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Op names a layer type. The strings are stored in model files: never change them.
+type Op string
+
+// The layer types a graph may hold.
+const (
+	OpConv2D  Op = "conv2d"  // 2-D convolution with stride, padding and groups
+	OpMaxPool Op = "maxpool" // max over a window
+	OpAvgPool Op = "avgpool" // mean over a window (padding excluded)
+	OpReLU    Op = "relu"
+	OpReLU6   Op = "relu6"
+	OpTanh    Op = "tanh"
+	OpLinear  Op = "linear"  // fully connected: y = W x + b
+	OpFlatten Op = "flatten" // [C,H,W] -> [C*H*W]
+	OpDropout Op = "dropout" // identity at inference
+	OpSoftmax Op = "softmax"
+)
+
+// InputName is the name by which nodes refer to the model input.
+const InputName = "input"
+
+// Node is one layer of the graph. Inputs name the nodes it reads (or
+// InputName); every layer type here has exactly one, but the graph keeps a
+// list so that residual Add and channel Concat fit without a new format.
+//
+// Fields that a layer type does not use stay zero.
+type Node struct {
+	Name   string   `json:"name"`
+	Op     Op       `json:"op"`
+	Inputs []string `json:"inputs"`
+
+	// Out is the number of output channels (conv2d) or features (linear).
+	Out int `json:"out,omitempty"`
+	// Kernel, Stride and Pad describe the window of conv2d and the pools:
+	// Kernel and Stride are {height, width}; Pad is {top, left, bottom, right}.
+	Kernel [2]int `json:"kernel,omitzero"`
+	Stride [2]int `json:"stride,omitzero"`
+	Pad    [4]int `json:"pad,omitzero"`
+	// Groups splits conv2d channels into independent groups (1 = dense).
+	Groups int `json:"groups,omitempty"`
+	// Rate is the dropout probability used in training.
+	Rate float32 `json:"rate,omitempty"`
+}
+
+// Input is the contract between a camera frame and the model: the image size
+// and the normalisation the model was trained with. A pixel p in [0, 255] of
+// channel c becomes (p/255 - Mean[c]) / Std[c].
+type Input struct {
+	Channels int       `json:"channels"`
+	Height   int       `json:"height"`
+	Width    int       `json:"width"`
+	Mean     []float32 `json:"mean"`
+	Std      []float32 `json:"std"`
+	// Digit asks for MNIST-style preprocessing of camera frames: grayscale,
+	// dark ink inverted to white on black, centred by mass in the frame.
+	Digit bool `json:"digit,omitempty"`
+}
+
+// Shape returns the input tensor shape [C, H, W].
+func (in Input) Shape() Shape { return Shape{in.Channels, in.Height, in.Width} }
+
+// Model is a classifier: its graph in topological order (the last node is the
+// output), its parameters by name ("<node>.weight", "<node>.bias"), and the
+// labels of its classes.
+type Model struct {
+	Arch   string
+	Input  Input
+	Nodes  []*Node
+	Labels []string
+	Params map[string]*Tensor
+}
+
+// Weight returns the weight tensor of node n, or nil if it has none.
+func (m *Model) Weight(n *Node) *Tensor { return m.Params[n.Name+".weight"] }
+
+// Bias returns the bias tensor of node n, or nil if it has none.
+func (m *Model) Bias(n *Node) *Tensor { return m.Params[n.Name+".bias"] }
+
+// Node returns the node called name, or nil.
+func (m *Model) Node(name string) *Node {
+	for _, n := range m.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// Shape is the shape of one sample's activation, batch excluded: [C, H, W]
+// for feature maps and [N] for vectors.
+type Shape []int
+
+// Size is the number of elements.
+func (s Shape) Size() int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+// MaxElements bounds the number of elements of any activation a graph may
+// produce (2^31). It keeps shape arithmetic far from integer overflow, also
+// for graphs read from untrusted files.
+const MaxElements = 1 << 31
+
+// checkSize reports a dimension that is not positive or a shape with more
+// than MaxElements elements, without overflowing.
+func (s Shape) checkSize() error {
+	n := 1
+	for _, d := range s {
+		if d <= 0 {
+			return fmt.Errorf("invalid output shape %v", []int(s))
+		}
+		if n > MaxElements/d {
+			return fmt.Errorf("output %v has more than %d elements", []int(s), MaxElements)
+		}
+		n *= d
+	}
+	return nil
+}
+
+func (s Shape) String() string {
+	out := ""
+	for i, d := range s {
+		if i > 0 {
+			out += "x"
+		}
+		out += fmt.Sprint(d)
+	}
+	return out
+}
+
+// Sequential chains layers: each node without explicit Inputs reads the node
+// before it (the first reads the model input).
+func Sequential(arch string, in Input, labels []string, layers ...*Node) *Model {
+	prev := InputName
+	for _, n := range layers {
+		if len(n.Inputs) == 0 {
+			n.Inputs = []string{prev}
+		}
+		prev = n.Name
+	}
+	return &Model{Arch: arch, Input: in, Nodes: layers, Labels: labels, Params: map[string]*Tensor{}}
+}
+
+// Shapes infers the output shape of every node, in the order of m.Nodes.
+// Errors name the offending layer.
+func (m *Model) Shapes() ([]Shape, error) {
+	if err := m.Input.validate(); err != nil {
+		return nil, err
+	}
+	if len(m.Nodes) == 0 {
+		return nil, fmt.Errorf("model has no layers")
+	}
+	known := map[string]Shape{InputName: m.Input.Shape()}
+	shapes := make([]Shape, len(m.Nodes))
+	for i, n := range m.Nodes {
+		if n == nil {
+			return nil, fmt.Errorf("layer %d is missing (null)", i)
+		}
+		if n.Name == "" || n.Name == InputName {
+			return nil, fmt.Errorf("layer %d (%s): invalid name %q", i, n.Op, n.Name)
+		}
+		if _, dup := known[n.Name]; dup {
+			return nil, fmt.Errorf("layer %q: name used twice", n.Name)
+		}
+		var ins []Shape
+		for _, src := range n.Inputs {
+			s, ok := known[src]
+			if !ok {
+				return nil, fmt.Errorf("layer %q: input %q is not an earlier layer", n.Name, src)
+			}
+			ins = append(ins, s)
+		}
+		out, err := n.outShape(ins)
+		if err == nil {
+			err = out.checkSize()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("layer %q (%s): %w", n.Name, n.Op, err)
+		}
+		known[n.Name] = out
+		shapes[i] = out
+	}
+	return shapes, nil
+}
+
+func (in Input) validate() error {
+	if in.Channels <= 0 || in.Height <= 0 || in.Width <= 0 || in.Channels > 4 || in.Height > 4096 || in.Width > 4096 {
+		return fmt.Errorf("input: invalid size %dx%dx%d", in.Channels, in.Height, in.Width)
+	}
+	if len(in.Mean) != in.Channels || len(in.Std) != in.Channels {
+		return fmt.Errorf("input: need %d mean and std values, have %d and %d", in.Channels, len(in.Mean), len(in.Std))
+	}
+	for c := range in.Channels {
+		if mean := float64(in.Mean[c]); math.IsNaN(mean) || math.IsInf(mean, 0) {
+			return fmt.Errorf("input: mean %v is not finite", in.Mean[c])
+		}
+		if std := float64(in.Std[c]); !(std > 0) || math.IsInf(std, 0) {
+			return fmt.Errorf("input: std %v must be positive and finite", in.Std[c])
+		}
+	}
+	return nil
+}
+
+// outShape is the shape inference of one layer.
+func (n *Node) outShape(ins []Shape) (Shape, error) {
+	if len(ins) != 1 {
+		return nil, fmt.Errorf("takes 1 input, has %d", len(ins))
+	}
+	in := ins[0]
+	switch n.Op {
+	case OpConv2D, OpMaxPool, OpAvgPool:
+		if len(in) != 3 {
+			return nil, fmt.Errorf("needs a CxHxW input, got %v", in)
+		}
+		oh, ow, err := n.window(in[1], in[2])
+		if err != nil {
+			return nil, err
+		}
+		c := in[0]
+		if n.Op == OpConv2D {
+			g := n.Groups
+			if g <= 0 || n.Out <= 0 || c%g != 0 || n.Out%g != 0 {
+				return nil, fmt.Errorf("%d input and %d output channels do not split into %d groups", c, n.Out, g)
+			}
+			c = n.Out
+		}
+		return Shape{c, oh, ow}, nil
+	case OpLinear:
+		if len(in) != 1 {
+			return nil, fmt.Errorf("needs a flat input, got %v (add a flatten layer)", in)
+		}
+		if n.Out <= 0 {
+			return nil, fmt.Errorf("invalid output size %d", n.Out)
+		}
+		return Shape{n.Out}, nil
+	case OpFlatten:
+		return Shape{in.Size()}, nil
+	case OpDropout:
+		if !(n.Rate >= 0 && n.Rate < 1) {
+			return nil, fmt.Errorf("rate %v outside [0, 1)", n.Rate)
+		}
+		return slices.Clone(in), nil
+	case OpReLU, OpReLU6, OpTanh, OpSoftmax:
+		return slices.Clone(in), nil
+	}
+	return nil, fmt.Errorf("unknown layer type")
+}
+
+// window returns the output size of a conv or pool window over h x w.
+func (n *Node) window(h, w int) (oh, ow int, err error) {
+	kh, kw, sh, sw := n.Kernel[0], n.Kernel[1], n.Stride[0], n.Stride[1]
+	if kh <= 0 || kw <= 0 || sh <= 0 || sw <= 0 {
+		return 0, 0, fmt.Errorf("invalid kernel %dx%d or stride %dx%d", kh, kw, sh, sw)
+	}
+	for _, p := range n.Pad {
+		if p < 0 || p >= 64 {
+			return 0, 0, fmt.Errorf("invalid padding %v", n.Pad)
+		}
+	}
+	if n.Op != OpConv2D && (n.Pad[0] >= kh || n.Pad[2] >= kh || n.Pad[1] >= kw || n.Pad[3] >= kw) {
+		return 0, 0, fmt.Errorf("padding %v not smaller than the %dx%d window", n.Pad, kh, kw)
+	}
+	ph, pw := h+n.Pad[0]+n.Pad[2], w+n.Pad[1]+n.Pad[3]
+	if kh > ph || kw > pw {
+		return 0, 0, fmt.Errorf("kernel %dx%d larger than its padded %dx%d input", kh, kw, ph, pw)
+	}
+	return (ph-kh)/sh + 1, (pw-kw)/sw + 1, nil
+}
+
+// ParamShapes returns the shapes of the weight and bias of node n given its
+// input shape, or nils for layers without parameters. Conv weights are
+// [Out, In/Groups, KH, KW]; linear weights are [Out, In] (PyTorch's layout).
+func (n *Node) ParamShapes(in Shape) (weight, bias []int) {
+	switch n.Op {
+	case OpConv2D:
+		return []int{n.Out, in[0] / n.Groups, n.Kernel[0], n.Kernel[1]}, []int{n.Out}
+	case OpLinear:
+		return []int{n.Out, in[0]}, []int{n.Out}
+	}
+	return nil, nil
+}
+
+// MACs is the number of multiply-accumulates of node n for one sample.
+func (n *Node) MACs(in, out Shape) int64 {
+	w, _ := n.ParamShapes(in)
+	switch n.Op {
+	case OpConv2D:
+		return int64(out.Size()) * int64(w[1]*w[2]*w[3])
+	case OpLinear:
+		return int64(w[0]) * int64(w[1])
+	}
+	return 0
+}
+
+// InitParams allocates zero-valued parameters of the right shapes for every
+// layer that has them. Existing parameters of the right shape are kept.
+func (m *Model) InitParams() error {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return err
+	}
+	if m.Params == nil {
+		m.Params = map[string]*Tensor{}
+	}
+	ins := m.inShapes(shapes)
+	for i, n := range m.Nodes {
+		for _, p := range n.params(ins[i]) {
+			if t := m.Params[p.name]; t == nil || !slices.Equal(t.Shape, p.shape) {
+				m.Params[p.name] = NewTensor(p.shape...)
+			}
+		}
+	}
+	return nil
+}
+
+// param is the name and shape of one parameter of a node.
+type param struct {
+	name  string
+	shape []int
+}
+
+// params lists the parameters of node n, weight first, given its input shape.
+func (n *Node) params(in Shape) []param {
+	w, b := n.ParamShapes(in)
+	if w == nil {
+		return nil
+	}
+	return []param{{n.Name + ".weight", w}, {n.Name + ".bias", b}}
+}
+
+// inShapes returns the shape of the first input of every node, given the
+// output shapes from a successful Shapes. It runs in time linear in the
+// number of nodes (graphs come from untrusted files too).
+func (m *Model) inShapes(shapes []Shape) []Shape {
+	known := make(map[string]Shape, len(m.Nodes)+1)
+	known[InputName] = m.Input.Shape()
+	ins := make([]Shape, len(m.Nodes))
+	for i, n := range m.Nodes {
+		ins[i] = known[n.Inputs[0]]
+		known[n.Name] = shapes[i]
+	}
+	return ins
+}
+
+// Validate checks the graph, that every parameter exists with the shape its
+// layer needs and holds finite values, and that there is one label per output.
+func (m *Model) Validate() error {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	ins := m.inShapes(shapes)
+	for i, n := range m.Nodes {
+		for _, p := range n.params(ins[i]) {
+			name := p.name
+			want[name] = true
+			t := m.Params[name]
+			if t == nil {
+				return fmt.Errorf("layer %q: parameter %s is missing", n.Name, name)
+			}
+			if !slices.Equal(t.Shape, p.shape) {
+				return fmt.Errorf("layer %q: parameter %s has shape %v, want %v", n.Name, name, t.Shape, p.shape)
+			}
+			if t.Len() != Shape(t.Shape).Size() {
+				return fmt.Errorf("layer %q: parameter %s holds %d %s values for shape %v", n.Name, name, t.Len(), t.DType, t.Shape)
+			}
+			if err := t.checkFinite(); err != nil {
+				return fmt.Errorf("layer %q: parameter %s: %w", n.Name, name, err)
+			}
+		}
+	}
+	if len(m.Params) > len(want) {
+		var stray []string
+		for name := range m.Params {
+			if !want[name] {
+				stray = append(stray, name)
+			}
+		}
+		slices.Sort(stray)
+		return fmt.Errorf("parameter %s belongs to no layer", stray[0])
+	}
+	out := shapes[len(shapes)-1]
+	if len(out) != 1 {
+		return fmt.Errorf("output layer %q gives %v, want a vector of class scores", m.Nodes[len(m.Nodes)-1].Name, out)
+	}
+	if len(m.Labels) != out[0] {
+		return fmt.Errorf("model has %d labels for %d outputs", len(m.Labels), out[0])
+	}
+	return nil
+}
+
+// LayerStats describes one node for `edgecnn inspect`.
+type LayerStats struct {
+	Node   *Node
+	In     Shape
+	Out    Shape
+	Params int
+	MACs   int64
+}
+
+// Stats returns per-layer shapes, parameter counts and MACs.
+func (m *Model) Stats() ([]LayerStats, error) {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return nil, err
+	}
+	ins := m.inShapes(shapes)
+	stats := make([]LayerStats, len(m.Nodes))
+	for i, n := range m.Nodes {
+		in := ins[i]
+		params := 0
+		if w, b := n.ParamShapes(in); w != nil {
+			params = Shape(w).Size() + Shape(b).Size()
+		}
+		stats[i] = LayerStats{Node: n, In: in, Out: shapes[i], Params: params, MACs: n.MACs(in, shapes[i])}
+	}
+	return stats, nil
+}

@@ -1,0 +1,82 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/edgecnn/edgecnn/dataset"
+	"github.com/edgecnn/edgecnn/engine"
+	"github.com/edgecnn/edgecnn/nn"
+)
+
+// Result is the outcome of classifying a labelled set.
+type Result struct {
+	Classes   []string
+	Confusion [][]int // Confusion[truth][predicted]
+	N         int
+	Correct   int
+}
+
+// Top1 is the fraction of images classified correctly.
+func (r *Result) Top1() float64 { return float64(r.Correct) / float64(max(r.N, 1)) }
+
+// ClassTop1 is the fraction of the images of class c classified correctly,
+// or -1 when the set has none.
+func (r *Result) ClassTop1(c int) float64 {
+	total := 0
+	for _, k := range r.Confusion[c] {
+		total += k
+	}
+	if total == 0 {
+		return -1
+	}
+	return float64(r.Confusion[c][c]) / float64(total)
+}
+
+// evalBatch is the number of images handed to the engine at once.
+const evalBatch = 256
+
+// Evaluate classifies every image of s with m on threads workers.
+func Evaluate(m *nn.Model, s *dataset.Set, threads int) (*Result, error) {
+	e, err := engine.New(m, engine.Options{Threads: threads})
+	if err != nil {
+		return nil, err
+	}
+	return EvaluateWith(e, s, nil)
+}
+
+// EvaluateWith classifies every image of s with e, calling progress (if not
+// nil) with the number of images done after each batch.
+func EvaluateWith(e *engine.Engine, s *dataset.Set, progress func(done int)) (*Result, error) {
+	in := e.Model().Input
+	if s.Channels != in.Channels || s.Height != in.Height || s.Width != in.Width {
+		return nil, fmt.Errorf("%s: images are %dx%dx%d, the model takes %v", s.Name, s.Channels, s.Height, s.Width, in.Shape())
+	}
+	classes := e.Classes()
+	if len(s.Classes) != classes {
+		return nil, fmt.Errorf("%s: %d classes, the model predicts %d", s.Name, len(s.Classes), classes)
+	}
+	r := &Result{Classes: e.Model().Labels, Confusion: make([][]int, classes)}
+	for c := range r.Confusion {
+		r.Confusion[c] = make([]int, classes)
+	}
+	size := in.Shape().Size()
+	for lo := 0; lo < s.Len(); lo += evalBatch {
+		hi := min(lo+evalBatch, s.Len())
+		logits, err := e.Infer(s.Images[lo*size:hi*size], hi-lo)
+		if err != nil {
+			return nil, err
+		}
+		for i := lo; i < hi; i++ {
+			pred := argmax(logits[(i-lo)*classes : (i-lo+1)*classes])
+			r.Confusion[s.Labels[i]][pred]++
+			if pred == s.Labels[i] {
+				r.Correct++
+			}
+		}
+		r.N = hi
+		if progress != nil {
+			progress(hi)
+		}
+	}
+	return r, nil
+}

@@ -1,0 +1,98 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/edgecnn/edgecnn/nn"
+)
+
+// gradCheckModels cover every layer type, with strides, padding (symmetric
+// and not), groups and a softmax in the middle of the graph. Each starts
+// with a parameterised layer, so checking its weight gradient exercises the
+// input gradient of every layer after it.
+func gradCheckModels() map[string]*nn.Model {
+	in := func(c, h, w int) nn.Input {
+		return nn.Input{Channels: c, Height: h, Width: w, Mean: make([]float32, c), Std: ones(c)}
+	}
+	conv := func(name string, out, kh, kw, sh, sw int, pad [4]int, groups int) *nn.Node {
+		return &nn.Node{Name: name, Op: nn.OpConv2D, Out: out, Kernel: [2]int{kh, kw}, Stride: [2]int{sh, sw}, Pad: pad, Groups: groups}
+	}
+	pool := func(name string, op nn.Op, k, s, pad int) *nn.Node {
+		return &nn.Node{Name: name, Op: op, Kernel: [2]int{k, k}, Stride: [2]int{s, s}, Pad: [4]int{pad, pad, pad, pad}}
+	}
+	labels := []string{"a", "b", "c"}
+	return map[string]*nn.Model{
+		"conv-groups-relu6-maxpool-linear-tanh": nn.Sequential("t", in(2, 9, 9), labels,
+			conv("c1", 4, 3, 3, 2, 2, [4]int{1, 1, 1, 1}, 2), nn.Act("a1", nn.OpReLU6),
+			pool("p1", nn.OpMaxPool, 2, 2, 0), nn.Flat("f"), nn.FC("l1", 6), nn.Act("a2", nn.OpTanh), nn.FC("l2", 3)),
+		"conv-tanh-avgpool-padded-dropout-softmax": nn.Sequential("t", in(1, 8, 8), labels,
+			conv("c1", 3, 3, 3, 1, 1, [4]int{}, 1), nn.Act("a1", nn.OpTanh),
+			pool("p1", nn.OpAvgPool, 3, 2, 1), nn.Flat("f"), nn.Drop("d", 0.3),
+			nn.FC("l1", 5), nn.Act("s", nn.OpSoftmax), nn.FC("l2", 3)),
+		"conv-asymmetric-relu-linear": nn.Sequential("t", in(3, 6, 7), labels,
+			conv("c1", 2, 2, 3, 1, 2, [4]int{0, 1, 1, 2}, 1), nn.Act("a1", nn.OpReLU),
+			conv("c2", 4, 3, 1, 2, 1, [4]int{1, 0, 0, 0}, 2), nn.Act("a2", nn.OpReLU),
+			nn.Flat("f"), nn.FC("l1", 3)),
+	}
+}
+
+func ones(n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = 1
+	}
+	return s
+}
+
+// TestGradients compares every analytic parameter gradient with a central
+// finite difference of the mean loss over a batch of random inputs.
+func TestGradients(t *testing.T) {
+	for name, m := range gradCheckModels() {
+		t.Run(name, func(t *testing.T) {
+			require.NoError(t, Init(m, 7))
+			rng := rand.New(rand.NewPCG(1, 2))
+			for _, p := range m.Params {
+				for i := range p.F32 { // non-zero biases, so every path is live
+					p.F32[i] += float32(rng.NormFloat64() * 0.1)
+				}
+			}
+			const batch = 3
+			r, err := newReplica(m, batch)
+			require.NoError(t, err)
+			for i := range r.input {
+				r.input[i] = float32(3 * rng.NormFloat64()) // large enough to saturate relu6
+			}
+			labels := []int{0, 2, 1}
+			loss := func() float64 {
+				r.noise.Seed(3, 4) // the same dropout mask every pass
+				r.forward(batch, true)
+				l, _ := r.lossAndGrad(labels, batch)
+				return l / batch
+			}
+			loss()
+			r.backward(batch)
+			checked := 0
+			for _, p := range r.params {
+				analytic := append([]float32(nil), p.grad...)
+				for i := range p.w {
+					const eps = 1e-3
+					orig := p.w[i]
+					p.w[i] = orig + eps
+					up := loss()
+					p.w[i] = orig - eps
+					down := loss()
+					p.w[i] = orig
+					numeric := (up - down) / (2 * eps)
+					tol := 2e-3 + 2e-2*math.Abs(numeric)
+					require.InDeltaf(t, numeric, float64(analytic[i]), tol, "%s[%d]", p.name, i)
+					checked++
+				}
+			}
+			require.Greater(t, checked, 50)
+		})
+	}
+}

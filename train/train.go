@@ -1,0 +1,276 @@
+// Package train fits the float32 parameters of an nn.Model to a labelled
+// dataset: forward and backward passes of every layer type, softmax
+// cross-entropy, SGD with momentum or Adam, learning-rate schedules,
+// checkpoints that survive Ctrl-C, and per-epoch metrics.
+//
+// Training is data-parallel: each minibatch is cut into one contiguous shard
+// per worker, every worker computes its shard's gradients on its own
+// replica, and the gradients are summed in worker order. With the same seed
+// and thread count the weights are therefore bit-identical from run to run.
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/edgecnn/edgecnn/dataset"
+	"github.com/edgecnn/edgecnn/nn"
+)
+
+// Config holds the hyper-parameters of a run.
+type Config struct {
+	Epochs      int
+	BatchSize   int
+	Optimizer   string  // "sgd" or "adam"
+	LR          float64 // initial learning rate
+	Momentum    float64 // sgd only
+	WeightDecay float64 // L2 for sgd, decoupled for adam; biases never decay
+	Schedule    string  // "constant", "step" or "cosine"
+	StepEvery   int     // step schedule: epochs between decays
+	StepGamma   float64 // step schedule: decay factor
+	Seed        uint64
+	Threads     int
+	Shift       int  // augmentation: random translation of up to Shift pixels
+	Flip        bool // augmentation: random horizontal flip (natural images only)
+}
+
+// Defaults returns the configuration `edgecnn train` uses for an
+// architecture when no flags are given.
+func Defaults(arch string) Config {
+	cfg := Config{Epochs: 10, BatchSize: 64, Optimizer: "adam", LR: 2e-3, Schedule: "cosine",
+		Seed: 1, Threads: runtime.NumCPU(), Shift: 2}
+	if arch == "alexnet" {
+		cfg.Epochs, cfg.BatchSize, cfg.Optimizer, cfg.LR, cfg.Momentum, cfg.WeightDecay = 5, 64, "sgd", 0.01, 0.9, 5e-4
+	}
+	return cfg
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Epochs <= 0:
+		return fmt.Errorf("epochs must be positive, got %d", c.Epochs)
+	case c.BatchSize <= 0:
+		return fmt.Errorf("batch size must be positive, got %d", c.BatchSize)
+	case !(c.LR > 0):
+		return fmt.Errorf("learning rate must be positive, got %v", c.LR)
+	case c.Threads <= 0:
+		return fmt.Errorf("threads must be positive, got %d", c.Threads)
+	case c.Shift < 0:
+		return fmt.Errorf("shift must not be negative, got %d", c.Shift)
+	case c.Schedule != "constant" && c.Schedule != "step" && c.Schedule != "cosine":
+		return fmt.Errorf("unknown schedule %q (want constant, step or cosine)", c.Schedule)
+	case c.Schedule == "step" && !(c.StepGamma > 0):
+		return fmt.Errorf("step schedule needs a positive gamma, got %v", c.StepGamma)
+	}
+	return nil
+}
+
+// EpochMetrics is one row of the metrics CSV.
+type EpochMetrics struct {
+	Epoch        int     // 1-based
+	Loss         float64 // mean training loss
+	TrainTop1    float64 // fraction correct on the (augmented) training batches
+	TestTop1     float64 // fraction correct on the test set; -1 when there is none
+	Seconds      float64 // wall time of the epoch's training steps
+	ImagesPerSec float64
+	LR           float64 // learning rate at the end of the epoch
+}
+
+// Progress is reported after every batch.
+type Progress struct {
+	Epoch, Epochs   int // Epoch is 1-based
+	Batch, Batches  int // Batch is 1-based
+	Loss            float64
+}
+
+// Trainer trains one model. It is not safe for concurrent use.
+type Trainer struct {
+	Model *nn.Model
+	Cfg   Config
+
+	// OnBatch and OnEpoch, when set, are called after every batch and epoch.
+	OnBatch func(Progress)
+	OnEpoch func(EpochMetrics)
+
+	replicas []*replica
+	opt      optimizer
+	pos      position
+	history  []EpochMetrics
+}
+
+// position is where training stands: the next batch to run, the optimizer
+// steps taken, and the running sums of the epoch in progress.
+type position struct {
+	Epoch, Batch int
+	Steps        int
+	LossSum      float64
+	Correct      int
+	Seen         int
+	Seconds      float64
+}
+
+// New prepares a trainer for m, whose parameters must already be set (see
+// Init for fresh ones).
+func New(m *nn.Model, cfg Config) (*Trainer, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	if last := m.Nodes[len(m.Nodes)-1]; last.Op == nn.OpSoftmax {
+		return nil, fmt.Errorf("layer %q: the last layer must give logits; the loss applies softmax itself", last.Name)
+	}
+	t := &Trainer{Model: m, Cfg: cfg}
+	shard := (cfg.BatchSize + cfg.Threads - 1) / cfg.Threads
+	for range cfg.Threads {
+		r, err := newReplica(m, shard)
+		if err != nil {
+			return nil, err
+		}
+		t.replicas = append(t.replicas, r)
+	}
+	var err error
+	t.opt, err = newOptimizer(cfg, t.replicas[0].params)
+	return t, err
+}
+
+// History returns the metrics of the finished epochs.
+func (t *Trainer) History() []EpochMetrics { return t.history }
+
+// Run trains until cfg.Epochs are done or ctx is cancelled. After a cancel
+// it returns ctx.Err() with the position kept, so a checkpoint saved then
+// resumes exactly where training stopped. test may be nil.
+func (t *Trainer) Run(ctx context.Context, train, test *dataset.Set) error {
+	if err := t.checkData(train); err != nil {
+		return err
+	}
+	if test != nil {
+		if err := t.checkData(test); err != nil {
+			return err
+		}
+	}
+	batches := (train.Len() + t.Cfg.BatchSize - 1) / t.Cfg.BatchSize
+	for t.pos.Epoch < t.Cfg.Epochs {
+		order := dataset.Shuffle(train.Len(), rand.New(rand.NewPCG(t.Cfg.Seed, uint64(t.pos.Epoch)+1<<32)))
+		for t.pos.Batch < batches {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			start := time.Now()
+			lo := t.pos.Batch * t.Cfg.BatchSize
+			idx := order[lo:min(lo+t.Cfg.BatchSize, len(order))]
+			lr := learningRate(t.Cfg, t.pos.Epoch, t.pos.Batch, batches)
+			loss, correct := t.step(train, idx, lr)
+			t.pos.Batch++
+			t.pos.Steps++
+			t.pos.LossSum += loss
+			t.pos.Correct += correct
+			t.pos.Seen += len(idx)
+			t.pos.Seconds += time.Since(start).Seconds()
+			if t.OnBatch != nil {
+				t.OnBatch(Progress{Epoch: t.pos.Epoch + 1, Epochs: t.Cfg.Epochs, Batch: t.pos.Batch, Batches: batches, Loss: loss / float64(len(idx))})
+			}
+		}
+		em := EpochMetrics{Epoch: t.pos.Epoch + 1, Loss: t.pos.LossSum / float64(t.pos.Seen),
+			TrainTop1: float64(t.pos.Correct) / float64(t.pos.Seen), TestTop1: -1, Seconds: t.pos.Seconds,
+			ImagesPerSec: float64(t.pos.Seen) / t.pos.Seconds, LR: learningRate(t.Cfg, t.pos.Epoch, batches, batches)}
+		if test != nil {
+			res, err := Evaluate(t.Model, test, t.Cfg.Threads)
+			if err != nil {
+				return err
+			}
+			em.TestTop1 = res.Top1()
+		}
+		t.history = append(t.history, em)
+		t.pos = position{Epoch: t.pos.Epoch + 1, Steps: t.pos.Steps}
+		if t.OnEpoch != nil {
+			t.OnEpoch(em)
+		}
+	}
+	return nil
+}
+
+func (t *Trainer) checkData(s *dataset.Set) error {
+	in := t.Model.Input
+	if s.Channels != in.Channels || s.Height != in.Height || s.Width != in.Width {
+		return fmt.Errorf("%s: images are %dx%dx%d, the model takes %v", s.Name, s.Channels, s.Height, s.Width, in.Shape())
+	}
+	if len(s.Classes) != len(t.Model.Labels) {
+		return fmt.Errorf("%s: %d classes, the model predicts %d", s.Name, len(s.Classes), len(t.Model.Labels))
+	}
+	if s.Len() == 0 {
+		return errors.New(s.Name + ": no images")
+	}
+	return nil
+}
+
+// step trains on the images idx: every worker runs its shard forward and
+// backward, the gradients are summed in worker order, and the optimizer
+// updates the parameters. It returns the summed loss and correct count.
+func (t *Trainer) step(s *dataset.Set, idx []int, lr float64) (float64, int) {
+	shard := t.replicas[0].batch
+	losses := make([]float64, len(t.replicas))
+	corrects := make([]int, len(t.replicas))
+	var wg sync.WaitGroup
+	for w, r := range t.replicas {
+		lo, hi := min(w*shard, len(idx)), min((w+1)*shard, len(idx))
+		for _, p := range r.params {
+			clear(p.grad)
+		}
+		if lo == hi {
+			continue
+		}
+		r.noise.Seed(t.Cfg.Seed, uint64(t.pos.Steps)<<16|uint64(w))
+		wg.Go(func() {
+			losses[w], corrects[w] = t.shardStep(r, s, idx[lo:hi], len(idx))
+		})
+	}
+	wg.Wait()
+	total, correct := 0.0, 0
+	for w := range t.replicas {
+		total += losses[w]
+		correct += corrects[w]
+	}
+	lead := t.replicas[0].params
+	for _, r := range t.replicas[1:] {
+		for i, p := range r.params {
+			g := lead[i].grad
+			for j, v := range p.grad {
+				g[j] += v
+			}
+		}
+	}
+	t.opt.step(lead, float32(lr))
+	return total, correct
+}
+
+// shardStep loads, augments and normalises the shard's images, then runs the
+// forward and backward pass on replica r.
+func (t *Trainer) shardStep(r *replica, s *dataset.Set, idx []int, batch int) (float64, int) {
+	in := t.Model.Input
+	size := in.Shape().Size()
+	pixels := make([]uint8, size)
+	labels := make([]int, len(idx))
+	for k, i := range idx {
+		img := s.Image(i)
+		if t.Cfg.Shift > 0 || t.Cfg.Flip {
+			// The augmentation of an image depends only on the seed, the
+			// epoch and the image, never on which worker draws it.
+			rng := rand.New(rand.NewPCG(t.Cfg.Seed^uint64(t.pos.Epoch)<<40, uint64(i)))
+			dataset.Augment(pixels, img, in.Channels, in.Height, in.Width, dataset.Augmentation{Shift: t.Cfg.Shift, Flip: t.Cfg.Flip}, rng)
+			img = pixels
+		}
+		in.Normalize(r.input[k*size:(k+1)*size], img)
+		labels[k] = s.Labels[i]
+	}
+	r.forward(len(idx), true)
+	loss, correct := r.lossAndGrad(labels, batch)
+	r.backward(len(idx))
+	return loss, correct
+}
