@@ -29,10 +29,10 @@ type param struct {
 // conv is a 2-D convolution computed per sample as im2col + GEMM, one GEMM
 // per group: out[g] (OCg x P) = W[g] (OCg x Kg) * col[g] (Kg x P).
 type conv struct {
-	g              kernels.ConvGeom
-	out, groups    int
-	w, b           *param
-	col, dcol      []float32
+	g               kernels.ConvGeom
+	out, groups     int
+	w, b            *param
+	col, dcol       []float32
 	inSize, outSize int
 }
 

@@ -83,9 +83,9 @@ type EpochMetrics struct {
 
 // Progress is reported after every batch.
 type Progress struct {
-	Epoch, Epochs   int // Epoch is 1-based
-	Batch, Batches  int // Batch is 1-based
-	Loss            float64
+	Epoch, Epochs  int // Epoch is 1-based
+	Batch, Batches int // Batch is 1-based
+	Loss           float64
 }
 
 // Trainer trains one model. It is not safe for concurrent use.

@@ -86,7 +86,7 @@ a CIFAR-10 binary folder, or an image folder DIR/<label>/*.png|jpg.`,
 }
 
 type trainJob struct {
-	arch, data, mnistDir, out string
+	arch, data, mnistDir, out  string
 	classic, resume, epochsSet bool
 	limit                      int
 	cfg                        train.Config
