@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // ConvF32 computes one image of a float32 convolution with groups: dst
 // ([out, OutH, OutW]) = w ([out, C/groups, KH, KW]) convolved with src
 // ([C, H, W]) plus one bias per output channel. col is scratch of at least
@@ -13,10 +15,5 @@ func ConvF32(src, dst, w, bias []float32, g ConvGeom, groups int, col []float32)
 	for grp := range groups {
 		Sgemm(false, false, ocg, p, k, 1, w[grp*ocg*k:], k, col[grp*k*p:], p, 0, dst[grp*ocg*p:], p)
 	}
-	for o, b := range bias {
-		row := dst[o*p : (o+1)*p]
-		for i := range row {
-			row[i] += b
-		}
-	}
+	BiasClampF32(dst, out, p, p, bias, float32(math.Inf(-1)), float32(math.Inf(1)))
 }

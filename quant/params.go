@@ -8,8 +8,8 @@ import (
 // Params are the quantization parameters of an int8 activation tensor:
 // real = Scale * (q - ZeroPoint). Scale > 0; ZeroPoint in [-128, 127].
 type Params struct {
-	Scale     float32
-	ZeroPoint int32
+	Scale     float32 `json:"scale"`
+	ZeroPoint int32   `json:"zero_point"`
 }
 
 // The int8 code range of activations and of weights.
