@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/edgecnn/edgecnn/quant"
 )
 
 // digits is the label list of a 10-class model.
@@ -193,14 +195,8 @@ func TestEncodeDeterministic(t *testing.T) {
 }
 
 func TestEncodeLayout(t *testing.T) {
-	m := tiny(t)
 	// Mixed dtypes: an odd-sized I8 tensor must not misalign the others.
-	w := m.Params["c.weight"]
-	m.Params["c.weight"] = &Tensor{DType: I8, Shape: w.Shape, I8: make([]int8, len(w.F32))}
-	for i := range m.Params["c.weight"].I8 {
-		m.Params["c.weight"].I8[i] = int8(i*29 - 127)
-	}
-	m.Params["c.bias"] = &Tensor{DType: I32, Shape: []int{2}, I32: []int32{-1 << 31, 1<<31 - 1}}
+	m := quantizedTiny(t)
 	data := encode(t, m)
 
 	n := binary.LittleEndian.Uint64(data)
@@ -216,7 +212,7 @@ func TestEncodeLayout(t *testing.T) {
 	assert.Equal(t, []string{"arch", "input", "labels", "nodes"}, sortedKeys(p.graph(t)))
 
 	// Packed in order of decreasing element size, then name, each aligned.
-	want := []string{"c.bias", "fc.bias", "fc.weight", "c.weight"}
+	want := []string{"c.bias", "c.weight_scale", "fc.bias", "fc.weight", "c.weight"}
 	pos := int64(0)
 	for _, name := range want {
 		e := p.tensor(name)
@@ -233,6 +229,25 @@ func TestEncodeLayout(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, equalModels(m, got))
 	require.True(t, bytes.Equal(data, encode(t, got)))
+}
+
+// quantizedTiny returns tiny as an int8 model whose conv layer is int8 and
+// whose linear layer stays float32 (mixed precision).
+func quantizedTiny(t *testing.T) *Model {
+	m := tiny(t)
+	m.Input.Quant = &quant.Params{Scale: 1.0 / 255, ZeroPoint: -128}
+	for _, n := range m.Nodes {
+		n.Quant = &quant.Params{Scale: 0.05, ZeroPoint: -3}
+	}
+	w := m.Params["c.weight"]
+	m.Params["c.weight"] = &Tensor{DType: I8, Shape: w.Shape, I8: make([]int8, len(w.F32))}
+	for i := range m.Params["c.weight"].I8 {
+		m.Params["c.weight"].I8[i] = int8(i*29%255 - 127)
+	}
+	m.Params["c.bias"] = &Tensor{DType: I32, Shape: []int{2}, I32: []int32{-1 << 31, 1<<31 - 1}}
+	m.Params["c.weight_scale"] = &Tensor{DType: F32, Shape: []int{2}, F32: []float32{0.01, 0.02}}
+	require.NoError(t, m.Validate())
+	return m
 }
 
 func sortedKeys(m map[string]any) []string {
@@ -255,8 +270,7 @@ func TestDecodeAliases(t *testing.T) {
 	if !littleEndian {
 		t.Skip("tensors are copied on big-endian machines")
 	}
-	m := tiny(t)
-	m.Params["c.bias"] = &Tensor{DType: I32, Shape: []int{2}, I32: []int32{3, -4}}
+	m := quantizedTiny(t)
 	data := encode(t, m)
 	require.Zero(t, uintptr(unsafe.Pointer(&data[0]))%8, "Go allocations of this size are 8-aligned")
 
@@ -433,7 +447,7 @@ func TestDecodeForwardCompatible(t *testing.T) {
 	g := p.graph(t)
 	g["preprocess"] = map[string]any{"crop": "centre"}
 	g["input"].(map[string]any)["layout"] = "CHW"
-	g["nodes"].([]any)[0].(map[string]any)["quant"] = map[string]any{"output_scale": 0.05, "output_zero_point": -3}
+	g["nodes"].([]any)[0].(map[string]any)["annotation"] = map[string]any{"origin": "onnx", "opset": 13}
 	p.setGraph(t, g)
 	got, err := Decode(p.bytes(t))
 	require.NoError(t, err)

@@ -9,6 +9,8 @@ package nn
 
 import (
 	"fmt"
+
+	"github.com/edgecnn/edgecnn/quant"
 	"math"
 	"slices"
 )
@@ -54,6 +56,10 @@ type Node struct {
 	Groups int `json:"groups,omitempty"`
 	// Rate is the dropout probability used in training.
 	Rate float32 `json:"rate,omitempty"`
+
+	// Quant holds the int8 parameters of the node's output in a quantized
+	// model (see Model.Quantized); nil in a float model.
+	Quant *quant.Params `json:"quant,omitempty"`
 }
 
 // Input is the contract between a camera frame and the model: the image size
@@ -68,6 +74,9 @@ type Input struct {
 	// Digit asks for MNIST-style preprocessing of camera frames: grayscale,
 	// dark ink inverted to white on black, centred by mass in the frame.
 	Digit bool `json:"digit,omitempty"`
+	// Quant holds the int8 parameters of the normalised input in a
+	// quantized model; nil in a float model.
+	Quant *quant.Params `json:"quant,omitempty"`
 }
 
 // Shape returns the input tensor shape [C, H, W].
@@ -320,8 +329,13 @@ func (m *Model) InitParams() error {
 		m.Params = map[string]*Tensor{}
 	}
 	ins := m.inShapes(shapes)
+	if err := m.checkQuant(); err != nil {
+		return err
+	}
 	for i, n := range m.Nodes {
-		for _, p := range n.params(ins[i]) {
+		w := m.Weight(n)
+		ps := n.params(ins[i], w != nil && w.DType == I8)
+		for _, p := range ps {
 			if t := m.Params[p.name]; t == nil || !slices.Equal(t.Shape, p.shape) {
 				m.Params[p.name] = NewTensor(p.shape...)
 			}
@@ -336,13 +350,19 @@ type param struct {
 	shape []int
 }
 
-// params lists the parameters of node n, weight first, given its input shape.
-func (n *Node) params(in Shape) []param {
+// params lists the parameters of node n, weight first, given its input
+// shape. A layer whose weights are int8 also has per-output-channel weight
+// scales.
+func (n *Node) params(in Shape, int8Weights bool) []param {
 	w, b := n.ParamShapes(in)
 	if w == nil {
 		return nil
 	}
-	return []param{{n.Name + ".weight", w}, {n.Name + ".bias", b}}
+	ps := []param{{n.Name + ".weight", w}, {n.Name + ".bias", b}}
+	if int8Weights {
+		ps = append(ps, param{n.Name + ".weight_scale", b})
+	}
+	return ps
 }
 
 // inShapes returns the shape of the first input of every node, given the
@@ -368,8 +388,13 @@ func (m *Model) Validate() error {
 	}
 	want := map[string]bool{}
 	ins := m.inShapes(shapes)
+	if err := m.checkQuant(); err != nil {
+		return err
+	}
 	for i, n := range m.Nodes {
-		for _, p := range n.params(ins[i]) {
+		w := m.Weight(n)
+		ps := n.params(ins[i], w != nil && w.DType == I8)
+		for _, p := range ps {
 			name := p.name
 			want[name] = true
 			t := m.Params[name]
@@ -385,6 +410,12 @@ func (m *Model) Validate() error {
 			if err := t.checkFinite(); err != nil {
 				return fmt.Errorf("layer %q: parameter %s: %w", n.Name, name, err)
 			}
+		}
+		if len(ps) == 0 {
+			continue
+		}
+		if err := m.checkParamTypes(n, w.DType == I8); err != nil {
+			return fmt.Errorf("layer %q: %w", n.Name, err)
 		}
 	}
 	if len(m.Params) > len(want) {

@@ -243,11 +243,37 @@ func TestValidateErrors(t *testing.T) {
 }
 
 func TestValidateInt8Params(t *testing.T) {
-	// Quantized parameters are ordinary tensors of another dtype.
-	m := tiny(t)
-	m.Params["c.weight"] = &Tensor{DType: I8, Shape: []int{2, 1, 3, 3}, I8: make([]int8, 18)}
-	m.Params["c.bias"] = &Tensor{DType: I32, Shape: []int{2}, I32: []int32{1, 2}}
-	require.NoError(t, m.Validate())
+	require.NoError(t, quantizedTiny(t).Validate())
+	tests := []struct {
+		name   string
+		change func(m *Model)
+		want   string
+	}{
+		{"float model with int8 weights", func(m *Model) {
+			m.Input.Quant = nil
+			for _, n := range m.Nodes {
+				n.Quant = nil
+			}
+		}, `layer "c": int8 weights in a float model`},
+		{"node without params", func(m *Model) { m.Nodes[1].Quant = nil }, `layer "r": no int8 parameters in an int8 model`},
+		{"params in a float model", func(m *Model) { m.Input.Quant = nil }, `layer "c": int8 parameters in a float model (the input has none)`},
+		{"zero point", func(m *Model) { m.Nodes[0].Quant.ZeroPoint = 128 }, `layer "c": int8 zero point 128 outside [-128, 127]`},
+		{"input scale", func(m *Model) { m.Input.Quant.Scale = 0 }, "input: int8 scale 0 must be positive and finite"},
+		{"weight -128", func(m *Model) { m.Params["c.weight"].I8[5] = -128 }, `layer "c": weight 5 is -128; int8 weights must lie in [-127, 127]`},
+		{"missing scales", func(m *Model) { delete(m.Params, "c.weight_scale") }, `layer "c": parameter c.weight_scale is missing`},
+		{"bad scale", func(m *Model) { m.Params["c.weight_scale"].F32[1] = -1 }, `layer "c": weight_scale 1 is -1, must be positive and finite`},
+		{"float bias", func(m *Model) { m.Params["c.bias"] = NewTensor(2) }, `layer "c": int8 layer needs an I32 bias, has F32`},
+		{"int bias on float layer", func(m *Model) {
+			m.Params["fc.bias"] = &Tensor{DType: I32, Shape: []int{2}, I32: make([]int32, 2)}
+		}, `layer "fc": float layer needs F32 weight and bias, has F32 and I32`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := quantizedTiny(t)
+			tt.change(m)
+			require.EqualError(t, m.Validate(), tt.want)
+		})
+	}
 }
 
 func TestInitParams(t *testing.T) {
