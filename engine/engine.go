@@ -1,8 +1,15 @@
-// Package engine executes a model: it plans the shapes once, owns the
-// activation buffers, maps every layer to kernels and runs batches of images
-// through the graph, split across a fixed set of workers.
+// Package engine executes a model, float32 or int8: it plans the shapes and
+// the number format of every tensor once, owns the buffers, maps every layer
+// to kernels, and runs batches of images through the graph, split across a
+// fixed set of workers.
 //
 // engine is the only place that decides how a layer maps to kernels.
+//
+// In an int8 model (nn.Model.Quantized) every layer runs in int8 except the
+// conv2d and linear layers whose weights were kept in float32; tensors are
+// quantized or dequantized where the two meet. Layers without parameters
+// (pooling, activations, flatten) run in the format of their input. The
+// logits are dequantized at the end and softmax runs in float.
 package engine
 
 import (
@@ -13,6 +20,7 @@ import (
 
 	"github.com/edgecnn/edgecnn/kernels"
 	"github.com/edgecnn/edgecnn/nn"
+	"github.com/edgecnn/edgecnn/quant"
 )
 
 // Options tune execution.
@@ -26,31 +34,65 @@ type Options struct {
 // goroutine its own Engine.
 type Engine struct {
 	model   *nn.Model
+	input   tensorInfo
 	steps   []step
-	inSize  int
 	classes int
 	workers []*worker
 	logits  []float32
 	wg      sync.WaitGroup
+	// pixelExact is set when pixels map straight to the int8 input
+	// (q = p - 128), without a float round trip.
+	pixelExact bool
 }
 
-// step is one node, prepared: its layer and where its input comes from.
+// tensorInfo describes a tensor as the engine stores it: elements per
+// sample, and for int8 tensors their quantization.
+type tensorInfo struct {
+	size  int
+	int8  bool
+	quant quant.Params
+}
+
+// step is one node, prepared: its layer, where its input comes from (from:
+// the producer's tensor) and what the layer reads (in). When the two differ
+// in format, the input is quantized or dequantized into a staging buffer.
 type step struct {
-	layer layer
-	src   int // index of the input step; -1 for the model input
-	size  int // output elements per sample
+	name          string
+	layer         layer
+	src           int // index of the input step; -1 for the model input
+	from, in, out tensorInfo
+	// alias marks an activation fused into the producer's epilogue: the
+	// step does no work and its output is its input's buffer.
+	alias bool
+}
+
+// converts reports whether the step's input changes format before use.
+func (s *step) converts() bool { return s.from.int8 != s.in.int8 }
+
+// buffer is a batch of one tensor in the engine's storage format.
+type buffer struct {
+	f []float32
+	q []int8
 }
 
 // worker holds the buffers one thread needs for its share of a batch.
 type worker struct {
 	batch   int
-	input   []float32
-	acts    [][]float32
-	scratch []float32
+	input   buffer
+	acts    []buffer
+	staged  []buffer // converted inputs, for steps that need a conversion
+	scratch scratch
 }
 
-// New prepares m for inference: it checks the model, infers the shapes and
-// binds every layer to its kernels.
+// scratch is temporary space a layer may use during forward.
+type scratch struct {
+	f []float32
+	q []int8
+}
+
+// New prepares m for inference: it checks the model, infers the shapes,
+// chooses the format of every tensor and binds every layer to its kernels
+// (packing weights once).
 func New(m *nn.Model, opt Options) (*Engine, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
@@ -58,27 +100,14 @@ func New(m *nn.Model, opt Options) (*Engine, error) {
 	if err := kernels.EnvError(); err != nil {
 		return nil, err
 	}
-	shapes, _ := m.Shapes()
 	threads := opt.Threads
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	e := &Engine{model: m, inSize: m.Input.Shape().Size()}
-	index := map[string]int{nn.InputName: -1}
-	for i, n := range m.Nodes {
-		src := index[n.Inputs[0]]
-		in := m.Input.Shape()
-		if src >= 0 {
-			in = shapes[src]
-		}
-		l, err := newLayer(m, n, in, shapes[i])
-		if err != nil {
-			return nil, fmt.Errorf("layer %q: %w", n.Name, err)
-		}
-		index[n.Name] = i
-		e.steps = append(e.steps, step{layer: l, src: src, size: shapes[i].Size()})
+	e := &Engine{model: m}
+	if err := e.plan(); err != nil {
+		return nil, err
 	}
-	e.classes = shapes[len(shapes)-1][0]
 	for range threads {
 		e.workers = append(e.workers, &worker{})
 	}
@@ -91,7 +120,104 @@ func Load(path string, opt Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(m, opt)
+	e, err := New(m, opt)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return e, nil
+}
+
+// plan decides the format of every tensor and builds the layers.
+func (e *Engine) plan() error {
+	m := e.model
+	shapes, err := m.Shapes()
+	if err != nil {
+		return err
+	}
+	e.input = tensorInfo{size: m.Input.Shape().Size(), int8: m.Quantized()}
+	if e.input.int8 {
+		e.input.quant = *m.Input.Quant
+		e.pixelExact = pixelExact(m.Input)
+	}
+	index := map[string]int{nn.InputName: -1}
+	consumers := map[string]int{}
+	for _, n := range m.Nodes {
+		consumers[n.Inputs[0]]++
+	}
+	for i, n := range m.Nodes {
+		src := index[n.Inputs[0]]
+		from, inShape := e.input, m.Input.Shape()
+		if src >= 0 {
+			from, inShape = e.steps[src].out, shapes[src]
+		}
+		s := step{name: n.Name, src: src, from: from, in: from,
+			out: tensorInfo{size: shapes[i].Size(), int8: runsInt8(m, n, from)}}
+		if s.out.int8 {
+			s.out.quant = *n.Quant
+		}
+		if m.Weight(n) != nil && s.out.int8 != from.int8 {
+			// conv and linear read their own format: int8 layers quantize
+			// a float input with the parameters calibrated for it.
+			s.in = tensorInfo{size: from.size, int8: s.out.int8}
+			if s.in.int8 {
+				s.in.quant = *producerQuant(m, n)
+			}
+		}
+		if fusable(m, n, e.steps, src, consumers) {
+			s.alias = true
+			e.steps[src].layer.(fuser).fuse(n.Op, s.out.quant)
+		} else if s.layer, err = newLayer(m, n, inShape, shapes[i], s.in, s.out); err != nil {
+			return fmt.Errorf("layer %q: %w", n.Name, err)
+		}
+		index[n.Name] = i
+		e.steps = append(e.steps, s)
+	}
+	e.classes = shapes[len(shapes)-1][0]
+	return nil
+}
+
+// runsInt8 reports whether node n stores its output in int8: conv and
+// linear layers by the type of their weights, the others by their input.
+func runsInt8(m *nn.Model, n *nn.Node, in tensorInfo) bool {
+	if w := m.Weight(n); w != nil {
+		return w.DType == nn.I8
+	}
+	return in.int8
+}
+
+// producerQuant returns the int8 parameters of the tensor node n reads.
+func producerQuant(m *nn.Model, n *nn.Node) *quant.Params {
+	if n.Inputs[0] == nn.InputName {
+		return m.Input.Quant
+	}
+	return m.Node(n.Inputs[0]).Quant
+}
+
+// fusable reports whether activation node n can be folded into the int8
+// epilogue of the layer it reads: a ReLU or ReLU6 whose input is the only
+// use of an int8 conv or linear output with the same quantization (the
+// converter arranges this).
+func fusable(m *nn.Model, n *nn.Node, steps []step, src int, consumers map[string]int) bool {
+	if (n.Op != nn.OpReLU && n.Op != nn.OpReLU6) || src < 0 || consumers[n.Inputs[0]] != 1 {
+		return false
+	}
+	p := steps[src]
+	_, ok := p.layer.(fuser)
+	return ok && !p.alias && p.out.int8 && n.Quant != nil && *n.Quant == p.out.quant
+}
+
+// pixelExact reports whether 8-bit pixels map to the int8 input by q = p -
+// 128 exactly: one shared normalisation whose quantization undoes it.
+func pixelExact(in nn.Input) bool {
+	q := in.Quant
+	for c := range in.Channels {
+		if in.Mean[c] != in.Mean[0] || in.Std[c] != in.Std[0] {
+			return false
+		}
+	}
+	scale := 1 / (255 * float64(in.Std[0]))
+	zp := 255*float64(in.Mean[0]) - 128
+	return math.Abs(float64(q.Scale)-scale) <= 1e-6*scale && float64(q.ZeroPoint) == zp
 }
 
 // Model returns the model the engine runs.
@@ -107,7 +233,7 @@ func (e *Engine) Threads() int { return len(e.workers) }
 // returns n*Classes() logits. The result is owned by the engine and valid
 // until the next call.
 func (e *Engine) Infer(pixels []uint8, n int) ([]float32, error) {
-	if len(pixels) != n*e.inSize {
+	if len(pixels) != n*e.input.size {
 		return nil, fmt.Errorf("engine: got %d bytes for %d images of %v", len(pixels), n, e.model.Input.Shape())
 	}
 	return e.run(batch{pixels: pixels, n: n}), nil
@@ -116,7 +242,7 @@ func (e *Engine) Infer(pixels []uint8, n int) ([]float32, error) {
 // InferFloat runs n already normalised float32 inputs (NCHW) and returns
 // n*Classes() logits, owned by the engine until the next call.
 func (e *Engine) InferFloat(input []float32, n int) ([]float32, error) {
-	if len(input) != n*e.inSize {
+	if len(input) != n*e.input.size {
 		return nil, fmt.Errorf("engine: got %d values for %d inputs of %v", len(input), n, e.model.Input.Shape())
 	}
 	for _, v := range input {
@@ -157,25 +283,6 @@ func (e *Engine) run(b batch) []float32 {
 	return e.logits
 }
 
-// runShard runs samples [lo, hi) of b on worker w.
-func (e *Engine) runShard(w *worker, b batch, lo, hi int) {
-	if b.pixels != nil {
-		for s := lo; s < hi; s++ {
-			e.model.Input.Normalize(w.input[(s-lo)*e.inSize:], b.pixels[s*e.inSize:(s+1)*e.inSize])
-		}
-	} else {
-		copy(w.input, b.floats[lo*e.inSize:hi*e.inSize])
-	}
-	for i, s := range e.steps {
-		in := w.input
-		if s.src >= 0 {
-			in = w.acts[s.src]
-		}
-		s.layer.forward(in, w.acts[i], hi-lo, w.scratch)
-	}
-	copy(e.logits[lo*e.classes:hi*e.classes], w.acts[len(w.acts)-1])
-}
-
 // reserve sizes w's buffers for batch samples; they only ever grow, so
 // steady-state inference allocates nothing.
 func (e *Engine) reserve(w *worker, batch int) {
@@ -183,12 +290,115 @@ func (e *Engine) reserve(w *worker, batch int) {
 		return
 	}
 	w.batch = batch
-	w.input = make([]float32, batch*e.inSize)
-	w.acts = make([][]float32, len(e.steps))
-	scratch := 0
+	w.input = newBuffer(e.input, batch)
+	w.acts = make([]buffer, len(e.steps))
+	w.staged = make([]buffer, len(e.steps))
+	var f, q int
 	for i, s := range e.steps {
-		w.acts[i] = make([]float32, batch*s.size)
-		scratch = max(scratch, s.layer.scratch())
+		if s.alias {
+			w.acts[i] = w.acts[s.src]
+			continue
+		}
+		w.acts[i] = newBuffer(s.out, batch)
+		if s.converts() {
+			w.staged[i] = newBuffer(s.in, batch)
+		}
+		sf, sq := s.layer.scratch(batch)
+		f, q = max(f, sf), max(q, sq)
 	}
-	w.scratch = make([]float32, scratch)
+	if e.input.int8 && !e.pixelExact {
+		f = max(f, e.input.size) // loadInput normalises through float
+	}
+	w.scratch = scratch{f: make([]float32, f), q: make([]int8, q)}
+}
+
+func newBuffer(t tensorInfo, batch int) buffer {
+	if t.int8 {
+		return buffer{q: make([]int8, batch*t.size)}
+	}
+	return buffer{f: make([]float32, batch*t.size)}
+}
+
+// runShard runs samples [lo, hi) of b on worker w.
+func (e *Engine) runShard(w *worker, b batch, lo, hi int) {
+	n := hi - lo
+	e.loadInput(w, b, lo, hi)
+	for i, s := range e.steps {
+		if s.alias {
+			continue
+		}
+		in := w.input
+		if s.src >= 0 {
+			in = w.acts[s.src]
+		}
+		if s.converts() {
+			if s.in.int8 {
+				quant.QuantizeSlice(w.staged[i].q[:n*s.in.size], in.f[:n*s.in.size], s.in.quant)
+			} else {
+				quant.DequantizeSlice(w.staged[i].f[:n*s.in.size], in.q[:n*s.in.size], s.from.quant)
+			}
+			in = w.staged[i]
+		}
+		s.layer.forward(in, w.acts[i], n, &w.scratch)
+	}
+	last := e.steps[len(e.steps)-1]
+	out, logits := w.acts[len(w.acts)-1], e.logits[lo*e.classes:hi*e.classes]
+	if last.out.int8 {
+		quant.DequantizeSlice(logits, out.q[:n*e.classes], last.out.quant)
+	} else {
+		copy(logits, out.f)
+	}
+}
+
+// loadInput fills w's input with samples [lo, hi) of b in the input format.
+func (e *Engine) loadInput(w *worker, b batch, lo, hi int) {
+	size, in := e.input.size, e.model.Input
+	switch {
+	case b.floats != nil && e.input.int8:
+		quant.QuantizeSlice(w.input.q[:(hi-lo)*size], b.floats[lo*size:hi*size], e.input.quant)
+	case b.floats != nil:
+		copy(w.input.f, b.floats[lo*size:hi*size])
+	case e.pixelExact:
+		for i, p := range b.pixels[lo*size : hi*size] {
+			w.input.q[i] = int8(int(p) - 128)
+		}
+	case e.input.int8:
+		// A per-channel normalisation: through float, one image at a time.
+		tmp := w.scratch.f[:size]
+		for s := lo; s < hi; s++ {
+			in.Normalize(tmp, b.pixels[s*size:(s+1)*size])
+			quant.QuantizeSlice(w.input.q[(s-lo)*size:(s-lo+1)*size], tmp, e.input.quant)
+		}
+	default:
+		for s := lo; s < hi; s++ {
+			in.Normalize(w.input.f[(s-lo)*size:], b.pixels[s*size:(s+1)*size])
+		}
+	}
+}
+
+// Outputs runs n images and returns the output of every node for them, in
+// graph order, dequantized to float32. It serves calibration and accuracy
+// reports, not inference: it allocates the result. A layer whose activation
+// was fused into it reports the activation's output, like the activation.
+func (e *Engine) Outputs(pixels []uint8, n int) ([][]float32, error) {
+	if len(pixels) != n*e.input.size {
+		return nil, fmt.Errorf("engine: got %d bytes for %d images of %v", len(pixels), n, e.model.Input.Shape())
+	}
+	if cap(e.logits) < n*e.classes {
+		e.logits = make([]float32, n*e.classes)
+	}
+	e.logits = e.logits[:n*e.classes]
+	w := e.workers[0]
+	e.reserve(w, n)
+	e.runShard(w, batch{pixels: pixels, n: n}, 0, n)
+	outs := make([][]float32, len(e.steps))
+	for i, s := range e.steps {
+		outs[i] = make([]float32, n*s.out.size)
+		if s.out.int8 {
+			quant.DequantizeSlice(outs[i], w.acts[i].q[:n*s.out.size], s.out.quant)
+		} else {
+			copy(outs[i], w.acts[i].f)
+		}
+	}
+	return outs, nil
 }

@@ -1,6 +1,6 @@
-// Package kernels holds edgecnn's hot loops: float32 GEMM, im2col/col2im,
-// pooling and small element-wise epilogues, on plain row-major slices. It
-// knows nothing of models, layers or tensors.
+// Package kernels holds edgecnn's hot loops: float32 and int8 GEMM,
+// im2col/col2im, convolution, pooling and small element-wise epilogues, on
+// plain row-major slices. It knows nothing of models, layers or tensors.
 //
 // # Paths
 //
@@ -37,6 +37,15 @@
 // C[i][j] = alpha*acc when beta == 0, and (alpha*acc) + (beta*C[i][j]) with
 // each product and the sum rounded to float32 otherwise. If alpha == 0 or
 // k == 0 the products are not computed: C = beta*C (C = 0 when beta == 0).
+//
+// # Int8
+//
+// The int8 kernels (GemmInt8, ConvInt8, MaxPoolInt8, AvgPoolInt8,
+// LookupInt8) compute the int8 scheme of package quant exactly: int32
+// accumulation, then quant.Requantize per output value (Requant). Weights are
+// packed once, at model load, by PackInt8 or PackInt8Grouped into the layout
+// of the path in use; activations are packed per call. Every path currently
+// runs the generic int8 GEMM, whose layout is the row-major weight matrix.
 package kernels
 
 import (
@@ -78,9 +87,12 @@ type impl struct {
 	// sgemm computes C = alpha*op(A)*op(B) + beta*C for validated arguments
 	// with m, n, k >= 1 and alpha != 0.
 	sgemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+	// i8 packs int8 weights and runs the int8 GEMM (int8.go).
+	i8 *int8Impl
 }
 
-var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric}
+var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, i8: genericInt8}
 
 // table is the dispatch table: generic first, then the paths of this
 // architecture (from archImpls) in order of preference.

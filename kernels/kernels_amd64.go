@@ -26,8 +26,8 @@ func archImpls() []*impl {
 	}
 	vnni := strings.Join(need, ", ")
 	return []*impl{
-		{name: PathAVX2, missing: avx2, sgemm: sgemmAVX2},
-		{name: PathVNNI, missing: vnni, sgemm: sgemmAVX2},
+		{name: PathAVX2, missing: avx2, sgemm: sgemmAVX2, i8: genericInt8},
+		{name: PathVNNI, missing: vnni, sgemm: sgemmAVX2, i8: genericInt8},
 	}
 }
 

@@ -55,7 +55,8 @@ func TestGradients(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			require.NoError(t, Init(m, 7))
 			rng := rand.New(rand.NewPCG(1, 2))
-			for _, p := range m.Params {
+			for _, name := range paramNames(m) {
+				p := m.Params[name]
 				for i := range p.F32 { // non-zero biases, so every path is live
 					p.F32[i] += float32(rng.NormFloat64() * 0.1)
 				}
@@ -75,7 +76,8 @@ func TestGradients(t *testing.T) {
 			}
 			loss()
 			r.backward(batch)
-			checked := 0
+			base := loss()
+			checked, kinks := 0, 0
 			for _, p := range r.params {
 				analytic := append([]float32(nil), p.grad...)
 				for i := range p.w {
@@ -86,12 +88,20 @@ func TestGradients(t *testing.T) {
 					p.w[i] = orig - eps
 					down := loss()
 					p.w[i] = orig
+					// Where a step crosses a kink (ReLU at 0 or 6, a max-pool
+					// tie changing hands) the one-sided slopes disagree and no
+					// derivative exists to compare with: skip, but count.
+					if fwd, bwd := (up-base)/eps, (base-down)/eps; math.Abs(fwd-bwd) > 1e-2+0.05*math.Abs(fwd) {
+						kinks++
+						continue
+					}
 					numeric := (up - down) / (2 * eps)
 					tol := 2e-3 + 2e-2*math.Abs(numeric)
 					require.InDeltaf(t, numeric, float64(analytic[i]), tol, "%s[%d]", p.name, i)
 					checked++
 				}
 			}
+			require.LessOrEqual(t, kinks, checked/20, "too many non-smooth points to trust the check")
 			require.Greater(t, checked, 50)
 		})
 	}

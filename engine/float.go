@@ -6,16 +6,31 @@ import (
 
 	"github.com/edgecnn/edgecnn/kernels"
 	"github.com/edgecnn/edgecnn/nn"
+	"github.com/edgecnn/edgecnn/quant"
 )
 
 // layer is one prepared node: forward runs n samples from x into y, using
-// scratch (at least scratch() floats) for temporaries.
+// sc (at least scratch(n) floats and int8s) for temporaries.
 type layer interface {
-	forward(x, y []float32, n int, scratch []float32)
-	scratch() int
+	forward(x, y buffer, n int, sc *scratch)
+	scratch(batch int) (f32, i8 int)
 }
 
-func newLayer(m *nn.Model, n *nn.Node, in, out nn.Shape) (layer, error) {
+// fuser is a layer whose epilogue can absorb a following ReLU or ReLU6.
+type fuser interface {
+	fuse(act nn.Op, out quant.Params)
+}
+
+// newLayer binds node n to kernels in the format the planner chose: float32
+// unless its input is int8.
+func newLayer(m *nn.Model, n *nn.Node, in, out nn.Shape, inInfo, outInfo tensorInfo) (layer, error) {
+	if inInfo.int8 {
+		return newInt8Layer(m, n, in, out, inInfo, outInfo)
+	}
+	return newFloatLayer(m, n, in, out)
+}
+
+func newFloatLayer(m *nn.Model, n *nn.Node, in, out nn.Shape) (layer, error) {
 	switch n.Op {
 	case nn.OpConv2D:
 		return &convF32{g: geom(n, in, out), out: n.Out, groups: n.Groups,
@@ -51,11 +66,11 @@ type convF32 struct {
 	inSize, outSize int
 }
 
-func (c *convF32) scratch() int { return c.g.C * c.g.KH * c.g.KW * c.g.OutH * c.g.OutW }
+func (c *convF32) scratch(int) (int, int) { return c.g.C * c.g.KH * c.g.KW * c.g.OutH * c.g.OutW, 0 }
 
-func (c *convF32) forward(x, y []float32, n int, scratch []float32) {
+func (c *convF32) forward(x, y buffer, n int, sc *scratch) {
 	for s := range n {
-		kernels.ConvF32(x[s*c.inSize:(s+1)*c.inSize], y[s*c.outSize:(s+1)*c.outSize], c.w, c.b, c.g, c.groups, scratch)
+		kernels.ConvF32(x.f[s*c.inSize:(s+1)*c.inSize], y.f[s*c.outSize:(s+1)*c.outSize], c.w, c.b, c.g, c.groups, sc.f)
 	}
 }
 
@@ -65,16 +80,11 @@ type linearF32 struct {
 	w, b    []float32
 }
 
-func (l *linearF32) scratch() int { return 0 }
+func (l *linearF32) scratch(int) (int, int) { return 0, 0 }
 
-func (l *linearF32) forward(x, y []float32, n int, _ []float32) {
-	kernels.Sgemm(false, true, n, l.out, l.in, 1, x, l.in, l.w, l.in, 0, y, l.out)
-	for s := range n {
-		row := y[s*l.out : (s+1)*l.out]
-		for o, b := range l.b {
-			row[o] += b
-		}
-	}
+func (l *linearF32) forward(x, y buffer, n int, _ *scratch) {
+	kernels.Sgemm(false, true, n, l.out, l.in, 1, x.f, l.in, l.w, l.in, 0, y.f, l.out)
+	kernels.BiasClampColsF32(y.f, n, l.out, l.out, l.b, float32(math.Inf(-1)), float32(math.Inf(1)))
 }
 
 type poolF32 struct {
@@ -83,11 +93,11 @@ type poolF32 struct {
 	inSize, outSize int
 }
 
-func (p *poolF32) scratch() int { return 0 }
+func (p *poolF32) scratch(int) (int, int) { return 0, 0 }
 
-func (p *poolF32) forward(x, y []float32, n int, _ []float32) {
+func (p *poolF32) forward(x, y buffer, n int, _ *scratch) {
 	for s := range n {
-		xs, ys := x[s*p.inSize:(s+1)*p.inSize], y[s*p.outSize:(s+1)*p.outSize]
+		xs, ys := x.f[s*p.inSize:(s+1)*p.inSize], y.f[s*p.outSize:(s+1)*p.outSize]
 		if p.max {
 			kernels.MaxPoolF32(xs, ys, p.g)
 		} else {
@@ -101,10 +111,10 @@ type activationF32 struct {
 	size int
 }
 
-func (a *activationF32) scratch() int { return 0 }
+func (a *activationF32) scratch(int) (int, int) { return 0, 0 }
 
-func (a *activationF32) forward(x, y []float32, n int, _ []float32) {
-	Activate(a.op, y[:n*a.size], x[:n*a.size])
+func (a *activationF32) forward(x, y buffer, n int, _ *scratch) {
+	Activate(a.op, y.f[:n*a.size], x.f[:n*a.size])
 }
 
 // Activate applies the element-wise activation op (relu, relu6 or tanh) to
@@ -128,11 +138,11 @@ func Activate(op nn.Op, y, x []float32) {
 
 type softmaxF32 struct{ size int }
 
-func (s *softmaxF32) scratch() int { return 0 }
+func (s *softmaxF32) scratch(int) (int, int) { return 0, 0 }
 
-func (s *softmaxF32) forward(x, y []float32, n int, _ []float32) {
+func (s *softmaxF32) forward(x, y buffer, n int, _ *scratch) {
 	for i := range n {
-		Softmax(y[i*s.size:(i+1)*s.size], x[i*s.size:(i+1)*s.size])
+		Softmax(y.f[i*s.size:(i+1)*s.size], x.f[i*s.size:(i+1)*s.size])
 	}
 }
 
@@ -140,9 +150,9 @@ func (s *softmaxF32) forward(x, y []float32, n int, _ []float32) {
 // inference.
 type copyF32 struct{ size int }
 
-func (c copyF32) scratch() int { return 0 }
+func (c copyF32) scratch(int) (int, int) { return 0, 0 }
 
-func (c copyF32) forward(x, y []float32, n int, _ []float32) { copy(y[:n*c.size], x) }
+func (c copyF32) forward(x, y buffer, n int, _ *scratch) { copy(y.f[:n*c.size], x.f) }
 
 // Softmax writes the softmax of logits into dst (which may alias logits).
 func Softmax(dst, logits []float32) {

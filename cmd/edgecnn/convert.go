@@ -1,0 +1,132 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/edgecnn/edgecnn/engine"
+	"github.com/edgecnn/edgecnn/nn"
+	"github.com/edgecnn/edgecnn/tools/convert"
+	"github.com/edgecnn/edgecnn/train"
+)
+
+func convertCmd() *cobra.Command {
+	var (
+		in, out, calib, evalData, mnistDir, floatLayers string
+		calibN                                          int
+		seed                                            uint64
+		opt                                             convert.Options
+	)
+	cmd := &cobra.Command{
+		Use:   "convert",
+		Short: "Quantize a float32 model to int8 with calibration images",
+		Long: `Quantize a float32 model to int8 (per-channel symmetric weights, per-tensor
+asymmetric activations, int32 biases, TFLite-compatible). Activation ranges come
+from --calib-n training images of --calib, picked at random with --seed. The
+table shows each layer's weight range, output scale and zero point, and the SQNR
+of its int8 output against float on those images. The output file is written
+only when everything succeeded.`,
+		Example: `  edgecnn convert --in lenet5.safetensors --calib mnist --out lenet5.int8.safetensors
+  edgecnn convert --in lenet5.safetensors --calib mnist --method entropy --eval mnist --out lenet5.int8.safetensors
+  edgecnn convert --in alexnet.safetensors --calib mnist --float conv1,fc3 --out alexnet.int8.safetensors`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if in == "" || out == "" {
+				return usagef("--in and --out are required")
+			}
+			if calibN <= 0 {
+				return usagef("--calib-n must be positive, got %d", calibN)
+			}
+			if floatLayers != "" {
+				opt.Float = strings.Split(floatLayers, ",")
+			}
+			m, err := nn.Load(in)
+			if err != nil {
+				return fmt.Errorf("--in: %w", err)
+			}
+			c := m.Input
+			set, _, err := loadSplits(calib, mnistDir, c.Channels, c.Height, c.Width)
+			if err != nil {
+				return fmt.Errorf("--calib: %w", err)
+			}
+			set = set.Sample(calibN, seed)
+			q, report, err := convert.Convert(m, set, opt)
+			if err != nil {
+				return fmt.Errorf("%s: %w", in, err)
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "calibrated on %d images of %s with %s\n\n", set.Len(), set.Name, opt.Method)
+			printReport(w, report)
+			if evalData != "" {
+				if err := compareAccuracy(cmd, m, q, evalData, mnistDir); err != nil {
+					return err
+				}
+			}
+			if err := nn.Save(out, q); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "wrote %s\n", out)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&in, "in", "", "float32 model file (required)")
+	f.StringVar(&out, "out", "", "int8 model file to write (required)")
+	f.StringVar(&calib, "calib", "mnist", `calibration data (its training split): "mnist", a CIFAR-10 folder, or DIR/<label>/*.png|jpg`)
+	f.IntVar(&calibN, "calib-n", 1000, "number of calibration images")
+	f.Uint64Var(&seed, "seed", 1, "seed for picking the calibration images")
+	f.StringVar(&opt.Method, "method", "minmax", "activation ranges: minmax, percentile or entropy")
+	f.Float64Var(&opt.Percentile, "percentile", 99.99, "percentile method: the cut-off")
+	f.StringVar(&floatLayers, "float", "", "comma-separated conv2d/linear layers to keep in float32")
+	f.StringVar(&evalData, "eval", "", "also report float and int8 top-1 on this data's test split")
+	f.StringVar(&mnistDir, "mnist", "", "folder holding the MNIST IDX files (default: the Go module cache)")
+	return cmd
+}
+
+func printReport(w io.Writer, report []convert.LayerReport) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "layer\top\tweights\tscale\tzero point\tSQNR dB\t")
+	for _, r := range report {
+		weights := ""
+		if r.WeightMin != 0 || r.WeightMax != 0 {
+			weights = fmt.Sprintf("[%.3g, %.3g]", r.WeightMin, r.WeightMax)
+		}
+		if r.Float {
+			weights += " float32"
+		}
+		db := fmt.Sprintf("%.1f", r.SQNR)
+		if math.IsInf(r.SQNR, 1) {
+			db = "exact"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.4g\t%d\t%s\t\n", r.Name, r.Op, weights, r.Quant.Scale, r.Quant.ZeroPoint, db)
+	}
+	tw.Flush()
+}
+
+// compareAccuracy prints float and int8 top-1 on the test split of data.
+func compareAccuracy(cmd *cobra.Command, float, q *nn.Model, data, mnistDir string) error {
+	in := float.Input
+	set, err := loadTest(data, mnistDir, in.Channels, in.Height, in.Width)
+	if err != nil {
+		return fmt.Errorf("--eval: %w", err)
+	}
+	var top1 [2]float64
+	for i, m := range []*nn.Model{float, q} {
+		e, err := engine.New(m, engine.Options{})
+		if err != nil {
+			return err
+		}
+		res, err := train.EvaluateWith(e, set, nil)
+		if err != nil {
+			return err
+		}
+		top1[i] = res.Top1()
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "\ntop-1 on %s (%d images): float %.2f%%  int8 %.2f%%  (%+.2f pp)\n\n",
+		set.Name, set.Len(), 100*top1[0], 100*top1[1], 100*(top1[1]-top1[0]))
+	return nil
+}
