@@ -1,13 +1,21 @@
 // Package models holds the trained models that ship inside the edgecnn
 // binary, so that it classifies something useful with no file at hand.
+// The bytes must not be modified: decoded models share them.
 package models
 
 import _ "embed"
 
-//go:embed lenet5.safetensors
-var lenet5 []byte
+var (
+	//go:embed lenet5.safetensors
+	lenet5 []byte
+	//go:embed lenet5.int8.safetensors
+	lenet5Int8 []byte
+)
 
 // LeNet5 returns the float32 LeNet-5 trained on MNIST by
-// `edgecnn train --arch lenet5 --data mnist` with its defaults (see
-// BENCHMARKS.md). The bytes must not be modified.
+// `edgecnn train --arch lenet5 --data mnist` with its defaults.
 func LeNet5() []byte { return lenet5 }
+
+// LeNet5Int8 returns LeNet5 quantized to int8 by `edgecnn convert --calib
+// mnist` with its defaults (min/max calibration on 1000 training images).
+func LeNet5Int8() []byte { return lenet5Int8 }
