@@ -49,9 +49,9 @@ only when everything succeeded.`,
 				return fmt.Errorf("--in: %w", err)
 			}
 			c := m.Input
-			set, _, err := loadSplits(calib, mnistDir, c.Channels, c.Height, c.Width)
+			set, err := loadSet("--calib", calib, mnistDir, true, c.Channels, c.Height, c.Width)
 			if err != nil {
-				return fmt.Errorf("--calib: %w", err)
+				return err
 			}
 			set = set.Sample(calibN, seed)
 			q, report, err := convert.Convert(m, set, opt)
@@ -110,9 +110,9 @@ func printReport(w io.Writer, report []convert.LayerReport) {
 // compareAccuracy prints float and int8 top-1 on the test split of data.
 func compareAccuracy(cmd *cobra.Command, float, q *nn.Model, data, mnistDir string) error {
 	in := float.Input
-	set, err := loadTest(data, mnistDir, in.Channels, in.Height, in.Width)
+	set, err := loadSet("--eval", data, mnistDir, false, in.Channels, in.Height, in.Width)
 	if err != nil {
-		return fmt.Errorf("--eval: %w", err)
+		return err
 	}
 	var top1 [2]float64
 	for i, m := range []*nn.Model{float, q} {

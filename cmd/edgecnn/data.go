@@ -19,27 +19,12 @@ func loadModel(path string) (*nn.Model, string, error) {
 	return m, path, err
 }
 
-// loadSplits reads the training and test splits of a --data value.
-func loadSplits(spec, mnistDir string, c, h, w int) (trainSet, testSet *dataset.Set, err error) {
-	opt := dataset.Options{MNISTDir: mnistDir, Channels: c, Height: h, Width: w}
-	if trainSet, err = dataset.Load(spec, true, opt); err != nil {
-		return nil, nil, dataErr(err)
+// loadSet reads the training or test split of the dataset named by the
+// value of flag (e.g. --data), at the model's input size c x h x w.
+func loadSet(flag, spec, mnistDir string, train bool, c, h, w int) (*dataset.Set, error) {
+	s, err := dataset.Load(spec, train, dataset.Options{MNISTDir: mnistDir, Channels: c, Height: h, Width: w})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
-	if testSet, err = dataset.Load(spec, false, opt); err != nil {
-		return nil, nil, dataErr(err)
-	}
-	return trainSet, testSet, nil
-}
-
-// loadTest reads the test split of a --data value.
-func loadTest(spec, mnistDir string, c, h, w int) (*dataset.Set, error) {
-	s, err := dataset.Load(spec, false, dataset.Options{MNISTDir: mnistDir, Channels: c, Height: h, Width: w})
-	return s, dataErr(err)
-}
-
-func dataErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("--data: %w", err)
+	return s, nil
 }

@@ -33,7 +33,7 @@ func evalCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			set, err := loadTest(data, mnistDir, m.Input.Channels, m.Input.Height, m.Input.Width)
+			set, err := loadSet("--data", data, mnistDir, false, m.Input.Channels, m.Input.Height, m.Input.Width)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -41,18 +42,52 @@ func printModel(w io.Writer, name string, m *nn.Model) error {
 	if in.Digit {
 		fmt.Fprint(w, ", MNIST-style digit preprocessing")
 	}
-	fmt.Fprintf(w, "\nlabels  %d: %s\n\n", len(m.Labels), strings.Join(m.Labels, " "))
+	fmt.Fprintf(w, "\nlabels  %d: %s\n", len(m.Labels), strings.Join(m.Labels, " "))
+	if m.Quantized() {
+		fmt.Fprintf(w, "format  int8 (input scale %.4g, zero point %d)\n", m.Input.Quant.Scale, m.Input.Quant.ZeroPoint)
+	} else {
+		fmt.Fprintln(w, "format  float32")
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "layer\top\tinput\toutput\tparams\tMACs\t")
+	header := "layer\top\tinput\toutput\tparams\tMACs\t"
+	if m.Quantized() {
+		header += "weights\tweight scales\tscale\tzero point\t"
+	}
+	fmt.Fprintln(tw, header)
 	var params int
 	var macs int64
 	for _, s := range stats {
-		fmt.Fprintf(tw, "%s\t%s\t%v\t%v\t%d\t%d\t\n", s.Node.Name, describe(s.Node), s.In, s.Out, s.Params, s.MACs)
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%v\t%d\t%d\t", s.Node.Name, describe(s.Node), s.In, s.Out, s.Params, s.MACs)
+		if m.Quantized() {
+			fmt.Fprintf(tw, "%s\t%s\t%.4g\t%d\t", weightType(m, s.Node), scaleRange(m, s.Node), s.Node.Quant.Scale, s.Node.Quant.ZeroPoint)
+		}
+		fmt.Fprintln(tw)
 		params += s.Params
 		macs += s.MACs
 	}
 	fmt.Fprintf(tw, "total\t\t\t\t%d\t%d\t\n", params, macs)
 	return tw.Flush()
+}
+
+// weightType is "int8" or "float32" for layers with weights, else empty.
+func weightType(m *nn.Model, n *nn.Node) string {
+	switch w := m.Weight(n); {
+	case w == nil:
+		return ""
+	case w.DType == nn.I8:
+		return "int8"
+	}
+	return "float32"
+}
+
+// scaleRange summarises the per-channel weight scales of an int8 layer.
+func scaleRange(m *nn.Model, n *nn.Node) string {
+	s := m.Params[n.Name+".weight_scale"]
+	if s == nil {
+		return ""
+	}
+	return fmt.Sprintf("%.3g..%.3g", slices.Min(s.F32), slices.Max(s.F32))
 }
 
 // describe is a node's type with its window, e.g. "conv2d 5x5/1".

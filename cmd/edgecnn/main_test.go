@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,6 +73,59 @@ func TestEvalWritesConfusionMatrix(t *testing.T) {
 	data, err := os.ReadFile(png)
 	require.NoError(t, err)
 	require.Equal(t, "\x89PNG", string(data[:4]))
+}
+
+func TestConvertWritesInt8Model(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "lenet5.int8.safetensors")
+	stdout, stderr, code := edgecnn(t, "convert", "--in", "../../models/lenet5.safetensors", "--calib", "mnist",
+		"--calib-n", "200", "--out", out)
+	require.Zero(t, code, stderr)
+	for _, want := range []string{"SQNR dB", "conv1", "fc3", "wrote " + out} {
+		require.Contains(t, stdout, want)
+	}
+	stdout, stderr, code = edgecnn(t, "eval", "--model", out, "--limit", "500", "--json")
+	require.Zero(t, code, stderr)
+	var res struct {
+		Top1   float64 `json:"top1"`
+		Kernel string  `json:"kernel"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+	require.Greater(t, res.Top1, 0.97)
+	require.NotEmpty(t, res.Kernel)
+	stdout, _, code = edgecnn(t, "inspect", "--model", out)
+	require.Zero(t, code)
+	require.Contains(t, stdout, "format  int8")
+	require.Contains(t, stdout, "zero point")
+}
+
+// TestConvertLeavesNoFileOnError: a failed conversion writes nothing.
+func TestConvertLeavesNoFileOnError(t *testing.T) {
+	dir := t.TempDir()
+	cifar := filepath.Join(dir, "cifar")
+	require.NoError(t, os.Mkdir(cifar, 0o755))
+	for i := 1; i <= 5; i++ {
+		require.NoError(t, os.WriteFile(filepath.Join(cifar, fmt.Sprintf("data_batch_%d.bin", i)), make([]byte, 2*3073), 0o644))
+	}
+	out := filepath.Join(dir, "out.safetensors")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--in", "../../models/lenet5.int8.safetensors"}, 1, "already int8"},
+		{[]string{"--in", "../../models/lenet5.safetensors", "--calib-n", "0"}, 2, "--calib-n"},
+		{[]string{"--in", "../../models/lenet5.safetensors", "--calib", cifar}, 1, "calibration images are 3x32x32"},
+		{[]string{"--in", "../../models/lenet5.safetensors", "--float", "pool1"}, 1, "pool1"},
+	} {
+		_, stderr, code := edgecnn(t, append([]string{"convert", "--out", out, "--calib-n", "50"}, c.args...)...)
+		require.Equal(t, c.code, code, stderr)
+		require.Contains(t, stderr, c.want)
+		require.Equal(t, 1, strings.Count(strings.TrimSpace(stderr), "\n")+1, "one line: %q", stderr)
+		require.NoFileExists(t, out)
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "no temporary files left")
 }
 
 func TestInspect(t *testing.T) {

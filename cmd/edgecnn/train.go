@@ -114,7 +114,11 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 	if t != nil {
 		in = t.Model.Input
 	}
-	trainSet, testSet, err := loadSplits(job.data, job.mnistDir, in.Channels, in.Height, in.Width)
+	trainSet, err := loadSet("--data", job.data, job.mnistDir, true, in.Channels, in.Height, in.Width)
+	if err != nil {
+		return err
+	}
+	testSet, err := loadSet("--data", job.data, job.mnistDir, false, in.Channels, in.Height, in.Width)
 	if err != nil {
 		return err
 	}

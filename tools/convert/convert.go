@@ -81,9 +81,6 @@ func check(m *nn.Model, calib *dataset.Set, opt Options) error {
 	if m.Quantized() {
 		return errors.New("model is already int8")
 	}
-	if err := m.Validate(); err != nil {
-		return err
-	}
 	for _, n := range m.Nodes {
 		if !slices.Contains(supported, n.Op) {
 			return fmt.Errorf("layer %q: int8 does not support %s", n.Name, n.Op)
@@ -91,6 +88,9 @@ func check(m *nn.Model, calib *dataset.Set, opt Options) error {
 		if len(n.Inputs) != 1 {
 			return fmt.Errorf("layer %q: int8 supports single-input layers only", n.Name)
 		}
+	}
+	if err := m.Validate(); err != nil {
+		return err
 	}
 	for _, name := range opt.Float {
 		n := m.Node(name)
