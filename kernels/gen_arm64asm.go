@@ -1,0 +1,7 @@
+package kernels
+
+// The arm64 assembly is generated from templates by tools/asmgen, which
+// needs GNU as for aarch64 (Debian: binutils-aarch64-linux-gnu). Only
+// go generate runs it; building and testing use the committed .s files.
+
+//go:generate go run ../tools/asmgen -in int8_arm64.s.in -out int8_arm64.s
