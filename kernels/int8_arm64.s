@@ -2,14 +2,23 @@
 
 //go:build !purego
 
-// Template of int8_arm64.s: go generate (gen_arm64asm.go) expands it with
-// tools/asmgen, which encodes each "gnu" line with GNU as.
+// The int8 micro-kernels of the neon and dotprod paths (int8_arm64.go). The
+// template int8_arm64.s.in is expanded by tools/asmgen (go generate), which
+// encodes each instruction Go's assembler lacks with GNU as.
 
 #include "textflag.h"
 
+// requant (a template) is the epilogue of one int32 vector of 4 output
+// channels (lanes): acc+bias with wrap-around, saturating left shift,
+// SQRDMULH, then the rounding right shift with ties away from zero (the sign
+// fix-up makes SRSHL, which rounds ties up, round negative ties down).
+// Arguments: acc, bias, mult, left (max(shift, 0)), right (min(shift, 0),
+// negative), temp.
 
-
-
+// narrow16 (a template) turns four requantized int32 vectors a, b, c, d (in
+// this order in memory) into 16 int8 lanes in V26: saturate to int16, add the
+// output zero point (V28, int16) with saturation, saturate to int8, clamp to
+// [V29, V30].
 
 // Output parameters: zero point (int16 lanes) in V28, clamp bounds (int8
 // lanes) in V29 and V30.
