@@ -37,6 +37,9 @@ type Config struct {
 	Threads     int
 	Shift       int  // augmentation: random translation of up to Shift pixels
 	Flip        bool // augmentation: random horizontal flip (natural images only)
+	// Limit, if positive, trains on a seeded random sample of that many
+	// training images instead of all of them.
+	Limit int
 }
 
 // Defaults returns the configuration `edgecnn train` uses for an
@@ -62,6 +65,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("threads must be positive, got %d", c.Threads)
 	case c.Shift < 0:
 		return fmt.Errorf("shift must not be negative, got %d", c.Shift)
+	case c.Limit < 0:
+		return fmt.Errorf("limit must not be negative, got %d", c.Limit)
 	case c.Schedule != "constant" && c.Schedule != "step" && c.Schedule != "cosine":
 		return fmt.Errorf("unknown schedule %q (want constant, step or cosine)", c.Schedule)
 	case c.Schedule == "step" && !(c.StepGamma > 0):
@@ -149,6 +154,9 @@ func (t *Trainer) History() []EpochMetrics { return t.history }
 func (t *Trainer) Run(ctx context.Context, train, test *dataset.Set) error {
 	if err := t.checkData(train); err != nil {
 		return err
+	}
+	if t.Cfg.Limit > 0 && t.Cfg.Limit < train.Len() {
+		train = train.Sample(t.Cfg.Limit, t.Cfg.Seed)
 	}
 	if test != nil {
 		if err := t.checkData(test); err != nil {

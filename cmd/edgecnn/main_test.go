@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -151,6 +152,42 @@ func TestTrainShortRunWritesModelMetricsAndPlot(t *testing.T) {
 	require.True(t, strings.HasPrefix(string(csv), "epoch,loss,train_top1,test_top1,seconds,images_per_s,lr\n1,"))
 	_, stderr, code = edgecnn(t, "eval", "--model", out, "--limit", "100")
 	require.Zero(t, code, stderr)
+}
+
+// TestInterruptSavesCheckpointAndResumes sends Ctrl-C in the middle of an
+// epoch: the command saves a checkpoint and exits 1 with one line; --resume
+// then finishes the run.
+func TestInterruptSavesCheckpointAndResumes(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	cmd := exec.Command(binary, "train", "--limit", "5000", "--epochs", "1", "--threads", "1", "--out", out)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	lines := bufio.NewScanner(stderr)
+	var last string
+	for lines.Scan() {
+		if last = lines.Text(); strings.HasPrefix(last, "epoch 1/1 ") {
+			require.NoError(t, cmd.Process.Signal(os.Interrupt))
+			break
+		}
+	}
+	for lines.Scan() {
+		last = lines.Text()
+	}
+	var exit *exec.ExitError
+	require.ErrorAs(t, cmd.Wait(), &exit)
+	require.Equal(t, 1, exit.ExitCode())
+	require.Contains(t, last, "checkpoint saved to "+out+".ckpt")
+	require.NoFileExists(t, out)
+
+	stdout, errOut, code := edgecnn(t, "train", "--resume", "--out", out)
+	require.Zero(t, code, errOut)
+	require.Contains(t, errOut, "resuming from")
+	require.Contains(t, stdout, "epoch 1:")
+	require.FileExists(t, out)
+	_, errOut, code = edgecnn(t, "train", "--resume", "--out", out)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "already finished")
 }
 
 // TestBadInput: every mistake is one line on stderr naming the flag or file

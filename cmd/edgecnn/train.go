@@ -22,7 +22,6 @@ func trainCmd() *cobra.Command {
 	var (
 		arch, data, mnistDir, out string
 		classic, resume           bool
-		limit                     int
 		cfg                       train.Config
 	)
 	cmd := &cobra.Command{
@@ -58,7 +57,7 @@ a CIFAR-10 binary folder, or an image folder DIR/<label>/*.png|jpg.`,
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return runTrain(ctx, cmd, trainJob{arch: arch, data: data, mnistDir: mnistDir, out: out,
-				classic: classic, resume: resume, limit: limit, cfg: cfg, epochsSet: flags.Changed("epochs")})
+				classic: classic, resume: resume, cfg: cfg, epochsSet: flags.Changed("epochs")})
 		},
 	}
 	f := cmd.Flags()
@@ -68,7 +67,7 @@ a CIFAR-10 binary folder, or an image folder DIR/<label>/*.png|jpg.`,
 	f.StringVar(&mnistDir, "mnist", "", "folder holding the MNIST IDX files (default: the Go module cache)")
 	f.StringVar(&out, "out", "", "model file to write (required)")
 	f.BoolVar(&resume, "resume", false, "continue from OUT.ckpt")
-	f.IntVar(&limit, "limit", 0, "train on the first N (shuffled, seeded) training images only")
+	f.IntVar(&cfg.Limit, "limit", 0, "train on N training images picked at random (seeded) only")
 	f.IntVar(&cfg.Epochs, "epochs", 0, "epochs (default per architecture: lenet5 10, alexnet 5)")
 	f.IntVar(&cfg.BatchSize, "batch", 0, "minibatch size (default 64)")
 	f.StringVar(&cfg.Optimizer, "opt", "", "optimizer: adam or sgd (default per architecture)")
@@ -88,7 +87,6 @@ a CIFAR-10 binary folder, or an image folder DIR/<label>/*.png|jpg.`,
 type trainJob struct {
 	arch, data, mnistDir, out  string
 	classic, resume, epochsSet bool
-	limit                      int
 	cfg                        train.Config
 }
 
@@ -108,6 +106,9 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 		if t, err = train.Resume(ckpt, epochs); err != nil {
 			return err
 		}
+		if done := len(t.History()); done >= t.Cfg.Epochs {
+			return fmt.Errorf("%s: training already finished all %d epochs; pass --epochs to train further", ckpt, done)
+		}
 		fmt.Fprintf(stderr, "resuming from %s at epoch %d\n", ckpt, len(t.History())+1)
 	}
 	in := nn.Input{Channels: 1, Height: 32, Width: 32}
@@ -122,18 +123,16 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 	if err != nil {
 		return err
 	}
-	if job.limit > 0 && job.limit < trainSet.Len() {
-		trainSet = trainSet.Sample(job.limit, job.cfg.Seed)
-	}
 	if t == nil {
 		if t, err = newTrainer(job, trainSet); err != nil {
 			return err
 		}
 	}
-	bar := (*progress.Bar)(nil)
+	var bar *progress.Bar
+	barEpoch := 0
 	t.OnBatch = func(p train.Progress) {
-		if p.Batch == 1 {
-			bar = progress.New(stderr, fmt.Sprintf("epoch %d/%d", p.Epoch, p.Epochs), p.Batches)
+		if bar == nil || p.Epoch != barEpoch { // a new epoch, or the first batch after --resume
+			bar, barEpoch = progress.New(stderr, fmt.Sprintf("epoch %d/%d", p.Epoch, p.Epochs), p.Batches), p.Epoch
 		}
 		bar.Update(p.Batch, fmt.Sprintf("loss %.4f", p.Loss))
 	}
@@ -145,8 +144,12 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 		reportErr(stderr, train.WriteMetricsCSV(trimExt(job.out)+".csv", t.History()))
 		reportErr(stderr, train.PlotCurves(trimExt(job.out)+".png", t.History()))
 	}
+	images := trainSet.Len()
+	if t.Cfg.Limit > 0 {
+		images = min(images, t.Cfg.Limit)
+	}
 	fmt.Fprintf(stderr, "training %s on %s (%d images, test %d) for %d epochs, batch %d, %s lr %g, %d threads\n",
-		t.Model.Arch, trainSet.Name, trainSet.Len(), testSet.Len(), t.Cfg.Epochs, t.Cfg.BatchSize, t.Cfg.Optimizer, t.Cfg.LR, t.Cfg.Threads)
+		t.Model.Arch, trainSet.Name, images, testSet.Len(), t.Cfg.Epochs, t.Cfg.BatchSize, t.Cfg.Optimizer, t.Cfg.LR, t.Cfg.Threads)
 	if err := t.Run(ctx, trainSet, testSet); err != nil {
 		if errors.Is(err, context.Canceled) {
 			if bar != nil {
