@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 
 	"github.com/edgecnn/edgecnn/kernels"
 	"github.com/edgecnn/edgecnn/nn"
@@ -39,7 +38,9 @@ type Engine struct {
 	classes int
 	workers []*worker
 	logits  []float32
-	wg      sync.WaitGroup
+	pool    *pool
+	cleanup runtime.Cleanup
+	current batch // the batch being run, for the workers
 	// pixelExact is set when pixels map straight to the int8 input
 	// (q = p - 128), without a float round trip.
 	pixelExact bool
@@ -84,10 +85,14 @@ type worker struct {
 	scratch scratch
 }
 
-// scratch is temporary space a layer may use during forward.
+// scratch is temporary space a layer may use during forward, and the
+// threads it may split its work across: parts > 1 when a batch is too small
+// to give every thread its own samples.
 type scratch struct {
-	f []float32
-	q []int8
+	f     []float32
+	q     []int8
+	pool  *pool
+	parts int
 }
 
 // New prepares m for inference: it checks the model, infers the shapes,
@@ -111,7 +116,17 @@ func New(m *nn.Model, opt Options) (*Engine, error) {
 	for range threads {
 		e.workers = append(e.workers, &worker{})
 	}
+	e.pool = newPool(threads)
+	// The pool's goroutines hold the pool, not the engine, so an engine
+	// dropped without Close still stops them.
+	e.cleanup = runtime.AddCleanup(e, (*pool).close, e.pool)
 	return e, nil
+}
+
+// Close stops the engine's threads. Using the engine afterwards panics.
+func (e *Engine) Close() {
+	e.cleanup.Stop()
+	e.pool.close()
 }
 
 // Load reads a model file and prepares it.
@@ -236,7 +251,7 @@ func (e *Engine) Infer(pixels []uint8, n int) ([]float32, error) {
 	if len(pixels) != n*e.input.size {
 		return nil, fmt.Errorf("engine: got %d bytes for %d images of %v", len(pixels), n, e.model.Input.Shape())
 	}
-	return e.run(batch{pixels: pixels, n: n}), nil
+	return e.infer(batch{pixels: pixels, n: n}), nil
 }
 
 // InferFloat runs n already normalised float32 inputs (NCHW) and returns
@@ -250,7 +265,7 @@ func (e *Engine) InferFloat(input []float32, n int) ([]float32, error) {
 			return nil, fmt.Errorf("engine: input holds %v", v)
 		}
 	}
-	return e.run(batch{floats: input, n: n}), nil
+	return e.infer(batch{floats: input, n: n}), nil
 }
 
 // batch is the input of one call: n samples as pixels or as floats.
@@ -260,28 +275,35 @@ type batch struct {
 	n      int
 }
 
-// run splits a batch into one contiguous shard per worker.
-func (e *Engine) run(b batch) []float32 {
+// infer runs a batch: with at least as many samples as threads, each thread
+// takes a contiguous shard of samples; otherwise one worker runs them all
+// and its layers split their own work across the threads.
+func (e *Engine) infer(b batch) []float32 {
 	if cap(e.logits) < b.n*e.classes {
 		e.logits = make([]float32, b.n*e.classes)
 	}
 	e.logits = e.logits[:b.n*e.classes]
-	shard := (b.n + len(e.workers) - 1) / len(e.workers)
-	for i, w := range e.workers {
-		lo, hi := min(i*shard, b.n), min((i+1)*shard, b.n)
-		if lo == hi {
-			break
-		}
-		e.reserve(w, shard)
-		if hi == b.n {
-			e.runShard(w, b, lo, hi) // the last shard runs on the calling goroutine
-			break
-		}
-		e.wg.Go(func() { e.runShard(w, b, lo, hi) })
+	threads := len(e.workers)
+	if b.n < threads {
+		w := e.workers[0]
+		e.reserve(w, b.n)
+		w.scratch.parts = threads
+		e.runShard(w, b, 0, b.n)
+		return e.logits
 	}
-	e.wg.Wait()
+	shard := (b.n + threads - 1) / threads
+	for _, w := range e.workers {
+		e.reserve(w, shard)
+		w.scratch.parts = 1
+	}
+	e.current = b
+	e.pool.split(e, b.n, threads, 1)
+	e.current = batch{}
 	return e.logits
 }
+
+// run is the shard job of infer: samples [lo, hi) of the current batch.
+func (e *Engine) run(part, lo, hi int) { e.runShard(e.workers[part], e.current, lo, hi) }
 
 // reserve sizes w's buffers for batch samples; they only ever grow, so
 // steady-state inference allocates nothing.
@@ -309,7 +331,7 @@ func (e *Engine) reserve(w *worker, batch int) {
 	if e.input.int8 && !e.pixelExact {
 		f = max(f, e.input.size) // loadInput normalises through float
 	}
-	w.scratch = scratch{f: make([]float32, f), q: make([]int8, q)}
+	w.scratch = scratch{f: make([]float32, f), q: make([]int8, q), pool: e.pool, parts: 1}
 }
 
 func newBuffer(t tensorInfo, batch int) buffer {
@@ -390,6 +412,7 @@ func (e *Engine) Outputs(pixels []uint8, n int) ([][]float32, error) {
 	e.logits = e.logits[:n*e.classes]
 	w := e.workers[0]
 	e.reserve(w, n)
+	w.scratch.parts = 1
 	e.runShard(w, batch{pixels: pixels, n: n}, 0, n)
 	outs := make([][]float32, len(e.steps))
 	for i, s := range e.steps {

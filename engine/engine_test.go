@@ -154,23 +154,36 @@ func TestBatchAndThreadsDoNotChangeResults(t *testing.T) {
 		require.NoError(t, err)
 		alone = append(alone, l...)
 	}
-	for _, threads := range []int{1, 2, 3} {
+	for _, threads := range []int{1, 2, 3, 8} {
 		e, err := New(m, Options{Threads: threads})
 		require.NoError(t, err)
 		batched, err := e.Infer(pixels, n)
 		require.NoError(t, err)
 		require.Equal(t, alone, batched, "threads %d", threads)
+		// A single image splits its layers across the threads instead.
+		single, err := e.Infer(pixels[:size], 1)
+		require.NoError(t, err)
+		require.Equal(t, alone[:4], single, "threads %d, one image", threads)
+		e.Close()
 	}
 }
 
 func TestInferAllocatesNothingInSteadyState(t *testing.T) {
+	if RaceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
 	m := randomModel(t, 5)
-	e, err := New(m, Options{Threads: 1})
-	require.NoError(t, err)
 	pixels := randomPixels(4*m.Input.Shape().Size(), 6)
-	_, err = e.Infer(pixels, 4)
-	require.NoError(t, err)
-	require.Zero(t, testing.AllocsPerRun(20, func() { e.Infer(pixels, 4) }))
+	for _, threads := range []int{1, 2} {
+		e, err := New(m, Options{Threads: threads})
+		require.NoError(t, err)
+		for _, n := range []int{1, 4} {
+			_, err = e.Infer(pixels[:n*m.Input.Shape().Size()], n)
+			require.NoError(t, err)
+			require.Zero(t, testing.AllocsPerRun(20, func() { e.Infer(pixels[:n*m.Input.Shape().Size()], n) }), "threads %d batch %d", threads, n)
+		}
+		e.Close()
+	}
 }
 
 func TestInferRejectsWrongSizes(t *testing.T) {

@@ -58,34 +58,80 @@ func geom(n *nn.Node, in, out nn.Shape) kernels.ConvGeom {
 	}
 }
 
-// convF32 is a float convolution: im2col then one GEMM per group.
+// convF32 is a float convolution: im2col then one GEMM per group. When a
+// batch leaves threads idle, the GEMM's output columns (pixels) are split
+// across them.
 type convF32 struct {
 	g               kernels.ConvGeom
 	out, groups     int
 	w, b            []float32
 	inSize, outSize int
+	// The image being split across threads; layers are shared by the
+	// workers, so these are only set while one worker runs alone.
+	col, dst []float32
 }
 
 func (c *convF32) scratch(int) (int, int) { return c.g.C * c.g.KH * c.g.KW * c.g.OutH * c.g.OutW, 0 }
 
 func (c *convF32) forward(x, y buffer, n int, sc *scratch) {
 	for s := range n {
-		kernels.ConvF32(x.f[s*c.inSize:(s+1)*c.inSize], y.f[s*c.outSize:(s+1)*c.outSize], c.w, c.b, c.g, c.groups, sc.f)
+		src, dst := x.f[s*c.inSize:(s+1)*c.inSize], y.f[s*c.outSize:(s+1)*c.outSize]
+		if sc.parts == 1 {
+			kernels.ConvF32(src, dst, c.w, c.b, c.g, c.groups, sc.f)
+			continue
+		}
+		kernels.Im2col(src, c.g, sc.f)
+		c.col, c.dst = sc.f, dst
+		sc.pool.split(c, c.g.OutH*c.g.OutW, sc.parts, minColumns)
 	}
 }
 
-// linearF32 is y = x W^T + b over the whole batch as one GEMM.
+// run computes output pixels [lo, hi) of the current image.
+func (c *convF32) run(_, lo, hi int) {
+	p := c.g.OutH * c.g.OutW
+	ocg, k := c.out/c.groups, c.g.C/c.groups*c.g.KH*c.g.KW
+	for grp := range c.groups {
+		kernels.Sgemm(false, false, ocg, hi-lo, k, 1, c.w[grp*ocg*k:], k, c.col[grp*k*p+lo:], p, 0, c.dst[grp*ocg*p+lo:], p)
+	}
+	kernels.BiasClampF32(c.dst[lo:], c.out, hi-lo, p, c.b, float32(math.Inf(-1)), float32(math.Inf(1)))
+}
+
+// minColumns is the fewest output pixels worth handing to another thread.
+const minColumns = 32
+
+// linearF32 is y = x W^T + b over the whole batch as one GEMM; when the
+// batch leaves threads idle, the output features are split across them.
 type linearF32 struct {
 	in, out int
 	w, b    []float32
+	// The batch being split across threads; layers are shared by the
+	// workers, so these are only set while one worker runs alone.
+	x, y []float32
+	n    int
 }
 
 func (l *linearF32) scratch(int) (int, int) { return 0, 0 }
 
-func (l *linearF32) forward(x, y buffer, n int, _ *scratch) {
-	kernels.Sgemm(false, true, n, l.out, l.in, 1, x.f, l.in, l.w, l.in, 0, y.f, l.out)
-	kernels.BiasClampColsF32(y.f, n, l.out, l.out, l.b, float32(math.Inf(-1)), float32(math.Inf(1)))
+func (l *linearF32) forward(x, y buffer, n int, sc *scratch) {
+	if sc.parts == 1 {
+		l.features(x.f, y.f, n, 0, l.out)
+		return
+	}
+	l.x, l.y, l.n = x.f, y.f, n
+	sc.pool.split(l, l.out, sc.parts, minFeatures)
 }
+
+// run computes output features [lo, hi) of the batch being split.
+func (l *linearF32) run(_, lo, hi int) { l.features(l.x, l.y, l.n, lo, hi) }
+
+// features computes output features [lo, hi) of n samples.
+func (l *linearF32) features(x, y []float32, n, lo, hi int) {
+	kernels.Sgemm(false, true, n, hi-lo, l.in, 1, x, l.in, l.w[lo*l.in:], l.in, 0, y[lo:], l.out)
+	kernels.BiasClampColsF32(y[lo:], n, hi-lo, l.out, l.b[lo:hi], float32(math.Inf(-1)), float32(math.Inf(1)))
+}
+
+// minFeatures is the fewest output features worth handing to another thread.
+const minFeatures = 16
 
 type poolF32 struct {
 	g               kernels.ConvGeom

@@ -58,12 +58,16 @@ func prepareInt8(m *nn.Model, n *nn.Node, groups int, in, out quant.Params) (*ke
 
 // convInt8 is an int8 convolution: im2col (padding with the input zero
 // point) and one int8 GEMM per group with the requantize epilogue fused.
+// When a batch leaves threads idle, the output pixels are split across them.
 type convInt8 struct {
 	g               kernels.ConvGeom
 	w               *kernels.PackedInt8
 	rq              *kernels.Requant
 	inZP            int8
 	inSize, outSize int
+	// The image being split across threads; layers are shared by the
+	// workers, so these are only set while one worker runs alone.
+	col, dst []int8
 }
 
 func (c *convInt8) scratch(int) (int, int) { return 0, c.g.C * c.g.KH * c.g.KW * c.g.OutH * c.g.OutW }
@@ -72,8 +76,21 @@ func (c *convInt8) fuse(act nn.Op, out quant.Params) { fuseInt8(c.rq, act, out) 
 
 func (c *convInt8) forward(x, y buffer, n int, sc *scratch) {
 	for s := range n {
-		kernels.ConvInt8(x.q[s*c.inSize:(s+1)*c.inSize], y.q[s*c.outSize:(s+1)*c.outSize], c.w, c.rq, c.g, sc.q, c.inZP)
+		src, dst := x.q[s*c.inSize:(s+1)*c.inSize], y.q[s*c.outSize:(s+1)*c.outSize]
+		if sc.parts == 1 {
+			kernels.ConvInt8(src, dst, c.w, c.rq, c.g, sc.q, c.inZP)
+			continue
+		}
+		kernels.Im2colInt8(src, c.g, c.inZP, sc.q)
+		c.col, c.dst = sc.q, dst
+		sc.pool.split(c, c.g.OutH*c.g.OutW, sc.parts, minColumns)
 	}
+}
+
+// run computes output pixels [lo, hi) of the current image.
+func (c *convInt8) run(_, lo, hi int) {
+	p := c.g.OutH * c.g.OutW
+	kernels.GemmInt8(c.w, c.col[lo:], hi-lo, p, 1, c.rq, c.dst[lo:], p, 1)
 }
 
 // linearInt8 is an int8 fully connected layer: out[s][o] = requant(W[o] . x[s]),
