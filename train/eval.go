@@ -14,6 +14,17 @@ type Result struct {
 	Confusion [][]int // Confusion[truth][predicted]
 	N         int
 	Correct   int
+	// Logits holds every image's logits, N*len(Classes), when asked for.
+	Logits []float32
+}
+
+// EvalOptions tune EvaluateWith.
+type EvalOptions struct {
+	// Progress, if set, is called with the number of images done after
+	// each batch.
+	Progress func(done int)
+	// KeepLogits fills Result.Logits.
+	KeepLogits bool
 }
 
 // Top1 is the fraction of images classified correctly.
@@ -41,12 +52,12 @@ func Evaluate(m *nn.Model, s *dataset.Set, threads int) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return EvaluateWith(e, s, nil)
+	defer e.Close()
+	return EvaluateWith(e, s, EvalOptions{})
 }
 
-// EvaluateWith classifies every image of s with e, calling progress (if not
-// nil) with the number of images done after each batch.
-func EvaluateWith(e *engine.Engine, s *dataset.Set, progress func(done int)) (*Result, error) {
+// EvaluateWith classifies every image of s with e.
+func EvaluateWith(e *engine.Engine, s *dataset.Set, opt EvalOptions) (*Result, error) {
 	in := e.Model().Input
 	if s.Channels != in.Channels || s.Height != in.Height || s.Width != in.Width {
 		return nil, fmt.Errorf("%s: images are %dx%dx%d, the model takes %v", s.Name, s.Channels, s.Height, s.Width, in.Shape())
@@ -66,6 +77,9 @@ func EvaluateWith(e *engine.Engine, s *dataset.Set, progress func(done int)) (*R
 		if err != nil {
 			return nil, err
 		}
+		if opt.KeepLogits {
+			r.Logits = append(r.Logits, logits...)
+		}
 		for i := lo; i < hi; i++ {
 			pred := argmax(logits[(i-lo)*classes : (i-lo+1)*classes])
 			r.Confusion[s.Labels[i]][pred]++
@@ -74,8 +88,8 @@ func EvaluateWith(e *engine.Engine, s *dataset.Set, progress func(done int)) (*R
 			}
 		}
 		r.N = hi
-		if progress != nil {
-			progress(hi)
+		if opt.Progress != nil {
+			opt.Progress(hi)
 		}
 	}
 	return r, nil

@@ -120,7 +120,8 @@ func compareAccuracy(cmd *cobra.Command, float, q *nn.Model, data, mnistDir stri
 		if err != nil {
 			return err
 		}
-		res, err := train.EvaluateWith(e, set, nil)
+		res, err := train.EvaluateWith(e, set, train.EvalOptions{})
+		e.Close()
 		if err != nil {
 			return err
 		}

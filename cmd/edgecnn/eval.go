@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/spf13/cobra"
 
 	"github.com/edgecnn/edgecnn/engine"
+	"github.com/edgecnn/edgecnn/internal/atomicfile"
 	"github.com/edgecnn/edgecnn/internal/progress"
 	"github.com/edgecnn/edgecnn/kernels"
 	"github.com/edgecnn/edgecnn/train"
@@ -15,7 +17,7 @@ import (
 
 func evalCmd() *cobra.Command {
 	var (
-		modelPath, data, mnistDir, confusion string
+		modelPath, data, mnistDir, confusion, logits string
 		threads, limit                       int
 		asJSON                               bool
 	)
@@ -41,10 +43,18 @@ func evalCmd() *cobra.Command {
 				set = set.Head(limit)
 			}
 			bar := progress.New(cmd.ErrOrStderr(), "eval", set.Len())
-			res, err := train.EvaluateWith(e, set, func(done int) { bar.Update(done, "") })
+			res, err := train.EvaluateWith(e, set, train.EvalOptions{
+				Progress:   func(done int) { bar.Update(done, "") },
+				KeepLogits: logits != "",
+			})
 			bar.Done()
 			if err != nil {
 				return err
+			}
+			if logits != "" {
+				if err := writeLogits(logits, res.Logits); err != nil {
+					return err
+				}
 			}
 			if confusion != "" {
 				if err := train.PlotConfusion(confusion, res); err != nil {
@@ -69,7 +79,18 @@ func evalCmd() *cobra.Command {
 	f.IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
 	f.IntVar(&limit, "limit", 0, "evaluate the first N test images only")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
+	f.StringVar(&logits, "logits", "", "write every image's logits to this file (little-endian float32), for parity checks")
 	return cmd
+}
+
+// writeLogits stores logits as raw little-endian float32 values.
+func writeLogits(path string, logits []float32) error {
+	data := make([]byte, 0, 4*len(logits))
+	for _, v := range logits {
+		b := math.Float32bits(v)
+		data = append(data, byte(b), byte(b>>8), byte(b>>16), byte(b>>24))
+	}
+	return atomicfile.WriteBytes(path, data)
 }
 
 func printEval(w io.Writer, model, data string, r *train.Result) {

@@ -62,6 +62,7 @@ func Convert(m *nn.Model, calib *dataset.Set, opt Options) (*nn.Model, []LayerRe
 	if err != nil {
 		return nil, nil, err
 	}
+	defer float.Close()
 	observers, err := observe(float, calib, opt)
 	if err != nil {
 		return nil, nil, err
@@ -255,6 +256,7 @@ func compare(m, q *nn.Model, float *engine.Engine, calib *dataset.Set, opt Optio
 	if err != nil {
 		return nil, err
 	}
+	defer quantized.Close()
 	signal := make([]float64, len(m.Nodes))
 	noise := make([]float64, len(m.Nodes))
 	err = forEachBatch(calib, func(pixels []uint8, n int) error {

@@ -41,7 +41,7 @@ func top1(t *testing.T, m *nn.Model, s *dataset.Set) float64 {
 	t.Helper()
 	e, err := engine.New(m, engine.Options{})
 	require.NoError(t, err)
-	r, err := train.EvaluateWith(e, s, nil)
+	r, err := train.EvaluateWith(e, s, train.EvalOptions{})
 	require.NoError(t, err)
 	return r.Top1()
 }
