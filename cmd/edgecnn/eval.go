@@ -18,8 +18,8 @@ import (
 func evalCmd() *cobra.Command {
 	var (
 		modelPath, data, mnistDir, confusion, logits string
-		threads, limit                       int
-		asJSON                               bool
+		threads, limit                               int
+		asJSON                                       bool
 	)
 	cmd := &cobra.Command{
 		Use:   "eval",
