@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"time"
 
 	"github.com/edgecnn/edgecnn/kernels"
 	"github.com/edgecnn/edgecnn/nn"
@@ -41,6 +42,8 @@ type Engine struct {
 	pool    *pool
 	cleanup runtime.Cleanup
 	current batch // the batch being run, for the workers
+	// stepTimes, while Profile runs, receives each step's duration.
+	stepTimes []time.Duration
 	// pixelExact is set when pixels map straight to the int8 input
 	// (q = p - 128), without a float round trip.
 	pixelExact bool
@@ -345,23 +348,14 @@ func newBuffer(t tensorInfo, batch int) buffer {
 func (e *Engine) runShard(w *worker, b batch, lo, hi int) {
 	n := hi - lo
 	e.loadInput(w, b, lo, hi)
-	for i, s := range e.steps {
-		if s.alias {
+	for i := range e.steps {
+		if e.stepTimes == nil {
+			e.runStep(w, i, n)
 			continue
 		}
-		in := w.input
-		if s.src >= 0 {
-			in = w.acts[s.src]
-		}
-		if s.converts() {
-			if s.in.int8 {
-				quant.QuantizeSlice(w.staged[i].q[:n*s.in.size], in.f[:n*s.in.size], s.in.quant)
-			} else {
-				quant.DequantizeSlice(w.staged[i].f[:n*s.in.size], in.q[:n*s.in.size], s.from.quant)
-			}
-			in = w.staged[i]
-		}
-		s.layer.forward(in, w.acts[i], n, &w.scratch)
+		start := time.Now()
+		e.runStep(w, i, n)
+		e.stepTimes[i] = time.Since(start)
 	}
 	last := e.steps[len(e.steps)-1]
 	out, logits := w.acts[len(w.acts)-1], e.logits[lo*e.classes:hi*e.classes]
@@ -370,6 +364,28 @@ func (e *Engine) runShard(w *worker, b batch, lo, hi int) {
 	} else {
 		copy(logits, out.f)
 	}
+}
+
+// runStep runs step i on n samples in w's buffers, converting its input
+// first when the producer stores another format.
+func (e *Engine) runStep(w *worker, i, n int) {
+	s := &e.steps[i]
+	if s.alias {
+		return
+	}
+	in := w.input
+	if s.src >= 0 {
+		in = w.acts[s.src]
+	}
+	if s.converts() {
+		if s.in.int8 {
+			quant.QuantizeSlice(w.staged[i].q[:n*s.in.size], in.f[:n*s.in.size], s.in.quant)
+		} else {
+			quant.DequantizeSlice(w.staged[i].f[:n*s.in.size], in.q[:n*s.in.size], s.from.quant)
+		}
+		in = w.staged[i]
+	}
+	s.layer.forward(in, w.acts[i], n, &w.scratch)
 }
 
 // loadInput fills w's input with samples [lo, hi) of b in the input format.

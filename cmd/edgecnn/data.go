@@ -8,8 +8,8 @@ import (
 	"github.com/edgecnn/edgecnn/nn"
 )
 
-// loadModel reads the model file at path, or the embedded LeNet-5 when path
-// is empty. It returns the model and a name to show for it.
+// loadModel reads the model file at path, or the embedded float32 LeNet-5
+// when path is empty. It returns the model and a name to show for it.
 func loadModel(path string) (*nn.Model, string, error) {
 	if path == "" {
 		m, err := nn.Decode(models.LeNet5())
@@ -17,6 +17,16 @@ func loadModel(path string) (*nn.Model, string, error) {
 	}
 	m, err := nn.Load(path)
 	return m, path, err
+}
+
+// loadModelOrInt8 is loadModel with the embedded int8 LeNet-5 as default,
+// for the commands that run a model as a Pi would.
+func loadModelOrInt8(path string) (*nn.Model, string, error) {
+	if path == "" {
+		m, err := nn.Decode(models.LeNet5Int8())
+		return m, "embedded int8 LeNet-5", err
+	}
+	return loadModel(path)
 }
 
 // loadSet reads the training or test split of the dataset named by the

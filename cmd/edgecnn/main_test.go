@@ -129,6 +129,33 @@ func TestConvertLeavesNoFileOnError(t *testing.T) {
 	require.Len(t, entries, 1, "no temporary files left")
 }
 
+func TestBenchJSON(t *testing.T) {
+	stdout, stderr, code := edgecnn(t, "bench", "--time", "200ms", "--threads", "1", "--batch", "4", "--json")
+	require.Zero(t, code, stderr)
+	var r struct {
+		MS      float64 `json:"ms"`
+		Batch   int     `json:"batch"`
+		Threads int     `json:"threads"`
+		Kernel  string  `json:"kernel"`
+		Board   string  `json:"board"`
+		Layers  []struct {
+			Name   string `json:"name"`
+			Format string `json:"format"`
+		} `json:"layers"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	require.Positive(t, r.MS)
+	require.Equal(t, 4, r.Batch)
+	require.Equal(t, 1, r.Threads)
+	require.NotEmpty(t, r.Kernel)
+	require.NotEmpty(t, r.Board)
+	require.Len(t, r.Layers, 12)
+	require.Equal(t, "int8", r.Layers[0].Format)
+	require.Equal(t, "fused", r.Layers[1].Format)
+	_, stderr, code = edgecnn(t, "bench", "--batch", "0")
+	require.Equal(t, 2, code, stderr)
+}
+
 func TestInspect(t *testing.T) {
 	stdout, stderr, code := edgecnn(t, "inspect")
 	require.Zero(t, code, stderr)
