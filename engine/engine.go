@@ -57,21 +57,27 @@ type tensorInfo struct {
 	quant quant.Params
 }
 
-// step is one node, prepared: its layer, where its input comes from (from:
-// the producer's tensor) and what the layer reads (in). When the two differ
-// in format, the input is quantized or dequantized into a staging buffer.
+// step is one node, prepared: its layer, its inputs and its output.
 type step struct {
-	name          string
-	layer         layer
-	src           int // index of the input step; -1 for the model input
-	from, in, out tensorInfo
+	name   string
+	layer  layer
+	inputs []edge
+	out    tensorInfo
 	// alias marks an activation fused into the producer's epilogue: the
 	// step does no work and its output is its input's buffer.
 	alias bool
 }
 
-// converts reports whether the step's input changes format before use.
-func (s *step) converts() bool { return s.from.int8 != s.in.int8 }
+// edge is one input of a step: where it comes from (src, and from: the
+// producer's tensor) and what the layer reads (in). When the two differ in
+// format, the input is quantized or dequantized into a staging buffer.
+type edge struct {
+	src      int // index of the producing step; -1 for the model input
+	from, in tensorInfo
+}
+
+// converts reports whether the input changes format before use.
+func (e *edge) converts() bool { return e.from.int8 != e.in.int8 }
 
 // buffer is a batch of one tensor in the engine's storage format.
 type buffer struct {
@@ -84,7 +90,8 @@ type worker struct {
 	batch   int
 	input   buffer
 	acts    []buffer
-	staged  []buffer // converted inputs, for steps that need a conversion
+	ins     [][]buffer // per step, the buffers its layer reads
+	staged  [][]buffer // per step and input, converted inputs where needed
 	scratch scratch
 }
 
@@ -160,31 +167,48 @@ func (e *Engine) plan() error {
 	index := map[string]int{nn.InputName: -1}
 	consumers := map[string]int{}
 	for _, n := range m.Nodes {
-		consumers[n.Inputs[0]]++
+		for _, src := range n.Inputs {
+			consumers[src]++
+		}
 	}
 	for i, n := range m.Nodes {
-		src := index[n.Inputs[0]]
-		from, inShape := e.input, m.Input.Shape()
-		if src >= 0 {
-			from, inShape = e.steps[src].out, shapes[src]
+		s := step{name: n.Name}
+		var inShapes []nn.Shape
+		for _, name := range n.Inputs {
+			src := index[name]
+			from, shape := e.input, m.Input.Shape()
+			if src >= 0 {
+				from, shape = e.steps[src].out, shapes[src]
+			}
+			s.inputs = append(s.inputs, edge{src: src, from: from, in: from})
+			inShapes = append(inShapes, shape)
 		}
-		s := step{name: n.Name, src: src, from: from, in: from,
-			out: tensorInfo{size: shapes[i].Size(), int8: runsInt8(m, n, from)}}
+		first := s.inputs[0].from
+		s.out = tensorInfo{size: shapes[i].Size(), int8: runsInt8(m, n, first)}
 		if s.out.int8 {
 			s.out.quant = *n.Quant
 		}
-		if m.Weight(n) != nil && s.out.int8 != from.int8 {
-			// conv and linear read their own format: int8 layers quantize
-			// a float input with the parameters calibrated for it.
-			s.in = tensorInfo{size: from.size, int8: s.out.int8}
-			if s.in.int8 {
-				s.in.quant = *producerQuant(m, n)
+		for k := range s.inputs {
+			// conv and linear read their own format, multi-input layers
+			// the format of their first input: inputs in the other format
+			// are converted, quantized with the parameters calibrated for
+			// them.
+			in := &s.inputs[k]
+			want := first.int8
+			if m.Weight(n) != nil {
+				want = s.out.int8
+			}
+			if in.from.int8 != want {
+				in.in = tensorInfo{size: in.from.size, int8: want}
+				if want {
+					in.in.quant = *producerQuant(m, n.Inputs[k])
+				}
 			}
 		}
-		if fusable(m, n, e.steps, src, consumers) {
+		if fusable(m, n, e.steps, s.inputs[0].src, consumers) {
 			s.alias = true
-			e.steps[src].layer.(fuser).fuse(n.Op, s.out.quant)
-		} else if s.layer, err = newLayer(m, n, inShape, shapes[i], s.in, s.out); err != nil {
+			e.steps[s.inputs[0].src].layer.(fuser).fuse(n.Op, s.out.quant)
+		} else if s.layer, err = newLayer(m, n, inShapes, shapes[i], s.inputs, s.out); err != nil {
 			return fmt.Errorf("layer %q: %w", n.Name, err)
 		}
 		index[n.Name] = i
@@ -203,12 +227,12 @@ func runsInt8(m *nn.Model, n *nn.Node, in tensorInfo) bool {
 	return in.int8
 }
 
-// producerQuant returns the int8 parameters of the tensor node n reads.
-func producerQuant(m *nn.Model, n *nn.Node) *quant.Params {
-	if n.Inputs[0] == nn.InputName {
+// producerQuant returns the int8 parameters of the tensor called name.
+func producerQuant(m *nn.Model, name string) *quant.Params {
+	if name == nn.InputName {
 		return m.Input.Quant
 	}
-	return m.Node(n.Inputs[0]).Quant
+	return m.Node(name).Quant
 }
 
 // fusable reports whether activation node n can be folded into the int8
@@ -317,16 +341,21 @@ func (e *Engine) reserve(w *worker, batch int) {
 	w.batch = batch
 	w.input = newBuffer(e.input, batch)
 	w.acts = make([]buffer, len(e.steps))
-	w.staged = make([]buffer, len(e.steps))
+	w.ins = make([][]buffer, len(e.steps))
+	w.staged = make([][]buffer, len(e.steps))
 	var f, q int
 	for i, s := range e.steps {
 		if s.alias {
-			w.acts[i] = w.acts[s.src]
+			w.acts[i] = w.acts[s.inputs[0].src]
 			continue
 		}
 		w.acts[i] = newBuffer(s.out, batch)
-		if s.converts() {
-			w.staged[i] = newBuffer(s.in, batch)
+		w.ins[i] = make([]buffer, len(s.inputs))
+		w.staged[i] = make([]buffer, len(s.inputs))
+		for k, in := range s.inputs {
+			if in.converts() {
+				w.staged[i][k] = newBuffer(in.in, batch)
+			}
 		}
 		sf, sq := s.layer.scratch(batch)
 		f, q = max(f, sf), max(q, sq)
@@ -373,19 +402,24 @@ func (e *Engine) runStep(w *worker, i, n int) {
 	if s.alias {
 		return
 	}
-	in := w.input
-	if s.src >= 0 {
-		in = w.acts[s.src]
-	}
-	if s.converts() {
-		if s.in.int8 {
-			quant.QuantizeSlice(w.staged[i].q[:n*s.in.size], in.f[:n*s.in.size], s.in.quant)
-		} else {
-			quant.DequantizeSlice(w.staged[i].f[:n*s.in.size], in.q[:n*s.in.size], s.from.quant)
+	ins := w.ins[i]
+	for k, edge := range s.inputs {
+		in := w.input
+		if edge.src >= 0 {
+			in = w.acts[edge.src]
 		}
-		in = w.staged[i]
+		if edge.converts() {
+			size, staged := n*edge.in.size, w.staged[i][k]
+			if edge.in.int8 {
+				quant.QuantizeSlice(staged.q[:size], in.f[:size], edge.in.quant)
+			} else {
+				quant.DequantizeSlice(staged.f[:size], in.q[:size], edge.from.quant)
+			}
+			in = staged
+		}
+		ins[k] = in
 	}
-	s.layer.forward(in, w.acts[i], n, &w.scratch)
+	s.layer.forward(ins, w.acts[i], n, &w.scratch)
 }
 
 // loadInput fills w's input with samples [lo, hi) of b in the input format.

@@ -12,7 +12,7 @@ import (
 // layer is one prepared node: forward runs n samples from x into y, using
 // sc (at least scratch(n) floats and int8s) for temporaries.
 type layer interface {
-	forward(x, y buffer, n int, sc *scratch)
+	forward(x []buffer, y buffer, n int, sc *scratch)
 	scratch(batch int) (f32, i8 int)
 }
 
@@ -23,11 +23,14 @@ type fuser interface {
 
 // newLayer binds node n to kernels in the format the planner chose: float32
 // unless its input is int8.
-func newLayer(m *nn.Model, n *nn.Node, in, out nn.Shape, inInfo, outInfo tensorInfo) (layer, error) {
-	if inInfo.int8 {
-		return newInt8Layer(m, n, in, out, inInfo, outInfo)
+func newLayer(m *nn.Model, n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []edge, outInfo tensorInfo) (layer, error) {
+	if n.Op == nn.OpAdd || n.Op == nn.OpConcat {
+		return newMerge(n, ins, out, inputs, outInfo)
 	}
-	return newFloatLayer(m, n, in, out)
+	if inputs[0].in.int8 {
+		return newInt8Layer(m, n, ins[0], out, inputs[0].in, outInfo)
+	}
+	return newFloatLayer(m, n, ins[0], out)
 }
 
 func newFloatLayer(m *nn.Model, n *nn.Node, in, out nn.Shape) (layer, error) {
@@ -73,7 +76,8 @@ type convF32 struct {
 
 func (c *convF32) scratch(int) (int, int) { return c.g.C * c.g.KH * c.g.KW * c.g.OutH * c.g.OutW, 0 }
 
-func (c *convF32) forward(x, y buffer, n int, sc *scratch) {
+func (c *convF32) forward(xs []buffer, y buffer, n int, sc *scratch) {
+	x := xs[0]
 	for s := range n {
 		src, dst := x.f[s*c.inSize:(s+1)*c.inSize], y.f[s*c.outSize:(s+1)*c.outSize]
 		if sc.parts == 1 {
@@ -112,7 +116,8 @@ type linearF32 struct {
 
 func (l *linearF32) scratch(int) (int, int) { return 0, 0 }
 
-func (l *linearF32) forward(x, y buffer, n int, sc *scratch) {
+func (l *linearF32) forward(xs []buffer, y buffer, n int, sc *scratch) {
+	x := xs[0]
 	if sc.parts == 1 {
 		l.features(x.f, y.f, n, 0, l.out)
 		return
@@ -141,7 +146,8 @@ type poolF32 struct {
 
 func (p *poolF32) scratch(int) (int, int) { return 0, 0 }
 
-func (p *poolF32) forward(x, y buffer, n int, _ *scratch) {
+func (p *poolF32) forward(xs []buffer, y buffer, n int, _ *scratch) {
+	x := xs[0]
 	for s := range n {
 		xs, ys := x.f[s*p.inSize:(s+1)*p.inSize], y.f[s*p.outSize:(s+1)*p.outSize]
 		if p.max {
@@ -159,7 +165,8 @@ type activationF32 struct {
 
 func (a *activationF32) scratch(int) (int, int) { return 0, 0 }
 
-func (a *activationF32) forward(x, y buffer, n int, _ *scratch) {
+func (a *activationF32) forward(xs []buffer, y buffer, n int, _ *scratch) {
+	x := xs[0]
 	Activate(a.op, y.f[:n*a.size], x.f[:n*a.size])
 }
 
@@ -186,7 +193,8 @@ type softmaxF32 struct{ size int }
 
 func (s *softmaxF32) scratch(int) (int, int) { return 0, 0 }
 
-func (s *softmaxF32) forward(x, y buffer, n int, _ *scratch) {
+func (s *softmaxF32) forward(xs []buffer, y buffer, n int, _ *scratch) {
+	x := xs[0]
 	for i := range n {
 		Softmax(y.f[i*s.size:(i+1)*s.size], x.f[i*s.size:(i+1)*s.size])
 	}
@@ -198,7 +206,7 @@ type copyF32 struct{ size int }
 
 func (c copyF32) scratch(int) (int, int) { return 0, 0 }
 
-func (c copyF32) forward(x, y buffer, n int, _ *scratch) { copy(y.f[:n*c.size], x.f) }
+func (c copyF32) forward(x []buffer, y buffer, n int, _ *scratch) { copy(y.f[:n*c.size], x[0].f) }
 
 // Softmax writes the softmax of logits into dst (which may alias logits).
 func Softmax(dst, logits []float32) {

@@ -74,7 +74,8 @@ func (c *convInt8) scratch(int) (int, int) { return 0, c.g.C * c.g.KH * c.g.KW *
 
 func (c *convInt8) fuse(act nn.Op, out quant.Params) { fuseInt8(c.rq, act, out) }
 
-func (c *convInt8) forward(x, y buffer, n int, sc *scratch) {
+func (c *convInt8) forward(xs []buffer, y buffer, n int, sc *scratch) {
+	x := xs[0]
 	for s := range n {
 		src, dst := x.q[s*c.inSize:(s+1)*c.inSize], y.q[s*c.outSize:(s+1)*c.outSize]
 		if sc.parts == 1 {
@@ -105,7 +106,8 @@ func (l *linearInt8) scratch(int) (int, int) { return 0, 0 }
 
 func (l *linearInt8) fuse(act nn.Op, out quant.Params) { fuseInt8(l.rq, act, out) }
 
-func (l *linearInt8) forward(x, y buffer, n int, _ *scratch) {
+func (l *linearInt8) forward(xs []buffer, y buffer, n int, _ *scratch) {
+	x := xs[0]
 	kernels.GemmInt8(l.w, x.q[:n*l.in], n, 1, l.in, l.rq, y.q, 1, l.out)
 }
 
@@ -126,7 +128,8 @@ type poolInt8 struct {
 
 func (p *poolInt8) scratch(int) (int, int) { return 0, 0 }
 
-func (p *poolInt8) forward(x, y buffer, n int, _ *scratch) {
+func (p *poolInt8) forward(xs []buffer, y buffer, n int, _ *scratch) {
+	x := xs[0]
 	for s := range n {
 		xs, ys := x.q[s*p.inSize:(s+1)*p.inSize], y.q[s*p.outSize:(s+1)*p.outSize]
 		if p.max {
@@ -159,7 +162,8 @@ func newLookup(op nn.Op, in, out quant.Params, size int) *lookup {
 
 func (l *lookup) scratch(int) (int, int) { return 0, 0 }
 
-func (l *lookup) forward(x, y buffer, n int, _ *scratch) {
+func (l *lookup) forward(xs []buffer, y buffer, n int, _ *scratch) {
+	x := xs[0]
 	kernels.LookupInt8(y.q[:n*l.size], x.q[:n*l.size], &l.table)
 }
 
@@ -171,7 +175,8 @@ type softmaxInt8 struct {
 
 func (s *softmaxInt8) scratch(int) (int, int) { return s.size, 0 }
 
-func (s *softmaxInt8) forward(x, y buffer, n int, sc *scratch) {
+func (s *softmaxInt8) forward(xs []buffer, y buffer, n int, sc *scratch) {
+	x := xs[0]
 	row := sc.f[:s.size]
 	for i := range n {
 		quant.DequantizeSlice(row, x.q[i*s.size:(i+1)*s.size], s.in)
@@ -184,4 +189,4 @@ type copyInt8 struct{ size int }
 
 func (c copyInt8) scratch(int) (int, int) { return 0, 0 }
 
-func (c copyInt8) forward(x, y buffer, n int, _ *scratch) { copy(y.q[:n*c.size], x.q) }
+func (c copyInt8) forward(x []buffer, y buffer, n int, _ *scratch) { copy(y.q[:n*c.size], x[0].q) }

@@ -30,6 +30,8 @@ const (
 	OpFlatten Op = "flatten" // [C,H,W] -> [C*H*W]
 	OpDropout Op = "dropout" // identity at inference
 	OpSoftmax Op = "softmax"
+	OpAdd     Op = "add"    // element-wise sum of two inputs of one shape (residual)
+	OpConcat  Op = "concat" // CxHxW inputs joined along channels
 )
 
 // InputName is the name by which nodes refer to the model input.
@@ -229,6 +231,25 @@ func (in Input) validate() error {
 
 // outShape is the shape inference of one layer.
 func (n *Node) outShape(ins []Shape) (Shape, error) {
+	switch n.Op {
+	case OpAdd:
+		if len(ins) != 2 || !slices.Equal(ins[0], ins[1]) {
+			return nil, fmt.Errorf("needs two inputs of one shape, got %v", ins)
+		}
+		return slices.Clone(ins[0]), nil
+	case OpConcat:
+		if len(ins) < 2 {
+			return nil, fmt.Errorf("needs at least 2 inputs, has %d", len(ins))
+		}
+		out := Shape{0, 0, 0}
+		for _, in := range ins {
+			if len(in) != 3 || in[1] != ins[0][1] || in[2] != ins[0][2] {
+				return nil, fmt.Errorf("needs CxHxW inputs of one height and width, got %v", ins)
+			}
+			out = Shape{out[0] + in[0], in[1], in[2]}
+		}
+		return out, nil
+	}
 	if len(ins) != 1 {
 		return nil, fmt.Errorf("takes 1 input, has %d", len(ins))
 	}

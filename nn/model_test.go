@@ -379,3 +379,27 @@ func ExampleModel_Stats() {
 	// act1   relu     6x28x28  -> 6x28x28       0 params       0 MACs
 	// pool1  maxpool  6x28x28  -> 6x14x14       0 params       0 MACs
 }
+
+func TestAddAndConcatShapes(t *testing.T) {
+	in := gray32()
+	conv := func(name string, out int) *Node {
+		n := Conv(name, out, 3, 1, 1)
+		n.Inputs = []string{InputName}
+		return n
+	}
+	m := Sequential("x", in, []string{"a", "b"}, conv("a", 4), conv("b", 3),
+		&Node{Name: "sum", Op: OpAdd, Inputs: []string{"a", "a"}},
+		&Node{Name: "cat", Op: OpConcat, Inputs: []string{"sum", "b", "a"}})
+	shapes, err := m.Shapes()
+	require.NoError(t, err)
+	assert.Equal(t, Shape{4, 32, 32}, shapes[2])
+	assert.Equal(t, Shape{11, 32, 32}, shapes[3])
+
+	m.Nodes[2].Inputs = []string{"a", "b"}
+	_, err = m.Shapes()
+	require.ErrorContains(t, err, `layer "sum" (add): needs two inputs of one shape`)
+	m.Nodes[2].Inputs = []string{"a", "a"}
+	m.Nodes[3].Inputs = []string{"sum"}
+	_, err = m.Shapes()
+	require.ErrorContains(t, err, `layer "cat" (concat): needs at least 2 inputs, has 1`)
+}

@@ -50,7 +50,7 @@ const batch = 100
 
 // supported lists the layer types the int8 engine runs.
 var supported = []nn.Op{nn.OpConv2D, nn.OpLinear, nn.OpMaxPool, nn.OpAvgPool, nn.OpReLU, nn.OpReLU6,
-	nn.OpTanh, nn.OpFlatten, nn.OpDropout, nn.OpSoftmax}
+	nn.OpTanh, nn.OpFlatten, nn.OpDropout, nn.OpSoftmax, nn.OpAdd, nn.OpConcat}
 
 // Convert quantizes the float model m using the calibration images calib
 // and returns the int8 model and the per-layer report. m is not modified.
@@ -85,9 +85,6 @@ func check(m *nn.Model, calib *dataset.Set, opt Options) error {
 	for _, n := range m.Nodes {
 		if !slices.Contains(supported, n.Op) {
 			return fmt.Errorf("layer %q: int8 does not support %s", n.Name, n.Op)
-		}
-		if len(n.Inputs) != 1 {
-			return fmt.Errorf("layer %q: int8 supports single-input layers only", n.Name)
 		}
 	}
 	if err := m.Validate(); err != nil {
