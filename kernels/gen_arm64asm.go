@@ -5,3 +5,4 @@ package kernels
 // go generate runs it; building and testing use the committed .s files.
 
 //go:generate go run ../tools/asmgen -in int8_arm64.s.in -out int8_arm64.s
+//go:generate go run ../tools/asmgen -in kernels_arm64.s.in -out kernels_arm64.s

@@ -16,27 +16,112 @@
 // negative), temp.
 
 // narrow16 (a template) turns four requantized int32 vectors a, b, c, d (in
-// this order in memory) into 16 int8 lanes in V26: saturate to int16, add the
-// output zero point (V28, int16) with saturation, saturate to int8, clamp to
-// [V29, V30].
+// this order in memory) into the 16 int8 lanes of register out (fifth
+// argument): saturate to int16 (temporaries V24, V25), add the output zero
+// point (V28, int16) with saturation, saturate to int8, clamp to [V29, V30].
 
 // Output parameters: zero point (int16 lanes) in V28, clamp bounds (int8
 // lanes) in V29 and V30.
 #define OUTPARAMS \
-	MOVW zp+56(FP), R7    \
-	VDUP R7, V28.H8       \
-	MOVW lo+60(FP), R8    \
-	VDUP R8, V29.B16      \
-	MOVW hi+64(FP), R9    \
-	VDUP R9, V30.B16
+	MOVW zp+72(FP), R10   \
+	VDUP R10, V28.H8      \
+	MOVW lo+76(FP), R11   \
+	VDUP R11, V29.B16     \
+	MOVW hi+80(FP), R12   \
+	VDUP R12, V30.B16
 
-// func int8Neon4x4(kb int, w, x *int8, bias, mult, shift *int32, out *int8, zp, lo, hi int32)
+// DESTINATION loads the output pointer into R6, the row stride rs into R7
+// and the column stride cs into R8, and branches to rows when cs == 1 (a
+// row-major destination: the tile is transposed and stored row by row);
+// otherwise rs must be 1 and each column is stored cs bytes apart.
+#define DESTINATION(rows) \
+	MOVD out+48(FP), R6   \
+	MOVD rs+56(FP), R7    \
+	MOVD cs+64(FP), R8    \
+	CMP  $1, R8           \
+	BEQ  rows
+
+// The byte permutation that transposes a 4×4 tile held column by column.
+DATA neon4x4T<>+0(SB)/8, $0x0d0905010c080400
+DATA neon4x4T<>+8(SB)/8, $0x0f0b07030e0a0602
+GLOBL neon4x4T<>(SB), RODATA|NOPTR, $16
+
+// The byte permutations that turn an 8×8 tile held column by column in four
+// registers into rows 2t and 2t+1 in register t: byte q of register t is
+// row 2t+q/8, column q%8, found at byte 8*(q%8) + 2t+q/8 of the table.
+DATA dot8x8T<>+0(SB)/1, $0
+DATA dot8x8T<>+1(SB)/1, $8
+DATA dot8x8T<>+2(SB)/1, $16
+DATA dot8x8T<>+3(SB)/1, $24
+DATA dot8x8T<>+4(SB)/1, $32
+DATA dot8x8T<>+5(SB)/1, $40
+DATA dot8x8T<>+6(SB)/1, $48
+DATA dot8x8T<>+7(SB)/1, $56
+DATA dot8x8T<>+8(SB)/1, $1
+DATA dot8x8T<>+9(SB)/1, $9
+DATA dot8x8T<>+10(SB)/1, $17
+DATA dot8x8T<>+11(SB)/1, $25
+DATA dot8x8T<>+12(SB)/1, $33
+DATA dot8x8T<>+13(SB)/1, $41
+DATA dot8x8T<>+14(SB)/1, $49
+DATA dot8x8T<>+15(SB)/1, $57
+DATA dot8x8T<>+16(SB)/1, $2
+DATA dot8x8T<>+17(SB)/1, $10
+DATA dot8x8T<>+18(SB)/1, $18
+DATA dot8x8T<>+19(SB)/1, $26
+DATA dot8x8T<>+20(SB)/1, $34
+DATA dot8x8T<>+21(SB)/1, $42
+DATA dot8x8T<>+22(SB)/1, $50
+DATA dot8x8T<>+23(SB)/1, $58
+DATA dot8x8T<>+24(SB)/1, $3
+DATA dot8x8T<>+25(SB)/1, $11
+DATA dot8x8T<>+26(SB)/1, $19
+DATA dot8x8T<>+27(SB)/1, $27
+DATA dot8x8T<>+28(SB)/1, $35
+DATA dot8x8T<>+29(SB)/1, $43
+DATA dot8x8T<>+30(SB)/1, $51
+DATA dot8x8T<>+31(SB)/1, $59
+DATA dot8x8T<>+32(SB)/1, $4
+DATA dot8x8T<>+33(SB)/1, $12
+DATA dot8x8T<>+34(SB)/1, $20
+DATA dot8x8T<>+35(SB)/1, $28
+DATA dot8x8T<>+36(SB)/1, $36
+DATA dot8x8T<>+37(SB)/1, $44
+DATA dot8x8T<>+38(SB)/1, $52
+DATA dot8x8T<>+39(SB)/1, $60
+DATA dot8x8T<>+40(SB)/1, $5
+DATA dot8x8T<>+41(SB)/1, $13
+DATA dot8x8T<>+42(SB)/1, $21
+DATA dot8x8T<>+43(SB)/1, $29
+DATA dot8x8T<>+44(SB)/1, $37
+DATA dot8x8T<>+45(SB)/1, $45
+DATA dot8x8T<>+46(SB)/1, $53
+DATA dot8x8T<>+47(SB)/1, $61
+DATA dot8x8T<>+48(SB)/1, $6
+DATA dot8x8T<>+49(SB)/1, $14
+DATA dot8x8T<>+50(SB)/1, $22
+DATA dot8x8T<>+51(SB)/1, $30
+DATA dot8x8T<>+52(SB)/1, $38
+DATA dot8x8T<>+53(SB)/1, $46
+DATA dot8x8T<>+54(SB)/1, $54
+DATA dot8x8T<>+55(SB)/1, $62
+DATA dot8x8T<>+56(SB)/1, $7
+DATA dot8x8T<>+57(SB)/1, $15
+DATA dot8x8T<>+58(SB)/1, $23
+DATA dot8x8T<>+59(SB)/1, $31
+DATA dot8x8T<>+60(SB)/1, $39
+DATA dot8x8T<>+61(SB)/1, $47
+DATA dot8x8T<>+62(SB)/1, $55
+DATA dot8x8T<>+63(SB)/1, $63
+GLOBL dot8x8T<>(SB), RODATA|NOPTR, $64
+
+// func int8Neon4x4(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
 //
 // Accumulator of output channel i (0-3), column j (0-3): V(4j+i), four int32
 // partial sums. Per block of 16 depth values: W rows in V16-V19, X columns
 // in V20-V23; each pair is SMULL (8 products into int16), SMLAL2 (8 more,
 // pairwise sums |w*x + w*x| <= 2*127*128 < 2^15: exact), SADALP (into int32).
-TEXT ·int8Neon4x4(SB), NOSPLIT, $0-68
+TEXT ·int8Neon4x4(SB), NOSPLIT, $0-84
 	MOVD kb+0(FP), R2
 	MOVD w+8(FP), R0
 	MOVD x+16(FP), R1
@@ -176,18 +261,32 @@ neon4x4loop:
 	WORD $0x4e214b3a // sqxtn2 v26.16b, v25.8h
 	WORD $0x4e3d675a // smax v26.16b, v26.16b, v29.16b
 	WORD $0x4e3e6f5a // smin v26.16b, v26.16b, v30.16b
-	MOVD out+48(FP), R6
-	VST1 [V26.B16], (R6)
+
+	DESTINATION(neon4x4rows)
+	WORD $0x0d8880da // st1 {v26.s}[0], [x6], x8
+	WORD $0x0d8890da // st1 {v26.s}[1], [x6], x8
+	WORD $0x4d8880da // st1 {v26.s}[2], [x6], x8
+	WORD $0x4d8890da // st1 {v26.s}[3], [x6], x8
 	RET
 
-// func int8Dot8x8(kb int, w, x *int8, bias, mult, shift *int32, out *int8, zp, lo, hi int32)
+neon4x4rows:
+	MOVD $neon4x4T<>(SB), R13
+	VLD1 (R13), [V27.B16]
+	WORD $0x4e1b035b // tbl v27.16b, {v26.16b}, v27.16b
+	WORD $0x0d8780db // st1 {v27.s}[0], [x6], x7
+	WORD $0x0d8790db // st1 {v27.s}[1], [x6], x7
+	WORD $0x4d8780db // st1 {v27.s}[2], [x6], x7
+	WORD $0x4d8790db // st1 {v27.s}[3], [x6], x7
+	RET
+
+// func int8Dot8x8(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
 //
 // Accumulator of output channels 4h ... 4h+3 (lanes), column j (0-7):
 // V(2j+h). Per 8 depth values: W in V16-V19 (depth 0-3: channels 0-3, 4-7;
 // then depth 4-7), X in V20-V23 (depth 0-3: columns 0-3, 4-7; then depth
 // 4-7); SDOT by element adds the 4-value dot products of 4 channels with one
 // column.
-TEXT ·int8Dot8x8(SB), NOSPLIT, $0-68
+TEXT ·int8Dot8x8(SB), NOSPLIT, $0-84
 	MOVD kb+0(FP), R2
 	MOVD w+8(FP), R0
 	MOVD x+16(FP), R1
@@ -260,7 +359,6 @@ dot8x8loop:
 	WORD $0x4ebf6694 // smax v20.4s, v20.4s, v31.4s
 	WORD $0x4ebf66b5 // smax v21.4s, v21.4s, v31.4s
 	OUTPARAMS
-	MOVD out+48(FP), R6
 	WORD $0x4eb08400 // add v0.4s, v0.4s, v16.4s
 	WORD $0x4eb44c00 // sqshl v0.4s, v0.4s, v20.4s
 	WORD $0x6eb2b400 // sqrdmulh v0.4s, v0.4s, v18.4s
@@ -373,48 +471,72 @@ dot8x8loop:
 	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
 	WORD $0x4ebf0def // sqadd v15.4s, v15.4s, v31.4s
 	WORD $0x4eb755ef // srshl v15.4s, v15.4s, v23.4s
+	// Columns 2t and 2t+1 end in V(t).
 	WORD $0x0e614818 // sqxtn v24.4h, v0.4s
 	WORD $0x4e614838 // sqxtn2 v24.8h, v1.4s
 	WORD $0x0e614859 // sqxtn v25.4h, v2.4s
 	WORD $0x4e614879 // sqxtn2 v25.8h, v3.4s
 	WORD $0x4e7c0f18 // sqadd v24.8h, v24.8h, v28.8h
 	WORD $0x4e7c0f39 // sqadd v25.8h, v25.8h, v28.8h
-	WORD $0x0e214b1a // sqxtn v26.8b, v24.8h
-	WORD $0x4e214b3a // sqxtn2 v26.16b, v25.8h
-	WORD $0x4e3d675a // smax v26.16b, v26.16b, v29.16b
-	WORD $0x4e3e6f5a // smin v26.16b, v26.16b, v30.16b
-	VST1.P [V26.B16], 16(R6)
+	WORD $0x0e214b00 // sqxtn v0.8b, v24.8h
+	WORD $0x4e214b20 // sqxtn2 v0.16b, v25.8h
+	WORD $0x4e3d6400 // smax v0.16b, v0.16b, v29.16b
+	WORD $0x4e3e6c00 // smin v0.16b, v0.16b, v30.16b
 	WORD $0x0e614898 // sqxtn v24.4h, v4.4s
 	WORD $0x4e6148b8 // sqxtn2 v24.8h, v5.4s
 	WORD $0x0e6148d9 // sqxtn v25.4h, v6.4s
 	WORD $0x4e6148f9 // sqxtn2 v25.8h, v7.4s
 	WORD $0x4e7c0f18 // sqadd v24.8h, v24.8h, v28.8h
 	WORD $0x4e7c0f39 // sqadd v25.8h, v25.8h, v28.8h
-	WORD $0x0e214b1a // sqxtn v26.8b, v24.8h
-	WORD $0x4e214b3a // sqxtn2 v26.16b, v25.8h
-	WORD $0x4e3d675a // smax v26.16b, v26.16b, v29.16b
-	WORD $0x4e3e6f5a // smin v26.16b, v26.16b, v30.16b
-	VST1.P [V26.B16], 16(R6)
+	WORD $0x0e214b01 // sqxtn v1.8b, v24.8h
+	WORD $0x4e214b21 // sqxtn2 v1.16b, v25.8h
+	WORD $0x4e3d6421 // smax v1.16b, v1.16b, v29.16b
+	WORD $0x4e3e6c21 // smin v1.16b, v1.16b, v30.16b
 	WORD $0x0e614918 // sqxtn v24.4h, v8.4s
 	WORD $0x4e614938 // sqxtn2 v24.8h, v9.4s
 	WORD $0x0e614959 // sqxtn v25.4h, v10.4s
 	WORD $0x4e614979 // sqxtn2 v25.8h, v11.4s
 	WORD $0x4e7c0f18 // sqadd v24.8h, v24.8h, v28.8h
 	WORD $0x4e7c0f39 // sqadd v25.8h, v25.8h, v28.8h
-	WORD $0x0e214b1a // sqxtn v26.8b, v24.8h
-	WORD $0x4e214b3a // sqxtn2 v26.16b, v25.8h
-	WORD $0x4e3d675a // smax v26.16b, v26.16b, v29.16b
-	WORD $0x4e3e6f5a // smin v26.16b, v26.16b, v30.16b
-	VST1.P [V26.B16], 16(R6)
+	WORD $0x0e214b02 // sqxtn v2.8b, v24.8h
+	WORD $0x4e214b22 // sqxtn2 v2.16b, v25.8h
+	WORD $0x4e3d6442 // smax v2.16b, v2.16b, v29.16b
+	WORD $0x4e3e6c42 // smin v2.16b, v2.16b, v30.16b
 	WORD $0x0e614998 // sqxtn v24.4h, v12.4s
 	WORD $0x4e6149b8 // sqxtn2 v24.8h, v13.4s
 	WORD $0x0e6149d9 // sqxtn v25.4h, v14.4s
 	WORD $0x4e6149f9 // sqxtn2 v25.8h, v15.4s
 	WORD $0x4e7c0f18 // sqadd v24.8h, v24.8h, v28.8h
 	WORD $0x4e7c0f39 // sqadd v25.8h, v25.8h, v28.8h
-	WORD $0x0e214b1a // sqxtn v26.8b, v24.8h
-	WORD $0x4e214b3a // sqxtn2 v26.16b, v25.8h
-	WORD $0x4e3d675a // smax v26.16b, v26.16b, v29.16b
-	WORD $0x4e3e6f5a // smin v26.16b, v26.16b, v30.16b
-	VST1.P [V26.B16], 16(R6)
+	WORD $0x0e214b03 // sqxtn v3.8b, v24.8h
+	WORD $0x4e214b23 // sqxtn2 v3.16b, v25.8h
+	WORD $0x4e3d6463 // smax v3.16b, v3.16b, v29.16b
+	WORD $0x4e3e6c63 // smin v3.16b, v3.16b, v30.16b
+
+	DESTINATION(dot8x8rows)
+	WORD $0x0d8884c0 // st1 {v0.d}[0], [x6], x8
+	WORD $0x4d8884c0 // st1 {v0.d}[1], [x6], x8
+	WORD $0x0d8884c1 // st1 {v1.d}[0], [x6], x8
+	WORD $0x4d8884c1 // st1 {v1.d}[1], [x6], x8
+	WORD $0x0d8884c2 // st1 {v2.d}[0], [x6], x8
+	WORD $0x4d8884c2 // st1 {v2.d}[1], [x6], x8
+	WORD $0x0d8884c3 // st1 {v3.d}[0], [x6], x8
+	WORD $0x4d8884c3 // st1 {v3.d}[1], [x6], x8
+	RET
+
+dot8x8rows:
+	MOVD $dot8x8T<>(SB), R13
+	VLD1 (R13), [V4.B16, V5.B16, V6.B16, V7.B16]
+	WORD $0x4e046004 // tbl v4.16b, {v0.16b, v1.16b, v2.16b, v3.16b}, v4.16b
+	WORD $0x4e056005 // tbl v5.16b, {v0.16b, v1.16b, v2.16b, v3.16b}, v5.16b
+	WORD $0x4e066006 // tbl v6.16b, {v0.16b, v1.16b, v2.16b, v3.16b}, v6.16b
+	WORD $0x4e076007 // tbl v7.16b, {v0.16b, v1.16b, v2.16b, v3.16b}, v7.16b
+	WORD $0x0d8784c4 // st1 {v4.d}[0], [x6], x7
+	WORD $0x4d8784c4 // st1 {v4.d}[1], [x6], x7
+	WORD $0x0d8784c5 // st1 {v5.d}[0], [x6], x7
+	WORD $0x4d8784c5 // st1 {v5.d}[1], [x6], x7
+	WORD $0x0d8784c6 // st1 {v6.d}[0], [x6], x7
+	WORD $0x4d8784c6 // st1 {v6.d}[1], [x6], x7
+	WORD $0x0d8784c7 // st1 {v7.d}[0], [x6], x7
+	WORD $0x4d8784c7 // st1 {v7.d}[1], [x6], x7
 	RET

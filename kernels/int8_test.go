@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"testing"
+
+	"github.com/klauspost/cpuid/v2"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -683,4 +687,88 @@ func BenchmarkConvInt8(b *testing.B) {
 			})
 		}
 	}
+}
+
+// TestGemmInt8Epilogue drives the requantize epilogue of every path with
+// accumulators anywhere in int32: one weight of 1 times an activation of 0
+// leaves acc = Bias, so random biases, multipliers (including MinInt32, the
+// SQRDMULH saturation, and negative ones), every shift in [-31, 31], exact
+// rounding ties and every zero point meet quant.Requantize directly. The 37
+// channels and 11 columns leave tails in every tile shape.
+func TestGemmInt8Epilogue(t *testing.T) {
+	r := rand.New(rand.NewPCG(33, 34))
+	const m, n = 37, 11
+	w := make([]int8, m)
+	for i := range w {
+		w[i] = 1
+	}
+	x := make([]int8, n)
+	rounds := 300
+	if testing.Short() {
+		rounds = 60
+	}
+	for _, path := range Paths() {
+		usePath(t, path)
+		p := PackInt8(w, m, 1)
+		for round := range rounds {
+			rq := &Requant{Bias: make([]int32, m), Multiplier: make([]int32, m), Shift: make([]int32, m)}
+			rq.ZeroPoint = randZeroPoint(r, round)
+			rq.Min, rq.Max = -128, 127
+			if round%3 == 1 {
+				rq.Min = int32(r.IntN(256) - 128)
+				rq.Max = rq.Min + int32(r.IntN(128-int(rq.Min)))
+			}
+			for i := range m {
+				sh := int32(r.IntN(63) - 31)
+				rq.Shift[i] = sh
+				switch r.IntN(6) {
+				case 0:
+					rq.Multiplier[i] = math.MinInt32
+				case 1:
+					rq.Multiplier[i] = int32(r.Uint32())
+				case 2:
+					rq.Multiplier[i] = 1 << 30
+				default:
+					rq.Multiplier[i] = int32(1<<30 + r.IntN(1<<30))
+				}
+				var acc int32
+				switch r.IntN(6) {
+				case 0:
+					acc = []int32{math.MinInt32, math.MaxInt32, -1, 0, 1, math.MinInt32 + 1}[r.IntN(6)]
+				case 1: // small values: many exact ties in the right shift
+					acc = int32(r.IntN(1<<12) - 1<<11)
+				case 2: // a tie after SQRDMULH by 2^30 (halving): acc = (2q+1) * 2^(e-1) * 2
+					e := max(-sh, 1)
+					rq.Multiplier[i] = 1 << 30
+					acc = int32((2*int64(r.IntN(64)-32) + 1) << e)
+				default:
+					acc = int32(r.Uint32())
+				}
+				rq.Bias[i] = acc
+			}
+			c := make([]int8, m*n)
+			GemmInt8(p, x, n, n, 1, rq, c, n, 1)
+			for i := range m {
+				want := quant.Requantize(rq.Bias[i], rq.Multiplier[i], int(rq.Shift[i]), rq.ZeroPoint, rq.Min, rq.Max)
+				for j := range n {
+					if c[i*n+j] != want {
+						t.Fatalf("%s: channel %d column %d: acc %d multiplier %d shift %d zp %d [%d, %d]: got %d, want %d",
+							path, i, j, rq.Bias[i], rq.Multiplier[i], rq.Shift[i], rq.ZeroPoint, rq.Min, rq.Max, c[i*n+j], want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPathsArm64 checks the dispatch: on arm64 neon always runs, and
+// dotprod runs exactly when the CPU has the dot product.
+func TestPathsArm64(t *testing.T) {
+	if runtime.GOARCH != "arm64" || purego {
+		t.Skip("not an arm64 assembly build")
+	}
+	paths := Paths()
+	assert.Contains(t, paths, PathNEON)
+	assert.Equal(t, cpuid.CPU.Has(cpuid.ASIMDDP), slices.Contains(paths, PathDotProd), "dotprod in %v", paths)
+	t.Logf("paths %v, ASIMDDP %v", paths, cpuid.CPU.Has(cpuid.ASIMDDP))
 }

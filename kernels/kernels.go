@@ -10,7 +10,7 @@
 //
 //	generic  pure Go; always available, and the definition of every result
 //	avx2     amd64 with AVX2 and FMA3
-//	vnni     amd64 with AVX2, FMA3 and AVX512-VNNI (+VL) or AVX-VNNI
+//	vnni     amd64 with AVX2, FMA3, AVX512F, AVX512VL and AVX512-VNNI
 //	neon     arm64 with Advanced SIMD (Cortex-A72, Raspberry Pi 4)
 //	dotprod  arm64 with Advanced SIMD and the dot product extension (Cortex-A76, Pi 5)
 //
@@ -44,8 +44,9 @@
 // LookupInt8) compute the int8 scheme of package quant exactly: int32
 // accumulation, then quant.Requantize per output value (Requant). Weights are
 // packed once, at model load, by PackInt8 or PackInt8Grouped into the layout
-// of the path in use; activations are packed per call. Every path currently
-// runs the generic int8 GEMM, whose layout is the row-major weight matrix.
+// of the path in use; activations are packed per call. generic's layout is
+// the row-major weight matrix; avx2 and vnni pack micro-kernel panels and
+// fuse the requantize epilogue into their assembly (int8_amd64.go).
 package kernels
 
 import (
@@ -60,7 +61,7 @@ import (
 const (
 	PathGeneric = "generic" // pure Go, every platform
 	PathAVX2    = "avx2"    // amd64: AVX2 + FMA3
-	PathVNNI    = "vnni"    // amd64: AVX2 + FMA3 + AVX512-VNNI/VL or AVX-VNNI
+	PathVNNI    = "vnni"    // amd64: AVX2 + FMA3 + AVX512F/VL/VNNI
 	PathNEON    = "neon"    // arm64: Advanced SIMD
 	PathDotProd = "dotprod" // arm64: Advanced SIMD + SDOT/UDOT
 )

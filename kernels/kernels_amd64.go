@@ -21,13 +21,13 @@ func archImpls() []*impl {
 		need = append(need, "FMA3")
 	}
 	avx2 := strings.Join(need, ", ")
-	if !cpuid.CPU.Supports(cpuid.AVX512VNNI, cpuid.AVX512VL) && !cpuid.CPU.Has(cpuid.AVXVNNI) {
-		need = append(need, "AVX512_VNNI+AVX512VL or AVX_VNNI")
+	if !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VL, cpuid.AVX512VNNI) {
+		need = append(need, "AVX512F+AVX512VL+AVX512_VNNI")
 	}
 	vnni := strings.Join(need, ", ")
 	return []*impl{
-		{name: PathAVX2, missing: avx2, sgemm: sgemmAVX2, i8: genericInt8},
-		{name: PathVNNI, missing: vnni, sgemm: sgemmAVX2, i8: genericInt8},
+		{name: PathAVX2, missing: avx2, sgemm: sgemmAVX2, i8: avx2Int8},
+		{name: PathVNNI, missing: vnni, sgemm: sgemmAVX2, i8: vnniInt8},
 	}
 }
 

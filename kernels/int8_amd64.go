@@ -1,0 +1,302 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// The int8 GEMM of the avx2 and vnni paths (kernels in int8_amd64.s).
+//
+// Both compute C = requant(W·X) one tile of MR rows × NR columns at a time,
+// with the int32 accumulators in registers from the first k to the int8
+// store: the requantize epilogue (bias, saturating left shift, rounding
+// doubling high multiply, rounding right shift, zero point, clamp) runs in
+// the kernel on the accumulators. The weights are packed once by PackInt8
+// into panels of panelRows rows whose k values are grouped by kStep (the
+// number of k values one multiply-add instruction reduces); X is packed per
+// call, NR columns at a time, into a reused buffer, and every weight panel
+// of the group then runs against that column panel while it sits in L1.
+//
+// A full tile whose C row holds contiguous columns is stored by the kernel
+// straight into C; tails (and strided C) go through a small tile buffer and
+// a Go copy. A tile with fewer than MR rows (m not a multiple of MR) is
+// computed whole but stores only its rows (i8Epi.rows).
+
+// i8Epi holds the epilogue parameters of one tile, read by the kernels at
+// the offsets EP_* of int8_amd64.s. bias, corr, mult and shift point at MR
+// values (rows i0 ... i0+MR-1).
+type i8Epi struct {
+	bias  *int32 // Requant.Bias
+	corr  *int32 // vnni only: -128 * row sum, added to the bias
+	mult  *int32 // Requant.Multiplier
+	shift *int32 // Requant.Shift
+	zp    int32  // output zero point
+	lo    int32  // clamp minimum
+	hi    int32  // clamp maximum
+	loz   int32  // lo - zp
+	hiz   int32  // hi - zp
+	rows  int32  // rows of the tile to store, 1 ... MR
+}
+
+// i8Shape describes the packed layout and micro-kernel of one path.
+type i8Shape struct {
+	mr, nr    int // tile rows and columns
+	panelRows int // rows per packed weight panel (a multiple of mr)
+	kStep     int // k values per step
+	wElem     int // bytes per packed weight value (2: int16, 1: int8)
+	xStep     int // bytes of packed X per step (nr columns)
+	vnni      bool
+	kernel    func(ks int, w *int8, x *byte, c *int8, ldc int, ep *i8Epi)
+	// packFull packs ks full steps of nr contiguous columns; nil if none.
+	packFull func(ks int, x *int8, rs int, dst *byte)
+}
+
+// i8Scratch is the per-call state of the tiled GEMM, pooled so that
+// steady-state calls allocate nothing.
+type i8Scratch struct {
+	x                       []byte
+	tile                    [16 * 32]int8
+	stage                   [4 * 32]int8 // rows for the packer that X cannot give in place
+	bias, corr, mult, shift [16]int32
+	ep                      i8Epi
+}
+
+var i8Pool = sync.Pool{New: func() any { return new(i8Scratch) }}
+
+// stepBytes returns the bytes of one weight panel step.
+func (s *i8Shape) stepBytes() int { return s.panelRows * s.kStep * s.wElem }
+
+// panelsPerGroup returns the number of weight panels of a group of mg rows.
+func (s *i8Shape) panelsPerGroup(mg int) int { return (mg + s.panelRows - 1) / s.panelRows }
+
+// pack lays out w (m×k, groups blocks of m/groups rows) as panels: for each
+// group, for each panel of panelRows rows, for each step s of kStep k values,
+// the rows in order, each with its kStep values (zero past k and past the
+// group's last row). vnni appends -128*rowSum per row as int32.
+func (s *i8Shape) pack(w []int8, m, k, groups int) []int8 {
+	mg := m / groups
+	ks := (k + s.kStep - 1) / s.kStep
+	ppg := s.panelsPerGroup(mg)
+	panel := ks * s.stepBytes()
+	size := groups * ppg * panel
+	corrOff := size
+	if s.vnni {
+		size += 4 * m
+	}
+	out := make([]int8, size)
+	for g := range groups {
+		for p := range ppg {
+			base := (g*ppg + p) * panel
+			for r := range s.panelRows {
+				row := p*s.panelRows + r
+				if row >= mg {
+					break
+				}
+				src := w[(g*mg+row)*k : (g*mg+row+1)*k]
+				for kk, v := range src {
+					st, t := kk/s.kStep, kk%s.kStep
+					o := base + st*s.stepBytes() + (r*s.kStep+t)*s.wElem
+					out[o] = v
+					if s.wElem == 2 {
+						out[o+1] = v >> 7 // the sign extension: int16 little endian
+					}
+				}
+			}
+		}
+	}
+	if s.vnni {
+		for i := range m {
+			var sum int32
+			for _, v := range w[i*k : (i+1)*k] {
+				sum += int32(v)
+			}
+			*(*int32)(unsafe.Pointer(&out[corrOff+4*i])) = -128 * sum
+		}
+	}
+	return out
+}
+
+// packX packs columns j0 ... j0+nc-1 of the k rows of X starting at row
+// r0 into dst, nr columns per step. Values past k or past nc are left as
+// they are: they meet zero weights or land in columns that are not stored.
+func (s *i8Shape) packX(sc *i8Scratch, dst []byte, x []int8, k, r0, j0, nc, xrs, xcs int) {
+	kk0 := 0
+	if s.packFull != nil && xcs == 1 {
+		o := r0*xrs + j0
+		// Rows whose nr bytes lie inside x are packed in place, whole steps
+		// of them; the rest (the last rows of a narrow last panel, and a
+		// step that k does not fill) are copied to a stage of kStep rows
+		// first. Stage rows past k keep old values: they meet zero weights.
+		fit := 0
+		if avail := len(x) - o - s.nr; avail >= 0 {
+			fit = min(k, avail/xrs+1)
+		}
+		if full := fit / s.kStep; full > 0 {
+			s.packFull(full, &x[o], xrs, &dst[0])
+			kk0 = full * s.kStep
+		}
+		for ; kk0 < k; kk0 += s.kStep {
+			for t := range s.kStep {
+				if kk := kk0 + t; kk < k {
+					a := o + kk*xrs
+					copy(sc.stage[t*s.nr:(t+1)*s.nr], x[a:min(a+s.nr, len(x))])
+				}
+			}
+			s.packFull(1, &sc.stage[0], s.nr, &dst[(kk0/s.kStep)*s.xStep])
+		}
+		return
+	}
+	for kk := kk0; kk < k; kk++ {
+		d := dst[(kk/s.kStep)*s.xStep:]
+		t := kk % s.kStep
+		src := x[(r0+kk)*xrs+j0*xcs:]
+		if s.vnni {
+			d = d[t : 4*nc]
+			for j := range nc {
+				d[4*j] = byte(src[j*xcs]) ^ 0x80
+			}
+			continue
+		}
+		d = d[2*t : 4*nc]
+		for j := range nc {
+			v := src[j*xcs]
+			d[4*j] = byte(v)
+			d[4*j+1] = byte(v >> 7)
+		}
+	}
+}
+
+// gemm is the int8Impl.gemm of a tiled path.
+func (s *i8Shape) gemm(w *PackedInt8, x []int8, n, xrs, xcs int, rq *Requant, c []int8, crs, ccs int) {
+	k, mg := w.k, w.m/w.groups
+	ks := (k + s.kStep - 1) / s.kStep
+	ppg := s.panelsPerGroup(mg)
+	panel := ks * s.stepBytes()
+
+	sc := i8Pool.Get().(*i8Scratch)
+	if need := ks * s.xStep; cap(sc.x) < need {
+		sc.x = make([]byte, need)
+	}
+	xb := sc.x[:ks*s.xStep]
+	ep := &sc.ep
+	ep.zp, ep.lo, ep.hi = rq.ZeroPoint, rq.Min, rq.Max
+	ep.loz, ep.hiz = rq.Min-rq.ZeroPoint, rq.Max-rq.ZeroPoint
+	tailRow := -1 // the first row of the tail tile whose parameters sc holds
+	var corr []int32
+	if s.vnni {
+		corr = unsafe.Slice((*int32)(unsafe.Pointer(&w.data[groupsBytes(w, s)])), w.m)
+	}
+
+	for g := range w.groups {
+		for j0 := 0; j0 < n; j0 += s.nr {
+			nc := min(s.nr, n-j0)
+			s.packX(sc, xb, x, k, g*k, j0, nc, xrs, xcs)
+			for p := range ppg {
+				for h := 0; h < s.panelRows; h += s.mr {
+					i0 := g*mg + p*s.panelRows + h
+					rows := min(s.mr, (g+1)*mg-i0)
+					if rows <= 0 {
+						break
+					}
+					if rows == s.mr {
+						ep.bias, ep.mult, ep.shift = &rq.Bias[i0], &rq.Multiplier[i0], &rq.Shift[i0]
+						if s.vnni {
+							ep.corr = &corr[i0]
+						}
+					} else {
+						if tailRow != i0 {
+							tailRow = i0
+							sc.bias, sc.mult, sc.shift, sc.corr = [16]int32{}, [16]int32{}, [16]int32{}, [16]int32{}
+							copy(sc.bias[:rows], rq.Bias[i0:])
+							copy(sc.mult[:rows], rq.Multiplier[i0:])
+							copy(sc.shift[:rows], rq.Shift[i0:])
+							if s.vnni {
+								copy(sc.corr[:rows], corr[i0:])
+							}
+						}
+						ep.bias, ep.mult, ep.shift, ep.corr = &sc.bias[0], &sc.mult[0], &sc.shift[0], &sc.corr[0]
+					}
+					ep.rows = int32(rows)
+					wp := &w.data[(g*ppg+p)*panel+h*s.kStep*s.wElem]
+					if nc == s.nr && ccs == 1 {
+						o := i0*crs + j0
+						_ = c[o+(rows-1)*crs+s.nr-1]
+						s.kernel(ks, wp, &xb[0], &c[o], crs, ep)
+						continue
+					}
+					s.kernel(ks, wp, &xb[0], &sc.tile[0], s.nr, ep)
+					for r := range rows {
+						t := sc.tile[r*s.nr : r*s.nr+nc]
+						o := (i0+r)*crs + j0*ccs
+						if ccs == 1 {
+							copy(c[o:o+nc], t)
+							continue
+						}
+						for j, v := range t {
+							c[o+j*ccs] = v
+						}
+					}
+				}
+			}
+		}
+	}
+	ep.bias, ep.corr, ep.mult, ep.shift = nil, nil, nil, nil
+	i8Pool.Put(sc)
+}
+
+// groupsBytes returns the size of the weight panels of w, where vnni's
+// bias corrections start.
+func groupsBytes(w *PackedInt8, s *i8Shape) int {
+	ks := (w.k + s.kStep - 1) / s.kStep
+	return w.groups * s.panelsPerGroup(w.m/w.groups) * ks * s.stepBytes()
+}
+
+// avx2I8 is the 6×16 AVX2 kernel on int16 operands: VPMADDWD multiplies
+// pairs of k values and sums them into int32 lanes, exactly.
+var avx2I8 = &i8Shape{mr: 6, nr: 16, panelRows: 6, kStep: 2, wElem: 2, xStep: 64,
+	kernel: i8KernelAVX2, packFull: i8PackAVX2}
+
+var avx2Int8 = &int8Impl{layout: "avx2-6x16-int16", pack: avx2I8.pack, gemm: avx2I8.gemm}
+
+// i8KernelAVX2 computes a 6×16 tile (int8_amd64.s): for ks steps it reads
+// 24 bytes of the weight panel at w (6 rows × 2 int16) and 64 bytes at x
+// (16 columns × 2 int16), accumulates in int32, requantizes with ep, and
+// stores 16 int8 per row at c + i*ldc.
+//
+//go:noescape
+func i8KernelAVX2(ks int, w *int8, x *byte, c *int8, ldc int, ep *i8Epi)
+
+// i8PackAVX2 packs ks steps of X for the AVX2 kernel: rows 2s and 2s+1
+// (16 contiguous int8 each, rs bytes apart, from x) sign-extended and
+// interleaved into 16 int16 pairs at dst + 64s.
+//
+//go:noescape
+func i8PackAVX2(ks int, x *int8, rs int, dst *byte)
+
+// vnniI8 is the 8×32 AVX512-VNNI kernel: VPDPBUSD multiplies four
+// unsigned bytes (the activations + 128) by four signed bytes (weights) and
+// adds the sum to an int32 lane, exactly (wrapping like Go's int32). The +128
+// adds 128*rowSum to every accumulator; pack stores -128*rowSum per row,
+// which the kernel adds to the bias. Weight panels hold 16 rows so that the
+// small-n kernel can read a whole panel as one ZMM of 16 output channels.
+var vnniI8 = &i8Shape{mr: 8, nr: 32, panelRows: 16, kStep: 4, wElem: 1, xStep: 128, vnni: true,
+	kernel: i8KernelVNNI, packFull: i8PackVNNI}
+
+var vnniInt8 = &int8Impl{layout: "vnni-16x4", pack: vnniI8.pack, gemm: vnniI8.gemm}
+
+// i8KernelVNNI computes an 8×32 tile (int8_amd64.s): for ks steps it reads
+// 32 bytes at w + 64s (8 rows × 4 int8 of a 16-row panel) and 128 bytes at
+// x (32 columns × 4 uint8), accumulates with VPDPBUSD, requantizes with ep
+// (bias + corr) and stores 32 int8 per row at c + i*ldc.
+//
+//go:noescape
+func i8KernelVNNI(ks int, w *int8, x *byte, c *int8, ldc int, ep *i8Epi)
+
+// i8PackVNNI packs ks steps of X for the VNNI kernel: rows 4s ... 4s+3 (32
+// contiguous int8 each, rs bytes apart, from x) flipped to uint8 (+128) and
+// transposed into 32 columns of 4 bytes at dst + 128s.
+//
+//go:noescape
+func i8PackVNNI(ks int, x *int8, rs int, dst *byte)

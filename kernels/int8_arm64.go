@@ -1,0 +1,211 @@
+//go:build !purego
+
+package kernels
+
+import "sync"
+
+// The int8 GEMM of the arm64 paths, ruy style: the weights are packed once
+// (PackInt8) into panels of mr output channels, the activations per call
+// into panels of nr columns, and an assembly micro-kernel (int8_arm64.s)
+// computes each mr×nr tile of int32 accumulators and requantizes it in NEON
+// registers. Both panels interleave depth in blocks of d values: for panel
+// row (channel or column) r and depth p, the value sits at
+//
+//	(p/d)*rows*d + r*d + p%d        rows = mr (weights) or nr (activations)
+//
+// with depth padded with zeros to a multiple of kAlign (one loop iteration).
+// Panels never straddle groups: each group's channels start a new panel.
+
+// armInt8Shape is one arm64 int8 micro-kernel with its packed layout.
+type armInt8Shape struct {
+	mr, nr int // tile: output channels (rows of W) by columns of X
+	d      int // depth values per interleaved block
+	kAlign int // depth consumed per loop iteration of the kernel
+	// kernel computes one tile from kb*kAlign depth values of the panels
+	// w and x, requantizes it with the mr channel parameters at bias, mult
+	// and shift, and stores the int8 result of channel i, column j at
+	// out[i*rs + j*cs], where cs == 1 (rows of the tile are stored) or
+	// rs == 1 (columns are stored).
+	kernel func(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
+}
+
+// neon (Cortex-A72): 4×4 tiles, 16 depth values per block, so that each
+// 16-byte register holds one channel's (or column's) depth run for
+// SMULL/SMLAL2/SADALP.
+var neon4x4 = &armInt8Shape{mr: 4, nr: 4, d: 16, kAlign: 16, kernel: int8Neon4x4}
+
+// dotprod (Cortex-A76): 8×8 tiles, 4 depth values per block (one SDOT lane
+// group), two blocks per loop iteration.
+var dot8x8 = &armInt8Shape{mr: 8, nr: 8, d: 4, kAlign: 8, kernel: int8Dot8x8}
+
+var (
+	neonInt8    = &int8Impl{layout: "arm64-4x4-d16", pack: neon4x4.pack, gemm: neon4x4.gemm}
+	dotprodInt8 = &int8Impl{layout: "arm64-8x8-d4", pack: dot8x8.pack, gemm: dot8x8.gemm}
+)
+
+// int8Neon4x4 is the 4×4 kernel of the neon path: SMULL, SMLAL2 and SADALP
+// over blocks of 16 depth values (kb blocks), then the requantize epilogue.
+//
+//go:noescape
+func int8Neon4x4(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
+
+// int8Dot8x8 is the 8×8 kernel of the dotprod path: SDOT by element over
+// kb pairs of 4-value depth blocks, then the requantize epilogue. It needs
+// the ASIMDDP feature.
+//
+//go:noescape
+func int8Dot8x8(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
+
+// panels returns the number of panels of size rows needed for n rows.
+func panels(n, size int) int { return (n + size - 1) / size }
+
+// pack implements int8Impl.pack.
+func (s *armInt8Shape) pack(w []int8, m, k, groups int) []int8 {
+	mg := m / groups
+	pg := panels(mg, s.mr)
+	kp := roundUp(k, s.kAlign)
+	out := make([]int8, groups*pg*s.mr*kp)
+	blk := s.mr * s.d
+	for g := range groups {
+		for q := range pg {
+			pan := out[(g*pg+q)*s.mr*kp:][:s.mr*kp]
+			for r := range min(s.mr, mg-q*s.mr) {
+				row := w[(g*mg+q*s.mr+r)*k:][:k]
+				for p, v := range row {
+					pan[(p/s.d)*blk+r*s.d+p%s.d] = v
+				}
+			}
+		}
+	}
+	return out
+}
+
+// packX packs the n columns of the k×n matrix at x[base] (element (p, j) at
+// base + p*xRS + j*xCS) into panels of nr columns, kp depth values each.
+// Depth past k and columns past n are left as they are: the weights there
+// are zero, and those columns' results are discarded.
+func (s *armInt8Shape) packX(x []int8, base, k, n, xRS, xCS, kp int, dst []int8) {
+	nr, d := s.nr, s.d
+	blk := nr * d
+	switch {
+	case xRS == 1: // columns are contiguous: copy runs of d values
+		for j := range n {
+			col := x[base+j*xCS:][:k]
+			pan := dst[(j/nr)*nr*kp+(j%nr)*d:]
+			for p := 0; p < k; p += d {
+				copy(pan[(p/d)*blk:][:d], col[p:min(k, p+d)])
+			}
+		}
+	case xCS == 1: // rows are contiguous: transpose, four rows at a time
+		k4 := k &^ 3
+		for p := 0; p < k4; p += 4 {
+			r0 := x[base+p*xRS:][:n]
+			r1 := x[base+(p+1)*xRS:][:len(r0)]
+			r2 := x[base+(p+2)*xRS:][:len(r0)]
+			r3 := x[base+(p+3)*xRS:][:len(r0)]
+			o := (p/d)*blk + p%d
+			for j0 := 0; j0 < len(r0); j0 += nr {
+				pan := dst[(j0/nr)*nr*kp+o:]
+				for jj, v := range r0[j0:min(j0+nr, len(r0))] {
+					j := j0 + jj
+					q := pan[jj*d:][:4]
+					q[0], q[1], q[2], q[3] = v, r1[j], r2[j], r3[j]
+				}
+			}
+		}
+		for p := k4; p < k; p++ {
+			row := x[base+p*xRS:][:n]
+			o := (p/d)*blk + p%d
+			for j0 := 0; j0 < len(row); j0 += nr {
+				pan := dst[(j0/nr)*nr*kp+o:]
+				for jj, v := range row[j0:min(j0+nr, len(row))] {
+					pan[jj*d] = v
+				}
+			}
+		}
+	default:
+		for j := range n {
+			pan := dst[(j/nr)*nr*kp+(j%nr)*d:]
+			for p := range k {
+				pan[(p/d)*blk+p%d] = x[base+p*xRS+j*xCS]
+			}
+		}
+	}
+}
+
+// armInt8Scratch is the per-call buffer of the arm64 int8 GEMM.
+type armInt8Scratch struct {
+	x                 []int8   // packed activations of one group
+	tile              [64]int8 // one tile of results, column by column
+	bias, mult, shift [8]int32 // parameters of a partial channel panel
+}
+
+var armInt8Pool = sync.Pool{New: func() any { return new(armInt8Scratch) }}
+
+// gemm implements int8Impl.gemm.
+func (s *armInt8Shape) gemm(w *PackedInt8, x []int8, n, xRS, xCS int, rq *Requant, c []int8, cRS, cCS int) {
+	k, mg := w.k, w.m/w.groups
+	mr, nr := s.mr, s.nr
+	kp := roundUp(k, s.kAlign)
+	pg, np := panels(mg, mr), panels(n, nr)
+	sc := armInt8Pool.Get().(*armInt8Scratch)
+	if cap(sc.x) < np*nr*kp {
+		sc.x = make([]int8, np*nr*kp)
+	}
+	xp := sc.x[:np*nr*kp]
+	tile := sc.tile[:mr*nr]
+	kb := kp / s.kAlign
+	for g := range w.groups {
+		s.packX(x, g*k*xRS, k, n, xRS, xCS, kp, xp)
+		for q := range pg {
+			i0 := g*mg + q*mr
+			mt := min(mr, (g+1)*mg-i0)
+			bias, mult, shift := &rq.Bias[i0], &rq.Multiplier[i0], &rq.Shift[i0]
+			if mt < mr {
+				clear(sc.bias[:])
+				clear(sc.mult[:])
+				clear(sc.shift[:])
+				copy(sc.bias[:], rq.Bias[i0:i0+mt])
+				copy(sc.mult[:], rq.Multiplier[i0:i0+mt])
+				copy(sc.shift[:], rq.Shift[i0:i0+mt])
+				bias, mult, shift = &sc.bias[0], &sc.mult[0], &sc.shift[0]
+			}
+			wp := &w.data[(g*pg+q)*mr*kp]
+			for jp := range np {
+				j0 := jp * nr
+				nt := min(nr, n-j0)
+				xj := &xp[jp*nr*kp]
+				if mt == mr && nt == nr {
+					// A full tile goes straight to C when its rows or its
+					// columns are contiguous there.
+					switch {
+					case cCS == 1 && cRS >= nr:
+						s.kernel(kb, wp, xj, bias, mult, shift, &c[i0*cRS+j0], cRS, 1, rq.ZeroPoint, rq.Min, rq.Max)
+						continue
+					case cRS == 1 && cCS >= mr:
+						s.kernel(kb, wp, xj, bias, mult, shift, &c[i0+j0*cCS], 1, cCS, rq.ZeroPoint, rq.Min, rq.Max)
+						continue
+					}
+				}
+				s.kernel(kb, wp, xj, bias, mult, shift, &tile[0], 1, mr, rq.ZeroPoint, rq.Min, rq.Max)
+				if cCS == 1 {
+					for ii := range mt {
+						row := c[(i0+ii)*cRS+j0:][:nt]
+						for jj := range row {
+							row[jj] = tile[jj*mr+ii]
+						}
+					}
+					continue
+				}
+				for jj := range nt {
+					t := tile[jj*mr:][:mt]
+					o := i0*cRS + (j0+jj)*cCS
+					for ii, v := range t {
+						c[o+ii*cRS] = v
+					}
+				}
+			}
+		}
+	}
+	armInt8Pool.Put(sc)
+}
