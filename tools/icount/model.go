@@ -1,0 +1,195 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/edgecnn/edgecnn/dataset"
+	"github.com/edgecnn/edgecnn/engine"
+	"github.com/edgecnn/edgecnn/kernels"
+	"github.com/edgecnn/edgecnn/models"
+	"github.com/edgecnn/edgecnn/nn"
+	"github.com/edgecnn/edgecnn/tools/convert"
+	"github.com/edgecnn/edgecnn/train"
+)
+
+// modelOptions are the flags of the -model modes.
+type modelOptions struct {
+	model, path, input, save, saveInput string
+	batch, calls                        int
+	report                              bool
+	args                                []string
+}
+
+// calibImages is the number of images the AlexNet is calibrated on.
+// Instruction counts do not depend on the weights or the ranges, so a few
+// suffice.
+const calibImages = 64
+
+func runModel(o modelOptions) error {
+	if o.batch < 1 {
+		return fmt.Errorf("-batch %d: want at least 1", o.batch)
+	}
+	m, err := loadModel(o.model)
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.report:
+		if len(o.args) != 2 {
+			return errors.New("-report wants two files: the plugin output of a 1-call run and of a 3-call run")
+		}
+		return printReport(os.Stdout, m, o.batch, o.args[0], o.args[1])
+	case o.save != "":
+		return nn.Save(o.save, m)
+	case o.saveInput != "":
+		pixels, err := inputPixels(m, o.batch, "")
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(o.saveInput, pixels, 0o644)
+	}
+	if err := kernels.Use(o.path); err != nil {
+		return err
+	}
+	pixels, err := inputPixels(m, o.batch, o.input)
+	if err != nil {
+		return err
+	}
+	e, err := engine.New(m, engine.Options{Threads: 1})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	for range o.calls {
+		begin()
+		if _, err := e.Infer(pixels, o.batch); err != nil {
+			return err
+		}
+		end()
+	}
+	return nil
+}
+
+// begin and end mark the start and the end of an Infer call for the
+// plugin (icount.sh passes their addresses as marks). They must stay
+// functions of their own.
+//
+//go:noinline
+func begin() { sink++ }
+
+//go:noinline
+func end() { sink++ }
+
+var sink int
+
+// loadModel returns the int8 model named by -model.
+func loadModel(name string) (*nn.Model, error) {
+	var m *nn.Model
+	var err error
+	switch name {
+	case "lenet5":
+		m, err = nn.Decode(models.LeNet5Int8())
+	case "alexnet":
+		m, err = alexNetInt8()
+	default:
+		m, err = nn.Load(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !m.Quantized() {
+		return nil, fmt.Errorf("%s is a float model; icount counts int8 inference", name)
+	}
+	return m, nil
+}
+
+// digits are the labels of the 10-class models.
+var digits = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+
+// alexNetInt8 builds the 32x32 single-channel AlexNet of nn.Build with
+// random weights (train.Init) and quantizes it with tools/convert (min/max)
+// on calibImages MNIST training images, or synthetic digits when MNIST is
+// not on this machine.
+func alexNetInt8() (*nn.Model, error) {
+	in := nn.Input{Channels: 1, Height: 32, Width: 32, Mean: []float32{0}, Std: []float32{1}}
+	m, err := nn.Build(nn.Arch{Name: "alexnet", Input: in, Labels: digits})
+	if err != nil {
+		return nil, err
+	}
+	if err := train.Init(m, 1); err != nil {
+		return nil, err
+	}
+	calib := &dataset.Set{Name: "calibration", Channels: 1, Height: 32, Width: 32, Classes: digits}
+	if set, err := mnist(true); err == nil {
+		calib = set.Head(calibImages)
+	} else {
+		calib.Images = syntheticDigits(calibImages, 32, 32)
+		calib.Labels = make([]int, calibImages)
+	}
+	q, _, err := convert.Convert(m, calib, convert.Options{Method: "minmax"})
+	return q, err
+}
+
+// mnist loads the MNIST training or test set if it is on this machine.
+func mnist(train bool) (*dataset.Set, error) {
+	dir, err := dataset.FindMNIST("")
+	if err != nil {
+		return nil, err
+	}
+	return dataset.LoadMNIST(dir, train)
+}
+
+// inputPixels returns batch images for m: the file at path (raw pixels, as
+// -save-input writes them), else the first MNIST test images, else
+// synthetic digits.
+func inputPixels(m *nn.Model, batch int, path string) ([]uint8, error) {
+	in := m.Input
+	size := in.Channels * in.Height * in.Width
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		if len(b) != batch*size {
+			return nil, fmt.Errorf("%s: %d bytes, want %d images of %v (%d bytes)", path, len(b), batch, in.Shape(), batch*size)
+		}
+		return b, nil
+	}
+	if in.Channels == 1 && in.Height == dataset.MNISTSize && in.Width == dataset.MNISTSize {
+		if set, err := mnist(false); err == nil && set.Len() >= batch {
+			return set.Images[:batch*size], nil
+		}
+	}
+	return syntheticDigits(batch, in.Height, in.Width)[:batch*size], nil
+}
+
+// syntheticDigits returns n single-channel h×w images of a bright ring on
+// black, shifted a little from image to image: digit-like input for when
+// MNIST is missing.
+func syntheticDigits(n, h, w int) []uint8 {
+	out := make([]uint8, n*h*w)
+	for i := range n {
+		cy, cx := h/2+i%3-1, w/2+i%5-2
+		for y := range h {
+			for x := range w {
+				d := (y-cy)*(y-cy) + (x-cx)*(x-cx)
+				if d >= 25 && d <= 64 {
+					out[(i*h+y)*w+x] = 255
+				}
+			}
+		}
+	}
+	return out
+}
+
+// parseUint parses a decimal count of the plugin's output.
+func parseUint(s string) (uint64, error) {
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("bad count %q", s)
+	}
+	return v, nil
+}
