@@ -1,0 +1,643 @@
+// Package onnx reads an image classifier exported to ONNX (for example by
+// PyTorch's torch.onnx.export) and turns it into an edgecnn float32 model.
+//
+// It reads opsets 9 to 17 of the default ONNX domain and supports the
+// operators of small CNNs: Conv (any groups, strides and padding, dilation
+// 1), Relu, Clip (as ReLU6 or ReLU), Tanh, MaxPool, AveragePool,
+// GlobalAveragePool, GlobalMaxPool, ReduceMean over H and W, Gemm, MatMul,
+// Flatten, Reshape and Squeeze to [N, -1], Dropout and Identity (no-ops),
+// BatchNormalization, Softmax, Add of two tensors (residual), Concat over
+// channels, Pad with zeros (folded into the next Conv or AveragePool), and
+// Add, Sub, Mul or Div by a per-channel constant. BatchNormalization and
+// per-channel constants fold into the Conv, Gemm or MatMul before them when
+// nothing else reads its output, and become a 1x1 depthwise convolution
+// otherwise. Shape computations on constants (Shape, Gather, Unsqueeze,
+// Concat, Slice, Reshape, Cast, ConstantOfShape ... as PyTorch emits for
+// x.view(x.size(0), -1) or F.pad) are evaluated while reading.
+//
+// Clip bounds other than [0, 6] and [0, inf) are refused, not clamped: the
+// engine has no general clamp layer.
+//
+// Weights must be float32 and stored inside the file. A model with
+// operators it cannot map fails with one error listing every such node, by
+// name and operator, and the opset.
+package onnx
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/edgecnn/edgecnn/nn"
+	"github.com/edgecnn/edgecnn/tools/convert/onnx/internal/onnxpb"
+)
+
+// Opsets supported: the version of the default ONNX domain a model imports.
+const (
+	MinOpset = 9
+	MaxOpset = 17
+)
+
+// maxFile bounds the size of a model file: protobuf itself caps messages at
+// 2 GiB, and larger models keep their weights in external files, which are
+// not supported.
+const maxFile = 1 << 31
+
+// maxNodes bounds the number of nodes of a graph.
+const maxNodes = 1 << 20
+
+// Options describe what the ONNX file does not say: the input contract and
+// the class labels.
+type Options struct {
+	// Name names the model in error messages (the file name); default "model".
+	Name string
+	// Labels names the classes; default "0", "1", ... one per output.
+	Labels []string
+	// Mean and Std normalise pixels: channel c of pixel p becomes
+	// (p/255 - Mean[c]) / Std[c]. One value applies to every channel.
+	// Default mean 0 and std 1: the model takes pixel/255.
+	Mean, Std []float32
+	// Digit asks for MNIST-style preprocessing of camera frames.
+	Digit bool
+}
+
+// Read reads the ONNX file at path. Error messages start with path.
+func Read(path string, opt Options) (*nn.Model, error) {
+	if opt.Name == "" {
+		opt.Name = path
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > maxFile {
+		return nil, fmt.Errorf("%s: %d bytes is larger than an ONNX file can be (2 GiB)", path, st.Size())
+	}
+	data := make([]byte, st.Size())
+	if _, err := f.ReadAt(data, 0); err != nil && st.Size() > 0 {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return Decode(data, opt)
+}
+
+// Decode reads an ONNX model from its bytes.
+func Decode(data []byte, opt Options) (m *nn.Model, err error) {
+	if opt.Name == "" {
+		opt.Name = "model"
+	}
+	defer func() {
+		// The reader is written not to panic on any input; this turns a
+		// bug into an error rather than a crash of the command.
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("%s: internal error reading ONNX: %v", opt.Name, r)
+		}
+	}()
+	if len(data) == 0 {
+		return nil, fmt.Errorf("%s: empty file, not an ONNX model", opt.Name)
+	}
+	var mp onnxpb.ModelProto
+	if err := proto.Unmarshal(data, &mp); err != nil {
+		return nil, fmt.Errorf("%s: not an ONNX model (malformed protobuf: %v)", opt.Name, err)
+	}
+	if mp.Graph == nil {
+		return nil, fmt.Errorf("%s: not an ONNX model (no graph)", opt.Name)
+	}
+	opset, err := defaultOpset(&mp)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", opt.Name, err)
+	}
+	b := &builder{file: opt.Name, opset: opset, opt: opt}
+	m, err = b.build(mp.Graph)
+	if err != nil {
+		var u *unsupportedError
+		if errors.As(err, &u) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s (opset %d): %w", opt.Name, opset, err)
+	}
+	return m, nil
+}
+
+// defaultOpset returns the version of the default domain the model imports.
+func defaultOpset(mp *onnxpb.ModelProto) (int64, error) {
+	version := int64(-1)
+	for _, o := range mp.GetOpsetImport() {
+		if d := o.GetDomain(); d == "" || d == "ai.onnx" {
+			version = o.GetVersion()
+		}
+	}
+	if version < 0 {
+		return 0, fmt.Errorf("the model imports no opset of the default ONNX domain")
+	}
+	if version < MinOpset || version > MaxOpset {
+		return 0, fmt.Errorf("opset %d is not supported (edgecnn reads opsets %d to %d; export with opset_version=13)", version, MinOpset, MaxOpset)
+	}
+	return version, nil
+}
+
+// unsupportedError lists every node the reader could not map.
+type unsupportedError struct {
+	file  string
+	opset int64
+	nodes []string
+}
+
+// maxListed bounds the nodes an error lists (a generated graph may have
+// thousands of the same unsupported node).
+const maxListed = 100
+
+func (e *unsupportedError) Error() string {
+	nodes := e.nodes
+	more := ""
+	if len(nodes) > maxListed {
+		nodes, more = nodes[:maxListed], fmt.Sprintf(" and %d more", len(nodes)-maxListed)
+	}
+	return fmt.Sprintf("%s (opset %d): unsupported nodes: %s%s", e.file, e.opset, strings.Join(nodes, ", "), more)
+}
+
+// errPlain marks a node as unsupported without a further reason.
+var errPlain = errors.New("unsupported")
+
+// activation is a tensor computed at run time from the model input: the nn
+// node that produces it (or nn.InputName), the version of that node's
+// parameters it was read at, its shape per sample ([C, H, W] or [K]) and
+// zero padding that a Pad node asked for and the next Conv or AveragePool
+// will apply.
+type activation struct {
+	node  string
+	ver   int
+	shape nn.Shape
+	pad   [4]int // top, left, bottom, right
+}
+
+func (a *activation) padded() bool { return a.pad != [4]int{} }
+
+// value is what an ONNX tensor name holds while the graph is read.
+type value struct {
+	c *tensor
+	a *activation
+}
+
+// builder turns an ONNX graph into an nn.Model, node by node.
+type builder struct {
+	file  string
+	opset int64
+	opt   Options
+
+	inits    map[string]*onnxpb.TensorProto
+	vals     map[string]*value
+	poisoned map[string]int
+	uses     map[string]int
+
+	m       *nn.Model
+	nodes   map[string]*nn.Node
+	ver     map[string]int
+	aliases map[string][]string // nn node -> tensor names holding its current version
+	names   map[string]bool
+	batch1  bool // the input's batch dimension is fixed at 1
+	problem []string
+}
+
+func (b *builder) build(g *onnxpb.GraphProto) (*nn.Model, error) {
+	if len(g.GetNode()) > maxNodes {
+		return nil, fmt.Errorf("graph has %d nodes, more than %d", len(g.GetNode()), maxNodes)
+	}
+	b.inits = map[string]*onnxpb.TensorProto{}
+	for _, t := range g.GetInitializer() {
+		if t.GetName() == "" {
+			return nil, fmt.Errorf("an initializer has no name")
+		}
+		b.inits[t.GetName()] = t
+	}
+	if len(g.GetSparseInitializer()) > 0 {
+		return nil, fmt.Errorf("sparse initializers are not supported")
+	}
+	input, err := b.graphInput(g)
+	if err != nil {
+		return nil, err
+	}
+	if len(g.GetOutput()) != 1 {
+		var names []string
+		for _, o := range g.GetOutput() {
+			names = append(names, strconv.Quote(o.GetName()))
+		}
+		return nil, fmt.Errorf("the graph has %d outputs (%s); edgecnn needs exactly one, the class scores", len(names), strings.Join(names, ", "))
+	}
+	output := g.GetOutput()[0].GetName()
+	order, err := b.sort(g, input.GetName())
+	if err != nil {
+		return nil, err
+	}
+
+	b.vals = map[string]*value{}
+	b.poisoned = map[string]int{}
+	b.nodes = map[string]*nn.Node{}
+	b.ver = map[string]int{}
+	b.aliases = map[string][]string{}
+	b.names = map[string]bool{nn.InputName: true}
+	in, err := b.inputContract(input)
+	if err != nil {
+		return nil, err
+	}
+	b.m = &nn.Model{Arch: "onnx", Input: in, Params: map[string]*nn.Tensor{}}
+	b.setAct(input.GetName(), &activation{node: nn.InputName, shape: in.Shape()})
+
+	b.uses = map[string]int{output: 1}
+	for _, n := range g.GetNode() {
+		if n.GetOpType() == "Shape" {
+			continue // reads the shape, not the values: folding stays possible
+		}
+		for _, name := range n.GetInput() {
+			b.uses[name]++
+		}
+	}
+
+	for _, k := range order {
+		b.node(g.GetNode()[k], k)
+	}
+	if len(b.problem) > 0 {
+		return nil, &unsupportedError{file: b.file, opset: b.opset, nodes: b.problem}
+	}
+	return b.finish(output)
+}
+
+// graphInput returns the one graph input that is not an initializer.
+func (b *builder) graphInput(g *onnxpb.GraphProto) (*onnxpb.ValueInfoProto, error) {
+	var inputs []*onnxpb.ValueInfoProto
+	var names []string
+	for _, in := range g.GetInput() {
+		if _, ok := b.inits[in.GetName()]; !ok {
+			inputs = append(inputs, in)
+			names = append(names, strconv.Quote(in.GetName()))
+		}
+	}
+	if len(inputs) != 1 {
+		return nil, fmt.Errorf("the graph has %d inputs (%s); edgecnn needs exactly one, the image batch", len(inputs), strings.Join(names, ", "))
+	}
+	if inputs[0].GetName() == "" {
+		return nil, fmt.Errorf("the graph input has no name")
+	}
+	return inputs[0], nil
+}
+
+// inputContract reads the input's type, [N, C, H, W] float32 with N
+// dynamic or 1, and adds the normalisation and labels from the options.
+func (b *builder) inputContract(vi *onnxpb.ValueInfoProto) (nn.Input, error) {
+	tt := vi.GetType().GetTensorType()
+	if tt == nil {
+		return nn.Input{}, fmt.Errorf("input %q is not a tensor", vi.GetName())
+	}
+	if tt.GetElemType() != 1 {
+		return nn.Input{}, fmt.Errorf("input %q is %s; edgecnn needs a float32 input", vi.GetName(), dataTypeName(tt.GetElemType()))
+	}
+	dims := tt.GetShape().GetDim()
+	if tt.GetShape() == nil || len(dims) != 4 {
+		return nn.Input{}, fmt.Errorf("input %q has rank %d; edgecnn needs an image batch [N, C, H, W] with a fixed C, H and W", vi.GetName(), len(dims))
+	}
+	var chw [3]int
+	for k, d := range dims[1:] {
+		v, ok := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue)
+		if !ok || v.DimValue <= 0 || v.DimValue > 4096 {
+			return nn.Input{}, fmt.Errorf("input %q has shape %s; edgecnn needs [N, C, H, W] with C, H and W fixed numbers from 1 to 4096", vi.GetName(), fmtDims(dims))
+		}
+		chw[k] = int(v.DimValue)
+	}
+	if v, ok := dims[0].GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); ok {
+		if v.DimValue != 1 && v.DimValue != 0 {
+			return nn.Input{}, fmt.Errorf("input %q has a fixed batch size of %d; export with a dynamic batch (dynamic_axes) or batch 1", vi.GetName(), v.DimValue)
+		}
+		b.batch1 = v.DimValue == 1
+	}
+	if chw[0] > 4 {
+		return nn.Input{}, fmt.Errorf("input %q has %d channels; edgecnn takes images of 1 to 4 channels", vi.GetName(), chw[0])
+	}
+	in := nn.Input{Channels: chw[0], Height: chw[1], Width: chw[2], Digit: b.opt.Digit}
+	var err error
+	if in.Mean, err = perChannel("mean", b.opt.Mean, 0, in.Channels); err != nil {
+		return nn.Input{}, err
+	}
+	if in.Std, err = perChannel("std", b.opt.Std, 1, in.Channels); err != nil {
+		return nn.Input{}, err
+	}
+	return in, nil
+}
+
+// perChannel expands a normalisation option to one value per channel.
+func perChannel(what string, v []float32, def float32, c int) ([]float32, error) {
+	switch len(v) {
+	case 0:
+		return slices.Repeat([]float32{def}, c), nil
+	case 1:
+		return slices.Repeat(v, c), nil
+	case c:
+		return slices.Clone(v), nil
+	}
+	return nil, fmt.Errorf("%d %s values for an input of %d channels (give 1 or %d)", len(v), what, c, c)
+}
+
+func fmtDims(dims []*onnxpb.TensorShapeProto_Dimension) string {
+	parts := make([]string, len(dims))
+	for k, d := range dims {
+		switch v := d.GetValue().(type) {
+		case *onnxpb.TensorShapeProto_Dimension_DimValue:
+			parts[k] = fmt.Sprint(v.DimValue)
+		case *onnxpb.TensorShapeProto_Dimension_DimParam:
+			parts[k] = v.DimParam
+		default:
+			parts[k] = "?"
+		}
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// sort returns the nodes in a topological order (ONNX asks for one, but
+// the reader does not rely on it), refusing undefined inputs, tensors
+// produced twice and cycles.
+func (b *builder) sort(g *onnxpb.GraphProto, input string) ([]int, error) {
+	nodes := g.GetNode()
+	producer := map[string]int{}
+	for k, n := range nodes {
+		for _, out := range n.GetOutput() {
+			if out == "" {
+				continue
+			}
+			if _, ok := b.inits[out]; ok || out == input {
+				return nil, fmt.Errorf("node %s writes %q, which is a graph input or initializer", nodeRef(n, k), out)
+			}
+			if j, dup := producer[out]; dup {
+				return nil, fmt.Errorf("nodes %s and %s both write %q", nodeRef(nodes[j], j), nodeRef(n, k), out)
+			}
+			producer[out] = k
+		}
+	}
+	pending := make([]int, len(nodes))
+	readers := map[int][]int{}
+	for k, n := range nodes {
+		for _, in := range n.GetInput() {
+			if in == "" || in == input {
+				continue
+			}
+			if _, ok := b.inits[in]; ok {
+				continue
+			}
+			j, ok := producer[in]
+			if !ok {
+				return nil, fmt.Errorf("node %s reads %q, which no node, initializer or graph input defines", nodeRef(n, k), in)
+			}
+			pending[k]++
+			readers[j] = append(readers[j], k)
+		}
+	}
+	var order, ready []int
+	for k := range nodes {
+		if pending[k] == 0 {
+			ready = append(ready, k)
+		}
+	}
+	for len(ready) > 0 {
+		k := ready[0]
+		ready = ready[1:]
+		order = append(order, k)
+		for _, r := range readers[k] {
+			if pending[r]--; pending[r] == 0 {
+				ready = append(ready, r)
+			}
+		}
+	}
+	if len(order) < len(nodes) {
+		for k, n := range nodes {
+			if pending[k] > 0 {
+				return nil, fmt.Errorf("the graph has a cycle through node %s", nodeRef(n, k))
+			}
+		}
+	}
+	out := g.GetOutput()[0].GetName()
+	if _, ok := producer[out]; !ok {
+		return nil, fmt.Errorf("no node computes the graph output %q", out)
+	}
+	return order, nil
+}
+
+// nodeRef names a node in messages: its quoted name and operator, or its
+// index when it has no name.
+func nodeRef(n *onnxpb.NodeProto, k int) string {
+	if n.GetName() != "" {
+		return fmt.Sprintf("%q (%s)", n.GetName(), opName(n))
+	}
+	return fmt.Sprintf("#%d (%s)", k, opName(n))
+}
+
+func opName(n *onnxpb.NodeProto) string {
+	if d := n.GetDomain(); d != "" && d != "ai.onnx" {
+		return d + "." + n.GetOpType()
+	}
+	return n.GetOpType()
+}
+
+// constOnly lists operators the reader evaluates on constants only: on a
+// tensor computed from the input they are unsupported.
+var constOnly = map[string]bool{"Gather": true, "Slice": true, "Transpose": true, "ConstantOfShape": true,
+	"Unsqueeze": true, "Cast": true}
+
+// Kinds of poisoned tensors, the outputs of nodes that could not be
+// mapped: computed from the input, or constants (shapes).
+const (
+	poisonConst = 1
+	poisonAct   = 2
+)
+
+// node maps one ONNX node, recording it as unsupported on failure. A node
+// that reads the output of a failed node is not checked (its inputs are
+// unknown) unless its operator is never supported on computed tensors.
+func (b *builder) node(n *onnxpb.NodeProto, k int) {
+	computed := false // some input is, or may be, computed from the input
+	poisoned := false
+	for _, name := range n.GetInput() {
+		if v, ok := b.vals[name]; ok && v.a != nil {
+			computed = true
+		}
+		switch b.poisoned[name] {
+		case poisonAct:
+			computed, poisoned = true, true
+		case poisonConst:
+			poisoned = true
+		}
+	}
+	poison := func() {
+		kind := poisonConst
+		if computed && n.GetOpType() != "Shape" {
+			kind = poisonAct
+		}
+		for _, out := range n.GetOutput() {
+			b.poisoned[out] = kind
+		}
+	}
+	fail := func(err error) {
+		ref := nodeRef(n, k)
+		if !errors.Is(err, errPlain) {
+			ref = strings.TrimSuffix(ref, ")") + ": " + err.Error() + ")"
+		}
+		b.problem = append(b.problem, ref)
+		poison()
+	}
+	handler, ok := handlers[n.GetOpType()]
+	if d := n.GetDomain(); (d != "" && d != "ai.onnx") || !ok {
+		fail(errPlain)
+		return
+	}
+	if poisoned {
+		if computed && constOnly[n.GetOpType()] {
+			fail(errPlain)
+		} else {
+			poison()
+		}
+		return
+	}
+	ins := make([]*value, len(n.GetInput()))
+	for j, name := range n.GetInput() {
+		if name == "" {
+			continue
+		}
+		v, err := b.value(name)
+		if err != nil {
+			fail(fmt.Errorf("input %q: %w", name, err))
+			return
+		}
+		ins[j] = v
+	}
+	c := &call{b: b, n: n, ins: ins, base: b.baseName(n, k)}
+	if err := handler(c); err != nil {
+		fail(err)
+	}
+}
+
+// value returns what tensor name holds, decoding initializers on first use.
+func (b *builder) value(name string) (*value, error) {
+	if v, ok := b.vals[name]; ok {
+		return v, nil
+	}
+	p, ok := b.inits[name]
+	if !ok {
+		return nil, fmt.Errorf("not defined")
+	}
+	t, err := decodeTensor(p)
+	if err != nil {
+		return nil, fmt.Errorf("initializer: %w", err)
+	}
+	v := &value{c: t}
+	b.vals[name] = v
+	return v, nil
+}
+
+// setAct records that tensor name holds activation a.
+func (b *builder) setAct(name string, a *activation) {
+	b.vals[name] = &value{a: a}
+	if a.ver == b.ver[a.node] {
+		b.aliases[a.node] = append(b.aliases[a.node], name)
+	}
+}
+
+// baseName is the nn name for a node's layer: its ONNX name, or operator
+// and index.
+func (b *builder) baseName(n *onnxpb.NodeProto, k int) string {
+	if n.GetName() != "" {
+		return n.GetName()
+	}
+	return fmt.Sprintf("%s_%d", n.GetOpType(), k)
+}
+
+// unique returns name, or name with a suffix if a layer already has it.
+func (b *builder) unique(name string) string {
+	out := name
+	for k := 2; b.names[out]; k++ {
+		out = fmt.Sprintf("%s_%d", name, k)
+	}
+	b.names[out] = true
+	return out
+}
+
+// add appends a layer reading the given activations and returns its output.
+func (b *builder) add(n *nn.Node, shape nn.Shape, ins ...*activation) *activation {
+	n.Name = b.unique(n.Name)
+	for _, a := range ins {
+		n.Inputs = append(n.Inputs, a.node)
+	}
+	b.m.Nodes = append(b.m.Nodes, n)
+	b.nodes[n.Name] = n
+	return &activation{node: n.Name, shape: shape}
+}
+
+// finish checks the output and returns the model, without the layers that
+// do not lead to it.
+func (b *builder) finish(output string) (*nn.Model, error) {
+	v := b.vals[output]
+	if v == nil || v.a == nil {
+		return nil, fmt.Errorf("the graph output %q is a constant, not computed from the input", output)
+	}
+	a := v.a
+	if a.node == nn.InputName {
+		return nil, fmt.Errorf("the graph output %q is the input itself", output)
+	}
+	if a.padded() {
+		return nil, fmt.Errorf("the graph output %q is padded by a Pad node that no Conv or AveragePool follows", output)
+	}
+	if len(a.shape) != 1 {
+		return nil, fmt.Errorf("the graph output %q has shape [N, %s] per batch; edgecnn needs [N, classes]", output, strings.ReplaceAll(a.shape.String(), "x", ", "))
+	}
+	// Keep the layers the output depends on, in their order.
+	keep := map[string]bool{a.node: true}
+	for k := len(b.m.Nodes) - 1; k >= 0; k-- {
+		if n := b.m.Nodes[k]; keep[n.Name] {
+			for _, in := range n.Inputs {
+				keep[in] = true
+			}
+		}
+	}
+	m := b.m
+	var nodes []*nn.Node
+	for _, n := range m.Nodes {
+		if keep[n.Name] {
+			nodes = append(nodes, n)
+		} else {
+			delete(m.Params, n.Name+".weight")
+			delete(m.Params, n.Name+".bias")
+		}
+	}
+	m.Nodes = nodes
+	classes := a.shape[0]
+	if len(b.opt.Labels) > 0 {
+		if len(b.opt.Labels) != classes {
+			return nil, fmt.Errorf("%d labels given for %d outputs", len(b.opt.Labels), classes)
+		}
+		m.Labels = slices.Clone(b.opt.Labels)
+	} else {
+		for c := range classes {
+			m.Labels = append(m.Labels, strconv.Itoa(c))
+		}
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// finite reports whether every value is finite.
+func finite(v []float32) bool {
+	for _, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return false
+		}
+	}
+	return true
+}
