@@ -460,6 +460,11 @@ func (d *jpegDecoder) scan(seg, rest []byte) (done bool, end int, err error) {
 	mcuW, mcuH := 8*d.hmax, 8*d.vmax
 	mcusX, mcusY := (d.width+mcuW-1)/mcuW, (d.height+mcuH-1)/mcuH
 	if hasLuma {
+		// Every block takes at least two bits: a size claimed by a broken
+		// header cannot make us allocate much more than the data.
+		if blocks := mcusX * mcusY * d.hmax * d.vmax; blocks > 4*len(rest)+64 {
+			return false, 0, fmt.Errorf("jpeg: %d bytes of image data cannot hold %dx%d pixels", len(rest), d.width, d.height)
+		}
 		d.stride = mcusX * d.hmax * n
 		size := d.stride * mcusY * d.vmax * n
 		if cap(d.pix) < size {
@@ -481,7 +486,7 @@ func (d *jpegDecoder) scan(seg, rest []byte) (done bool, end int, err error) {
 		out := ci == 0
 		q := &d.qt[c.tq]
 		if out {
-			blk = [64]float32{}
+			clear(blk[:n*n])
 			blk[0] = float32(c.pred) * float32(q[0])
 		}
 		ac := &d.huff[1][c.ta]
@@ -578,8 +583,12 @@ func (d *jpegDecoder) inverse(blk *[64]float32, bx, by int) {
 	if off+(n-1)*d.stride+n > len(d.pix) {
 		return // a block past the padded plane (corrupt sampling): ignore
 	}
-	if n == 1 {
+	switch n {
+	case 1:
 		d.pix[off] = clamp8(blk[0]*d.idct[0][0]*d.idct[0][0] + 128)
+		return
+	case 4:
+		d.inverse4(blk, off)
 		return
 	}
 	m := &d.idct
@@ -630,4 +639,38 @@ func clamp8(v float32) uint8 {
 		return 255
 	}
 	return uint8(v + 0.5)
+}
+
+// inverse4 is inverse for n = 4, unrolled.
+func (d *jpegDecoder) inverse4(blk *[64]float32, off int) {
+	m := &d.idct
+	m00, m01, m02, m03 := m[0][0], m[0][1], m[0][2], m[0][3]
+	m10, m11, m12, m13 := m[1][0], m[1][1], m[1][2], m[1][3]
+	m20, m21, m22, m23 := m[2][0], m[2][1], m[2][2], m[2][3]
+	m30, m31, m32, m33 := m[3][0], m[3][1], m[3][2], m[3][3]
+	var t [16]float32
+	for v := range 4 {
+		r := blk[v*4 : v*4+4 : v*4+4]
+		c0, c1, c2, c3 := r[0], r[1], r[2], r[3]
+		tv := t[v*4 : v*4+4 : v*4+4]
+		if c1 == 0 && c2 == 0 && c3 == 0 {
+			dc := c0 * m00
+			tv[0], tv[1], tv[2], tv[3] = dc, dc, dc, dc
+			continue
+		}
+		tv[0] = c0*m00 + c1*m01 + c2*m02 + c3*m03
+		tv[1] = c0*m10 + c1*m11 + c2*m12 + c3*m13
+		tv[2] = c0*m20 + c1*m21 + c2*m22 + c3*m23
+		tv[3] = c0*m30 + c1*m31 + c2*m32 + c3*m33
+	}
+	for x := range 4 {
+		t0, t1, t2, t3 := t[x], t[4+x], t[8+x], t[12+x]
+		p := d.pix[off+x:]
+		s := d.stride
+		_ = p[3*s]
+		p[0] = clamp8(128 + t0*m00 + t1*m01 + t2*m02 + t3*m03)
+		p[s] = clamp8(128 + t0*m10 + t1*m11 + t2*m12 + t3*m13)
+		p[2*s] = clamp8(128 + t0*m20 + t1*m21 + t2*m22 + t3*m23)
+		p[3*s] = clamp8(128 + t0*m30 + t1*m31 + t2*m32 + t3*m33)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/nn"
 	"github.com/edgecnn/edgecnn/tools/convert"
+	"github.com/edgecnn/edgecnn/tools/convert/onnx"
 	"github.com/edgecnn/edgecnn/train"
 )
 
@@ -44,7 +45,7 @@ only when everything succeeded.`,
 			if floatLayers != "" {
 				opt.Float = strings.Split(floatLayers, ",")
 			}
-			m, err := nn.Load(in)
+			m, err := loadFloat(in)
 			if err != nil {
 				return fmt.Errorf("--in: %w", err)
 			}
@@ -74,7 +75,7 @@ only when everything succeeded.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&in, "in", "", "float32 model file (required)")
+	f.StringVar(&in, "in", "", "float32 model file, or an ONNX file (required)")
 	f.StringVar(&out, "out", "", "int8 model file to write (required)")
 	f.StringVar(&calib, "calib", "mnist", `calibration data (its training split): "mnist", a CIFAR-10 folder, or DIR/<label>/*.png|jpg`)
 	f.IntVar(&calibN, "calib-n", 1000, "number of calibration images")
@@ -85,6 +86,15 @@ only when everything succeeded.`,
 	f.StringVar(&evalData, "eval", "", "also report float and int8 top-1 on this data's test split")
 	f.StringVar(&mnistDir, "mnist", "", "folder holding the MNIST IDX files (default: the Go module cache)")
 	return cmd
+}
+
+// loadFloat reads a float model: a model file, or an ONNX file (with the
+// defaults of `edgecnn import`: labels 0..N-1, pixels scaled to [0, 1]).
+func loadFloat(path string) (*nn.Model, error) {
+	if strings.HasSuffix(strings.ToLower(path), ".onnx") {
+		return onnx.Read(path, onnx.Options{})
+	}
+	return nn.Load(path)
 }
 
 func printReport(w io.Writer, report []convert.LayerReport) {

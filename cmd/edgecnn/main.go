@@ -26,7 +26,7 @@ func main() {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(trainCmd(), convertCmd(), evalCmd(), inspectCmd())
+	root.AddCommand(trainCmd(), convertCmd(), evalCmd(), benchCmd(), inspectCmd(), runCmd(), captureCmd(), importCmd(), predictCmd())
 	for _, c := range root.Commands() {
 		c.Args = noArgs
 	}

@@ -1,0 +1,61 @@
+package camera
+
+import (
+	"image"
+	"testing"
+)
+
+func BenchmarkShrink(b *testing.B) {
+	pix := make([]byte, 640*480)
+	for i := range pix {
+		pix[i] = byte(i * 7)
+	}
+	pl := Plane{Pix: pix, Width: 640, Height: 480, Stride: 640, Step: 1, Scale: 1}
+	var f digitFinder
+	for b.Loop() {
+		f.shrink(pl, image.Rect(0, 0, 640, 480))
+	}
+}
+
+func BenchmarkBackground(b *testing.B) {
+	pix := make([]byte, 640*480)
+	for i := range pix {
+		pix[i] = byte(i * 7)
+	}
+	pl := Plane{Pix: pix, Width: 640, Height: 480, Stride: 640, Step: 1, Scale: 1}
+	var f digitFinder
+	f.shrink(pl, image.Rect(0, 0, 640, 480))
+	for b.Loop() {
+		f.background()
+	}
+}
+
+func TestShrinkFastPathsMatchGeneric(t *testing.T) {
+	for _, step := range []int{1, 2} {
+		w, h := 644, 484
+		pix := make([]byte, (w*step+6)*h)
+		for i := range pix {
+			pix[i] = byte(i*131 + i/7)
+		}
+		pl := Plane{Pix: pix, Width: w, Height: h, Stride: w*step + 6, Step: step, Scale: 1}
+		roi := image.Rect(1, 2, 641, 482)
+		var fast digitFinder
+		fast.shrink(pl, roi)
+		if fast.d != 4 {
+			t.Fatalf("d = %d", fast.d)
+		}
+		for sy := range fast.sh {
+			for sx := range fast.sw {
+				s := 0
+				for j := range 4 {
+					for i := range 4 {
+						s += int(pl.At(roi.Min.X+4*sx+i, roi.Min.Y+4*sy+j))
+					}
+				}
+				if want := uint8((s + 8) / 16); fast.small[sy*fast.sw+sx] != want {
+					t.Fatalf("step %d: small(%d,%d) = %d, want %d", step, sx, sy, fast.small[sy*fast.sw+sx], want)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,256 @@
+package camera
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// MJPEGSource reads a stream of concatenated JPEGs. Frames are FormatMJPEG
+// with Width and Height 0 until decoded.
+type MJPEGSource struct {
+	name  string
+	r     io.ReadCloser
+	mr    *MJPEGReader
+	index int
+}
+
+// NewMJPEGSource reads the JPEG images of r, named name in messages and
+// frame names ("name#index"). If r is an io.Seeker, the source can loop.
+func NewMJPEGSource(name string, r io.ReadCloser) *MJPEGSource {
+	return &MJPEGSource{name: name, r: r, mr: NewMJPEGReader(r)}
+}
+
+func (s *MJPEGSource) Read(f *Frame) error {
+	img, err := s.mr.Next()
+	if err != nil {
+		if errors.Is(err, ErrCorrupt) {
+			err = fmt.Errorf("%s#%d: %w", s.name, s.index, err)
+			s.index++
+		}
+		return err
+	}
+	f.Format, f.Width, f.Height = FormatMJPEG, 0, 0
+	f.Data = append(f.Data[:0], img...)
+	f.Index, f.Name, f.Time = s.index, fmt.Sprintf("%s#%d", s.name, s.index), time.Now()
+	s.index++
+	return nil
+}
+
+func (s *MJPEGSource) Info() Info { return Info{Name: s.name, Format: FormatMJPEG} }
+
+func (s *MJPEGSource) Close() error { return s.r.Close() }
+
+func (s *MJPEGSource) rewind() error {
+	sk, ok := s.r.(io.Seeker)
+	if !ok {
+		return fmt.Errorf("%s: cannot loop a stream that cannot seek", s.name)
+	}
+	if _, err := sk.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	s.mr.Reset(s.r)
+	s.index = 0
+	return nil
+}
+
+// Corrupt is the number of images skipped so far because they were broken.
+func (s *MJPEGSource) Corrupt() int { return s.mr.Corrupt }
+
+// RawSource reads raw YUYV, I420 or gray frames of a fixed size.
+type RawSource struct {
+	name          string
+	r             io.ReadCloser
+	format        Format
+	width, height int
+	size          int
+	index         int
+	done          bool
+}
+
+// NewRawSource reads frames of the given format and size from r.
+func NewRawSource(name string, r io.ReadCloser, format Format, width, height int) (*RawSource, error) {
+	if width == 0 || height == 0 {
+		return nil, fmt.Errorf("%s: raw %s frames need a size (--size WxH)", name, format)
+	}
+	size, err := FrameSize(format, width, height)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &RawSource{name: name, r: r, format: format, width: width, height: height, size: size}, nil
+}
+
+// ErrShortFrame marks a last frame with fewer bytes than a frame holds.
+var ErrShortFrame = errors.New("short frame")
+
+func (s *RawSource) Read(f *Frame) error {
+	if s.done {
+		return io.EOF
+	}
+	if cap(f.Data) < s.size {
+		f.Data = make([]byte, s.size)
+	}
+	f.Data = f.Data[:s.size]
+	n, err := io.ReadFull(s.r, f.Data)
+	switch {
+	case errors.Is(err, io.EOF):
+		s.done = true
+		return io.EOF
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		s.done = true
+		s.index++
+		return fmt.Errorf("%s#%d: %w: %w: %d of %d bytes (is the size %dx%d and format %s right?)",
+			s.name, s.index-1, ErrCorrupt, ErrShortFrame, n, s.size, s.width, s.height, s.format)
+	case err != nil:
+		return fmt.Errorf("%s: %w", s.name, err)
+	}
+	f.Format, f.Width, f.Height = s.format, s.width, s.height
+	f.Index, f.Name, f.Time = s.index, fmt.Sprintf("%s#%d", s.name, s.index), time.Now()
+	s.index++
+	return nil
+}
+
+func (s *RawSource) Info() Info {
+	return Info{Name: s.name, Format: s.format, Width: s.width, Height: s.height}
+}
+
+func (s *RawSource) Close() error { return s.r.Close() }
+
+func (s *RawSource) rewind() error {
+	sk, ok := s.r.(io.Seeker)
+	if !ok {
+		return fmt.Errorf("%s: cannot loop a stream that cannot seek", s.name)
+	}
+	if _, err := sk.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	s.index, s.done = 0, false
+	return nil
+}
+
+// ImageFiles reads image files one per frame: JPEGs as FormatMJPEG frames
+// (undecoded: the fast path decodes them), PNGs decoded to gray or RGB.
+type ImageFiles struct {
+	name  string
+	files []string
+	next  int
+}
+
+// NewImageFiles reads files, in order, as a source named name.
+func NewImageFiles(name string, files []string) *ImageFiles {
+	return &ImageFiles{name: name, files: files}
+}
+
+// NewFolder reads the .jpg, .jpeg and .png files of dir (any case; not its
+// subfolders, not hidden files) in name order.
+func NewFolder(dir string) (*ImageFiles, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("camera: %w", err)
+	}
+	var files []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") || e.IsDir() {
+			continue
+		}
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".jpg", ".jpeg", ".png":
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("camera: %s holds no .jpg, .jpeg or .png images", dir)
+	}
+	slices.Sort(files)
+	return NewImageFiles(dir, files), nil
+}
+
+// maxImageFileBytes bounds the size of one image file.
+const maxImageFileBytes = 64 << 20
+
+func (s *ImageFiles) Read(f *Frame) error {
+	if s.next >= len(s.files) {
+		return io.EOF
+	}
+	i, path := s.next, s.files[s.next]
+	s.next++
+	f.Index, f.Name, f.Time = i, path, time.Now()
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if fi.Size() > maxImageFileBytes {
+		return fmt.Errorf("%s: %w: file of %d bytes is too big", path, ErrCorrupt, fi.Size())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if len(data) >= 2 && data[0] == 0xFF && data[1] == 0xD8 {
+		f.Format, f.Width, f.Height = FormatMJPEG, 0, 0
+		f.Data = append(f.Data[:0], data...)
+		return nil
+	}
+	if err := decodePNG(f, data); err != nil {
+		return fmt.Errorf("%s: %w: %w", path, ErrCorrupt, err)
+	}
+	return nil
+}
+
+// decodePNG decodes a PNG into f as a gray or RGB frame.
+func decodePNG(f *Frame, data []byte) error {
+	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxDim || cfg.Height > MaxDim || cfg.Width*cfg.Height > maxJPEGPixels {
+		return fmt.Errorf("image size %dx%d out of range", cfg.Width, cfg.Height)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	f.Width, f.Height = w, h
+	if g, ok := img.(*image.Gray); ok {
+		f.Format = FormatGray
+		f.Data = f.Data[:0]
+		for y := range h {
+			f.Data = append(f.Data, g.Pix[y*g.Stride:y*g.Stride+w]...)
+		}
+		return nil
+	}
+	f.Format = FormatRGB
+	if cap(f.Data) < 3*w*h {
+		f.Data = make([]byte, 3*w*h)
+	}
+	f.Data = f.Data[:3*w*h]
+	for y := range h {
+		for x := range w {
+			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA() // premultiplied: onto black
+			i := 3 * (y*w + x)
+			f.Data[i], f.Data[i+1], f.Data[i+2] = uint8(r>>8), uint8(g>>8), uint8(bl>>8)
+		}
+	}
+	return nil
+}
+
+func (s *ImageFiles) Info() Info {
+	if len(s.files) == 1 {
+		return Info{Name: s.files[0]}
+	}
+	return Info{Name: s.name}
+}
+
+func (s *ImageFiles) Close() error { return nil }
+
+func (s *ImageFiles) rewind() error { s.next = 0; return nil }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/edgecnn/edgecnn/internal/npy"
+)
+
+const onnxFixtures = "../../tools/convert/onnx/testdata"
+
+// TestImportPredict imports the PyTorch residual CNN and checks that
+// predict prints PyTorch's logits for the sample batch.
+func TestImportPredict(t *testing.T) {
+	dir := t.TempDir()
+	labels := filepath.Join(dir, "labels.txt")
+	require.NoError(t, os.WriteFile(labels, []byte("zero\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\n"), 0o644))
+	model := filepath.Join(dir, "resnet.safetensors")
+	stdout, stderr, code := edgecnn(t, "import", "--onnx", filepath.Join(onnxFixtures, "resnet.onnx"),
+		"--out", model, "--labels", labels, "--digit")
+	require.Zero(t, code, stderr)
+	require.Contains(t, stdout, "wrote "+model)
+
+	stdout, stderr, code = edgecnn(t, "predict", "--model", model, "--input", filepath.Join(onnxFixtures, "input.npy"), "--json")
+	require.Zero(t, code, stderr)
+	var res struct {
+		Logits [][]float32 `json:"logits"`
+		Labels []string    `json:"labels"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+	require.Equal(t, "nine", res.Labels[9])
+	data, err := os.ReadFile(filepath.Join(onnxFixtures, "resnet_logits.npy"))
+	require.NoError(t, err)
+	want, err := npy.Decode(data)
+	require.NoError(t, err)
+	require.Len(t, res.Logits, want.Shape[0])
+	for i, row := range res.Logits {
+		for c, v := range row {
+			require.LessOrEqual(t, math.Abs(float64(v-want.Data[i*10+c])), 1e-4, "sample %d class %d", i, c)
+		}
+	}
+
+	stdout, stderr, code = edgecnn(t, "predict", "--model", model, "--input", filepath.Join(onnxFixtures, "input.npy"))
+	require.Zero(t, code, stderr)
+	require.Len(t, strings.Split(strings.TrimSpace(stdout), "\n"), 64)
+	require.True(t, strings.HasPrefix(stdout, "0\tseven\t"), stdout[:40])
+}
+
+// TestImportUnsupported: one message lists every unsupported node and the
+// opset, the exit code is 1 and no file is written.
+func TestImportUnsupported(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	_, stderr, code := edgecnn(t, "import", "--onnx", filepath.Join(onnxFixtures, "unsupported.onnx"), "--out", out)
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, `unsupported.onnx (opset 13): unsupported nodes: "/LeakyRelu" (LeakyRelu), "/Transpose" (Transpose), `+
+		`"/lstm/Transpose" (Transpose), "/lstm/LSTM" (LSTM), "/lstm/Transpose_1" (Transpose), "/Gather" (Gather)`)
+	_, err := os.Stat(out)
+	require.True(t, os.IsNotExist(err), "import wrote %s", out)
+	entries, err := os.ReadDir(filepath.Dir(out))
+	require.NoError(t, err)
+	require.Empty(t, entries)
+}
+
+func TestImportPredictUsage(t *testing.T) {
+	_, stderr, code := edgecnn(t, "import", "--onnx", "x.onnx")
+	require.Equal(t, 2, code, stderr)
+	_, stderr, code = edgecnn(t, "import", "--onnx", "x.onnx", "--out", "y", "--input-norm", "0.5")
+	require.Equal(t, 2, code, stderr)
+	require.Contains(t, stderr, "--input-norm")
+	_, stderr, code = edgecnn(t, "predict", "--input", filepath.Join(onnxFixtures, "lenet5_logits.npy"))
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "has shape [64 10]; embedded LeNet-5 takes [N, 1, 32, 32]")
+}
+
+func TestParseNorm(t *testing.T) {
+	for _, c := range []struct {
+		in        string
+		mean, std []float32
+	}{
+		{"0/1", []float32{0}, []float32{1}},
+		{"0.1307,0.3081", []float32{0.1307}, []float32{0.3081}},
+		{"0.485,0.456,0.406/0.229,0.224,0.225", []float32{0.485, 0.456, 0.406}, []float32{0.229, 0.224, 0.225}},
+		{"imagenet", []float32{0.485, 0.456, 0.406}, []float32{0.229, 0.224, 0.225}},
+	} {
+		mean, std, err := parseNorm(c.in)
+		require.NoError(t, err, c.in)
+		require.Equal(t, c.mean, mean, c.in)
+		require.Equal(t, c.std, std, c.in)
+	}
+	for _, bad := range []string{"0.5", "a/b", "0.5/0", "1,2,3"} {
+		_, _, err := parseNorm(bad)
+		require.Error(t, err, bad)
+	}
+}

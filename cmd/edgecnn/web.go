@@ -1,0 +1,279 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/edgecnn/edgecnn/camera"
+)
+
+//go:embed web/index.html web/app.js web/style.css
+var webAssets embed.FS
+
+var indexTemplate = template.Must(template.ParseFS(webAssets, "web/index.html"))
+
+// webPublishEvery is how often the run loop hands a frame to the preview.
+const webPublishEvery = 50 * time.Millisecond
+
+// preview is the live web page of `edgecnn run --web`: the newest frame
+// with its label, the model input, the top-k and the rates. It serves its
+// own embedded assets and nothing else.
+type preview struct {
+	about struct{ Model, Source, Board, Kernels string }
+
+	mu      sync.Mutex
+	version int
+	res     result
+	frame   camera.Frame
+	input   []uint8
+	inW     int
+	inH     int
+	inC     int
+	jpg     []byte // frame as JPEG, for version jpgV
+	jpgV    int
+	last    time.Time
+
+	srv *http.Server
+	ln  net.Listener
+}
+
+// listenAddr binds to 127.0.0.1 unless the address names a host: ":8080"
+// and "8080" mean 127.0.0.1:8080; 0.0.0.0:8080 must be asked for.
+func listenAddr(addr string) (string, error) {
+	if !strings.Contains(addr, ":") {
+		addr = ":" + addr // a bare port
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		return "", usagef("--web %q: want HOST:PORT, e.g. 127.0.0.1:8080", addr)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// startPreview listens on addr and serves the page in the background.
+func startPreview(addr string) (*preview, error) {
+	addr, err := listenAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--web: %w", err)
+	}
+	p := &preview{ln: ln}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", p.serveIndex)
+	mux.HandleFunc("GET /app.js", p.serveAsset("web/app.js", "text/javascript; charset=utf-8"))
+	mux.HandleFunc("GET /style.css", p.serveAsset("web/style.css", "text/css; charset=utf-8"))
+	mux.HandleFunc("GET /state", p.serveState)
+	mux.HandleFunc("GET /frame.jpg", p.serveFrame)
+	mux.HandleFunc("GET /input.png", p.serveInput)
+	p.srv = &http.Server{
+		Handler:           secure(mux),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	go p.srv.Serve(ln)
+	return p, nil
+}
+
+// URL is the address of the page.
+func (p *preview) URL() string { return "http://" + p.ln.Addr().String() + "/" }
+
+// close stops the server, letting requests in flight finish briefly.
+func (p *preview) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	p.srv.Shutdown(ctx)
+}
+
+// secure adds the headers every response carries and refuses methods
+// other than GET and HEAD.
+func secure(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cache-Control", "no-store")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			hd.Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// publish hands the preview a classified frame, at most every
+// webPublishEvery (always when force is set); it copies what it keeps.
+func (p *preview) publish(f *camera.Frame, in *camera.Input, res *result, c, h, w int, force bool) {
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !force && now.Sub(p.last) < webPublishEvery {
+		return
+	}
+	p.last = now
+	p.version++
+	p.res = *res
+	p.res.Top = append([]topEntry(nil), res.Top...)
+	p.res.Version = p.version
+	p.frame.CopyFrom(f)
+	p.input = append(p.input[:0], in.Pixels...)
+	p.inC, p.inH, p.inW = c, h, w
+}
+
+func (p *preview) serveAsset(name, ctype string) http.HandlerFunc {
+	data, err := webAssets.ReadFile(name)
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Cache-Control", "max-age=60")
+		w.Write(data)
+	}
+}
+
+// page is what index.html shows before its script takes over.
+type page struct {
+	Model, Source, Board, Kernels string
+	Label                         string
+	Top                           []struct {
+		Label   string
+		Percent float64
+	}
+	Frame, Version, Dropped int
+	FPS, TotalMS            float64
+}
+
+func (p *preview) serveIndex(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	pg := page{Model: p.about.Model, Source: p.about.Source, Board: p.about.Board, Kernels: p.about.Kernels,
+		Label: "…", Frame: p.res.Frame, Version: p.version, Dropped: p.res.Dropped, FPS: p.res.FPS, TotalMS: p.res.Latency.Total}
+	if p.version > 0 {
+		pg.Label = p.res.Label
+		if !p.res.Found {
+			pg.Label = "?"
+		}
+	}
+	for _, t := range p.res.Top {
+		pg.Top = append(pg.Top, struct {
+			Label   string
+			Percent float64
+		}{t.Label, 100 * t.Prob})
+	}
+	p.mu.Unlock()
+	var b bytes.Buffer
+	if err := indexTemplate.Execute(&b, pg); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(b.Bytes())
+}
+
+func (p *preview) serveState(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	data, err := json.Marshal(p.res)
+	p.mu.Unlock()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(data)
+}
+
+// serveFrame sends the newest frame as JPEG: MJPEG frames as they came,
+// others encoded once per frame.
+func (p *preview) serveFrame(w http.ResponseWriter, r *http.Request) {
+	data, err := p.frameJPEG()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Write(data)
+}
+
+var errNoFrame = errors.New("no frame yet")
+
+func (p *preview) frameJPEG() ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.version == 0 {
+		return nil, errNoFrame
+	}
+	if p.jpgV == p.version {
+		return p.jpg, nil
+	}
+	if p.frame.Format == camera.FormatMJPEG {
+		p.jpg = append(p.jpg[:0], p.frame.Data...)
+	} else {
+		img, err := camera.Image(&p.frame)
+		if err != nil {
+			return nil, err
+		}
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
+			return nil, err
+		}
+		p.jpg = b.Bytes()
+	}
+	p.jpgV = p.version
+	return p.jpg, nil
+}
+
+// serveInput sends the model input as a PNG (gray or RGB).
+func (p *preview) serveInput(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	if p.version == 0 {
+		p.mu.Unlock()
+		http.Error(w, errNoFrame.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	c, h, wd := p.inC, p.inH, p.inW
+	var img image.Image
+	if c == 1 {
+		g := image.NewGray(image.Rect(0, 0, wd, h))
+		copy(g.Pix, p.input)
+		img = g
+	} else {
+		m := image.NewRGBA(image.Rect(0, 0, wd, h))
+		n := wd * h
+		for i := range n {
+			m.Pix[4*i], m.Pix[4*i+1], m.Pix[4*i+2], m.Pix[4*i+3] = p.input[i], p.input[n+i], p.input[2*n+i], 255
+		}
+		img = m
+	}
+	p.mu.Unlock()
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Write(b.Bytes())
+}
