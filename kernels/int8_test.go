@@ -609,6 +609,9 @@ func TestLookupInt8(t *testing.T) {
 }
 
 func TestInt8Allocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
 	r := rand.New(rand.NewPCG(27, 28))
 	g := ConvGeom{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, OutH: 10, OutW: 10}
 	c := newConvInt8Case(r, g, 16, 2, 0, 0)
