@@ -39,7 +39,7 @@ func newFloatLayer(m *nn.Model, n *nn.Node, in, out nn.Shape) (layer, error) {
 		return &convF32{g: geom(n, in, out), out: n.Out, groups: n.Groups,
 			w: m.Weight(n).F32, b: m.Bias(n).F32, inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpLinear:
-		return &linearF32{in: in[0], out: out[0], w: m.Weight(n).F32, b: m.Bias(n).F32}, nil
+		return newLinearF32(m.Weight(n).F32, m.Bias(n).F32, in[0], out[0]), nil
 	case nn.OpMaxPool, nn.OpAvgPool:
 		return &poolF32{g: geom(n, in, out), max: n.Op == nn.OpMaxPool, inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpReLU, nn.OpReLU6, nn.OpTanh:
@@ -105,13 +105,25 @@ const minColumns = 32
 
 // linearF32 is y = x W^T + b over the whole batch as one GEMM; when the
 // batch leaves threads idle, the output features are split across them.
+// The weights are stored transposed, [in][out], so that a batch of one
+// reads them row by row instead of with a stride.
 type linearF32 struct {
 	in, out int
-	w, b    []float32
+	wt, b   []float32
 	// The batch being split across threads; layers are shared by the
 	// workers, so these are only set while one worker runs alone.
 	x, y []float32
 	n    int
+}
+
+func newLinearF32(w, b []float32, in, out int) *linearF32 {
+	wt := make([]float32, len(w))
+	for o := range out {
+		for i, v := range w[o*in : (o+1)*in] {
+			wt[i*out+o] = v
+		}
+	}
+	return &linearF32{in: in, out: out, wt: wt, b: b}
 }
 
 func (l *linearF32) scratch(int) (int, int) { return 0, 0 }
@@ -131,7 +143,7 @@ func (l *linearF32) run(_, lo, hi int) { l.features(l.x, l.y, l.n, lo, hi) }
 
 // features computes output features [lo, hi) of n samples.
 func (l *linearF32) features(x, y []float32, n, lo, hi int) {
-	kernels.Sgemm(false, true, n, hi-lo, l.in, 1, x, l.in, l.w[lo*l.in:], l.in, 0, y[lo:], l.out)
+	kernels.Sgemm(false, false, n, hi-lo, l.in, 1, x, l.in, l.wt[lo:], l.out, 0, y[lo:], l.out)
 	kernels.BiasClampColsF32(y[lo:], n, hi-lo, l.out, l.b[lo:hi], float32(math.Inf(-1)), float32(math.Inf(1)))
 }
 
