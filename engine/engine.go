@@ -8,8 +8,9 @@
 // In an int8 model (nn.Model.Quantized) every layer runs in int8 except the
 // conv2d and linear layers whose weights were kept in float32; tensors are
 // quantized or dequantized where the two meet. Layers without parameters
-// (pooling, activations, flatten) run in the format of their input. The
-// logits are dequantized at the end and softmax runs in float.
+// (pooling, activations, flatten) run in the format of their input, add and
+// concat in that of their first input. The logits are dequantized at the
+// end and softmax runs in float.
 package engine
 
 import (
@@ -306,10 +307,7 @@ type batch struct {
 // takes a contiguous shard of samples; otherwise one worker runs them all
 // and its layers split their own work across the threads.
 func (e *Engine) infer(b batch) []float32 {
-	if cap(e.logits) < b.n*e.classes {
-		e.logits = make([]float32, b.n*e.classes)
-	}
-	e.logits = e.logits[:b.n*e.classes]
+	e.sizeLogits(b.n)
 	threads := len(e.workers)
 	if b.n < threads {
 		w := e.workers[0]
@@ -331,6 +329,15 @@ func (e *Engine) infer(b batch) []float32 {
 
 // run is the shard job of infer: samples [lo, hi) of the current batch.
 func (e *Engine) run(part, lo, hi int) { e.runShard(e.workers[part], e.current, lo, hi) }
+
+// sizeLogits makes e.logits hold n samples' logits, growing it only when
+// a batch is larger than any before.
+func (e *Engine) sizeLogits(n int) {
+	if cap(e.logits) < n*e.classes {
+		e.logits = make([]float32, n*e.classes)
+	}
+	e.logits = e.logits[:n*e.classes]
+}
 
 // reserve sizes w's buffers for batch samples; they only ever grow, so
 // steady-state inference allocates nothing.
@@ -456,10 +463,7 @@ func (e *Engine) Outputs(pixels []uint8, n int) ([][]float32, error) {
 	if len(pixels) != n*e.input.size {
 		return nil, fmt.Errorf("engine: got %d bytes for %d images of %v", len(pixels), n, e.model.Input.Shape())
 	}
-	if cap(e.logits) < n*e.classes {
-		e.logits = make([]float32, n*e.classes)
-	}
-	e.logits = e.logits[:n*e.classes]
+	e.sizeLogits(n)
 	w := e.workers[0]
 	e.reserve(w, n)
 	w.scratch.parts = 1

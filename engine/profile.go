@@ -35,10 +35,7 @@ func (e *Engine) Profile(pixels []uint8, n, iters int) ([]LayerTime, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cap(e.logits) < n*e.classes {
-		e.logits = make([]float32, n*e.classes)
-	}
-	e.logits = e.logits[:n*e.classes]
+	e.sizeLogits(n)
 	w := e.workers[0]
 	e.reserve(w, n)
 	w.scratch.parts = len(e.workers)
