@@ -281,6 +281,10 @@ func (g ConvGeom) checkPool(fn string, srcLen, dstLen int) {
 // window lies entirely in the padding.
 func MaxPoolInt8(src, dst []int8, g ConvGeom) {
 	g.checkPool("MaxPoolInt8", len(src), len(dst))
+	if g.inside() {
+		maxPoolInt8Inside(src, dst, g)
+		return
+	}
 	maxPoolInt8Generic(src, dst, g)
 }
 
@@ -292,6 +296,10 @@ func MaxPoolInt8(src, dst []int8, g ConvGeom) {
 // correction. It panics if a window lies entirely in the padding.
 func AvgPoolInt8(src, dst []int8, g ConvGeom) {
 	g.checkPool("AvgPoolInt8", len(src), len(dst))
+	if g.inside() {
+		avgPoolInt8Inside(src, dst, g)
+		return
+	}
 	avgPoolInt8Generic(src, dst, g)
 }
 

@@ -300,6 +300,10 @@ func Col2im(col []float32, g ConvGeom, dst []float32) {
 // gives 0.
 func MaxPoolF32(src, dst []float32, g ConvGeom) {
 	g.check("MaxPoolF32", len(src), g.C*g.H*g.W, len(dst), g.C*g.OutH*g.OutW)
+	if g.inside() {
+		maxPoolF32Inside(src, dst, g)
+		return
+	}
 	maxPoolGeneric(src, dst, g)
 }
 
@@ -308,6 +312,10 @@ func MaxPoolF32(src, dst []float32, g ConvGeom) {
 // the sum and the count). A window that holds only padding gives 0.
 func AvgPoolF32(src, dst []float32, g ConvGeom) {
 	g.check("AvgPoolF32", len(src), g.C*g.H*g.W, len(dst), g.C*g.OutH*g.OutW)
+	if g.inside() {
+		avgPoolF32Inside(src, dst, g)
+		return
+	}
 	avgPoolGeneric(src, dst, g)
 }
 

@@ -40,6 +40,14 @@ const (
 var avx2Shape = &gemmShape{mr: avx2MR, nr: avx2NR, kernel: kernelAVX2}
 
 func sgemmAVX2(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < avx2MR && transB {
+		sgemmDotAVX2(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if m < avx2MR {
+		sgemmSmallM(rowsAVX2, transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	sgemmBlocked(avx2Shape, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
@@ -61,3 +69,64 @@ func kernelAVX2(k int, ap, bp []float32, bs int, c []float32, ldc int, alpha, be
 //
 //go:noescape
 func sgemm6x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
+
+// rowsAVX2 is the rowsKernel of the avx2 path. The slices are only checked
+// here, cheaply; the caller guarantees their extent.
+func rowsAVX2(m, k, n int, a []float32, asi, asp int, b []float32, ldb int, acc []float32, ldacc int) {
+	_ = a[(m-1)*asi+(k-1)*asp]
+	_ = b[(k-1)*ldb+n-1]
+	_ = acc[(m-1)*ldacc+n-1]
+	sgemmRows(m, k, n, &a[0], asi, asp, &b[0], ldb, &acc[0], ldacc)
+}
+
+// sgemmRows is the rowsKernel loop in AVX2 FMA (kernels_amd64.s): for each
+// step p in order and each row i, acc row i += a[i*asi+p*asp] * B row p,
+// one fused multiply-add per element.
+//
+//go:noescape
+func sgemmRows(m, k, n int, a *float32, asi, asp int, b *float32, ldb int, acc *float32, ldacc int)
+
+// sgemmDotAVX2 computes Sgemm with transB for few rows: each C element is a
+// dot product of a row of op(A) (gathered into a buffer) and a row of B,
+// eight rows of B at a time, each a sequential chain of scalar FMAs. B
+// streams through once per row of C, row by row.
+func sgemmDotAVX2(transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sc := scratchPool.Get().(*gemmScratch)
+	sc.a = grow(sc.a, k)
+	x := sc.a
+	var out [8]float32
+	for i := range m {
+		if transA {
+			for p := range x {
+				x[p] = a[p*lda+i]
+			}
+		} else {
+			copy(x, a[i*lda:i*lda+k])
+		}
+		row := c[i*ldc : i*ldc+n]
+		j := 0
+		for ; j+8 <= n; j += 8 {
+			_ = b[(j+7)*ldb+k-1]
+			sdot8(k, &x[0], &b[j*ldb], ldb, &out[0])
+			for r, v := range out {
+				row[j+r] = epilogue(v, alpha, beta, row[j+r])
+			}
+		}
+		for ; j < n; j++ {
+			_ = b[j*ldb+k-1]
+			row[j] = epilogue(sdot1(k, &x[0], &b[j*ldb]), alpha, beta, row[j])
+		}
+	}
+	scratchPool.Put(sc)
+}
+
+// sdot8 computes eight dot products of x with the rows of b (ldb apart), each
+// a sequential chain of scalar FMAs (kernels_amd64.s).
+//
+//go:noescape
+func sdot8(k int, x, b *float32, ldb int, out *float32)
+
+// sdot1 computes the dot product of x and b as a sequential FMA chain.
+//
+//go:noescape
+func sdot1(k int, x, b *float32) float32

@@ -134,3 +134,173 @@ withbeta:
 	BETAROW(Y10, Y11)
 	VZEROUPPER
 	RET
+
+// func sgemmRows(m, k, n int, a *float32, asi, asp int, b *float32, ldb int, acc *float32, ldacc int)
+//
+// For p = 0 ... k-1, for i = 0 ... m-1, for j = 0 ... n-1:
+// acc[i*ldacc+j] = fma(a[i*asi+p*asp], b[p*ldb+j], acc[i*ldacc+j]), one
+// rounding each, so every acc element is the sequential FMA chain over p.
+// Registers: AX A at step p, BX B row p, CX steps left, DX rows left, SI A
+// at (i, p), DI acc row i, R8 byte offset of column j, R9/R10/R11 the byte
+// ends of the 32-wide, 8-wide and scalar column loops, R12 asi*4, R13 ldacc*4.
+TEXT ·sgemmRows(SB), NOSPLIT, $0-80
+	MOVQ k+8(FP), CX
+	MOVQ a+24(FP), AX
+	MOVQ b+48(FP), BX
+	MOVQ n+16(FP), R11
+	MOVQ R11, R9
+	ANDQ $-32, R9
+	SHLQ $2, R9
+	MOVQ R11, R10
+	ANDQ $-8, R10
+	SHLQ $2, R10
+	SHLQ $2, R11
+	MOVQ asi+32(FP), R12
+	SHLQ $2, R12
+	MOVQ ldacc+72(FP), R13
+	SHLQ $2, R13
+
+step:
+	MOVQ m+0(FP), DX
+	MOVQ AX, SI
+	MOVQ acc+64(FP), DI
+
+row:
+	VBROADCASTSS (SI), Y15
+	XORQ         R8, R8
+	CMPQ         R8, R9
+	JGE          tail8
+
+loop32:
+	VMOVUPS     (DI)(R8*1), Y0
+	VMOVUPS     32(DI)(R8*1), Y1
+	VMOVUPS     64(DI)(R8*1), Y2
+	VMOVUPS     96(DI)(R8*1), Y3
+	VFMADD231PS (BX)(R8*1), Y15, Y0
+	VFMADD231PS 32(BX)(R8*1), Y15, Y1
+	VFMADD231PS 64(BX)(R8*1), Y15, Y2
+	VFMADD231PS 96(BX)(R8*1), Y15, Y3
+	VMOVUPS     Y0, (DI)(R8*1)
+	VMOVUPS     Y1, 32(DI)(R8*1)
+	VMOVUPS     Y2, 64(DI)(R8*1)
+	VMOVUPS     Y3, 96(DI)(R8*1)
+	ADDQ        $128, R8
+	CMPQ        R8, R9
+	JLT         loop32
+
+tail8:
+	CMPQ R8, R10
+	JGE  tail1
+
+loop8:
+	VMOVUPS     (DI)(R8*1), Y0
+	VFMADD231PS (BX)(R8*1), Y15, Y0
+	VMOVUPS     Y0, (DI)(R8*1)
+	ADDQ        $32, R8
+	CMPQ        R8, R10
+	JLT         loop8
+
+tail1:
+	CMPQ R8, R11
+	JGE  rowdone
+
+loop1:
+	VMOVSS      (DI)(R8*1), X0
+	VFMADD231SS (BX)(R8*1), X15, X0
+	VMOVSS      X0, (DI)(R8*1)
+	ADDQ        $4, R8
+	CMPQ        R8, R11
+	JLT         loop1
+
+rowdone:
+	ADDQ R12, SI
+	ADDQ R13, DI
+	DECQ DX
+	JNZ  row
+
+	MOVQ asp+40(FP), R8
+	SHLQ $2, R8
+	ADDQ R8, AX
+	MOVQ ldb+56(FP), R8
+	SHLQ $2, R8
+	ADDQ R8, BX
+	DECQ CX
+	JNZ  step
+	VZEROUPPER
+	RET
+
+// func sdot8(k int, x, b *float32, ldb int, out *float32)
+//
+// For the 8 rows r of b (ldb apart): out[r] = the FMA chain over p = 0 ...
+// k-1 in order of fma(x[p], b[r*ldb+p], acc) from acc = +0, with scalar
+// FMAs (a horizontal sum would change the order). Rows in BX, DX, SI, DI,
+// R9-R12 share the byte offset R8 with x (AX); CX is the end offset.
+TEXT ·sdot8(SB), NOSPLIT, $0-40
+	MOVQ k+0(FP), CX
+	SHLQ $2, CX
+	MOVQ x+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ ldb+24(FP), R13
+	SHLQ $2, R13
+	LEAQ (BX)(R13*1), DX
+	LEAQ (DX)(R13*1), SI
+	LEAQ (SI)(R13*1), DI
+	LEAQ (DI)(R13*1), R9
+	LEAQ (R9)(R13*1), R10
+	LEAQ (R10)(R13*1), R11
+	LEAQ (R11)(R13*1), R12
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	VXORPS X5, X5, X5
+	VXORPS X6, X6, X6
+	VXORPS X7, X7, X7
+	XORQ   R8, R8
+
+dot8:
+	VMOVSS      (AX)(R8*1), X15
+	VFMADD231SS (BX)(R8*1), X15, X0
+	VFMADD231SS (DX)(R8*1), X15, X1
+	VFMADD231SS (SI)(R8*1), X15, X2
+	VFMADD231SS (DI)(R8*1), X15, X3
+	VFMADD231SS (R9)(R8*1), X15, X4
+	VFMADD231SS (R10)(R8*1), X15, X5
+	VFMADD231SS (R11)(R8*1), X15, X6
+	VFMADD231SS (R12)(R8*1), X15, X7
+	ADDQ        $4, R8
+	CMPQ        R8, CX
+	JLT         dot8
+
+	MOVQ   out+32(FP), AX
+	VMOVSS X0, (AX)
+	VMOVSS X1, 4(AX)
+	VMOVSS X2, 8(AX)
+	VMOVSS X3, 12(AX)
+	VMOVSS X4, 16(AX)
+	VMOVSS X5, 20(AX)
+	VMOVSS X6, 24(AX)
+	VMOVSS X7, 28(AX)
+	RET
+
+// func sdot1(k int, x, b *float32) float32
+//
+// The FMA chain over p = 0 ... k-1 of fma(x[p], b[p], acc) from acc = +0.
+TEXT ·sdot1(SB), NOSPLIT, $0-28
+	MOVQ   k+0(FP), CX
+	SHLQ   $2, CX
+	MOVQ   x+8(FP), AX
+	MOVQ   b+16(FP), BX
+	VXORPS X0, X0, X0
+	XORQ   R8, R8
+
+dot1:
+	VMOVSS      (AX)(R8*1), X15
+	VFMADD231SS (BX)(R8*1), X15, X0
+	ADDQ        $4, R8
+	CMPQ        R8, CX
+	JLT         dot1
+
+	VMOVSS X0, ret+24(FP)
+	RET

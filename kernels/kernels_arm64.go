@@ -37,6 +37,10 @@ const (
 var neonShape = &gemmShape{mr: neonMR, nr: neonNR, kernel: kernelNEON}
 
 func sgemmNEON(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < neonMR && !transB {
+		sgemmSmallM(rowsNEON, transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	sgemmBlocked(neonShape, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
@@ -58,3 +62,19 @@ func kernelNEON(k int, ap, bp []float32, bs int, c []float32, ldc int, alpha, be
 //
 //go:noescape
 func sgemm8x8(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
+
+// rowsNEON is the rowsKernel of the neon path. The slices are only checked
+// here, cheaply; the caller guarantees their extent.
+func rowsNEON(m, k, n int, a []float32, asi, asp int, b []float32, ldb int, acc []float32, ldacc int) {
+	_ = a[(m-1)*asi+(k-1)*asp]
+	_ = b[(k-1)*ldb+n-1]
+	_ = acc[(m-1)*ldacc+n-1]
+	sgemmRows(m, k, n, &a[0], asi, asp, &b[0], ldb, &acc[0], ldacc)
+}
+
+// sgemmRows is the rowsKernel loop in NEON FMLA (kernels_arm64.s): for each
+// step p in order and each row i, acc row i += a[i*asi+p*asp] * B row p,
+// one fused multiply-add per element.
+//
+//go:noescape
+func sgemmRows(m, k, n int, a *float32, asi, asp int, b *float32, ldb int, acc *float32, ldacc int)

@@ -130,3 +130,79 @@ withbeta:
 	BETAROW(V12.S4, V13.S4)
 	BETAROW(V14.S4, V15.S4)
 	RET
+
+// func sgemmRows(m, k, n int, a *float32, asi, asp int, b *float32, ldb int, acc *float32, ldacc int)
+//
+// For p = 0 ... k-1, for i = 0 ... m-1, for j = 0 ... n-1:
+// acc[i*ldacc+j] = fma(a[i*asi+p*asp], b[p*ldb+j], acc[i*ldacc+j]), one
+// rounding each, so every acc element is the sequential FMA chain over p.
+// R0 A at step p, R1 B row p, R2 steps left, R3 rows left, R4 A at (i, p),
+// R5 acc row i, R16/R17 the B and acc cursors, R7 blocks of 16 columns, R8
+// the columns after them. A single column uses lane 0 of a vector FMLA (the
+// other lanes are zero).
+TEXT ·sgemmRows(SB), NOSPLIT, $0-80
+	MOVD m+0(FP), R15
+	MOVD k+8(FP), R2
+	MOVD n+16(FP), R9
+	MOVD a+24(FP), R0
+	MOVD asi+32(FP), R10
+	LSL  $2, R10, R10
+	MOVD asp+40(FP), R12
+	LSL  $2, R12, R12
+	MOVD b+48(FP), R1
+	MOVD ldb+56(FP), R13
+	LSL  $2, R13, R13
+	MOVD acc+64(FP), R14
+	MOVD ldacc+72(FP), R11
+	LSL  $2, R11, R11
+	LSR  $4, R9, R7
+	AND  $15, R9, R8
+
+rowsstep:
+	MOVD R15, R3
+	MOVD R0, R4
+	MOVD R14, R5
+
+rowsrow:
+	VLD1R (R4), [V31.S4]
+	MOVD  R1, R16
+	MOVD  R5, R17
+	MOVD  R7, R6
+	CBZ   R6, rowstail
+
+rowsloop16:
+	VLD1   (R17), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R16), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VFMLA  V31.S4, V4.S4, V0.S4
+	VFMLA  V31.S4, V5.S4, V1.S4
+	VFMLA  V31.S4, V6.S4, V2.S4
+	VFMLA  V31.S4, V7.S4, V3.S4
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R17)
+	SUBS   $1, R6, R6
+	BNE    rowsloop16
+
+rowstail:
+	MOVD R8, R6
+	CBZ  R6, rowsdone
+
+rowsloop1:
+	FMOVS (R17), F0
+	FMOVS (R16), F4
+	VFMLA V31.S4, V4.S4, V0.S4
+	FMOVS F0, (R17)
+	ADD   $4, R16, R16
+	ADD   $4, R17, R17
+	SUBS  $1, R6, R6
+	BNE   rowsloop1
+
+rowsdone:
+	ADD  R10, R4, R4
+	ADD  R11, R5, R5
+	SUBS $1, R3, R3
+	BNE  rowsrow
+
+	ADD  R12, R0, R0
+	ADD  R13, R1, R1
+	SUBS $1, R2, R2
+	BNE  rowsstep
+	RET

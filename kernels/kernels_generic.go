@@ -263,6 +263,9 @@ func packA(trans bool, a []float32, lda, i0, rows, k, mr int, dst []float32) {
 			}
 			continue
 		}
+		if h == mr && packRows(pan, a, lda, r0, k, mr) {
+			continue
+		}
 		for r := range h {
 			row := a[(r0+r)*lda : (r0+r)*lda+k]
 			for p, v := range row {
@@ -270,6 +273,36 @@ func packA(trans bool, a []float32, lda, i0, rows, k, mr int, dst []float32) {
 			}
 		}
 	}
+}
+
+// packRows interleaves the mr rows r0 ... r0+mr-1 of A (k columns) into
+// pan, column p at pan[p*mr : p*mr+mr], for the tile heights of the paths,
+// a column at a time; it returns false for any other mr.
+func packRows(pan, a []float32, lda, r0, k, mr int) bool {
+	row := func(r int) []float32 { return a[(r0+r)*lda : (r0+r)*lda+k] }
+	switch mr {
+	case 4:
+		a0, a1, a2, a3 := row(0), row(1), row(2), row(3)
+		for p := range k {
+			d := pan[p*4 : p*4+4 : p*4+4]
+			d[0], d[1], d[2], d[3] = a0[p], a1[p], a2[p], a3[p]
+		}
+	case 6:
+		a0, a1, a2, a3, a4, a5 := row(0), row(1), row(2), row(3), row(4), row(5)
+		for p := range k {
+			d := pan[p*6 : p*6+6 : p*6+6]
+			d[0], d[1], d[2], d[3], d[4], d[5] = a0[p], a1[p], a2[p], a3[p], a4[p], a5[p]
+		}
+	case 8:
+		a0, a1, a2, a3, a4, a5, a6, a7 := row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)
+		for p := range k {
+			d := pan[p*8 : p*8+8 : p*8+8]
+			d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = a0[p], a1[p], a2[p], a3[p], a4[p], a5[p], a6[p], a7[p]
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // packB copies columns j0 ... j0+cols-1 of op(B) (all k rows) into dst as

@@ -150,6 +150,11 @@ func gemmCases(r *rand.Rand, random int) []gemmCase {
 	add(120, 64, 400)
 	add(10, 1100, 250)
 	add(300, 20, 500)
+	// Few rows, more columns than one accumulator block of the rows kernels.
+	add(1, 4100, 70)
+	add(5, 900, 33)
+	add(3, 1500, 20)
+	add(7, 700, 9)
 	return out
 }
 
