@@ -97,10 +97,12 @@ func (r *Rpicam) Read(f *Frame) error {
 	if errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrShortFrame) {
 		return err
 	}
-	// The program ended (or its output broke): the camera is lost.
+	// The program ended (or its output broke): the camera is lost. Wait
+	// for it to exit so that its last words on stderr are in the error;
+	// a loaded machine can take a while to reap it.
 	select {
 	case <-r.waited:
-	case <-time.After(2 * time.Second):
+	case <-time.After(5 * time.Second):
 	}
 	msg := r.stderr.String()
 	if msg == "" {
