@@ -95,8 +95,12 @@ func describe(n *nn.Node) string {
 	switch n.Op {
 	case nn.OpConv2D, nn.OpMaxPool, nn.OpAvgPool:
 		s := fmt.Sprintf("%s %dx%d/%d", n.Op, n.Kernel[0], n.Kernel[1], n.Stride[0])
-		if n.Pad != [4]int{} {
-			s += fmt.Sprintf(" pad %d", n.Pad[0])
+		switch p := n.Pad; {
+		case p == [4]int{}:
+		case p == [4]int{p[0], p[0], p[0], p[0]}:
+			s += fmt.Sprintf(" pad %d", p[0])
+		default: // top, left, bottom, right
+			s += fmt.Sprintf(" pad %d,%d,%d,%d", p[0], p[1], p[2], p[3])
 		}
 		if n.Groups > 1 {
 			s += fmt.Sprintf(" groups %d", n.Groups)
