@@ -50,7 +50,7 @@ func Defaults(arch string) Config {
 	cfg := Config{Epochs: 10, BatchSize: 64, Optimizer: "adam", LR: 2e-3, Schedule: "cosine",
 		Seed: 1, Threads: runtime.NumCPU(), Shift: 2}
 	if arch == "alexnet" {
-		cfg.Epochs, cfg.BatchSize, cfg.LR, cfg.Shift = 5, 16, 2e-4, 1
+		cfg.Epochs, cfg.BatchSize, cfg.LR, cfg.Shift = 5, 16, 5e-4, 1
 	}
 	return cfg
 }

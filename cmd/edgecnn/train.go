@@ -71,7 +71,7 @@ a CIFAR-10 binary folder, or an image folder DIR/<label>/*.png|jpg.`,
 	f.IntVar(&cfg.Epochs, "epochs", 0, "epochs (default per architecture: lenet5 10, alexnet 5)")
 	f.IntVar(&cfg.BatchSize, "batch", 0, "minibatch size (default per architecture: lenet5 64, alexnet 16)")
 	f.StringVar(&cfg.Optimizer, "opt", "", "optimizer: adam or sgd (default adam)")
-	f.Float64Var(&cfg.LR, "lr", 0, "initial learning rate (default per architecture: lenet5 0.002, alexnet 0.0002)")
+	f.Float64Var(&cfg.LR, "lr", 0, "initial learning rate (default per architecture: lenet5 0.002, alexnet 0.0005)")
 	f.Float64Var(&cfg.Momentum, "momentum", 0, "SGD momentum")
 	f.Float64Var(&cfg.WeightDecay, "wd", 0, "weight decay")
 	f.StringVar(&cfg.Schedule, "schedule", "", "learning-rate schedule: cosine, step or constant (default cosine)")
