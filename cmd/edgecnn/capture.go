@@ -85,7 +85,7 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 	var pre *camera.Preprocessor
 	var inC, inH, inW int
 	if o.as == "input" {
-		m, name, err := loadRunModel(o.model)
+		m, name, err := loadModelOrInt8(o.model)
 		if err != nil {
 			return err
 		}

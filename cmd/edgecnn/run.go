@@ -24,7 +24,6 @@ import (
 	"github.com/edgecnn/edgecnn/camera/sample"
 	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/kernels"
-	"github.com/edgecnn/edgecnn/models"
 	"github.com/edgecnn/edgecnn/nn"
 )
 
@@ -200,16 +199,6 @@ func openSource(spec string, opt camera.Options) (camera.Source, error) {
 	return src, nil
 }
 
-// loadRunModel reads --model, or the embedded int8 LeNet-5.
-func loadRunModel(path string) (*nn.Model, string, error) {
-	if path == "" {
-		m, err := nn.Decode(models.LeNet5Int8())
-		return m, "embedded int8 LeNet-5", err
-	}
-	m, err := nn.Load(path)
-	return m, path, err
-}
-
 func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) error {
 	if o.top < 1 || o.smooth < 1 || o.threads < 0 || o.limit < 0 {
 		return usagef("--top and --smooth must be at least 1, --threads and --limit not negative")
@@ -227,7 +216,7 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 	if err != nil {
 		return err
 	}
-	m, modelName, err := loadRunModel(o.model)
+	m, modelName, err := loadModelOrInt8(o.model)
 	if err != nil {
 		return err
 	}
