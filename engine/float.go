@@ -36,12 +36,12 @@ func newLayer(m *nn.Model, n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []ed
 func newFloatLayer(m *nn.Model, n *nn.Node, in, out nn.Shape) (layer, error) {
 	switch n.Op {
 	case nn.OpConv2D:
-		return &convF32{g: geom(n, in, out), out: n.Out, groups: n.Groups,
+		return &convF32{g: Geometry(n, in, out), out: n.Out, groups: n.Groups,
 			w: m.Weight(n).F32, b: m.Bias(n).F32, inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpLinear:
 		return newLinearF32(m.Weight(n).F32, m.Bias(n).F32, in[0], out[0]), nil
 	case nn.OpMaxPool, nn.OpAvgPool:
-		return &poolF32{g: geom(n, in, out), max: n.Op == nn.OpMaxPool, inSize: in.Size(), outSize: out.Size()}, nil
+		return &poolF32{g: Geometry(n, in, out), max: n.Op == nn.OpMaxPool, inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpReLU, nn.OpReLU6, nn.OpTanh:
 		return &activationF32{op: n.Op, size: out.Size()}, nil
 	case nn.OpSoftmax:
@@ -52,8 +52,10 @@ func newFloatLayer(m *nn.Model, n *nn.Node, in, out nn.Shape) (layer, error) {
 	return nil, fmt.Errorf("unsupported layer type %s", n.Op)
 }
 
-// geom describes the window of a conv or pool node for the kernels.
-func geom(n *nn.Node, in, out nn.Shape) kernels.ConvGeom {
+// Geometry describes the window of a conv2d or pooling node with input
+// shape in and output shape out for the kernels. The trainer uses it too,
+// so training and inference read a layer the same way.
+func Geometry(n *nn.Node, in, out nn.Shape) kernels.ConvGeom {
 	return kernels.ConvGeom{
 		C: in[0], H: in[1], W: in[2],
 		KH: n.Kernel[0], KW: n.Kernel[1], SH: n.Stride[0], SW: n.Stride[1],

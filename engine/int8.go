@@ -13,7 +13,7 @@ func newInt8Layer(m *nn.Model, n *nn.Node, in, out nn.Shape, inInfo, outInfo ten
 	switch n.Op {
 	case nn.OpConv2D:
 		rq, w := prepareInt8(m, n, n.Groups, inInfo.quant, outInfo.quant)
-		return &convInt8{g: geom(n, in, out), w: w, rq: rq,
+		return &convInt8{g: Geometry(n, in, out), w: w, rq: rq,
 			inZP: int8(inInfo.quant.ZeroPoint), inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpLinear:
 		rq, w := prepareInt8(m, n, 1, inInfo.quant, outInfo.quant)
@@ -25,7 +25,7 @@ func newInt8Layer(m *nn.Model, n *nn.Node, in, out nn.Shape, inInfo, outInfo ten
 		if n.Op == nn.OpFlatten || n.Op == nn.OpDropout {
 			return copyInt8{size: out.Size()}, nil
 		}
-		return &poolInt8{g: geom(n, in, out), max: n.Op == nn.OpMaxPool, inSize: in.Size(), outSize: out.Size()}, nil
+		return &poolInt8{g: Geometry(n, in, out), max: n.Op == nn.OpMaxPool, inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpReLU, nn.OpReLU6, nn.OpTanh:
 		return newLookup(n.Op, inInfo.quant, outInfo.quant, out.Size()), nil
 	case nn.OpSoftmax:

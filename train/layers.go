@@ -37,11 +37,7 @@ type conv struct {
 }
 
 func newConv(n *nn.Node, in, out nn.Shape, w, b *param) *conv {
-	g := kernels.ConvGeom{
-		C: in[0], H: in[1], W: in[2],
-		KH: n.Kernel[0], KW: n.Kernel[1], SH: n.Stride[0], SW: n.Stride[1],
-		PadT: n.Pad[0], PadL: n.Pad[1], OutH: out[1], OutW: out[2],
-	}
+	g := engine.Geometry(n, in, out)
 	colSize := g.C * g.KH * g.KW * g.OutH * g.OutW
 	return &conv{g: g, out: n.Out, groups: n.Groups, w: w, b: b,
 		col: make([]float32, colSize), dcol: make([]float32, colSize),
@@ -125,11 +121,7 @@ type pool struct {
 }
 
 func newPool(n *nn.Node, in, out nn.Shape) *pool {
-	g := kernels.ConvGeom{
-		C: in[0], H: in[1], W: in[2],
-		KH: n.Kernel[0], KW: n.Kernel[1], SH: n.Stride[0], SW: n.Stride[1],
-		PadT: n.Pad[0], PadL: n.Pad[1], OutH: out[1], OutW: out[2],
-	}
+	g := engine.Geometry(n, in, out)
 	return &pool{g: g, max: n.Op == nn.OpMaxPool, inSize: in.Size(), outSize: out.Size()}
 }
 
