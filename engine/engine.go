@@ -276,10 +276,18 @@ func (e *Engine) Threads() int { return len(e.workers) }
 // returns n*Classes() logits. The result is owned by the engine and valid
 // until the next call.
 func (e *Engine) Infer(pixels []uint8, n int) ([]float32, error) {
-	if len(pixels) != n*e.input.size {
-		return nil, fmt.Errorf("engine: got %d bytes for %d images of %v", len(pixels), n, e.model.Input.Shape())
+	if err := e.checkPixels(pixels, n); err != nil {
+		return nil, err
 	}
 	return e.infer(batch{pixels: pixels, n: n}), nil
+}
+
+// checkPixels reports pixels that do not hold n input images.
+func (e *Engine) checkPixels(pixels []uint8, n int) error {
+	if len(pixels) != n*e.input.size {
+		return fmt.Errorf("engine: got %d bytes for %d images of %v", len(pixels), n, e.model.Input.Shape())
+	}
+	return nil
 }
 
 // InferFloat runs n already normalised float32 inputs (NCHW) and returns
@@ -460,8 +468,8 @@ func (e *Engine) loadInput(w *worker, b batch, lo, hi int) {
 // reports, not inference: it allocates the result. A layer whose activation
 // was fused into it reports the activation's output, like the activation.
 func (e *Engine) Outputs(pixels []uint8, n int) ([][]float32, error) {
-	if len(pixels) != n*e.input.size {
-		return nil, fmt.Errorf("engine: got %d bytes for %d images of %v", len(pixels), n, e.model.Input.Shape())
+	if err := e.checkPixels(pixels, n); err != nil {
+		return nil, err
 	}
 	e.sizeLogits(n)
 	w := e.workers[0]

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -28,8 +27,8 @@ type LayerTime struct {
 // layers split their work across the threads; Infer may instead give each
 // thread its own samples, so a profile's sum can differ from Infer's time.
 func (e *Engine) Profile(pixels []uint8, n, iters int) ([]LayerTime, error) {
-	if len(pixels) != n*e.input.size {
-		return nil, fmt.Errorf("engine: got %d bytes for %d images of %v", len(pixels), n, e.model.Input.Shape())
+	if err := e.checkPixels(pixels, n); err != nil {
+		return nil, err
 	}
 	stats, err := e.model.Stats()
 	if err != nil {
