@@ -1,8 +1,6 @@
 package train
 
 import (
-	"fmt"
-
 	"github.com/edgecnn/edgecnn/dataset"
 	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/nn"
@@ -58,14 +56,10 @@ func Evaluate(m *nn.Model, s *dataset.Set, threads int) (*Result, error) {
 
 // EvaluateWith classifies every image of s with e.
 func EvaluateWith(e *engine.Engine, s *dataset.Set, opt EvalOptions) (*Result, error) {
-	in := e.Model().Input
-	if s.Channels != in.Channels || s.Height != in.Height || s.Width != in.Width {
-		return nil, fmt.Errorf("%s: images are %dx%dx%d, the model takes %v", s.Name, s.Channels, s.Height, s.Width, in.Shape())
+	if err := checkFits(e.Model(), s); err != nil {
+		return nil, err
 	}
-	classes := e.Classes()
-	if len(s.Classes) != classes {
-		return nil, fmt.Errorf("%s: %d classes, the model predicts %d", s.Name, len(s.Classes), classes)
-	}
+	in, classes := e.Model().Input, e.Classes()
 	r := &Result{Classes: e.Model().Labels, Confusion: make([][]int, classes)}
 	for c := range r.Confusion {
 		r.Confusion[c] = make([]int, classes)

@@ -207,15 +207,23 @@ func (t *Trainer) Run(ctx context.Context, train, test *dataset.Set) error {
 }
 
 func (t *Trainer) checkData(s *dataset.Set) error {
-	in := t.Model.Input
-	if s.Channels != in.Channels || s.Height != in.Height || s.Width != in.Width {
-		return fmt.Errorf("%s: images are %dx%dx%d, the model takes %v", s.Name, s.Channels, s.Height, s.Width, in.Shape())
-	}
-	if len(s.Classes) != len(t.Model.Labels) {
-		return fmt.Errorf("%s: %d classes, the model predicts %d", s.Name, len(s.Classes), len(t.Model.Labels))
+	if err := checkFits(t.Model, s); err != nil {
+		return err
 	}
 	if s.Len() == 0 {
 		return errors.New(s.Name + ": no images")
+	}
+	return nil
+}
+
+// checkFits reports a set whose images or classes do not match model m.
+func checkFits(m *nn.Model, s *dataset.Set) error {
+	in := m.Input
+	if s.Channels != in.Channels || s.Height != in.Height || s.Width != in.Width {
+		return fmt.Errorf("%s: images are %dx%dx%d, the model takes %v", s.Name, s.Channels, s.Height, s.Width, in.Shape())
+	}
+	if len(s.Classes) != len(m.Labels) {
+		return fmt.Errorf("%s: %d classes, the model predicts %d", s.Name, len(s.Classes), len(m.Labels))
 	}
 	return nil
 }
