@@ -87,6 +87,17 @@ type int8Impl struct {
 	// gemm is GemmInt8 for validated arguments, with n >= 1 and w packed in
 	// this layout.
 	gemm func(w *PackedInt8, x []int8, n, xRowStride, xColStride int, rq *Requant, c []int8, cRowStride, cColStride int)
+	// gemmRows, if not nil, is the GEMM of the direct convolution path
+	// (conv_direct.go), whose X rows start at arbitrary ascending offsets:
+	// for one group of weights, each segment s < segs and j < n,
+	//     c[i*cRowStride + s*cSeg + j] = requant(Σ_r W[i][r] * x[s*xSeg + off[r] + j])
+	// It may read up to a tile width of values past x[s*xSeg + off[r] + n-1]
+	// when they lie inside x.
+	gemmRows func(w *PackedInt8, x []int8, off []int32, n, segs, xSeg int, rq *Requant, c []int8, cRowStride, cSeg int)
+	// tile is the columns of gemmRows' tiles, and rowRunMACs how many
+	// multiply-adds take about as long as one run of im2col (one kernel
+	// tap of one output row): directConv weighs the two.
+	tile, rowRunMACs int
 }
 
 // PackInt8 packs the m×k row-major int8 weight matrix w (m output channels,
@@ -239,10 +250,12 @@ func Im2colInt8(src []int8, g ConvGeom, padValue int8, dst []int8) {
 // with inZeroPoint. Padding cells count as inZeroPoint, that is, as real 0.
 //
 // It is Im2colInt8 into col, then one GemmInt8 over the groups: the rows of
-// col for group g are rows g*k ... g*k+k-1, k = C/groups*KH*KW. col is
-// scratch for at least C*KH*KW*OutH*OutW values; a 1×1 convolution with
-// stride 1 and no padding reads src directly and may pass a nil col. dst
-// must not overlap src or col. ConvInt8 allocates nothing.
+// col for group g are rows g*k ... g*k+k-1, k = C/groups*KH*KW; or, for a
+// stride-1 convolution with few input channels on a SIMD path, the direct
+// path of conv_direct.go, which skips im2col. col is scratch for at least
+// C*KH*KW*OutH*OutW values; a 1×1 convolution with stride 1 and no padding
+// reads src directly and may pass a nil col. dst must not overlap src or
+// col. ConvInt8 allocates nothing.
 func ConvInt8(src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []int8, inZeroPoint int8) {
 	p := g.OutH * g.OutW
 	i8 := checkGemmInt8("ConvInt8", w, p, rq)
@@ -251,15 +264,19 @@ func ConvInt8(src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []int
 			w.groups, w.k, g.C, g.KH, g.KW))
 	}
 	g.check("ConvInt8", len(src), g.C*g.H*g.W, len(dst), w.m*p)
-	x := src
-	if !(g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PadT == 0 && g.PadL == 0 && g.OutH == g.H && g.OutW == g.W) {
-		Im2colInt8(src, g, inZeroPoint, col)
-		x = col
-	}
 	if p == 0 {
 		return
 	}
-	i8.gemm(w, x, p, p, 1, rq, dst, p, 1)
+	if g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PadT == 0 && g.PadL == 0 && g.OutH == g.H && g.OutW == g.W {
+		i8.gemm(w, src, p, p, 1, rq, dst, p, 1)
+		return
+	}
+	if directConv(i8, w, g) {
+		convDirectInt8(i8, src, dst, w, rq, g, col, inZeroPoint)
+		return
+	}
+	Im2colInt8(src, g, inZeroPoint, col)
+	i8.gemm(w, col, p, p, 1, rq, dst, p, 1)
 }
 
 // checkPool panics unless g is a valid pooling geometry for src and dst and

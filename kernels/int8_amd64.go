@@ -49,18 +49,28 @@ type i8Shape struct {
 	xStep     int // bytes of packed X per step (nr columns)
 	vnni      bool
 	kernel    func(ks int, w *int8, x *byte, c *int8, ldc int, ep *i8Epi)
-	// packFull packs ks full steps of nr contiguous columns; nil if none.
-	packFull func(ks int, x *int8, rs int, dst *byte)
+	// packFull packs ks full steps of nr contiguous columns of X, row r
+	// starting at x+off[r].
+	packFull func(ks int, x *int8, off *int32, dst *byte)
+	stageOff [4]int32 // the row offsets of i8Scratch.stage: r*nr
 }
 
 // i8Scratch is the per-call state of the tiled GEMM, pooled so that
 // steady-state calls allocate nothing.
 type i8Scratch struct {
 	x                       []byte
+	off                     []int32 // row offsets of a strided X: r*xRowStride
 	tile                    [16 * 32]int8
 	stage                   [4 * 32]int8 // rows for the packer that X cannot give in place
 	bias, corr, mult, shift [16]int32
 	ep                      i8Epi
+
+	// The call being run.
+	w       *PackedInt8
+	rq      *Requant
+	ks      int     // steps of k
+	wCorr   []int32 // vnni: the weights' -128*rowSum
+	tailRow int     // the first row of the tail tile whose parameters bias ... shift hold
 }
 
 var i8Pool = sync.Pool{New: func() any { return new(i8Scratch) }}
@@ -118,38 +128,47 @@ func (s *i8Shape) pack(w []int8, m, k, groups int) []int8 {
 	return out
 }
 
-// packX packs columns j0 ... j0+nc-1 of the k rows of X starting at row
-// r0 into dst, nr columns per step. Values past k or past nc are left as
-// they are: they meet zero weights or land in columns that are not stored.
-func (s *i8Shape) packX(sc *i8Scratch, dst []byte, x []int8, k, r0, j0, nc, xrs, xcs int) {
-	kk0 := 0
-	if s.packFull != nil && xcs == 1 {
-		o := r0*xrs + j0
-		// Rows whose nr bytes lie inside x are packed in place, whole steps
-		// of them; the rest (the last rows of a narrow last panel, and a
-		// step that k does not fill) are copied to a stage of kStep rows
-		// first. Stage rows past k keep old values: they meet zero weights.
-		fit := 0
-		if avail := len(x) - o - s.nr; avail >= 0 {
-			fit = min(k, avail/xrs+1)
+// packRows packs nc columns of X into sc.x, nr columns per step: row r of X
+// is x[base+off[r]:], off ascending. Values past len(off) rows or past nc
+// columns are left as they are: they meet zero weights or land in columns
+// that are not stored.
+func (s *i8Shape) packRows(sc *i8Scratch, x []int8, base int, off []int32) {
+	k := len(off)
+	// Rows whose nr bytes lie inside x are packed in place, whole steps of
+	// them; as the offsets ascend, they are a prefix, found by bisection.
+	// The rest (the last rows of a narrow last panel, and a step that k
+	// does not fill) are copied to a stage of kStep rows first. Stage rows
+	// past k keep old values: they meet zero weights.
+	lo, hi := 0, k
+	for lo < hi {
+		if h := int(uint(lo+hi) >> 1); base+int(off[h])+s.nr <= len(x) {
+			lo = h + 1
+		} else {
+			hi = h
 		}
-		if full := fit / s.kStep; full > 0 {
-			s.packFull(full, &x[o], xrs, &dst[0])
-			kk0 = full * s.kStep
-		}
-		for ; kk0 < k; kk0 += s.kStep {
-			for t := range s.kStep {
-				if kk := kk0 + t; kk < k {
-					a := o + kk*xrs
-					copy(sc.stage[t*s.nr:(t+1)*s.nr], x[a:min(a+s.nr, len(x))])
-				}
-			}
-			s.packFull(1, &sc.stage[0], s.nr, &dst[(kk0/s.kStep)*s.xStep])
-		}
-		return
 	}
-	for kk := kk0; kk < k; kk++ {
-		d := dst[(kk/s.kStep)*s.xStep:]
+	kk0 := 0
+	if full := lo / s.kStep; full > 0 {
+		s.packFull(full, &x[base], &off[0], &sc.x[0])
+		kk0 = full * s.kStep
+	}
+	for ; kk0 < k; kk0 += s.kStep {
+		for t := range s.kStep {
+			if kk := kk0 + t; kk < k {
+				a := base + int(off[kk])
+				copy(sc.stage[t*s.nr:(t+1)*s.nr], x[a:min(a+s.nr, len(x))])
+			}
+		}
+		s.packFull(1, &sc.stage[0], &s.stageOff[0], &sc.x[(kk0/s.kStep)*s.xStep])
+	}
+}
+
+// packStrided packs columns j0 ... j0+nc-1 of the k rows of X starting at
+// row r0 into sc.x, element (r, j) at x[r*xrs + j*xcs], in Go: the
+// columns are not contiguous (a batch of fully connected inputs).
+func (s *i8Shape) packStrided(sc *i8Scratch, x []int8, k, r0, j0, nc, xrs, xcs int) {
+	for kk := range k {
+		d := sc.x[(kk/s.kStep)*s.xStep:]
 		t := kk % s.kStep
 		src := x[(r0+kk)*xrs+j0*xcs:]
 		if s.vnni {
@@ -168,82 +187,127 @@ func (s *i8Shape) packX(sc *i8Scratch, dst []byte, x []int8, k, r0, j0, nc, xrs,
 	}
 }
 
-// gemm is the int8Impl.gemm of a tiled path.
-func (s *i8Shape) gemm(w *PackedInt8, x []int8, n, xrs, xcs int, rq *Requant, c []int8, crs, ccs int) {
-	k, mg := w.k, w.m/w.groups
-	ks := (k + s.kStep - 1) / s.kStep
-	ppg := s.panelsPerGroup(mg)
-	panel := ks * s.stepBytes()
-
+// begin takes a scratch from the pool and readies it for a call with
+// weights w and epilogue rq.
+func (s *i8Shape) begin(w *PackedInt8, rq *Requant) *i8Scratch {
 	sc := i8Pool.Get().(*i8Scratch)
-	if need := ks * s.xStep; cap(sc.x) < need {
+	sc.w, sc.rq = w, rq
+	sc.ks = (w.k + s.kStep - 1) / s.kStep
+	if need := sc.ks * s.xStep; cap(sc.x) < need {
 		sc.x = make([]byte, need)
 	}
-	xb := sc.x[:ks*s.xStep]
+	sc.x = sc.x[:sc.ks*s.xStep]
 	ep := &sc.ep
 	ep.zp, ep.lo, ep.hi = rq.ZeroPoint, rq.Min, rq.Max
 	ep.loz, ep.hiz = rq.Min-rq.ZeroPoint, rq.Max-rq.ZeroPoint
-	tailRow := -1 // the first row of the tail tile whose parameters sc holds
-	var corr []int32
+	sc.tailRow = -1
+	sc.wCorr = nil
 	if s.vnni {
-		corr = unsafe.Slice((*int32)(unsafe.Pointer(&w.data[groupsBytes(w, s)])), w.m)
+		sc.wCorr = unsafe.Slice((*int32)(unsafe.Pointer(&w.data[groupsBytes(w, s)])), w.m)
 	}
+	return sc
+}
 
+// end returns sc to the pool without the caller's objects.
+func (s *i8Shape) end(sc *i8Scratch) {
+	sc.w, sc.rq, sc.wCorr = nil, nil, nil
+	sc.ep.bias, sc.ep.corr, sc.ep.mult, sc.ep.shift = nil, nil, nil, nil
+	i8Pool.Put(sc)
+}
+
+// gemm is the int8Impl.gemm of a tiled path.
+func (s *i8Shape) gemm(w *PackedInt8, x []int8, n, xrs, xcs int, rq *Requant, c []int8, crs, ccs int) {
+	sc := s.begin(w, rq)
+	k := w.k
+	if xcs == 1 {
+		if cap(sc.off) < k {
+			sc.off = make([]int32, k)
+		}
+		sc.off = sc.off[:k]
+		for r := range sc.off {
+			sc.off[r] = int32(r * xrs)
+		}
+	}
 	for g := range w.groups {
 		for j0 := 0; j0 < n; j0 += s.nr {
 			nc := min(s.nr, n-j0)
-			s.packX(sc, xb, x, k, g*k, j0, nc, xrs, xcs)
-			for p := range ppg {
-				for h := 0; h < s.panelRows; h += s.mr {
-					i0 := g*mg + p*s.panelRows + h
-					rows := min(s.mr, (g+1)*mg-i0)
-					if rows <= 0 {
-						break
+			if xcs == 1 {
+				s.packRows(sc, x, g*k*xrs+j0, sc.off)
+			} else {
+				s.packStrided(sc, x, k, g*k, j0, nc, xrs, xcs)
+			}
+			s.tiles(sc, g, nc, c, j0*ccs, crs, ccs)
+		}
+	}
+	s.end(sc)
+}
+
+// gemmRows is the int8Impl.gemmRows of a tiled path.
+func (s *i8Shape) gemmRows(w *PackedInt8, x []int8, off []int32, n, segs, xSeg int, rq *Requant, c []int8, crs, cSeg int) {
+	sc := s.begin(w, rq)
+	for seg := range segs {
+		for j0 := 0; j0 < n; j0 += s.nr {
+			s.packRows(sc, x, seg*xSeg+j0, off)
+			s.tiles(sc, 0, min(s.nr, n-j0), c, seg*cSeg+j0, crs, 1)
+		}
+	}
+	s.end(sc)
+}
+
+// tiles runs every weight panel of group g against the packed columns in
+// sc.x and stores their nc columns: row i, column j at c[i*crs + co + j*ccs].
+func (s *i8Shape) tiles(sc *i8Scratch, g, nc int, c []int8, co, crs, ccs int) {
+	w, rq, ep := sc.w, sc.rq, &sc.ep
+	mg := w.m / w.groups
+	panel := sc.ks * s.stepBytes()
+	ppg := s.panelsPerGroup(mg)
+	for p := range ppg {
+		for h := 0; h < s.panelRows; h += s.mr {
+			i0 := g*mg + p*s.panelRows + h
+			rows := min(s.mr, (g+1)*mg-i0)
+			if rows <= 0 {
+				break
+			}
+			if rows == s.mr {
+				ep.bias, ep.mult, ep.shift = &rq.Bias[i0], &rq.Multiplier[i0], &rq.Shift[i0]
+				if s.vnni {
+					ep.corr = &sc.wCorr[i0]
+				}
+			} else {
+				if sc.tailRow != i0 {
+					sc.tailRow = i0
+					sc.bias, sc.mult, sc.shift, sc.corr = [16]int32{}, [16]int32{}, [16]int32{}, [16]int32{}
+					copy(sc.bias[:rows], rq.Bias[i0:])
+					copy(sc.mult[:rows], rq.Multiplier[i0:])
+					copy(sc.shift[:rows], rq.Shift[i0:])
+					if s.vnni {
+						copy(sc.corr[:rows], sc.wCorr[i0:])
 					}
-					if rows == s.mr {
-						ep.bias, ep.mult, ep.shift = &rq.Bias[i0], &rq.Multiplier[i0], &rq.Shift[i0]
-						if s.vnni {
-							ep.corr = &corr[i0]
-						}
-					} else {
-						if tailRow != i0 {
-							tailRow = i0
-							sc.bias, sc.mult, sc.shift, sc.corr = [16]int32{}, [16]int32{}, [16]int32{}, [16]int32{}
-							copy(sc.bias[:rows], rq.Bias[i0:])
-							copy(sc.mult[:rows], rq.Multiplier[i0:])
-							copy(sc.shift[:rows], rq.Shift[i0:])
-							if s.vnni {
-								copy(sc.corr[:rows], corr[i0:])
-							}
-						}
-						ep.bias, ep.mult, ep.shift, ep.corr = &sc.bias[0], &sc.mult[0], &sc.shift[0], &sc.corr[0]
-					}
-					ep.rows = int32(rows)
-					wp := &w.data[(g*ppg+p)*panel+h*s.kStep*s.wElem]
-					if nc == s.nr && ccs == 1 {
-						o := i0*crs + j0
-						_ = c[o+(rows-1)*crs+s.nr-1]
-						s.kernel(ks, wp, &xb[0], &c[o], crs, ep)
-						continue
-					}
-					s.kernel(ks, wp, &xb[0], &sc.tile[0], s.nr, ep)
-					for r := range rows {
-						t := sc.tile[r*s.nr : r*s.nr+nc]
-						o := (i0+r)*crs + j0*ccs
-						if ccs == 1 {
-							copy(c[o:o+nc], t)
-							continue
-						}
-						for j, v := range t {
-							c[o+j*ccs] = v
-						}
-					}
+				}
+				ep.bias, ep.mult, ep.shift, ep.corr = &sc.bias[0], &sc.mult[0], &sc.shift[0], &sc.corr[0]
+			}
+			ep.rows = int32(rows)
+			wp := &w.data[(g*ppg+p)*panel+h*s.kStep*s.wElem]
+			if nc == s.nr && ccs == 1 {
+				o := i0*crs + co
+				_ = c[o+(rows-1)*crs+s.nr-1]
+				s.kernel(sc.ks, wp, &sc.x[0], &c[o], crs, ep)
+				continue
+			}
+			s.kernel(sc.ks, wp, &sc.x[0], &sc.tile[0], s.nr, ep)
+			for r := range rows {
+				t := sc.tile[r*s.nr : r*s.nr+nc]
+				o := (i0+r)*crs + co
+				if ccs == 1 {
+					copy(c[o:o+nc], t)
+					continue
+				}
+				for j, v := range t {
+					c[o+j*ccs] = v
 				}
 			}
 		}
 	}
-	ep.bias, ep.corr, ep.mult, ep.shift = nil, nil, nil, nil
-	i8Pool.Put(sc)
 }
 
 // groupsBytes returns the size of the weight panels of w, where vnni's
@@ -256,9 +320,10 @@ func groupsBytes(w *PackedInt8, s *i8Shape) int {
 // avx2I8 is the 6×16 AVX2 kernel on int16 operands: VPMADDWD multiplies
 // pairs of k values and sums them into int32 lanes, exactly.
 var avx2I8 = &i8Shape{mr: 6, nr: 16, panelRows: 6, kStep: 2, wElem: 2, xStep: 64,
-	kernel: i8KernelAVX2, packFull: i8PackAVX2}
+	kernel: i8KernelAVX2, packFull: i8PackAVX2, stageOff: [4]int32{0, 16}}
 
-var avx2Int8 = &int8Impl{layout: "avx2-6x16-int16", pack: avx2I8.pack, gemm: avx2I8.gemm}
+var avx2Int8 = &int8Impl{layout: "avx2-6x16-int16", pack: avx2I8.pack, gemm: avx2I8.gemm,
+	gemmRows: avx2I8.gemmRows, tile: 16, rowRunMACs: 600}
 
 // i8KernelAVX2 computes a 6×16 tile (int8_amd64.s): for ks steps it reads
 // 24 bytes of the weight panel at w (6 rows × 2 int16) and 64 bytes at x
@@ -269,11 +334,11 @@ var avx2Int8 = &int8Impl{layout: "avx2-6x16-int16", pack: avx2I8.pack, gemm: avx
 func i8KernelAVX2(ks int, w *int8, x *byte, c *int8, ldc int, ep *i8Epi)
 
 // i8PackAVX2 packs ks steps of X for the AVX2 kernel: rows 2s and 2s+1
-// (16 contiguous int8 each, rs bytes apart, from x) sign-extended and
-// interleaved into 16 int16 pairs at dst + 64s.
+// (16 contiguous int8 each, at x+off[2s] and x+off[2s+1]) sign-extended
+// and interleaved into 16 int16 pairs at dst + 64s.
 //
 //go:noescape
-func i8PackAVX2(ks int, x *int8, rs int, dst *byte)
+func i8PackAVX2(ks int, x *int8, off *int32, dst *byte)
 
 // vnniI8 is the 8×32 AVX512-VNNI kernel: VPDPBUSD multiplies four
 // unsigned bytes (the activations + 128) by four signed bytes (weights) and
@@ -282,9 +347,10 @@ func i8PackAVX2(ks int, x *int8, rs int, dst *byte)
 // which the kernel adds to the bias. Weight panels hold 16 rows so that the
 // small-n kernel can read a whole panel as one ZMM of 16 output channels.
 var vnniI8 = &i8Shape{mr: 8, nr: 32, panelRows: 16, kStep: 4, wElem: 1, xStep: 128, vnni: true,
-	kernel: i8KernelVNNI, packFull: i8PackVNNI}
+	kernel: i8KernelVNNI, packFull: i8PackVNNI, stageOff: [4]int32{0, 32, 64, 96}}
 
-var vnniInt8 = &int8Impl{layout: "vnni-16x4", pack: vnniI8.pack, gemm: vnniI8.gemm}
+var vnniInt8 = &int8Impl{layout: "vnni-16x4", pack: vnniI8.pack, gemm: vnniI8.gemm,
+	gemmRows: vnniI8.gemmRows, tile: 32, rowRunMACs: 2000}
 
 // i8KernelVNNI computes an 8×32 tile (int8_amd64.s): for ks steps it reads
 // 32 bytes at w + 64s (8 rows × 4 int8 of a 16-row panel) and 128 bytes at
@@ -295,8 +361,8 @@ var vnniInt8 = &int8Impl{layout: "vnni-16x4", pack: vnniI8.pack, gemm: vnniI8.ge
 func i8KernelVNNI(ks int, w *int8, x *byte, c *int8, ldc int, ep *i8Epi)
 
 // i8PackVNNI packs ks steps of X for the VNNI kernel: rows 4s ... 4s+3 (32
-// contiguous int8 each, rs bytes apart, from x) flipped to uint8 (+128) and
-// transposed into 32 columns of 4 bytes at dst + 128s.
+// contiguous int8 each, at x+off[4s] ... x+off[4s+3]) flipped to uint8
+// (+128) and transposed into 32 columns of 4 bytes at dst + 128s.
 //
 //go:noescape
-func i8PackVNNI(ks int, x *int8, rs int, dst *byte)
+func i8PackVNNI(ks int, x *int8, off *int32, dst *byte)

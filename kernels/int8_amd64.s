@@ -270,27 +270,30 @@ a2end:
 	VZEROUPPER
 	RET
 
-// func i8PackAVX2(ks int, x *int8, rs int, dst *byte)
-// For steps s < ks: rows 2s and 2s+1 of X (16 contiguous bytes each, rs
-// bytes apart) interleaved as 16 pairs of int16 (64 bytes at dst+64s).
+// func i8PackAVX2(ks int, x *int8, off *int32, dst *byte)
+// For steps s < ks: rows 2s and 2s+1 of X (16 contiguous bytes each, at
+// x+off[2s] and x+off[2s+1]) interleaved as 16 pairs of int16 (64 bytes at
+// dst+64s).
 TEXT ·i8PackAVX2(SB), NOSPLIT, $0-32
 	MOVQ ks+0(FP), CX
 	MOVQ x+8(FP), SI
-	MOVQ rs+16(FP), BX
+	MOVQ off+16(FP), BX
 	MOVQ dst+24(FP), DI
 	TESTQ CX, CX
 	JZ    p2done
 
 p2loop:
-	VMOVDQU    (SI), X0
-	VMOVDQU    (SI)(BX*1), X1
+	MOVLQSX    (BX), R8
+	MOVLQSX    4(BX), R9
+	VMOVDQU    (SI)(R8*1), X0
+	VMOVDQU    (SI)(R9*1), X1
 	VPUNPCKLBW X1, X0, X2
 	VPUNPCKHBW X1, X0, X3
 	VPMOVSXBW  X2, Y2
 	VPMOVSXBW  X3, Y3
 	VMOVDQU    Y2, (DI)
 	VMOVDQU    Y3, 32(DI)
-	LEAQ       (SI)(BX*2), SI
+	ADDQ       $8, BX
 	ADDQ       $64, DI
 	DECQ       CX
 	JNZ        p2loop
@@ -491,25 +494,28 @@ v8end:
 	VZEROUPPER
 	RET
 
-// func i8PackVNNI(ks int, x *int8, rs int, dst *byte)
-// For steps s < ks: rows 4s ... 4s+3 of X (32 contiguous bytes each, rs
-// bytes apart) + 128 as uint8, transposed into 32 columns of 4 bytes (128
-// bytes at dst+128s).
+// func i8PackVNNI(ks int, x *int8, off *int32, dst *byte)
+// For steps s < ks: rows 4s ... 4s+3 of X (32 contiguous bytes each, at
+// x+off[4s] ... x+off[4s+3]) + 128 as uint8, transposed into 32 columns of
+// 4 bytes (128 bytes at dst+128s).
 TEXT ·i8PackVNNI(SB), NOSPLIT, $0-32
 	MOVQ ks+0(FP), CX
 	MOVQ x+8(FP), SI
-	MOVQ rs+16(FP), BX
+	MOVQ off+16(FP), BX
 	MOVQ dst+24(FP), DI
 	TESTQ CX, CX
 	JZ    pvdone
 	VPBROADCASTD i8flip<>(SB), Y15
 
 pvloop:
-	LEAQ       (SI)(BX*2), R8
-	VPXOR      (SI), Y15, Y0
-	VPXOR      (SI)(BX*1), Y15, Y1
-	VPXOR      (R8), Y15, Y2
-	VPXOR      (R8)(BX*1), Y15, Y3
+	MOVLQSX    (BX), R8
+	MOVLQSX    4(BX), R9
+	MOVLQSX    8(BX), R10
+	MOVLQSX    12(BX), R11
+	VPXOR      (SI)(R8*1), Y15, Y0
+	VPXOR      (SI)(R9*1), Y15, Y1
+	VPXOR      (SI)(R10*1), Y15, Y2
+	VPXOR      (SI)(R11*1), Y15, Y3
 	VPUNPCKLBW Y1, Y0, Y4
 	VPUNPCKHBW Y1, Y0, Y5
 	VPUNPCKLBW Y3, Y2, Y6
@@ -526,7 +532,7 @@ pvloop:
 	VMOVDQU    Y13, 32(DI)
 	VMOVDQU    Y14, 64(DI)
 	VMOVDQU    Y8, 96(DI)
-	LEAQ       (R8)(BX*2), SI
+	ADDQ       $16, BX
 	ADDQ       $128, DI
 	DECQ       CX
 	JNZ        pvloop

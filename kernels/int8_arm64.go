@@ -39,8 +39,10 @@ var neon4x4 = &armInt8Shape{mr: 4, nr: 4, d: 16, kAlign: 16, kernel: int8Neon4x4
 var dot8x8 = &armInt8Shape{mr: 8, nr: 8, d: 4, kAlign: 8, kernel: int8Dot8x8}
 
 var (
-	neonInt8    = &int8Impl{layout: "arm64-4x4-d16", pack: neon4x4.pack, gemm: neon4x4.gemm}
-	dotprodInt8 = &int8Impl{layout: "arm64-8x8-d4", pack: dot8x8.pack, gemm: dot8x8.gemm}
+	neonInt8 = &int8Impl{layout: "arm64-4x4-d16", pack: neon4x4.pack, gemm: neon4x4.gemm,
+		gemmRows: neon4x4.gemmRows, tile: 4, rowRunMACs: 250}
+	dotprodInt8 = &int8Impl{layout: "arm64-8x8-d4", pack: dot8x8.pack, gemm: dot8x8.gemm,
+		gemmRows: dot8x8.gemmRows, tile: 8, rowRunMACs: 600}
 )
 
 // int8Neon4x4 is the 4×4 kernel of the neon path: SMULL, SMLAL2 and SADALP
@@ -81,14 +83,21 @@ func (s *armInt8Shape) pack(w []int8, m, k, groups int) []int8 {
 }
 
 // packX packs the n columns of the k×n matrix at x[base] (element (p, j) at
-// base + p*xRS + j*xCS) into panels of nr columns, kp depth values each.
-// Depth past k and columns past n are left as they are: the weights there
-// are zero, and those columns' results are discarded.
-func (s *armInt8Shape) packX(x []int8, base, k, n, xRS, xCS, kp int, dst []int8) {
+// base + p*xRS + j*xCS, or at base + off[p] + j when off is not nil) into
+// panels of nr columns, kp depth values each. Depth past k and columns past
+// n are left as they are: the weights there are zero, and those columns'
+// results are discarded.
+func (s *armInt8Shape) packX(x []int8, base int, off []int32, k, n, xRS, xCS, kp int, dst []int8) {
 	nr, d := s.nr, s.d
 	blk := nr * d
+	row := func(p int) []int8 {
+		if off != nil {
+			return x[base+int(off[p]):][:n]
+		}
+		return x[base+p*xRS:][:n]
+	}
 	switch {
-	case xRS == 1: // columns are contiguous: copy runs of d values
+	case off == nil && xRS == 1: // columns are contiguous: copy runs of d values
 		for j := range n {
 			col := x[base+j*xCS:][:k]
 			pan := dst[(j/nr)*nr*kp+(j%nr)*d:]
@@ -96,13 +105,10 @@ func (s *armInt8Shape) packX(x []int8, base, k, n, xRS, xCS, kp int, dst []int8)
 				copy(pan[(p/d)*blk:][:d], col[p:min(k, p+d)])
 			}
 		}
-	case xCS == 1: // rows are contiguous: transpose, four rows at a time
+	case off != nil || xCS == 1: // rows are contiguous: transpose, four rows at a time
 		k4 := k &^ 3
 		for p := 0; p < k4; p += 4 {
-			r0 := x[base+p*xRS:][:n]
-			r1 := x[base+(p+1)*xRS:][:len(r0)]
-			r2 := x[base+(p+2)*xRS:][:len(r0)]
-			r3 := x[base+(p+3)*xRS:][:len(r0)]
+			r0, r1, r2, r3 := row(p), row(p+1), row(p+2), row(p+3)
 			o := (p/d)*blk + p%d
 			for j0 := 0; j0 < len(r0); j0 += nr {
 				pan := dst[(j0/nr)*nr*kp+o:]
@@ -114,11 +120,11 @@ func (s *armInt8Shape) packX(x []int8, base, k, n, xRS, xCS, kp int, dst []int8)
 			}
 		}
 		for p := k4; p < k; p++ {
-			row := x[base+p*xRS:][:n]
+			r := row(p)
 			o := (p/d)*blk + p%d
-			for j0 := 0; j0 < len(row); j0 += nr {
+			for j0 := 0; j0 < len(r); j0 += nr {
 				pan := dst[(j0/nr)*nr*kp+o:]
-				for jj, v := range row[j0:min(j0+nr, len(row))] {
+				for jj, v := range r[j0:min(j0+nr, len(r))] {
 					pan[jj*d] = v
 				}
 			}
@@ -144,6 +150,18 @@ var armInt8Pool = sync.Pool{New: func() any { return new(armInt8Scratch) }}
 
 // gemm implements int8Impl.gemm.
 func (s *armInt8Shape) gemm(w *PackedInt8, x []int8, n, xRS, xCS int, rq *Requant, c []int8, cRS, cCS int) {
+	s.multiply(w, x, 0, nil, n, xRS, xCS, rq, c, cRS, cCS)
+}
+
+// gemmRows implements int8Impl.gemmRows: one multiply per segment.
+func (s *armInt8Shape) gemmRows(w *PackedInt8, x []int8, off []int32, n, segs, xSeg int, rq *Requant, c []int8, cRS, cSeg int) {
+	for seg := range segs {
+		s.multiply(w, x, seg*xSeg, off, n, 0, 1, rq, c[seg*cSeg:], cRS, 1)
+	}
+}
+
+// multiply computes C = requant(W·X) for X as packX reads it from x[base].
+func (s *armInt8Shape) multiply(w *PackedInt8, x []int8, base int, off []int32, n, xRS, xCS int, rq *Requant, c []int8, cRS, cCS int) {
 	k, mg := w.k, w.m/w.groups
 	mr, nr := s.mr, s.nr
 	kp := roundUp(k, s.kAlign)
@@ -156,7 +174,7 @@ func (s *armInt8Shape) gemm(w *PackedInt8, x []int8, n, xRS, xCS int, rq *Requan
 	tile := sc.tile[:mr*nr]
 	kb := kp / s.kAlign
 	for g := range w.groups {
-		s.packX(x, g*k*xRS, k, n, xRS, xCS, kp, xp)
+		s.packX(x, base+g*k*xRS, off, k, n, xRS, xCS, kp, xp)
 		for q := range pg {
 			i0 := g*mg + q*mr
 			mt := min(mr, (g+1)*mg-i0)

@@ -448,7 +448,10 @@ func TestConvInt8(t *testing.T) {
 	lenet2 := ConvGeom{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, OutH: 10, OutW: 10}
 	pointwise := ConvGeom{C: 6, H: 5, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 5, OutW: 7}
 	depthwise := ConvGeom{C: 8, H: 9, W: 9, KH: 3, KW: 3, SH: 2, SW: 2, PadT: 1, PadL: 1, OutH: 5, OutW: 5}
+	// AlexNet conv1 takes the direct path on vnni and im2col on avx2.
+	alex1 := ConvGeom{C: 1, H: 32, W: 32, KH: 11, KW: 11, SH: 1, SW: 1, PadT: 1, PadL: 1, OutH: 24, OutW: 24}
 	cases = append(cases,
+		newConvInt8Case(r, alex1, 96, 1, 1, 3),
 		newConvInt8Case(r, lenet1, 6, 1, 0, 0),
 		newConvInt8Case(r, lenet2, 16, 1, 3, 0),
 		newConvInt8Case(r, pointwise, 9, 3, 2, 1),
@@ -671,6 +674,7 @@ func BenchmarkConvInt8(b *testing.B) {
 	}{
 		{"lenet-conv1", ConvGeom{C: 1, H: 32, W: 32, KH: 5, KW: 5, SH: 1, SW: 1, OutH: 28, OutW: 28}, 6},
 		{"lenet-conv2", ConvGeom{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, OutH: 10, OutW: 10}, 16},
+		{"alexnet-conv1", ConvGeom{C: 1, H: 32, W: 32, KH: 11, KW: 11, SH: 1, SW: 1, PadT: 1, PadL: 1, OutH: 24, OutW: 24}, 96},
 	}
 	for _, path := range Paths() {
 		for _, s := range geoms {

@@ -1,0 +1,93 @@
+package kernels
+
+import (
+	"fmt"
+	"sync"
+)
+
+// The direct path of ConvInt8 for stride-1 convolutions, made for those
+// with few input channels: the first layers of a network (LeNet-5 conv1 and
+// conv2 with 1 and 6 channels, AlexNet conv1 with 1). directConv decides
+// when it is taken.
+//
+// im2col writes every input value KH*KW times. With few channels there is
+// little arithmetic per copied byte, and the copy costs more than the GEMM:
+// LeNet-5 conv1 spent 10 µs in im2col and 5 µs in the GEMM. The direct path
+// skips it. With stride 1, the im2col row of tap (c, kh, kw) restricted to
+// output row oh is a contiguous run of the image with its padding,
+//
+//	P[c][oh+kh][kw : kw+OutW]        P: C × (OutH+KH-1) × (OutW+KW-1)
+//
+// so the packers of the SIMD paths read those runs where they lie: ConvInt8
+// copies the image once into P (C*(OutH+KH-1)*(OutW+KW-1) bytes instead of
+// C*KH*KW*OutH*OutW), builds the table of the k row offsets, and runs one
+// GEMM segment of OutW columns per output row. What it costs is the tile
+// columns past OutW in each row's last tile, which the kernel computes and
+// drops.
+
+// directConv reports whether ConvInt8 takes the direct path for weights w
+// and geometry g on the path whose int8 kernels are i8. Both ways cost per
+// kernel tap and output row: im2col one run of OutW copied values, the
+// direct path the multiply-adds of the tile columns past OutW for every
+// output channel. im2col's run costs about the same whatever its length
+// (LeNet-5 conv1: 10 µs for 700 runs of 28 values), so the direct path wins
+// while those dropped multiply-adds take less time than one run.
+func directConv(i8 *int8Impl, w *PackedInt8, g ConvGeom) bool {
+	if i8.gemmRows == nil || w.groups != 1 || g.SH != 1 || g.SW != 1 {
+		return false
+	}
+	dropped := (roundUp(g.OutW, i8.tile) - g.OutW) * w.m
+	return dropped <= i8.rowRunMACs
+}
+
+// directOffsets holds the row offset tables of concurrent direct
+// convolutions, so that steady-state calls allocate nothing.
+var directOffsets = sync.Pool{New: func() any { return new([]int32) }}
+
+// convDirectInt8 is ConvInt8 through the direct path: arguments as
+// ConvInt8's, already checked, with directConv true.
+func convDirectInt8(i8 *int8Impl, src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []int8, inZeroPoint int8) {
+	hp, wp := g.OutH+g.KH-1, g.OutW+g.KW-1
+	// P fits in col: (OutH+KH-1) <= KH*OutH and (OutW+KW-1) <= KW*OutW.
+	if need := g.C * g.KH * g.KW * g.OutH * g.OutW; len(col) < need {
+		panic(fmt.Sprintf("kernels: ConvInt8: col has %d values, need %d for %+v", len(col), need, g))
+	}
+	padImage(src, g, hp, wp, inZeroPoint, col[:g.C*hp*wp])
+
+	offp := directOffsets.Get().(*[]int32)
+	k := g.C * g.KH * g.KW
+	if cap(*offp) < k {
+		*offp = make([]int32, k)
+	}
+	off := (*offp)[:k]
+	for c := range g.C {
+		for kh := range g.KH {
+			for kw := range g.KW {
+				off[(c*g.KH+kh)*g.KW+kw] = int32((c*hp+kh)*wp + kw)
+			}
+		}
+	}
+	// All of col goes to the packers: the runs of the last rows may then be
+	// read in place, their values past OutW landing in dropped columns.
+	i8.gemmRows(w, col, off, g.OutW, g.OutH, wp, rq, dst, g.OutH*g.OutW, g.OutW)
+	directOffsets.Put(offp)
+}
+
+// padImage writes into p the hp × wp window of each channel of src ([C, H,
+// W]) that starts at (-PadT, -PadL), with pad where it leaves the image.
+func padImage(src []int8, g ConvGeom, hp, wp int, pad int8, p []int8) {
+	lo, hi := min(g.PadL, wp), min(g.PadL+g.W, wp)
+	for c := range g.C {
+		for y := range hp {
+			row := p[(c*hp+y)*wp:][:wp]
+			ih := y - g.PadT
+			if ih < 0 || ih >= g.H {
+				fillInt8(row, pad)
+				continue
+			}
+			fillInt8(row[:lo], pad)
+			copy(row[lo:hi], src[(c*g.H+ih)*g.W:])
+			fillInt8(row[hi:], pad)
+		}
+	}
+}
