@@ -340,6 +340,30 @@ func i8KernelAVX2(ks int, w *int8, x *byte, c *int8, ldc int, ep *i8Epi)
 //go:noescape
 func i8PackAVX2(ks int, x *int8, off *int32, dst *byte)
 
+// avxvnniI8 is the 6×16 AVX-VNNI kernel, for CPUs with VPDPBUSD in its VEX
+// form but no AVX-512 (and so only 16 YMM registers): vnni's arithmetic,
+// avx2's tile and epilogue, on 6-row panels of 4 int8 per row.
+var avxvnniI8 = &i8Shape{mr: 6, nr: 16, panelRows: 6, kStep: 4, wElem: 1, xStep: 64, vnni: true,
+	kernel: i8KernelAVXVNNI, packFull: i8PackAVXVNNI, stageOff: [4]int32{0, 16, 32, 48}}
+
+var avxvnniInt8 = &int8Impl{layout: "avxvnni-6x4", pack: avxvnniI8.pack, gemm: avxvnniI8.gemm,
+	gemmRows: avxvnniI8.gemmRows, tile: 16, rowRunMACs: 1200}
+
+// i8KernelAVXVNNI computes a 6×16 tile (int8_amd64.s): for ks steps it
+// reads 24 bytes at w (6 rows × 4 int8) and 64 bytes at x (16 columns × 4
+// uint8), accumulates with VEX VPDPBUSD, requantizes with ep (bias + corr)
+// and stores 16 int8 per row at c + i*ldc.
+//
+//go:noescape
+func i8KernelAVXVNNI(ks int, w *int8, x *byte, c *int8, ldc int, ep *i8Epi)
+
+// i8PackAVXVNNI packs ks steps of X for the AVX-VNNI kernel: rows 4s ...
+// 4s+3 (16 contiguous int8 each, at x+off[4s] ... x+off[4s+3]) flipped to
+// uint8 (+128) and transposed into 16 columns of 4 bytes at dst + 64s.
+//
+//go:noescape
+func i8PackAVXVNNI(ks int, x *int8, off *int32, dst *byte)
+
 // vnniI8 is the 8×32 AVX512-VNNI kernel: VPDPBUSD multiplies four
 // unsigned bytes (the activations + 128) by four signed bytes (weights) and
 // adds the sum to an int32 lane, exactly (wrapping like Go's int32). The +128

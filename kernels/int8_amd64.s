@@ -176,6 +176,43 @@ L3:
 	VPMINSB   Y14, a0, a0 \
 	VPERMD    a0, Y15, a0
 
+// The end of a 6×16 kernel on requantized rows Y0/Y1 ... Y10/Y11: pack
+// them to int8 and store ep.rows rows of 16 bytes at c + i*ldc, then
+// return. end names the label of the return.
+#define A2STORE(end) \
+	MOVQ         ep+40(FP), DI         \
+	VPBROADCASTW EP_ZP(DI), Y12        \
+	VPBROADCASTB EP_LO(DI), Y13        \
+	VPBROADCASTB EP_HI(DI), Y14        \
+	VMOVDQU      i8permd<>(SB), Y15    \
+	A2PACK(Y0, Y1, Y2, Y3)             \
+	A2PACK(Y4, Y5, Y6, Y7)             \
+	A2PACK(Y8, Y9, Y10, Y11)           \
+	MOVLQSX      EP_ROWS(DI), CX       \
+	MOVQ         c+24(FP), DI          \
+	MOVQ         ldc+32(FP), BX        \
+	VMOVDQU      X0, (DI)              \
+	DECQ         CX                    \
+	JZ           end                   \
+	VEXTRACTI128 $1, Y0, (DI)(BX*1)    \
+	LEAQ         (DI)(BX*2), DI        \
+	DECQ         CX                    \
+	JZ           end                   \
+	VMOVDQU      X4, (DI)              \
+	DECQ         CX                    \
+	JZ           end                   \
+	VEXTRACTI128 $1, Y4, (DI)(BX*1)    \
+	LEAQ         (DI)(BX*2), DI        \
+	DECQ         CX                    \
+	JZ           end                   \
+	VMOVDQU      X8, (DI)              \
+	DECQ         CX                    \
+	JZ           end                   \
+	VEXTRACTI128 $1, Y8, (DI)(BX*1)    \
+end:                                   \
+	VZEROUPPER                         \
+	RET
+
 // func i8KernelAVX2(ks int, w *int8, x *byte, c *int8, ldc int, ep *i8Epi)
 TEXT ·i8KernelAVX2(SB), NOSPLIT, $32-48
 	MOVQ ks+0(FP), CX
@@ -234,41 +271,7 @@ a2epi:
 	A2ROW(4, Y8, Y9, a2nl4, a2nm4, a2dn4)
 	A2ROW(5, Y10, Y11, a2nl5, a2nm5, a2dn5)
 
-	MOVQ         ep+40(FP), DI
-	VPBROADCASTW EP_ZP(DI), Y12
-	VPBROADCASTB EP_LO(DI), Y13
-	VPBROADCASTB EP_HI(DI), Y14
-	VMOVDQU      i8permd<>(SB), Y15
-	A2PACK(Y0, Y1, Y2, Y3)
-	A2PACK(Y4, Y5, Y6, Y7)
-	A2PACK(Y8, Y9, Y10, Y11)
-
-	MOVQ         ep+40(FP), DI
-	MOVLQSX      EP_ROWS(DI), CX
-	MOVQ         c+24(FP), DI
-	MOVQ         ldc+32(FP), BX
-	VMOVDQU      X0, (DI)
-	DECQ         CX
-	JZ           a2end
-	VEXTRACTI128 $1, Y0, (DI)(BX*1)
-	LEAQ         (DI)(BX*2), DI
-	DECQ         CX
-	JZ           a2end
-	VMOVDQU      X4, (DI)
-	DECQ         CX
-	JZ           a2end
-	VEXTRACTI128 $1, Y4, (DI)(BX*1)
-	LEAQ         (DI)(BX*2), DI
-	DECQ         CX
-	JZ           a2end
-	VMOVDQU      X8, (DI)
-	DECQ         CX
-	JZ           a2end
-	VEXTRACTI128 $1, Y8, (DI)(BX*1)
-
-a2end:
-	VZEROUPPER
-	RET
+	A2STORE(a2end)
 
 // func i8PackAVX2(ks int, x *int8, off *int32, dst *byte)
 // For steps s < ks: rows 2s and 2s+1 of X (16 contiguous bytes each, at
@@ -538,5 +541,161 @@ pvloop:
 	JNZ        pvloop
 
 pvdone:
+	VZEROUPPER
+	RET
+
+// ---------------------------------------------------------------------------
+// avxvnni: 6×16 tile on YMM registers, VPDPBUSD in its VEX form (AVX-VNNI,
+// for CPUs without AVX-512), with the avx2 path's epilogue. Go's assembler
+// knows only the EVEX form, so VEXDPBUSD encodes the instruction as bytes:
+//
+//	VEX.256.66.0F38.W0 50 /r   vpdpbusd ymm(acc), ymm(u8), ymm(s8)
+//	C4  [~R ~X ~B 00010]  [W=0 ~vvvv L=1 pp=01]  50  [11 acc&7 s8&7]
+//
+// where R and B are bit 3 of the acc and s8 register numbers and vvvv the
+// u8 register (~ is bitwise not: 1-bit and 15-vvvv for registers 0-15):
+// acc += the sum of four u8 × s8 products per dword lane.
+// (Checked against GNU as: "{vex} vpdpbusd ymm11, ymm13, ymm14" is
+// c4 42 15 50 de.)
+//
+// Weight panel: per step s (four k values) 6 rows × 4 int8 = 24 bytes.
+// Activation panel: per step s 16 columns × 4 uint8 = 64 bytes.
+// Row i of the tile accumulates in Y(2i) (columns 0-7) and Y(2i+1) (8-15).
+
+#define VEXDPBUSD(acc, u8, s8) \
+	BYTE $0xC4; \
+	BYTE $(((1-((acc)>>3))<<7) | 0x40 | ((1-((s8)>>3))<<5) | 0x02); \
+	BYTE $(((15-(u8))<<3) | 0x05); \
+	BYTE $0x50; \
+	BYTE $(0xC0 | (((acc)&7)<<3) | ((s8)&7))
+
+#define AVROW(wo, a, b) \
+	VPBROADCASTD (wo)(DX), Y14 \
+	VEXDPBUSD(a, 12, 14)       \
+	VEXDPBUSD(b, 13, 14)
+
+#define AVSTEP(wo, xo) \
+	VMOVDQU (xo)(SI), Y12    \
+	VMOVDQU (xo+32)(SI), Y13 \
+	AVROW(wo, 0, 1)          \
+	AVROW(wo+4, 2, 3)        \
+	AVROW(wo+8, 4, 5)        \
+	AVROW(wo+12, 6, 7)       \
+	AVROW(wo+16, 8, 9)       \
+	AVROW(wo+20, 10, 11)
+
+// The +128 of the activations added 128*rowSum to row r; R12 points at
+// -128*rowSum per row.
+#define AVCORR(r, A, B) \
+	VPBROADCASTD (r*4)(R12), Y12 \
+	VPADDD       Y12, A, A       \
+	VPADDD       Y12, B, B
+
+// func i8KernelAVXVNNI(ks int, w *int8, x *byte, c *int8, ldc int, ep *i8Epi)
+TEXT ·i8KernelAVXVNNI(SB), NOSPLIT, $32-48
+	MOVQ ks+0(FP), CX
+	MOVQ w+8(FP), DX
+	MOVQ x+16(FP), SI
+
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+
+	MOVQ CX, R11
+	SHRQ $2, R11
+	JZ   avtail
+
+avloop4:
+	AVSTEP(0, 0)
+	AVSTEP(24, 64)
+	AVSTEP(48, 128)
+	AVSTEP(72, 192)
+	ADDQ $96, DX
+	ADDQ $256, SI
+	DECQ R11
+	JNZ  avloop4
+
+avtail:
+	ANDQ $3, CX
+	JZ   avepi
+
+avloop1:
+	AVSTEP(0, 0)
+	ADDQ $24, DX
+	ADDQ $64, SI
+	DECQ CX
+	JNZ  avloop1
+
+avepi:
+	MOVQ ep+40(FP), DI
+	MOVQ EP_CORR(DI), R12
+	AVCORR(0, Y0, Y1)
+	AVCORR(1, Y2, Y3)
+	AVCORR(2, Y4, Y5)
+	AVCORR(3, Y6, Y7)
+	AVCORR(4, Y8, Y9)
+	AVCORR(5, Y10, Y11)
+	MOVQ EP_BIAS(DI), R8
+	MOVQ EP_MULT(DI), R9
+	MOVQ EP_SHIFT(DI), R10
+	MOVQ $0, 8(SP)
+	MOVQ $0, 24(SP)
+	A2ROW(0, Y0, Y1, avnl0, avnm0, avdn0)
+	A2ROW(1, Y2, Y3, avnl1, avnm1, avdn1)
+	A2ROW(2, Y4, Y5, avnl2, avnm2, avdn2)
+	A2ROW(3, Y6, Y7, avnl3, avnm3, avdn3)
+	A2ROW(4, Y8, Y9, avnl4, avnm4, avdn4)
+	A2ROW(5, Y10, Y11, avnl5, avnm5, avdn5)
+	A2STORE(avend)
+
+// func i8PackAVXVNNI(ks int, x *int8, off *int32, dst *byte)
+// For steps s < ks: rows 4s ... 4s+3 of X (16 contiguous bytes each, at
+// x+off[4s] ... x+off[4s+3]) + 128 as uint8, transposed into 16 columns of
+// 4 bytes (64 bytes at dst+64s).
+TEXT ·i8PackAVXVNNI(SB), NOSPLIT, $0-32
+	MOVQ ks+0(FP), CX
+	MOVQ x+8(FP), SI
+	MOVQ off+16(FP), BX
+	MOVQ dst+24(FP), DI
+	TESTQ CX, CX
+	JZ    pavdone
+	VPBROADCASTD i8flip<>(SB), X15
+
+pavloop:
+	MOVLQSX    (BX), R8
+	MOVLQSX    4(BX), R9
+	MOVLQSX    8(BX), R10
+	MOVLQSX    12(BX), R11
+	VPXOR      (SI)(R8*1), X15, X0
+	VPXOR      (SI)(R9*1), X15, X1
+	VPXOR      (SI)(R10*1), X15, X2
+	VPXOR      (SI)(R11*1), X15, X3
+	VPUNPCKLBW X1, X0, X4
+	VPUNPCKHBW X1, X0, X5
+	VPUNPCKLBW X3, X2, X6
+	VPUNPCKHBW X3, X2, X7
+	VPUNPCKLWD X6, X4, X8
+	VPUNPCKHWD X6, X4, X9
+	VPUNPCKLWD X7, X5, X10
+	VPUNPCKHWD X7, X5, X11
+	VMOVDQU    X8, (DI)
+	VMOVDQU    X9, 16(DI)
+	VMOVDQU    X10, 32(DI)
+	VMOVDQU    X11, 48(DI)
+	ADDQ       $16, BX
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        pavloop
+
+pavdone:
 	VZEROUPPER
 	RET

@@ -13,8 +13,9 @@ import (
 )
 
 // TestPathsAmd64 checks the dispatch: avx2 runs exactly when the CPU has
-// AVX2 and FMA3, vnni exactly when it also has AVX512F, AVX512VL and
-// AVX512_VNNI, and the best one is chosen. Under qemu-x86_64 -cpu max (AVX2,
+// AVX2 and FMA3, avxvnni exactly when it also has AVX_VNNI, vnni exactly
+// when it also has AVX512F, AVX512VL and AVX512_VNNI, and the best one is
+// chosen. Under qemu-x86_64 -cpu max (AVX2,
 // no AVX-512) this picks avx2, and EDGECNN_KERNELS=vnni is refused with an
 // error instead of reaching an illegal instruction.
 func TestPathsAmd64(t *testing.T) {
@@ -23,7 +24,9 @@ func TestPathsAmd64(t *testing.T) {
 	vnni := avx2 && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VL, cpuid.AVX512VNNI)
 	assert.Equal(t, avx2, slices.Contains(paths, PathAVX2), "avx2 in %v", paths)
 	assert.Equal(t, vnni, slices.Contains(paths, PathVNNI), "vnni in %v", paths)
-	t.Logf("paths %v; AVX2 %v, AVX512_VNNI %v, AVX_VNNI %v", paths, avx2, vnni, cpuid.CPU.Has(cpuid.AVXVNNI))
+	avxvnni := avx2 && cpuid.CPU.Has(cpuid.AVXVNNI)
+	assert.Equal(t, avxvnni, slices.Contains(paths, PathAVXVNNI), "avxvnni in %v", paths)
+	t.Logf("paths %v; AVX2 %v, AVX512_VNNI %v, AVX_VNNI %v", paths, avx2, vnni, avxvnni)
 	if !vnni {
 		old := Path()
 		t.Cleanup(func() { _ = Use(old) })

@@ -10,6 +10,7 @@
 //
 //	generic  pure Go; always available, and the definition of every result
 //	avx2     amd64 with AVX2 and FMA3
+//	avxvnni  amd64 with AVX2, FMA3 and AVX-VNNI (VEX-encoded VPDPBUSD, no AVX-512)
 //	vnni     amd64 with AVX2, FMA3, AVX512F, AVX512VL and AVX512-VNNI
 //	neon     arm64 with Advanced SIMD (Cortex-A72, Raspberry Pi 4)
 //	dotprod  arm64 with Advanced SIMD and the dot product extension (Cortex-A76, Pi 5)
@@ -18,8 +19,8 @@
 // initialised, using github.com/klauspost/cpuid/v2. Building with the purego
 // tag (go build -tags purego) leaves the assembly out and forces generic.
 //
-// The environment variable EDGECNN_KERNELS (generic, avx2, vnni, neon, dotprod
-// or auto) overrides the choice at start-up. A name that is unknown, or a path
+// The environment variable EDGECNN_KERNELS (generic, avx2, avxvnni, vnni, neon,
+// dotprod or auto) overrides the choice at start-up. A name that is unknown, or a path
 // this CPU or binary cannot run, never panics and never reaches an illegal
 // instruction: the package keeps the generic path and EnvError reports why,
 // so a command can print it. Use switches path at run time (for tests and
@@ -45,7 +46,7 @@
 // accumulation, then quant.Requantize per output value (Requant). Weights are
 // packed once, at model load, by PackInt8 or PackInt8Grouped into the layout
 // of the path in use; activations are packed per call. generic's layout is
-// the row-major weight matrix; avx2 and vnni pack micro-kernel panels and
+// the row-major weight matrix; avx2, avxvnni and vnni pack micro-kernel panels and
 // fuse the requantize epilogue into their assembly (int8_amd64.go).
 package kernels
 
@@ -61,6 +62,7 @@ import (
 const (
 	PathGeneric = "generic" // pure Go, every platform
 	PathAVX2    = "avx2"    // amd64: AVX2 + FMA3
+	PathAVXVNNI = "avxvnni" // amd64: AVX2 + FMA3 + AVX-VNNI
 	PathVNNI    = "vnni"    // amd64: AVX2 + FMA3 + AVX512F/VL/VNNI
 	PathNEON    = "neon"    // arm64: Advanced SIMD
 	PathDotProd = "dotprod" // arm64: Advanced SIMD + SDOT/UDOT
@@ -75,6 +77,7 @@ const EnvVar = "EDGECNN_KERNELS"
 var allPaths = []struct{ name, arch string }{
 	{PathGeneric, ""},
 	{PathAVX2, "amd64"},
+	{PathAVXVNNI, "amd64"},
 	{PathVNNI, "amd64"},
 	{PathNEON, "arm64"},
 	{PathDotProd, "arm64"},

@@ -11,7 +11,7 @@ import (
 const purego = false
 
 // archImpls returns the amd64 rows of the dispatch table. The float32 kernels
-// of vnni are those of avx2; vnni differs in its int8 kernels.
+// of avxvnni and vnni are those of avx2; they differ in their int8 kernels.
 func archImpls() []*impl {
 	var need []string
 	if !cpuid.CPU.Has(cpuid.AVX2) {
@@ -21,13 +21,17 @@ func archImpls() []*impl {
 		need = append(need, "FMA3")
 	}
 	avx2 := strings.Join(need, ", ")
-	if !cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512VL, cpuid.AVX512VNNI) {
-		need = append(need, "AVX512F+AVX512VL+AVX512_VNNI")
+	missing := func(feature string, ids ...cpuid.FeatureID) string {
+		if cpuid.CPU.Supports(ids...) {
+			return avx2
+		}
+		return strings.Join(append(need[:len(need):len(need)], feature), ", ")
 	}
-	vnni := strings.Join(need, ", ")
 	return []*impl{
 		{name: PathAVX2, missing: avx2, sgemm: sgemmAVX2, i8: avx2Int8},
-		{name: PathVNNI, missing: vnni, sgemm: sgemmAVX2, i8: vnniInt8},
+		{name: PathAVXVNNI, missing: missing("AVX_VNNI", cpuid.AVXVNNI), sgemm: sgemmAVX2, i8: avxvnniInt8},
+		{name: PathVNNI, missing: missing("AVX512F+AVX512VL+AVX512_VNNI", cpuid.AVX512F, cpuid.AVX512VL, cpuid.AVX512VNNI),
+			sgemm: sgemmAVX2, i8: vnniInt8},
 	}
 }
 

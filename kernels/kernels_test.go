@@ -397,7 +397,7 @@ func TestPaths(t *testing.T) {
 	err := Use("sse9")
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "sse9", pe.Path)
-	assert.ErrorContains(t, err, `kernels: path "sse9": unknown path (want one of generic, avx2, vnni, neon, dotprod)`)
+	assert.ErrorContains(t, err, `kernels: path "sse9": unknown path (want one of generic, avx2, avxvnni, vnni, neon, dotprod)`)
 
 	// A path of the other architecture, or left out by purego.
 	other := PathNEON
