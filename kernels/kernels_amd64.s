@@ -304,3 +304,125 @@ dot1:
 
 	VMOVSS X0, ret+24(FP)
 	RET
+
+// ---------------------------------------------------------------------------
+// The 12×32 tile of the vnni path (AVX-512F): the same arithmetic as the
+// 6×16 one on ZMM registers, twice the rows and columns per B and A load.
+// Row i accumulates in Z(2i) (columns 0-15) and Z(2i+1) (16-31); B row p
+// goes to Z28:Z29 and each A value is broadcast into Z30.
+
+#define ZROW(off, lo, hi) \
+	VBROADCASTSS (off)(AX), Z30 \
+	VFMADD231PS  Z28, Z30, lo   \
+	VFMADD231PS  Z29, Z30, hi
+
+#define ZSTEP(off) \
+	VMOVUPS (BX), Z28           \
+	VMOVUPS 64(BX), Z29         \
+	ADDQ    DX, BX              \
+	ZROW(off+0, Z0, Z1)         \
+	ZROW(off+4, Z2, Z3)         \
+	ZROW(off+8, Z4, Z5)         \
+	ZROW(off+12, Z6, Z7)        \
+	ZROW(off+16, Z8, Z9)        \
+	ZROW(off+20, Z10, Z11)      \
+	ZROW(off+24, Z12, Z13)      \
+	ZROW(off+28, Z14, Z15)      \
+	ZROW(off+32, Z16, Z17)      \
+	ZROW(off+36, Z18, Z19)      \
+	ZROW(off+40, Z20, Z21)      \
+	ZROW(off+44, Z22, Z23)
+
+// Row (lo, hi) times alpha (Z30), then + beta*C (beta in Z31) when withBeta
+// is set, stored at R8; R8 += SI.
+#define ZSTORE(lo, hi) \
+	VMULPS  Z30, lo, lo \
+	VMULPS  Z30, hi, hi \
+	VMOVUPS lo, (R8)    \
+	VMOVUPS hi, 64(R8)  \
+	ADDQ    SI, R8
+
+#define ZBETA(lo, hi) \
+	VMULPS  Z30, lo, lo      \
+	VMULPS  Z30, hi, hi      \
+	VMULPS  (R8), Z31, Z28   \
+	VADDPS  Z28, lo, lo      \
+	VMULPS  64(R8), Z31, Z29 \
+	VADDPS  Z29, hi, hi      \
+	VMOVUPS lo, (R8)         \
+	VMOVUPS hi, 64(R8)       \
+	ADDQ    SI, R8
+
+#define ZALL(M) \
+	M(Z0, Z1)   \
+	M(Z2, Z3)   \
+	M(Z4, Z5)   \
+	M(Z6, Z7)   \
+	M(Z8, Z9)   \
+	M(Z10, Z11) \
+	M(Z12, Z13) \
+	M(Z14, Z15) \
+	M(Z16, Z17) \
+	M(Z18, Z19) \
+	M(Z20, Z21) \
+	M(Z22, Z23)
+
+#define ZCLEAR(lo, hi) \
+	VPXORD lo, lo, lo \
+	VPXORD hi, hi, hi
+
+// func sgemm12x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32)
+TEXT ·sgemm12x32(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ bs+24(FP), DX
+	SHLQ $2, DX
+	MOVQ c+32(FP), DI
+	MOVQ ldc+40(FP), SI
+	SHLQ $2, SI
+
+	ZALL(ZCLEAR)
+
+	MOVQ CX, R9
+	SHRQ $2, R9
+	JZ   ztail
+
+zloop4:
+	ZSTEP(0)
+	ZSTEP(48)
+	ZSTEP(96)
+	ZSTEP(144)
+	ADDQ $192, AX
+	DECQ R9
+	JNZ  zloop4
+
+ztail:
+	ANDQ $3, CX
+	JZ   zepilogue
+
+zloop1:
+	ZSTEP(0)
+	ADDQ $48, AX
+	DECQ CX
+	JNZ  zloop1
+
+zepilogue:
+	VBROADCASTSS alpha+48(FP), Z30
+	MOVQ         DI, R8
+
+	// beta == 0 (either sign; NaN is not zero) overwrites C.
+	VMOVSS   beta+52(FP), X31
+	VXORPS   X29, X29, X29
+	VUCOMISS X29, X31
+	JNE      zwithbeta
+	JPS      zwithbeta
+	ZALL(ZSTORE)
+	VZEROUPPER
+	RET
+
+zwithbeta:
+	VBROADCASTSS beta+52(FP), Z31
+	ZALL(ZBETA)
+	VZEROUPPER
+	RET
