@@ -292,6 +292,11 @@ func (g ConvGeom) checkPool(fn string, srcLen, dstLen int) {
 	}
 }
 
+// maxPoolInt8Asm, set by an architecture's assembly (pool_arm64.go), runs
+// the max pool of windows inside the image on the path in use if it can,
+// and reports whether it did; the Go loops run when it is nil or says no.
+var maxPoolInt8Asm func(src, dst []int8, g ConvGeom) bool
+
 // MaxPoolInt8 writes into dst ([C, OutH, OutW]) the maximum of each window
 // of src ([C, H, W]). Padding cells are ignored. Input and output share their
 // quantization parameters, so no requantization happens. It panics if a
@@ -299,7 +304,9 @@ func (g ConvGeom) checkPool(fn string, srcLen, dstLen int) {
 func MaxPoolInt8(src, dst []int8, g ConvGeom) {
 	g.checkPool("MaxPoolInt8", len(src), len(dst))
 	if g.inside() {
-		maxPoolInt8Inside(src, dst, g)
+		if maxPoolInt8Asm == nil || !maxPoolInt8Asm(src, dst, g) {
+			maxPoolInt8Inside(src, dst, g)
+		}
 		return
 	}
 	maxPoolInt8Generic(src, dst, g)
