@@ -56,9 +56,9 @@ func prepareInt8(m *nn.Model, n *nn.Node, groups int, in, out quant.Params) (*ke
 	return rq, packed
 }
 
-// convInt8 is an int8 convolution: im2col (padding with the input zero
-// point) and one int8 GEMM per group with the requantize epilogue fused.
-// When a batch leaves threads idle, the output pixels are split across them.
+// convInt8 is an int8 convolution (kernels.ConvInt8: im2col or the direct
+// path, and one int8 GEMM per group with the requantize epilogue fused).
+// When a batch leaves threads idle, the output rows are split across them.
 type convInt8 struct {
 	g               kernels.ConvGeom
 	w               *kernels.PackedInt8
@@ -67,7 +67,7 @@ type convInt8 struct {
 	inSize, outSize int
 	// The image being split across threads; layers are shared by the
 	// workers, so these are only set while one worker runs alone.
-	col, dst []int8
+	src, col, dst []int8
 }
 
 func (c *convInt8) scratch(int) (int, int) { return 0, c.g.C * c.g.KH * c.g.KW * c.g.OutH * c.g.OutW }
@@ -82,16 +82,15 @@ func (c *convInt8) forward(xs []buffer, y buffer, n int, sc *scratch) {
 			kernels.ConvInt8(src, dst, c.w, c.rq, c.g, sc.q, c.inZP)
 			continue
 		}
-		kernels.Im2colInt8(src, c.g, c.inZP, sc.q)
-		c.col, c.dst = sc.q, dst
-		sc.pool.split(c, c.g.OutH*c.g.OutW, sc.parts, minColumns)
+		kernels.PrepareConvInt8(src, c.w, c.g, sc.q, c.inZP)
+		c.src, c.col, c.dst = src, sc.q, dst
+		sc.pool.split(c, c.g.OutH, sc.parts, (minColumns+c.g.OutW-1)/max(c.g.OutW, 1))
 	}
 }
 
-// run computes output pixels [lo, hi) of the current image.
+// run computes output rows [lo, hi) of the current image.
 func (c *convInt8) run(_, lo, hi int) {
-	p := c.g.OutH * c.g.OutW
-	kernels.GemmInt8(c.w, c.col[lo:], hi-lo, p, 1, c.rq, c.dst[lo:], p, 1)
+	kernels.ConvInt8Rows(c.src, c.col, c.dst, c.w, c.rq, c.g, lo, hi)
 }
 
 // linearInt8 is an int8 fully connected layer: out[s][o] = requant(W[o] . x[s]),

@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"sync"
-)
+import "sync"
 
 // The direct path of ConvInt8 for stride-1 convolutions, made for those
 // with few input channels: the first layers of a network (LeNet-5 conv1 and
@@ -44,16 +41,21 @@ func directConv(i8 *int8Impl, w *PackedInt8, g ConvGeom) bool {
 // convolutions, so that steady-state calls allocate nothing.
 var directOffsets = sync.Pool{New: func() any { return new([]int32) }}
 
-// convDirectInt8 is ConvInt8 through the direct path: arguments as
-// ConvInt8's, already checked, with directConv true.
-func convDirectInt8(i8 *int8Impl, src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []int8, inZeroPoint int8) {
-	hp, wp := g.OutH+g.KH-1, g.OutW+g.KW-1
-	// P fits in col: (OutH+KH-1) <= KH*OutH and (OutW+KW-1) <= KW*OutW.
-	if need := g.C * g.KH * g.KW * g.OutH * g.OutW; len(col) < need {
-		panic(fmt.Sprintf("kernels: ConvInt8: col has %d values, need %d for %+v", len(col), need, g))
-	}
-	padImage(src, g, hp, wp, inZeroPoint, col[:g.C*hp*wp])
+// paddedSize returns the rows and columns of each channel of P.
+func (g ConvGeom) paddedSize() (hp, wp int) { return g.OutH + g.KH - 1, g.OutW + g.KW - 1 }
 
+// prepareDirect writes P, the image src with its padding, into col.
+func prepareDirect(src []int8, g ConvGeom, col []int8, inZeroPoint int8) {
+	// P fits in col, checked to hold the im2col matrix:
+	// (OutH+KH-1) <= KH*OutH and (OutW+KW-1) <= KW*OutW.
+	hp, wp := g.paddedSize()
+	padImage(src, g, hp, wp, inZeroPoint, col[:g.C*hp*wp])
+}
+
+// convDirectRows computes output rows [oh0, oh1) from P in col: one GEMM
+// segment per output row.
+func convDirectRows(i8 *int8Impl, col, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, oh0, oh1 int) {
+	hp, wp := g.paddedSize()
 	offp := directOffsets.Get().(*[]int32)
 	k := g.C * g.KH * g.KW
 	if cap(*offp) < k {
@@ -67,9 +69,10 @@ func convDirectInt8(i8 *int8Impl, src, dst []int8, w *PackedInt8, rq *Requant, g
 			}
 		}
 	}
-	// All of col goes to the packers: the runs of the last rows may then be
-	// read in place, their values past OutW landing in dropped columns.
-	i8.gemmRows(w, col, off, g.OutW, g.OutH, wp, rq, dst, g.OutH*g.OutW, g.OutW)
+	// All of col from the first row on goes to the packers: the runs of the
+	// last rows may then be read in place, their values past OutW landing
+	// in dropped columns.
+	i8.gemmRows(w, col[oh0*wp:], off, g.OutW, oh1-oh0, wp, rq, dst[oh0*g.OutW:], g.OutH*g.OutW, g.OutW)
 	directOffsets.Put(offp)
 }
 

@@ -256,27 +256,99 @@ func Im2colInt8(src []int8, g ConvGeom, padValue int8, dst []int8) {
 // C*KH*KW*OutH*OutW values; a 1×1 convolution with stride 1 and no padding
 // reads src directly and may pass a nil col. dst must not overlap src or
 // col. ConvInt8 allocates nothing.
+//
+// ConvInt8 is PrepareConvInt8 followed by ConvInt8Rows over all the output
+// rows; threads sharing one image call those two instead.
 func ConvInt8(src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []int8, inZeroPoint int8) {
-	p := g.OutH * g.OutW
-	i8 := checkGemmInt8("ConvInt8", w, p, rq)
+	i8 := checkConvInt8("ConvInt8", src, dst, w, rq, g)
+	if g.OutH*g.OutW == 0 {
+		return
+	}
+	prepareConv("ConvInt8", i8, src, w, g, col, inZeroPoint)
+	convRows(i8, src, col, dst, w, rq, g, 0, g.OutH)
+}
+
+// PrepareConvInt8 writes into col what ConvInt8Rows reads for the image src:
+// its im2col matrix, the padded image of the direct path, or nothing for a
+// 1×1 convolution that reads src in place. Arguments are ConvInt8's.
+func PrepareConvInt8(src []int8, w *PackedInt8, g ConvGeom, col []int8, inZeroPoint int8) {
+	if w == nil {
+		panic("kernels: PrepareConvInt8: nil weights")
+	}
+	g.check("PrepareConvInt8", len(src), g.C*g.H*g.W, 0, 0)
+	prepareConv("PrepareConvInt8", active.Load().i8, src, w, g, col, inZeroPoint)
+}
+
+// ConvInt8Rows computes output rows [oh0, oh1) of every output channel of
+// ConvInt8(src, dst, w, rq, g, col, ...), with col as PrepareConvInt8 left
+// it. Calls on disjoint row ranges may run concurrently: they only read src
+// and col, and write disjoint parts of dst.
+func ConvInt8Rows(src, col, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, oh0, oh1 int) {
+	i8 := checkConvInt8("ConvInt8Rows", src, dst, w, rq, g)
+	if oh0 < 0 || oh1 > g.OutH || oh0 > oh1 {
+		panic(fmt.Sprintf("kernels: ConvInt8Rows: rows [%d, %d) outside [0, %d)", oh0, oh1, g.OutH))
+	}
+	if oh0 == oh1 || g.OutW == 0 {
+		return
+	}
+	if !g.pointwise() {
+		g.checkCol("ConvInt8Rows", col)
+	}
+	convRows(i8, src, col, dst, w, rq, g, oh0, oh1)
+}
+
+// checkConvInt8 validates the arguments of a convolution and returns the
+// int8 kernels of the path in use.
+func checkConvInt8(fn string, src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom) *int8Impl {
+	i8 := checkGemmInt8(fn, w, g.OutH*g.OutW, rq)
 	if w.groups*w.k != g.C*g.KH*g.KW {
-		panic(fmt.Sprintf("kernels: ConvInt8: weights of %d groups × %d values per output channel do not match %d channels of %d×%d windows",
-			w.groups, w.k, g.C, g.KH, g.KW))
+		panic(fmt.Sprintf("kernels: %s: weights of %d groups × %d values per output channel do not match %d channels of %d×%d windows",
+			fn, w.groups, w.k, g.C, g.KH, g.KW))
 	}
-	g.check("ConvInt8", len(src), g.C*g.H*g.W, len(dst), w.m*p)
-	if p == 0 {
+	g.check(fn, len(src), g.C*g.H*g.W, len(dst), w.m*g.OutH*g.OutW)
+	return i8
+}
+
+// pointwise reports whether the convolution g reads its image as the GEMM's
+// X in place: 1×1, stride 1, no padding.
+func (g ConvGeom) pointwise() bool {
+	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PadT == 0 && g.PadL == 0 && g.OutH == g.H && g.OutW == g.W
+}
+
+// prepareConv is PrepareConvInt8 on the path whose kernels are i8; fn
+// names the caller in panics.
+func prepareConv(fn string, i8 *int8Impl, src []int8, w *PackedInt8, g ConvGeom, col []int8, inZeroPoint int8) {
+	if g.pointwise() {
 		return
 	}
-	if g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PadT == 0 && g.PadL == 0 && g.OutH == g.H && g.OutW == g.W {
-		i8.gemm(w, src, p, p, 1, rq, dst, p, 1)
-		return
-	}
+	g.checkCol(fn, col)
 	if directConv(i8, w, g) {
-		convDirectInt8(i8, src, dst, w, rq, g, col, inZeroPoint)
+		prepareDirect(src, g, col, inZeroPoint)
 		return
 	}
-	Im2colInt8(src, g, inZeroPoint, col)
-	i8.gemm(w, col, p, p, 1, rq, dst, p, 1)
+	im2colInt8Generic(src, g, inZeroPoint, col)
+}
+
+// convRows is ConvInt8Rows on the path whose kernels are i8, for a
+// non-empty range of rows, with col checked.
+func convRows(i8 *int8Impl, src, col, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, oh0, oh1 int) {
+	p := g.OutH * g.OutW
+	switch {
+	case g.pointwise():
+		i8.gemm(w, src[oh0*g.OutW:], (oh1-oh0)*g.OutW, p, 1, rq, dst[oh0*g.OutW:], p, 1)
+	case directConv(i8, w, g):
+		convDirectRows(i8, col, dst, w, rq, g, oh0, oh1)
+	default:
+		i8.gemm(w, col[oh0*g.OutW:], (oh1-oh0)*g.OutW, p, 1, rq, dst[oh0*g.OutW:], p, 1)
+	}
+}
+
+// checkCol panics unless col can hold the im2col matrix of g, the size
+// ConvInt8 asks of its scratch.
+func (g ConvGeom) checkCol(fn string, col []int8) {
+	if need := g.C * g.KH * g.KW * g.OutH * g.OutW; len(col) < need {
+		panic(fmt.Sprintf("kernels: %s: col has %d values, need %d for %+v", fn, len(col), need, g))
+	}
 }
 
 // checkPool panics unless g is a valid pooling geometry for src and dst and

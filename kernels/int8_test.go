@@ -416,6 +416,20 @@ func (c *convInt8Case) run() []int8 {
 	return dst
 }
 
+// runRows is run through PrepareConvInt8 and ConvInt8Rows over random
+// bands of output rows, last band first.
+func (c *convInt8Case) runRows(r *rand.Rand) []int8 {
+	w := PackInt8Grouped(c.w, c.out, c.k, c.groups)
+	rq := c.q.requant(w)
+	dst := append([]int8(nil), c.dst0...)
+	col := make([]int8, c.g.C*c.g.KH*c.g.KW*c.pixels)
+	PrepareConvInt8(c.src, w, c.g, col, c.inZP)
+	cut := r.IntN(c.g.OutH + 1)
+	ConvInt8Rows(c.src, col, dst, w, rq, c.g, cut, c.g.OutH)
+	ConvInt8Rows(c.src, col, dst, w, rq, c.g, 0, cut)
+	return dst
+}
+
 func randConvGeom(r *rand.Rand, c int) ConvGeom {
 	for {
 		g := ConvGeom{C: c, H: 1 + r.IntN(10), W: 1 + r.IntN(10), KH: 1 + r.IntN(4), KW: 1 + r.IntN(4),
@@ -463,7 +477,8 @@ func TestConvInt8(t *testing.T) {
 		want := c.naive(t)
 		for _, path := range Paths() {
 			require.NoError(t, Use(path))
-			if !assert.Equal(t, want, c.run(), "%s: %s", path, c.desc) {
+			if !assert.Equal(t, want, c.run(), "%s: %s", path, c.desc) ||
+				!assert.Equal(t, want, c.runRows(r), "%s: in bands of rows: %s", path, c.desc) {
 				return
 			}
 		}
@@ -476,6 +491,20 @@ func TestConvInt8(t *testing.T) {
 	ConvInt8(c.src, dst, w, c.q.requant(w), c.g, nil, c.inZP)
 	assert.Equal(t, c.naive(t), dst)
 	assert.Panics(t, func() { ConvInt8(c.src, dst, PackInt8(c.w, c.out, c.k), c.q.requant(w), c.g, nil, c.inZP) }, "groups mismatch")
+
+	// Row bands out of range, and a col too short for the im2col matrix.
+	pw1 := newConvInt8Case(r, ConvGeom{C: 1, H: 32, W: 32, KH: 5, KW: 5, SH: 1, SW: 1, OutH: 28, OutW: 28}, 6, 1, 0, 0)
+	w1 := PackInt8(pw1.w, pw1.out, pw1.k)
+	col := make([]int8, pw1.k*pw1.pixels)
+	dst1 := make([]int8, len(pw1.dst0))
+	for _, rows := range [][2]int{{-1, 3}, {3, 2}, {0, 29}} {
+		assert.PanicsWithValue(t, fmt.Sprintf("kernels: ConvInt8Rows: rows [%d, %d) outside [0, 28)", rows[0], rows[1]), func() {
+			ConvInt8Rows(pw1.src, col, dst1, w1, pw1.q.requant(w1), pw1.g, rows[0], rows[1])
+		})
+	}
+	assert.PanicsWithValue(t, fmt.Sprintf("kernels: ConvInt8: col has 100 values, need %d for %+v", len(col), pw1.g), func() {
+		ConvInt8(pw1.src, dst1, w1, pw1.q.requant(w1), pw1.g, col[:100], pw1.inZP)
+	})
 }
 
 func TestIm2colInt8(t *testing.T) {
