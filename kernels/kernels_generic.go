@@ -258,6 +258,9 @@ func packA(trans bool, a []float32, lda, i0, rows, k, mr int, dst []float32) {
 		}
 		if trans {
 			// op(A)[r][p] = A[p][r]: each row of A gives one step p.
+			if h == mr && copySteps(pan, a, lda, r0, k, mr) {
+				continue
+			}
 			for p := range k {
 				copy(pan[p*mr:p*mr+h], a[p*lda+r0:p*lda+r0+h])
 			}
@@ -299,6 +302,42 @@ func packRows(pan, a []float32, lda, r0, k, mr int) bool {
 			d := pan[p*8 : p*8+8 : p*8+8]
 			d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = a0[p], a1[p], a2[p], a3[p], a4[p], a5[p], a6[p], a7[p]
 		}
+	case 12:
+		a0, a1, a2, a3, a4, a5, a6, a7 := row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)
+		a8, a9, a10, a11 := row(8), row(9), row(10), row(11)
+		for p := range k {
+			d := pan[p*12 : p*12+12 : p*12+12]
+			d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = a0[p], a1[p], a2[p], a3[p], a4[p], a5[p], a6[p], a7[p]
+			d[8], d[9], d[10], d[11] = a8[p], a9[p], a10[p], a11[p]
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// copySteps copies k steps of mr values, a[p*lda+r0:][:mr] to
+// pan[p*mr:][:mr], value by value for the tile heights of the paths (a call
+// of copy, or of the runtime's memmove for an array move, per step costs
+// more than the move); it returns false for any other mr.
+func copySteps(pan, a []float32, lda, r0, k, mr int) bool {
+	switch mr {
+	case 6:
+		for p := range k {
+			d, s := pan[p*6:p*6+6:p*6+6], a[p*lda+r0:p*lda+r0+6:p*lda+r0+6]
+			d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+		}
+	case 8:
+		for p := range k {
+			d, s := pan[p*8:p*8+8:p*8+8], a[p*lda+r0:p*lda+r0+8:p*lda+r0+8]
+			d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+		}
+	case 12:
+		for p := range k {
+			d, s := pan[p*12:p*12+12:p*12+12], a[p*lda+r0:p*lda+r0+12:p*lda+r0+12]
+			d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+			d[8], d[9], d[10], d[11] = s[8], s[9], s[10], s[11]
+		}
 	default:
 		return false
 	}
@@ -322,8 +361,20 @@ func packB(trans bool, b []float32, ldb, j0, cols, k, nr int, dst []float32) {
 			}
 			continue
 		}
-		// op(B)[p][j] = B[j][p]: each row of B gives one column.
-		for j := range w {
+		// op(B)[p][j] = B[j][p]: each row of B gives one column, four
+		// at a time so that each step p writes four adjacent values.
+		j := 0
+		for ; j+4 <= w; j += 4 {
+			b0 := b[(c0+j)*ldb : (c0+j)*ldb+k]
+			b1 := b[(c0+j+1)*ldb:][:len(b0)]
+			b2 := b[(c0+j+2)*ldb:][:len(b0)]
+			b3 := b[(c0+j+3)*ldb:][:len(b0)]
+			for p, v := range b0 {
+				d := pan[p*nr+j : p*nr+j+4 : p*nr+j+4]
+				d[0], d[1], d[2], d[3] = v, b1[p], b2[p], b3[p]
+			}
+		}
+		for ; j < w; j++ {
 			row := b[(c0+j)*ldb : (c0+j)*ldb+k]
 			for p, v := range row {
 				pan[p*nr+j] = v
