@@ -1,7 +1,5 @@
 package kernels
 
-import "sync"
-
 // The direct path of ConvInt8 for stride-1 convolutions, made for those
 // with few input channels: the first layers of a network (LeNet-5 conv1 and
 // conv2 with 1 and 6 channels, AlexNet conv1 with 1). directConv decides
@@ -39,7 +37,7 @@ func directConv(i8 *int8Impl, w *PackedInt8, g ConvGeom) bool {
 
 // directOffsets holds the row offset tables of concurrent direct
 // convolutions, so that steady-state calls allocate nothing.
-var directOffsets = sync.Pool{New: func() any { return new([]int32) }}
+var directOffsets = freeList{New: func() any { return new([]int32) }}
 
 // paddedSize returns the rows and columns of each channel of P.
 func (g ConvGeom) paddedSize() (hp, wp int) { return g.OutH + g.KH - 1, g.OutW + g.KW - 1 }

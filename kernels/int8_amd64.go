@@ -2,10 +2,7 @@
 
 package kernels
 
-import (
-	"sync"
-	"unsafe"
-)
+import "unsafe"
 
 // The int8 GEMM of the avx2 and vnni paths (kernels in int8_amd64.s).
 //
@@ -55,7 +52,7 @@ type i8Shape struct {
 	stageOff [4]int32 // the row offsets of i8Scratch.stage: r*nr
 }
 
-// i8Scratch is the per-call state of the tiled GEMM, pooled so that
+// i8Scratch is the per-call state of the tiled GEMM, cached (freeList) so that
 // steady-state calls allocate nothing.
 type i8Scratch struct {
 	x                       []byte
@@ -73,7 +70,7 @@ type i8Scratch struct {
 	tailRow int     // the first row of the tail tile whose parameters bias ... shift hold
 }
 
-var i8Pool = sync.Pool{New: func() any { return new(i8Scratch) }}
+var i8Pool = freeList{New: func() any { return new(i8Scratch) }}
 
 // stepBytes returns the bytes of one weight panel step.
 func (s *i8Shape) stepBytes() int { return s.panelRows * s.kStep * s.wElem }
@@ -187,7 +184,7 @@ func (s *i8Shape) packStrided(sc *i8Scratch, x []int8, k, r0, j0, nc, xrs, xcs i
 	}
 }
 
-// begin takes a scratch from the pool and readies it for a call with
+// begin takes a scratch from i8Pool and readies it for a call with
 // weights w and epilogue rq.
 func (s *i8Shape) begin(w *PackedInt8, rq *Requant) *i8Scratch {
 	sc := i8Pool.Get().(*i8Scratch)
@@ -208,7 +205,7 @@ func (s *i8Shape) begin(w *PackedInt8, rq *Requant) *i8Scratch {
 	return sc
 }
 
-// end returns sc to the pool without the caller's objects.
+// end returns sc to i8Pool without the caller's objects.
 func (s *i8Shape) end(sc *i8Scratch) {
 	sc.w, sc.rq, sc.wCorr = nil, nil, nil
 	sc.ep.bias, sc.ep.corr, sc.ep.mult, sc.ep.shift = nil, nil, nil, nil

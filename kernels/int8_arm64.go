@@ -2,8 +2,6 @@
 
 package kernels
 
-import "sync"
-
 // The int8 GEMM of the arm64 paths, ruy style: the weights are packed once
 // (PackInt8) into panels of mr output channels, the activations per call
 // into panels of nr columns, and an assembly micro-kernel (int8_arm64.s)
@@ -146,7 +144,7 @@ type armInt8Scratch struct {
 	bias, mult, shift [8]int32 // parameters of a partial channel panel
 }
 
-var armInt8Pool = sync.Pool{New: func() any { return new(armInt8Scratch) }}
+var armInt8Pool = freeList{New: func() any { return new(armInt8Scratch) }}
 
 // gemm implements int8Impl.gemm.
 func (s *armInt8Shape) gemm(w *PackedInt8, x []int8, n, xRS, xCS int, rq *Requant, c []int8, cRS, cCS int) {

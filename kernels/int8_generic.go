@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"slices"
-	"sync"
 
 	"github.com/edgecnn/edgecnn/quant"
 )
@@ -20,7 +19,7 @@ func packInt8Generic(w []int8, m, k, groups int) []int8 {
 
 // colPool holds the column buffers of gemmInt8Generic, so steady-state calls
 // allocate nothing.
-var colPool = sync.Pool{New: func() any { return new([]int8) }}
+var colPool = freeList{New: func() any { return new([]int8) }}
 
 // gemmInt8Generic computes every element of C as its own dot product: for
 // each group and column j of X it copies the column into a contiguous buffer

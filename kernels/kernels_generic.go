@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"math"
-	"sync"
-)
+import "math"
 
 // This file is the pure-Go reference: always built, and the definition that
 // every assembly kernel must match bit for bit.
@@ -160,7 +157,7 @@ type gemmScratch struct {
 	a, b, tile []float32
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(gemmScratch) }}
+var scratchPool = freeList{New: func() any { return new(gemmScratch) }}
 
 func grow(buf []float32, n int) []float32 {
 	if cap(buf) < n {
