@@ -364,7 +364,7 @@ func (g ConvGeom) checkPool(fn string, srcLen, dstLen int) {
 	}
 }
 
-// maxPoolInt8Asm, set by an architecture's assembly (pool_arm64.go), runs
+// maxPoolInt8Asm, set by pool_amd64.go and pool_arm64.go, runs
 // the max pool of windows inside the image on the path in use if it can,
 // and reports whether it did; the Go loops run when it is nil or says no.
 var maxPoolInt8Asm func(src, dst []int8, g ConvGeom) bool

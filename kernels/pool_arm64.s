@@ -2,9 +2,10 @@
 
 //go:build !purego
 
-// The int8 max pool of the neon and dotprod paths (pool_arm64.go). The
-// template pool_arm64.s.in is expanded by tools/asmgen (go generate), which
-// encodes each instruction Go's assembler lacks with GNU as.
+// The int8 max pool of the neon and dotprod paths (pool_arm64.go): the
+// maxPoolInt8Rows of pool_asm.go. The template pool_arm64.s.in is expanded
+// by tools/asmgen (go generate), which encodes each instruction Go's
+// assembler lacks with GNU as.
 
 #include "textflag.h"
 

@@ -89,10 +89,10 @@ func TestMaxPoolInt8Paths(t *testing.T) {
 	}
 }
 
-// TestMaxPoolInt8NEONTakes checks which pools the arm64 assembly runs: those
-// with strides 1 and 2 and windows up to neonPoolMaxKW wide, on every path
-// but generic.
-func TestMaxPoolInt8NEONTakes(t *testing.T) {
+// TestMaxPoolInt8AsmTakes checks which pools the assembly runs: those with
+// strides 1 and 2 and windows up to poolMaxKW wide, on every path but
+// generic.
+func TestMaxPoolInt8AsmTakes(t *testing.T) {
 	if maxPoolInt8Asm == nil {
 		t.Skip("no assembly max pool in this build")
 	}
