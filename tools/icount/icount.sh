@@ -7,7 +7,7 @@
 #       one M×N×K GEMM (default 512 512 512; packing and epilogue included)
 #       on each kernels path, per multiply-accumulate, with the share of the
 #       assembly micro-kernels and of the arm64 int8 driver (packX:
-#       activation packing; gemm: the tile loop and the scatter of results).
+#       activation packing; multiply: the tile loop and the scatter of results).
 #
 #   tools/icount/icount.sh model lenet5|alexnet|FILE [BATCH ...]
 #       one int8 Infer of a whole model (engine.New with 1 thread; default
@@ -43,7 +43,7 @@ rangesof() {
 if [ "${1:-}" != model ]; then
 	M=${1:-512} N=${2:-512} K=${3:-512}
 	ranges=
-	for s in int8Neon4x4.abi0 int8Dot8x8.abi0 sgemm8x8.abi0 '(*armInt8Shape).packX' '(*armInt8Shape).gemm'; do
+	for s in int8Neon4x4.abi0 int8Dot8x8.abi0 sgemm8x8.abi0 '(*armInt8Shape).packX' '(*armInt8Shape).multiply'; do
 		ranges="$ranges$(rangesof "$(echo "$s" | tr -d '()*')" "$s")"
 	done
 	count() { # cpu calls args... -> "name=count ..."
@@ -82,8 +82,9 @@ if [ "$model" = alexnet ]; then
 	model=$tmp/alexnet.int8.safetensors
 fi
 ranges="$(rangesof kernel int8Neon4x4.abi0 int8Dot8x8.abi0)$(rangesof packX '(*armInt8Shape).packX')"
-ranges="$ranges$(rangesof driver '(*armInt8Shape).gemm')$(rangesof im2col Im2colInt8 im2colInt8Generic)"
-ranges="$ranges$(rangesof pool MaxPoolInt8 maxPoolInt8Generic AvgPoolInt8 avgPoolInt8Generic)"
+ranges="$ranges$(rangesof driver '(*armInt8Shape).gemm' '(*armInt8Shape).gemmRows' '(*armInt8Shape).multiply' convDirectRows)"
+ranges="$ranges$(rangesof im2col Im2colInt8 im2colInt8Generic padImage)"
+ranges="$ranges$(rangesof pool MaxPoolInt8 maxPoolInt8Generic maxPoolInt8Inside maxPoolInt8SIMD maxPoolInt8Rows.abi0 AvgPoolInt8 avgPoolInt8Generic)"
 ranges="$ranges$(rangesof lookup LookupInt8 lookupInt8Generic)"
 # Marks: the start and end of each Infer call, and the forward method of
 # every engine layer type (the mark's name is the type's). Layer types with
