@@ -50,6 +50,12 @@ type i8Shape struct {
 	// starting at x+off[r].
 	packFull func(ks int, x *int8, off *int32, dst *byte)
 	stageOff [4]int32 // the row offsets of i8Scratch.stage: r*nr
+	// gemvKernel, if not nil, is the matrix-vector kernel (gemv_amd64.go)
+	// that gemm runs instead of the tiles when n <= gemvMaxN; gemvKernel4,
+	// if not nil, its variant for up to four columns at once.
+	gemvKernel  func(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
+	gemvKernel4 func(ks, panels int, w *int8, x *byte, out *int8, ldo, nc int, ep *i8Epi)
+	gemvMaxN    int
 }
 
 // i8Scratch is the per-call state of the tiled GEMM, cached (freeList) so that
@@ -214,6 +220,10 @@ func (s *i8Shape) end(sc *i8Scratch) {
 
 // gemm is the int8Impl.gemm of a tiled path.
 func (s *i8Shape) gemm(w *PackedInt8, x []int8, n, xrs, xcs int, rq *Requant, c []int8, crs, ccs int) {
+	if n <= s.gemvMaxN {
+		s.gemv(w, x, n, xrs, xcs, rq, c, crs, ccs)
+		return
+	}
 	sc := s.begin(w, rq)
 	k := w.k
 	if xcs == 1 {
@@ -317,7 +327,8 @@ func groupsBytes(w *PackedInt8, s *i8Shape) int {
 // avx2I8 is the 6×16 AVX2 kernel on int16 operands: VPMADDWD multiplies
 // pairs of k values and sums them into int32 lanes, exactly.
 var avx2I8 = &i8Shape{mr: 6, nr: 16, panelRows: 6, kStep: 2, wElem: 2, xStep: 64,
-	kernel: i8KernelAVX2, packFull: i8PackAVX2, stageOff: [4]int32{0, 16}}
+	kernel: i8KernelAVX2, packFull: i8PackAVX2, stageOff: [4]int32{0, 16},
+	gemvKernel: i8GemvAVX2, gemvMaxN: 3}
 
 var avx2Int8 = &int8Impl{layout: "avx2-6x16-int16", pack: avx2I8.pack, gemm: avx2I8.gemm,
 	gemmRows: avx2I8.gemmRows, tile: 16, rowRunMACs: 600}
@@ -368,7 +379,8 @@ func i8PackAVXVNNI(ks int, x *int8, off *int32, dst *byte)
 // which the kernel adds to the bias. Weight panels hold 16 rows so that the
 // small-n kernel can read a whole panel as one ZMM of 16 output channels.
 var vnniI8 = &i8Shape{mr: 8, nr: 32, panelRows: 16, kStep: 4, wElem: 1, xStep: 128, vnni: true,
-	kernel: i8KernelVNNI, packFull: i8PackVNNI, stageOff: [4]int32{0, 32, 64, 96}}
+	kernel: i8KernelVNNI, packFull: i8PackVNNI, stageOff: [4]int32{0, 32, 64, 96},
+	gemvKernel: i8GemvVNNI, gemvKernel4: i8GemvVNNI4, gemvMaxN: 8}
 
 var vnniInt8 = &int8Impl{layout: "vnni-16x4", pack: vnniI8.pack, gemm: vnniI8.gemm,
 	gemmRows: vnniI8.gemmRows, tile: 32, rowRunMACs: 2000}

@@ -25,16 +25,22 @@ type armInt8Shape struct {
 	// out[i*rs + j*cs], where cs == 1 (rows of the tile are stored) or
 	// rs == 1 (columns are stored).
 	kernel func(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
+	// gemvKernel, if not nil, is the matrix-vector kernel (gemv_arm64.go)
+	// that gemm runs instead of the tiles when n <= gemvMaxN.
+	gemvKernel func(kb, panels int, w, x *int8, bias, mult, shift *int32, out *int8, zp, lo, hi int32)
+	gemvMaxN   int
 }
 
 // neon (Cortex-A72): 4×4 tiles, 16 depth values per block, so that each
 // 16-byte register holds one channel's (or column's) depth run for
 // SMULL/SMLAL2/SADALP.
-var neon4x4 = &armInt8Shape{mr: 4, nr: 4, d: 16, kAlign: 16, kernel: int8Neon4x4}
+var neon4x4 = &armInt8Shape{mr: 4, nr: 4, d: 16, kAlign: 16, kernel: int8Neon4x4,
+	gemvKernel: int8GemvNeon, gemvMaxN: 1}
 
 // dotprod (Cortex-A76): 8×8 tiles, 4 depth values per block (one SDOT lane
 // group), two blocks per loop iteration.
-var dot8x8 = &armInt8Shape{mr: 8, nr: 8, d: 4, kAlign: 8, kernel: int8Dot8x8}
+var dot8x8 = &armInt8Shape{mr: 8, nr: 8, d: 4, kAlign: 8, kernel: int8Dot8x8,
+	gemvKernel: int8GemvDot, gemvMaxN: 1}
 
 var (
 	neonInt8 = &int8Impl{layout: "arm64-4x4-d16", pack: neon4x4.pack, gemm: neon4x4.gemm,
@@ -148,6 +154,10 @@ var armInt8Pool = freeList{New: func() any { return new(armInt8Scratch) }}
 
 // gemm implements int8Impl.gemm.
 func (s *armInt8Shape) gemm(w *PackedInt8, x []int8, n, xRS, xCS int, rq *Requant, c []int8, cRS, cCS int) {
+	if n <= s.gemvMaxN {
+		s.gemv(w, x, n, xRS, xCS, rq, c, cRS, cCS)
+		return
+	}
 	s.multiply(w, x, 0, nil, n, xRS, xCS, rq, c, cRS, cCS)
 }
 
