@@ -81,8 +81,8 @@ if [ "$model" = alexnet ]; then
 	"$host" -model alexnet -save "$tmp/alexnet.int8.safetensors"
 	model=$tmp/alexnet.int8.safetensors
 fi
-ranges="$(rangesof kernel int8Neon4x4.abi0 int8Dot8x8.abi0)$(rangesof packX '(*armInt8Shape).packX')"
-ranges="$ranges$(rangesof driver '(*armInt8Shape).gemm' '(*armInt8Shape).gemmRows' '(*armInt8Shape).multiply' convDirectRows)"
+ranges="$(rangesof kernel int8Neon4x4.abi0 int8Dot8x8.abi0 int8GemvNeon.abi0 int8GemvDot.abi0)$(rangesof packX '(*armInt8Shape).packX')"
+ranges="$ranges$(rangesof driver '(*armInt8Shape).gemm' '(*armInt8Shape).gemmRows' '(*armInt8Shape).multiply' '(*armInt8Shape).gemv' convDirectRows)"
 ranges="$ranges$(rangesof im2col Im2colInt8 im2colInt8Generic padImage)"
 ranges="$ranges$(rangesof pool MaxPoolInt8 maxPoolInt8Generic maxPoolInt8Inside maxPoolInt8SIMD maxPoolInt8Rows.abi0 AvgPoolInt8 avgPoolInt8Generic)"
 ranges="$ranges$(rangesof lookup LookupInt8 lookupInt8Generic)"
