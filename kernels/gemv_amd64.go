@@ -7,10 +7,10 @@ import (
 	"unsafe"
 )
 
-// The int8 matrix-vector product of the avx2 and vnni paths (kernels in
-// gemv_amd64.s), for GemmInt8 with few columns: a fully connected layer at
-// batch 1 (or a small batch), where the tiled GEMM would compute 16 or 32
-// columns to keep one.
+// The int8 matrix-vector product of the avx2, avxvnni and vnni paths
+// (kernels in gemv_amd64.s), for GemmInt8 with few columns: a fully
+// connected layer at batch 1 (or a small batch), where the tiled GEMM would
+// compute 16 or 32 columns to keep one.
 //
 // The kernels read the weight panels as PackInt8 packed them for the GEMM:
 // each step of a panel holds kStep k values of all panelRows rows, so one
@@ -23,13 +23,16 @@ import (
 //
 // The large layers are bound by the weights' stream from the last-level
 // cache (AlexNet's 4096×4096 at about 25 GB/s on vnni, near what one core
-// reads), so more columns per pass come almost free. gemvMaxN is where the
-// GEMM, which reads the weights once per 16 or 32 columns, catches up on
+// reads; avxvnni's YMM kernel streams it as fast as vnni's ZMM one), so
+// more columns per pass come almost free. gemvMaxN is where the GEMM,
+// which reads the weights once per 16 or 32 columns, catches up on
 // 4096×4096 (BenchmarkGemvInt8; the small layers favour the kernels here
 // further): vnni ties at 9 columns (three passes, 2.8 ms against 2.9 ms)
 // and wins at 8 (two passes, 1.8 ms against 2.1-2.4 ms); avx2, one column
 // per pass, ties at 4 (5.0 ms against 5.6 ms) and wins at 3 (4.2 ms
-// against 5.6 ms).
+// against 5.6 ms); avxvnni, one column per pass against tiles that take
+// about 2.3 ms for any n up to 16, loses at 3 (2.7 ms against 2.4 ms) and
+// wins at 2 (1.9 ms against 2.4 ms).
 
 // gemv is i8Shape.gemm for n <= gemvMaxN, one block of columns at a time
 // (four with gemvKernel4, else one): the full panels of a group in one
@@ -39,8 +42,8 @@ import (
 func (s *i8Shape) gemv(w *PackedInt8, x []int8, n, xrs, xcs int, rq *Requant, c []int8, crs, ccs int) {
 	// begin sizes sc.x for the tiles' nr columns, ks*xStep bytes, enough
 	// for a block of columns: ks steps of 4 bytes per column (vnni: 4
-	// uint8, avx2: 2 int16) and the 16 that i8GemvAVX2's VPERMD reads past
-	// the last whole group of four steps.
+	// uint8, avx2: 2 int16) and the 16 that the 6-row kernels' VPERMD
+	// reads past the last whole group of four steps.
 	sc := s.begin(w, rq)
 	ep := &sc.ep
 	k, mg, pr := w.k, w.m/w.groups, s.panelRows
@@ -186,3 +189,11 @@ func i8GemvVNNI4(ks, panels int, w *int8, x *byte, out *int8, ldo, nc int, ep *i
 //
 //go:noescape
 func i8GemvAVX2(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
+
+// i8GemvAVXVNNI computes panels consecutive 6-row panels of avxvnni
+// weights at w (ks steps of 24 bytes each) against one column x (ks steps
+// of 4 uint8, readable for 16 bytes more), requantizes with ep (bias +
+// corr, advancing 6 rows per panel) and stores 6 int8 per panel at out.
+//
+//go:noescape
+func i8GemvAVXVNNI(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)

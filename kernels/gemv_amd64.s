@@ -2,8 +2,9 @@
 
 #include "go_asm.h"
 #include "textflag.h"
+#include "vexdpbusd_amd64.h"
 
-// The int8 matrix-vector kernels of the avx2 and vnni paths: one column of
+// The int8 matrix-vector kernels of the amd64 paths: one column of
 // X against whole weight panels, as PackInt8 laid them out for the GEMM
 // (int8_amd64.go), with the requantize epilogue of int8_amd64.s fused. In
 // a panel the rows (output channels) sit side by side in the lanes, so the
@@ -16,9 +17,9 @@
 DATA gvround30<>+0(SB)/8, $0x40000000
 GLOBL gvround30<>(SB), RODATA|NOPTR, $8
 
-// The VPERMD indices that spread the activation pairs of four avx2 steps
-// (dwords 0-3) over three registers of 6-row steps: dword 6s+r of the three
-// gets step s.
+// The VPERMD indices that spread the activations of four 6-row steps (a
+// dword each, dwords 0-3) over three registers of weights: dword 6s+r of
+// the three gets step s.
 DATA gvperm<>+0(SB)/4, $0
 DATA gvperm<>+4(SB)/4, $0
 DATA gvperm<>+8(SB)/4, $0
@@ -44,6 +45,116 @@ DATA gvperm<>+84(SB)/4, $3
 DATA gvperm<>+88(SB)/4, $3
 DATA gvperm<>+92(SB)/4, $3
 GLOBL gvperm<>(SB), RODATA|NOPTR, $96
+
+// ---------------------------------------------------------------------------
+// avx2 and avxvnni: 6 rows per panel, 24 bytes per step, one dword per
+// row (avx2: 2 int16, avxvnni: 4 int8). Four steps are 24 dwords, three
+// YMM: dword 6s+r holds step s, row r. A step's activations are one dword
+// too (avx2: 2 int16, avxvnni: 4 uint8), so VPERMD spreads the four steps'
+// activations to match, VPMADDWD or VPDPBUSD multiplies and adds each
+// dword's products exactly, and the four 6-dword runs are summed per row
+// at the end of the panel.
+//
+// Their macros come before the first TEXT so that go vet's asmdecl, which
+// reads macro bodies as lines of the function above them, does not take
+// GV6SUM's frame offsets for another function's arguments.
+
+// LOAD6 loads 6 dwords at p into lanes 0-5 of Y (lanes 6 and 7 zero)
+// without reading past them.
+#define LOAD6(p, X, Xt, Y) \
+	VMOVDQU     (p), X                     \
+	VMOVQ       16(p), Xt                  \
+	VINSERTI128 $1, Xt, Y, Y
+
+// GV6SETUP loads, from ep in AX, the parameter pointers of the first panel
+// (R8 = bias, R9 = multipliers, R10 = shifts), the constants of GV6REQ (Y7
+// = 2^30 per qword, Y8 = zp words, Y9 = lo bytes, Y10 = hi bytes, Y11 =
+// -1) and the VPERMD indices of four steps in Y13-Y15.
+#define GV6SETUP \
+	MOVQ         i8Epi_bias(AX), R8        \
+	MOVQ         i8Epi_mult(AX), R9        \
+	MOVQ         i8Epi_shift(AX), R10      \
+	VPBROADCASTW i8Epi_zp(AX), Y8          \
+	VPBROADCASTB i8Epi_lo(AX), Y9          \
+	VPBROADCASTB i8Epi_hi(AX), Y10         \
+	VPBROADCASTQ gvround30<>(SB), Y7       \
+	VPCMPEQD     Y11, Y11, Y11             \
+	VMOVDQU      gvperm<>+0(SB), Y13       \
+	VMOVDQU      gvperm<>+32(SB), Y14      \
+	VMOVDQU      gvperm<>+64(SB), Y15
+
+// GV6SUM adds the four-step accumulators Y0-Y2 of a panel to the one-step
+// accumulator Y3: row r is dword r of the runs at bytes 0, 24, 48 and 72
+// of Y0-Y2, spilled to the frame (96 bytes, and the 8 that the run at 72
+// reads past them).
+#define GV6SUM \
+	VMOVDQU Y0, 0(SP)                      \
+	VMOVDQU Y1, 32(SP)                     \
+	VMOVDQU Y2, 64(SP)                     \
+	VPADDD  0(SP), Y3, Y3                  \
+	VPADDD  24(SP), Y3, Y3                 \
+	VPADDD  48(SP), Y3, Y3                 \
+	VPADDD  72(SP), Y3, Y3
+
+// GV6REQ is the requantize epilogue of the 6 rows in lanes 0-5 of Y3
+// (A2ROW's, with per-lane parameters): + bias; left = max(shift, 0),
+// right = max(-shift, 0); the saturating left shift (A2LSHIFT); the high
+// multiply (A2SRDHM); MinInt32, which only MinInt32² gives, to MaxInt32
+// (A2SATMIN); the rounding divide by 2^right (A2RDIV). Then to int8 as
+// A2PACK: saturate to int16, + zero point, saturate to int8, clamp; rows
+// 0-3 end in the low dword, rows 4-5 in the low word of the high half. It
+// stores the 6 int8 at DI and moves DI, R8, R9 and R10 to the next panel.
+// Uses Y0-Y6, Y12 and AX.
+#define GV6REQ \
+	LOAD6(R8, X4, X5, Y4)                  \
+	VPADDD       Y4, Y3, Y3                \
+	LOAD6(R10, X4, X5, Y4)                 \
+	VPXOR        Y12, Y12, Y12             \
+	VPMAXSD      Y12, Y4, Y5               \
+	VPSUBD       Y4, Y12, Y6               \
+	VPMAXSD      Y12, Y6, Y6               \
+	VPSLLVD      Y5, Y3, Y0                \
+	VPSRAVD      Y5, Y0, Y1                \
+	VPCMPEQD     Y1, Y3, Y1                \
+	VPSRAD       $31, Y3, Y2               \
+	VPSRLD       $1, Y11, Y4               \
+	VPXOR        Y4, Y2, Y2                \
+	VPBLENDVB    Y1, Y0, Y2, Y3            \
+	LOAD6(R9, X4, X5, Y4)                  \
+	VPSRLQ       $32, Y4, Y5               \
+	VPMULDQ      Y4, Y3, Y0                \
+	VPSRLQ       $32, Y3, Y1               \
+	VPMULDQ      Y5, Y1, Y1                \
+	VPADDQ       Y7, Y0, Y0                \
+	VPADDQ       Y7, Y1, Y1                \
+	VPSRLQ       $31, Y0, Y0               \
+	VPSLLQ       $1, Y1, Y1                \
+	VPBLENDD     $0xAA, Y1, Y0, Y3         \
+	VPSLLD       $31, Y11, Y4              \
+	VPCMPEQD     Y4, Y3, Y4                \
+	VPXOR        Y4, Y3, Y3                \
+	VPSLLVD      Y6, Y11, Y0               \
+	VPANDN       Y3, Y0, Y1                \
+	VPXOR        Y11, Y0, Y0               \
+	VPSRLD       $1, Y0, Y0                \
+	VPSRAD       $31, Y3, Y2               \
+	VPADDD       Y2, Y1, Y1                \
+	VPCMPGTD     Y0, Y1, Y1                \
+	VPSRAVD      Y6, Y3, Y3                \
+	VPSUBD       Y1, Y3, Y3                \
+	VPACKSSDW    Y3, Y3, Y3                \
+	VPADDSW      Y8, Y3, Y3                \
+	VPACKSSWB    Y3, Y3, Y3                \
+	VPMAXSB      Y9, Y3, Y3                \
+	VPMINSB      Y10, Y3, Y3               \
+	VMOVD        X3, (DI)                  \
+	VEXTRACTI128 $1, Y3, X4                \
+	VMOVD        X4, AX                    \
+	MOVW         AX, 4(DI)                 \
+	ADDQ         $6, DI                    \
+	ADDQ         $24, R8                   \
+	ADDQ         $24, R9                   \
+	ADDQ         $24, R10
 
 // ---------------------------------------------------------------------------
 // vnni: 16 rows per panel, one ZMM per step (16 rows × 4 int8); the step's
@@ -304,23 +415,9 @@ gv4next:
 	RET
 
 // ---------------------------------------------------------------------------
-// avx2: 6 rows per panel, 24 bytes per step (6 rows × 2 int16). Four steps
-// are 24 dwords, three YMM: dword 6s+r holds step s, row r. VPERMD spreads
-// the four steps' activation pairs to match, VPMADDWD multiplies and adds
-// each pair exactly, and the four 6-dword runs are summed per row at the
-// end of the panel.
-
-// LOAD6 loads 6 dwords at p into lanes 0-5 of Y (lanes 6 and 7 zero)
-// without reading past them.
-#define LOAD6(p, X, Xt, Y) \
-	VMOVDQU     (p), X                     \
-	VMOVQ       16(p), Xt                  \
-	VINSERTI128 $1, Xt, Y, Y
+// avx2 and avxvnni: the kernels of 6-row panels (macros and gvperm above).
 
 // func i8GemvAVX2(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
-//
-// The frame holds the three accumulators of a panel (96 bytes) and the 8
-// bytes that the run at 72 reads past them.
 TEXT ·i8GemvAVX2(SB), NOSPLIT, $112-48
 	MOVQ ks+0(FP), CX
 	MOVQ panels+8(FP), BX
@@ -328,17 +425,7 @@ TEXT ·i8GemvAVX2(SB), NOSPLIT, $112-48
 	MOVQ x+24(FP), SI
 	MOVQ out+32(FP), DI
 	MOVQ ep+40(FP), AX
-	MOVQ i8Epi_bias(AX), R8
-	MOVQ i8Epi_mult(AX), R9
-	MOVQ i8Epi_shift(AX), R10
-	VPBROADCASTW i8Epi_zp(AX), Y8
-	VPBROADCASTB i8Epi_lo(AX), Y9
-	VPBROADCASTB i8Epi_hi(AX), Y10
-	VPBROADCASTQ gvround30<>(SB), Y7
-	VPCMPEQD     Y11, Y11, Y11
-	VMOVDQU      gvperm<>+0(SB), Y13
-	VMOVDQU      gvperm<>+32(SB), Y14
-	VMOVDQU      gvperm<>+64(SB), Y15
+	GV6SETUP
 
 a2gpanel:
 	VPXOR Y0, Y0, Y0
@@ -383,73 +470,78 @@ a2gloop1:
 	JNZ          a2gloop1
 
 a2gsum:
-	// Row r of the panel is dword r of the runs at bytes 0, 24, 48 and 72
-	// of the spilled accumulators.
-	VMOVDQU Y0, 0(SP)
-	VMOVDQU Y1, 32(SP)
-	VMOVDQU Y2, 64(SP)
-	VPADDD  0(SP), Y3, Y3
-	VPADDD  24(SP), Y3, Y3
-	VPADDD  48(SP), Y3, Y3
-	VPADDD  72(SP), Y3, Y3
+	GV6SUM
+	GV6REQ
+	DECQ BX
+	JNZ  a2gpanel
 
-	// The requantize epilogue of the rows in lanes 0-5 of Y3 (A2ROW with
-	// per-lane parameters). Y11 = -1, Y7 = 2^30 per qword.
-	LOAD6(R8, X4, X5, Y4)
-	VPADDD    Y4, Y3, Y3
-	LOAD6(R10, X4, X5, Y4)
-	VPXOR     Y12, Y12, Y12
-	VPMAXSD   Y12, Y4, Y5         // left = max(shift, 0)
-	VPSUBD    Y4, Y12, Y6
-	VPMAXSD   Y12, Y6, Y6         // right = max(-shift, 0)
-	VPSLLVD   Y5, Y3, Y0          // saturating left shift (A2LSHIFT)
-	VPSRAVD   Y5, Y0, Y1
-	VPCMPEQD  Y1, Y3, Y1
-	VPSRAD    $31, Y3, Y2
-	VPSRLD    $1, Y11, Y4
-	VPXOR     Y4, Y2, Y2
-	VPBLENDVB Y1, Y0, Y2, Y3
-	LOAD6(R9, X4, X5, Y4)
-	VPSRLQ    $32, Y4, Y5         // high multiply (A2SRDHM)
-	VPMULDQ   Y4, Y3, Y0
-	VPSRLQ    $32, Y3, Y1
-	VPMULDQ   Y5, Y1, Y1
-	VPADDQ    Y7, Y0, Y0
-	VPADDQ    Y7, Y1, Y1
-	VPSRLQ    $31, Y0, Y0
-	VPSLLQ    $1, Y1, Y1
-	VPBLENDD  $0xAA, Y1, Y0, Y3
-	VPSLLD    $31, Y11, Y4        // MinInt32 only comes from MinInt32²
-	VPCMPEQD  Y4, Y3, Y4          // (A2SATMIN)
-	VPXOR     Y4, Y3, Y3
-	VPSLLVD   Y6, Y11, Y0         // rounding divide by 2^right (A2RDIV)
-	VPANDN    Y3, Y0, Y1
-	VPXOR     Y11, Y0, Y0
-	VPSRLD    $1, Y0, Y0
-	VPSRAD    $31, Y3, Y2
-	VPADDD    Y2, Y1, Y1
-	VPCMPGTD  Y0, Y1, Y1
-	VPSRAVD   Y6, Y3, Y3
-	VPSUBD    Y1, Y3, Y3
+	VZEROUPPER
+	RET
 
-	// To int8 as A2PACK: saturate to int16, + zero point, saturate to
-	// int8, clamp. Rows 0-3 end in the low dword, rows 4-5 in the low word
-	// of the high half.
-	VPACKSSDW    Y3, Y3, Y3
-	VPADDSW      Y8, Y3, Y3
-	VPACKSSWB    Y3, Y3, Y3
-	VPMAXSB      Y9, Y3, Y3
-	VPMINSB      Y10, Y3, Y3
-	VMOVD        X3, (DI)
-	VEXTRACTI128 $1, Y3, X4
-	VMOVD        X4, AX
-	MOVW         AX, 4(DI)
-	ADDQ         $6, DI
-	ADDQ         $24, R8
-	ADDQ         $24, R9
-	ADDQ         $24, R10
-	DECQ         BX
-	JNZ          a2gpanel
+// func i8GemvAVXVNNI(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
+//
+// i8GemvAVX2 on avxvnni panels: VPDPBUSD (the VEX form, VEXDPBUSD) of 4
+// int8 weights per row against the step's 4 activations + 128 (uint8), and
+// the rows' -128*rowSum (R11) added before the epilogue.
+TEXT ·i8GemvAVXVNNI(SB), NOSPLIT, $112-48
+	MOVQ ks+0(FP), CX
+	MOVQ panels+8(FP), BX
+	MOVQ w+16(FP), DX
+	MOVQ x+24(FP), SI
+	MOVQ out+32(FP), DI
+	MOVQ ep+40(FP), AX
+	MOVQ i8Epi_corr(AX), R11
+	GV6SETUP
+
+avgpanel:
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	MOVQ  SI, AX
+	MOVQ  CX, R12
+	SHRQ  $2, R12
+	JZ    avgtail
+
+avgloop4:
+	// VPERMD reads 32 bytes of X for the 16 it uses: the driver pads X.
+	VPERMD  (AX), Y13, Y4
+	VMOVDQU (DX), Y5
+	VEXDPBUSD(0, 4, 5)
+	VPERMD  (AX), Y14, Y6
+	VMOVDQU 32(DX), Y12
+	VEXDPBUSD(1, 6, 12)
+	VPERMD  (AX), Y15, Y4
+	VMOVDQU 64(DX), Y5
+	VEXDPBUSD(2, 4, 5)
+	ADDQ    $96, DX
+	ADDQ    $16, AX
+	DECQ    R12
+	JNZ     avgloop4
+
+avgtail:
+	// The last ks%4 steps one by one, rows in lanes 0-5 of Y3.
+	MOVQ CX, R12
+	ANDQ $3, R12
+	JZ   avgsum
+
+avgloop1:
+	LOAD6(DX, X5, X6, Y5)
+	VPBROADCASTD (AX), Y4
+	VEXDPBUSD(3, 4, 5)
+	ADDQ         $24, DX
+	ADDQ         $4, AX
+	DECQ         R12
+	JNZ          avgloop1
+
+avgsum:
+	GV6SUM
+	LOAD6(R11, X4, X5, Y4)
+	VPADDD Y4, Y3, Y3
+	ADDQ   $24, R11
+	GV6REQ
+	DECQ   BX
+	JNZ    avgpanel
 
 	VZEROUPPER
 	RET

@@ -352,7 +352,8 @@ func i8PackAVX2(ks int, x *int8, off *int32, dst *byte)
 // form but no AVX-512 (and so only 16 YMM registers): vnni's arithmetic,
 // avx2's tile and epilogue, on 6-row panels of 4 int8 per row.
 var avxvnniI8 = &i8Shape{mr: 6, nr: 16, panelRows: 6, kStep: 4, wElem: 1, xStep: 64, vnni: true,
-	kernel: i8KernelAVXVNNI, packFull: i8PackAVXVNNI, stageOff: [4]int32{0, 16, 32, 48}}
+	kernel: i8KernelAVXVNNI, packFull: i8PackAVXVNNI, stageOff: [4]int32{0, 16, 32, 48},
+	gemvKernel: i8GemvAVXVNNI, gemvMaxN: 2}
 
 var avxvnniInt8 = &int8Impl{layout: "avxvnni-6x4", pack: avxvnniI8.pack, gemm: avxvnniI8.gemm,
 	gemmRows: avxvnniI8.gemmRows, tile: 16, rowRunMACs: 1200}

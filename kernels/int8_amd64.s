@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "vexdpbusd_amd64.h"
 
 // The int8 micro-kernels of the avx2 and vnni paths, and their activation
 // packers. Go declarations, layouts and the driver are in int8_amd64.go.
@@ -546,28 +547,12 @@ pvdone:
 
 // ---------------------------------------------------------------------------
 // avxvnni: 6×16 tile on YMM registers, VPDPBUSD in its VEX form (AVX-VNNI,
-// for CPUs without AVX-512), with the avx2 path's epilogue. Go's assembler
-// knows only the EVEX form, so VEXDPBUSD encodes the instruction as bytes:
-//
-//	VEX.256.66.0F38.W0 50 /r   vpdpbusd ymm(acc), ymm(u8), ymm(s8)
-//	C4  [~R ~X ~B 00010]  [W=0 ~vvvv L=1 pp=01]  50  [11 acc&7 s8&7]
-//
-// where R and B are bit 3 of the acc and s8 register numbers and vvvv the
-// u8 register (~ is bitwise not: 1-bit and 15-vvvv for registers 0-15):
-// acc += the sum of four u8 × s8 products per dword lane.
-// (Checked against GNU as: "{vex} vpdpbusd ymm11, ymm13, ymm14" is
-// c4 42 15 50 de.)
+// for CPUs without AVX-512; VEXDPBUSD of vexdpbusd_amd64.h), with the avx2
+// path's epilogue.
 //
 // Weight panel: per step s (four k values) 6 rows × 4 int8 = 24 bytes.
 // Activation panel: per step s 16 columns × 4 uint8 = 64 bytes.
 // Row i of the tile accumulates in Y(2i) (columns 0-7) and Y(2i+1) (8-15).
-
-#define VEXDPBUSD(acc, u8, s8) \
-	BYTE $0xC4; \
-	BYTE $(((1-((acc)>>3))<<7) | 0x40 | ((1-((s8)>>3))<<5) | 0x02); \
-	BYTE $(((15-(u8))<<3) | 0x05); \
-	BYTE $0x50; \
-	BYTE $(0xC0 | (((acc)&7)<<3) | ((s8)&7))
 
 #define AVROW(wo, a, b) \
 	VPBROADCASTD (wo)(DX), Y14 \
