@@ -7,4 +7,5 @@ package kernels
 //go:generate go run ../tools/asmgen -in gemv_arm64.s.in -out gemv_arm64.s
 //go:generate go run ../tools/asmgen -in int8_arm64.s.in -out int8_arm64.s
 //go:generate go run ../tools/asmgen -in kernels_arm64.s.in -out kernels_arm64.s
+//go:generate go run ../tools/asmgen -in pack_arm64.s.in -out pack_arm64.s
 //go:generate go run ../tools/asmgen -in pool_arm64.s.in -out pool_arm64.s

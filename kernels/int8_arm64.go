@@ -2,6 +2,8 @@
 
 package kernels
 
+import "math"
+
 // The int8 GEMM of the arm64 paths, ruy style: the weights are packed once
 // (PackInt8) into panels of mr output channels, the activations per call
 // into panels of nr columns, and an assembly micro-kernel (int8_arm64.s)
@@ -25,6 +27,11 @@ type armInt8Shape struct {
 	// out[i*rs + j*cs], where cs == 1 (rows of the tile are stored) or
 	// rs == 1 (columns are stored).
 	kernel func(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
+	// packRows packs blocks × panels tiles of X whose rows are contiguous
+	// (pack_arm64.s): block b is rows b*d ... b*d+d-1, row p read from
+	// x + base + off[p], panel q its columns q*nr ... q*nr+nr-1, stored
+	// at dst + q*pstride + b*nr*d. blocks and panels are at least 1.
+	packRows func(blocks, panels int, x *int8, base int, off *int32, dst *int8, pstride int)
 	// gemvKernel, if not nil, is the matrix-vector kernel (gemv_arm64.go)
 	// that gemm runs instead of the tiles when n <= gemvMaxN.
 	gemvKernel func(kb, panels int, w, x *int8, bias, mult, shift *int32, out *int8, zp, lo, hi int32)
@@ -34,12 +41,12 @@ type armInt8Shape struct {
 // neon (Cortex-A72): 4×4 tiles, 16 depth values per block, so that each
 // 16-byte register holds one channel's (or column's) depth run for
 // SMULL/SMLAL2/SADALP.
-var neon4x4 = &armInt8Shape{mr: 4, nr: 4, d: 16, kAlign: 16, kernel: int8Neon4x4,
+var neon4x4 = &armInt8Shape{mr: 4, nr: 4, d: 16, kAlign: 16, kernel: int8Neon4x4, packRows: packRowsNeon,
 	gemvKernel: int8GemvNeon, gemvMaxN: 1}
 
 // dotprod (Cortex-A76): 8×8 tiles, 4 depth values per block (one SDOT lane
 // group), two blocks per loop iteration.
-var dot8x8 = &armInt8Shape{mr: 8, nr: 8, d: 4, kAlign: 8, kernel: int8Dot8x8,
+var dot8x8 = &armInt8Shape{mr: 8, nr: 8, d: 4, kAlign: 8, kernel: int8Dot8x8, packRows: packRowsDot,
 	gemvKernel: int8GemvDot, gemvMaxN: 1}
 
 var (
@@ -61,6 +68,18 @@ func int8Neon4x4(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs
 //
 //go:noescape
 func int8Dot8x8(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
+
+// packRowsNeon is packRows of the neon path: LD4 to one lane splits 4
+// bytes of each of 16 rows into the 4 columns of a panel.
+//
+//go:noescape
+func packRowsNeon(blocks, panels int, x *int8, base int, off *int32, dst *int8, pstride int)
+
+// packRowsDot is packRows of the dotprod path: ST4 interleaves 8 bytes of
+// each of 4 rows into the 8 columns of a panel.
+//
+//go:noescape
+func packRowsDot(blocks, panels int, x *int8, base int, off *int32, dst *int8, pstride int)
 
 // panels returns the number of panels of size rows needed for n rows.
 func panels(n, size int) int { return (n + size - 1) / size }
@@ -87,19 +106,13 @@ func (s *armInt8Shape) pack(w []int8, m, k, groups int) []int8 {
 }
 
 // packX packs the n columns of the k×n matrix at x[base] (element (p, j) at
-// base + p*xRS + j*xCS, or at base + off[p] + j when off is not nil) into
-// panels of nr columns, kp depth values each. Depth past k and columns past
-// n are left as they are: the weights there are zero, and those columns'
-// results are discarded.
-func (s *armInt8Shape) packX(x []int8, base int, off []int32, k, n, xRS, xCS, kp int, dst []int8) {
+// base + p*xRS + j*xCS, or at base + off[p] + j when off is not nil, off
+// ascending) into panels of nr columns, kp depth values each. Depth past k
+// and columns past n hold whatever is there or was read from x: the weights
+// there are zero, and those columns' results are discarded.
+func (s *armInt8Shape) packX(sc *armInt8Scratch, x []int8, base int, off []int32, k, n, xRS, xCS, kp int, dst []int8) {
 	nr, d := s.nr, s.d
 	blk := nr * d
-	row := func(p int) []int8 {
-		if off != nil {
-			return x[base+int(off[p]):][:n]
-		}
-		return x[base+p*xRS:][:n]
-	}
 	switch {
 	case off == nil && xRS == 1: // columns are contiguous: copy runs of d values
 		for j := range n {
@@ -109,31 +122,63 @@ func (s *armInt8Shape) packX(x []int8, base int, off []int32, k, n, xRS, xCS, kp
 				copy(pan[(p/d)*blk:][:d], col[p:min(k, p+d)])
 			}
 		}
-	case off != nil || xCS == 1: // rows are contiguous: transpose, four rows at a time
-		k4 := k &^ 3
-		for p := 0; p < k4; p += 4 {
-			r0, r1, r2, r3 := row(p), row(p+1), row(p+2), row(p+3)
-			o := (p/d)*blk + p%d
-			for j0 := 0; j0 < len(r0); j0 += nr {
-				pan := dst[(j0/nr)*nr*kp+o:]
-				for jj, v := range r0[j0:min(j0+nr, len(r0))] {
-					j := j0 + jj
-					q := pan[jj*d:][:4]
-					q[0], q[1], q[2], q[3] = v, r1[j], r2[j], r3[j]
+	case off != nil: // rows are contiguous: the assembly packer, d rows at a time
+		// The packer reads nr columns per panel, so the last panel's reads
+		// pass column n-1: rows whose whole panels lie inside x (usually
+		// all; else a prefix, as the offsets ascend, found by bisection)
+		// read them in place, the rest read only the full panels and leave
+		// the last one's n-nf columns to the loop at the end. The first and
+		// last rows bound every read.
+		nf := n &^ (nr - 1)
+		na := roundUp(n, nr)
+		_ = x[base+int(off[0])]
+		_ = x[base+int(off[k-1])+n-1]
+		_ = dst[(na/nr)*nr*kp-1]
+		in := k
+		if base+int(off[k-1])+na > len(x) {
+			in = 0
+			for hi := k - 1; in < hi; {
+				if h := int(uint(in+hi) >> 1); base+int(off[h])+na <= len(x) {
+					in = h + 1
+				} else {
+					hi = h
 				}
 			}
 		}
-		for p := k4; p < k; p++ {
-			r := row(p)
-			o := (p/d)*blk + p%d
-			for j0 := 0; j0 < len(r); j0 += nr {
-				pan := dst[(j0/nr)*nr*kp+o:]
-				for jj, v := range r[j0:min(j0+nr, len(r))] {
+		// Full blocks below bIn read na columns, the others nf; a partial
+		// last block reads its rows through sc.tailOff, which repeats row
+		// k-1 past k.
+		kd, bIn := k/d, in/d
+		pstride := nr * kp
+		if bIn > 0 {
+			s.packRows(bIn, na/nr, &x[0], base, &off[0], &dst[0], pstride)
+		}
+		if kd > bIn && nf > 0 {
+			s.packRows(kd-bIn, nf/nr, &x[0], base, &off[bIn*d], &dst[bIn*blk], pstride)
+		}
+		if k > kd*d {
+			t := sc.tailOff[:d]
+			rest := t[copy(t, off[kd*d:k]):]
+			for i := range rest {
+				rest[i] = off[k-1]
+			}
+			cols := nf
+			if in == k {
+				cols = na
+			}
+			if cols > 0 {
+				s.packRows(1, cols/nr, &x[0], base, &t[0], &dst[kd*blk], pstride)
+			}
+		}
+		if in < k {
+			for p := bIn * d; p < k; p++ {
+				pan := dst[(nf/nr)*pstride+(p/d)*blk+p%d:]
+				for jj, v := range x[base+int(off[p])+nf:][:n-nf] {
 					pan[jj*d] = v
 				}
 			}
 		}
-	default:
+	default: // strided columns, or rows too far apart for int32 offsets
 		for j := range n {
 			pan := dst[(j/nr)*nr*kp+(j%nr)*d:]
 			for p := range k {
@@ -145,9 +190,11 @@ func (s *armInt8Shape) packX(x []int8, base int, off []int32, k, n, xRS, xCS, kp
 
 // armInt8Scratch is the per-call buffer of the arm64 int8 GEMM.
 type armInt8Scratch struct {
-	x                 []int8   // packed activations of one group
-	tile              [64]int8 // one tile of results, column by column
-	bias, mult, shift [8]int32 // parameters of a partial channel panel
+	x                 []int8    // packed activations of one group
+	off               []int32   // row offsets of a strided X: p*xRS
+	tailOff           [16]int32 // row offsets of packX's partial last depth block
+	tile              [64]int8  // one tile of results, column by column
+	bias, mult, shift [8]int32  // parameters of a partial channel panel
 }
 
 var armInt8Pool = freeList{New: func() any { return new(armInt8Scratch) }}
@@ -179,10 +226,21 @@ func (s *armInt8Shape) multiply(w *PackedInt8, x []int8, base int, off []int32, 
 		sc.x = make([]int8, np*nr*kp)
 	}
 	xp := sc.x[:np*nr*kp]
+	// A strided X with contiguous rows goes to packX as a table of row
+	// offsets, like the direct convolution's, when they fit in int32.
+	if off == nil && xCS == 1 && xRS != 1 && (k-1)*xRS <= math.MaxInt32 {
+		if cap(sc.off) < k {
+			sc.off = make([]int32, k)
+		}
+		off = sc.off[:k]
+		for p := range off {
+			off[p] = int32(p * xRS)
+		}
+	}
 	tile := sc.tile[:mr*nr]
 	kb := kp / s.kAlign
 	for g := range w.groups {
-		s.packX(x, base+g*k*xRS, off, k, n, xRS, xCS, kp, xp)
+		s.packX(sc, x, base+g*k*xRS, off, k, n, xRS, xCS, kp, xp)
 		for q := range pg {
 			i0 := g*mg + q*mr
 			mt := min(mr, (g+1)*mg-i0)

@@ -43,9 +43,10 @@ rangesof() {
 if [ "${1:-}" != model ]; then
 	M=${1:-512} N=${2:-512} K=${3:-512}
 	ranges=
-	for s in int8Neon4x4.abi0 int8Dot8x8.abi0 sgemm8x8.abi0 '(*armInt8Shape).packX' '(*armInt8Shape).multiply'; do
+	for s in int8Neon4x4.abi0 int8Dot8x8.abi0 sgemm8x8.abi0 '(*armInt8Shape).multiply'; do
 		ranges="$ranges$(rangesof "$(echo "$s" | tr -d '()*')" "$s")"
 	done
+	ranges="$ranges$(rangesof packX '(*armInt8Shape).packX' packRowsNeon.abi0 packRowsDot.abi0)"
 	count() { # cpu calls args... -> "name=count ..."
 		cpu=$1 calls=$2
 		shift 2
@@ -60,12 +61,15 @@ if [ "${1:-}" != model ]; then
 			split($0, runs, "|")
 			n1 = split(runs[1], a, " "); split(runs[2], b, " ")
 			macs = m * n * k
-			line = sprintf("%-26s %dx%dx%d:", cfg, m, n, k)
+			# Ranges that share a name (packX: Go and assembly) add up.
 			for (i = 1; i <= n1; i++) {
 				split(a[i], x, "="); split(b[i], y, "=")
-				d = (y[2] - x[2]) / 2
-				if (d > 0) line = line sprintf("  %s %.0f instr/call = %.4f/MAC", x[1], d, d / macs)
+				if (!(x[1] in d)) order[++names] = x[1]
+				d[x[1]] += (y[2] - x[2]) / 2
 			}
+			line = sprintf("%-26s %dx%dx%d:", cfg, m, n, k)
+			for (i = 1; i <= names; i++)
+				if (d[order[i]] > 0) line = line sprintf("  %s %.0f instr/call = %.4f/MAC", order[i], d[order[i]], d[order[i]] / macs)
 			print line
 		}'
 	done
@@ -81,7 +85,7 @@ if [ "$model" = alexnet ]; then
 	"$host" -model alexnet -save "$tmp/alexnet.int8.safetensors"
 	model=$tmp/alexnet.int8.safetensors
 fi
-ranges="$(rangesof kernel int8Neon4x4.abi0 int8Dot8x8.abi0 int8GemvNeon.abi0 int8GemvDot.abi0)$(rangesof packX '(*armInt8Shape).packX')"
+ranges="$(rangesof kernel int8Neon4x4.abi0 int8Dot8x8.abi0 int8GemvNeon.abi0 int8GemvDot.abi0)$(rangesof packX '(*armInt8Shape).packX' packRowsNeon.abi0 packRowsDot.abi0)"
 ranges="$ranges$(rangesof driver '(*armInt8Shape).gemm' '(*armInt8Shape).gemmRows' '(*armInt8Shape).multiply' '(*armInt8Shape).gemv' convDirectRows)"
 ranges="$ranges$(rangesof im2col Im2colInt8 im2colInt8Generic padImage)"
 ranges="$ranges$(rangesof pool MaxPoolInt8 maxPoolInt8Generic maxPoolInt8Inside maxPoolInt8SIMD maxPoolInt8Rows.abi0 AvgPoolInt8 avgPoolInt8Generic)"
