@@ -380,43 +380,6 @@ func packB(trans bool, b []float32, ldb, j0, cols, k, nr int, dst []float32) {
 	}
 }
 
-func im2colGeneric(src []float32, g ConvGeom, dst []float32) {
-	cols := g.OutH * g.OutW
-	row := 0
-	for c := range g.C {
-		img := src[c*g.H*g.W : (c+1)*g.H*g.W]
-		for kh := range g.KH {
-			for kw := range g.KW {
-				out := dst[row*cols : (row+1)*cols]
-				row++
-				for oh := range g.OutH {
-					o := out[oh*g.OutW : (oh+1)*g.OutW]
-					ih := oh*g.SH - g.PadT + kh
-					if ih < 0 || ih >= g.H {
-						clear(o)
-						continue
-					}
-					in := img[ih*g.W : (ih+1)*g.W]
-					lo, hi := validRange(g.OutW, g.SW, kw-g.PadL, g.W)
-					clear(o[:lo])
-					iw := lo*g.SW - g.PadL + kw
-					if g.SW == 1 {
-						if lo < hi {
-							copy(o[lo:hi], in[iw:])
-						}
-					} else {
-						for ow := lo; ow < hi; ow++ {
-							o[ow] = in[iw]
-							iw += g.SW
-						}
-					}
-					clear(o[hi:])
-				}
-			}
-		}
-	}
-}
-
 // validRange returns the output indices [lo, hi) whose input index
 // o*s+off lies in [0, n).
 func validRange(outN, s, off, n int) (lo, hi int) {
@@ -431,34 +394,6 @@ func validRange(outN, s, off, n int) (lo, hi int) {
 	hi = min(hi, outN)
 	lo = min(lo, hi)
 	return lo, hi
-}
-
-func col2imGeneric(col []float32, g ConvGeom, dst []float32) {
-	cols := g.OutH * g.OutW
-	row := 0
-	for c := range g.C {
-		img := dst[c*g.H*g.W : (c+1)*g.H*g.W]
-		for kh := range g.KH {
-			for kw := range g.KW {
-				in := col[row*cols : (row+1)*cols]
-				row++
-				lo, hi := validRange(g.OutW, g.SW, kw-g.PadL, g.W)
-				for oh := range g.OutH {
-					ih := oh*g.SH - g.PadT + kh
-					if ih < 0 || ih >= g.H {
-						continue
-					}
-					o := img[ih*g.W : (ih+1)*g.W]
-					v := in[oh*g.OutW : (oh+1)*g.OutW]
-					iw := lo*g.SW - g.PadL + kw
-					for ow := lo; ow < hi; ow++ {
-						o[iw] += v[ow]
-						iw += g.SW
-					}
-				}
-			}
-		}
-	}
 }
 
 func maxPoolGeneric(src, dst []float32, g ConvGeom) {

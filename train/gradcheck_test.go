@@ -11,7 +11,8 @@ import (
 )
 
 // gradCheckModels cover every layer type, with strides, padding (symmetric
-// and not), groups and a softmax in the middle of the graph. Each starts
+// and not), groups, a softmax in the middle of the graph, a ReLU that the
+// max pool after it takes over, and logits from a convolution. Each starts
 // with a parameterised layer, so checking its weight gradient exercises the
 // input gradient of every layer after it.
 func gradCheckModels() map[string]*nn.Model {
@@ -33,6 +34,13 @@ func gradCheckModels() map[string]*nn.Model {
 			conv("c1", 3, 3, 3, 1, 1, [4]int{}, 1), nn.Act("a1", nn.OpTanh),
 			pool("p1", nn.OpAvgPool, 3, 2, 1), nn.Flat("f"), nn.Drop("d", 0.3),
 			nn.FC("l1", 5), nn.Act("s", nn.OpSoftmax), nn.FC("l2", 3)),
+		"conv-relu-maxpool-relu-linear": nn.Sequential("t", in(2, 6, 6), labels,
+			conv("c1", 3, 3, 3, 1, 1, [4]int{1, 1, 1, 1}, 1), nn.Act("a1", nn.OpReLU),
+			pool("p1", nn.OpMaxPool, 2, 2, 0), nn.Flat("f"), nn.FC("l1", 4), nn.Act("a2", nn.OpReLU), nn.FC("l2", 3)),
+		// A softmax over [C, H, W] planes, and logits from a convolution.
+		"conv-softmax-conv": nn.Sequential("t", in(2, 5, 5), labels,
+			conv("c1", 3, 3, 3, 1, 1, [4]int{}, 1), nn.Act("s", nn.OpSoftmax),
+			conv("c2", 3, 3, 3, 1, 1, [4]int{}, 1)),
 		"conv-asymmetric-relu-linear": nn.Sequential("t", in(3, 6, 7), labels,
 			conv("c1", 2, 2, 3, 1, 2, [4]int{0, 1, 1, 2}, 1), nn.Act("a1", nn.OpReLU),
 			conv("c2", 4, 3, 1, 2, 1, [4]int{1, 0, 0, 0}, 2), nn.Act("a2", nn.OpReLU),
@@ -64,8 +72,13 @@ func TestGradients(t *testing.T) {
 			const batch = 3
 			r, err := newReplica(m, batch)
 			require.NoError(t, err)
-			for i := range r.input {
-				r.input[i] = float32(3 * rng.NormFloat64()) // large enough to saturate relu6
+			// Each sample drawn in [C, H, W] order, then stored channel-major.
+			sample := make([]float32, m.Input.Shape().Size())
+			for s := range batch {
+				for i := range sample {
+					sample[i] = float32(3 * rng.NormFloat64()) // large enough to saturate relu6
+				}
+				planeCopy(sample, r.input, m.Input.Channels, batch, s, true)
 			}
 			labels := []int{0, 2, 1}
 			loss := func() float64 {

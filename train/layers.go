@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/edgecnn/edgecnn/engine"
@@ -8,173 +9,283 @@ import (
 	"github.com/edgecnn/edgecnn/nn"
 )
 
-// layer is the training-time form of one node: a forward pass over a batch of
-// n samples and the matching backward pass. x and y are the node's input and
-// output (n samples each, row-major per sample), dy the loss gradient with
-// respect to y. backward writes dx (nil when nobody needs it) and adds the
-// parameter gradients of this batch to the layer's gradient buffers.
+// Layout of the activations of a shard of n samples. A [C, H, W] tensor is
+// stored channel-major, [C, n, H, W]: plane c of sample s starts at
+// (c*n+s)*H*W. A convolution is then one GEMM over the whole shard
+// (kernels.Im2colBatch) whose output is already in that layout, and pooling
+// and element-wise layers see n*C planes. A flat tensor of F features is
+// stored sample-major, [n, F], the layout of a linear layer's GEMM; flatten
+// converts between the two.
+
+// layer is the training-time form of one node: a forward pass over a shard
+// of n samples and the matching backward pass. x and y are the node's input
+// and output, dy the loss gradient with respect to y. backward writes dx
+// (nil when nobody needs it) and sets the layer's parameter gradients to
+// those of the shard. backward may rely on what forward left in the layer,
+// so each backward follows the forward of the same shard.
 type layer interface {
 	forward(x, y []float32, n int, training bool)
 	backward(x, y, dy, dx []float32, n int)
 }
 
 // param is one trainable tensor as a worker sees it: the shared values and
-// the worker's own gradient accumulator.
+// the worker's own gradient.
 type param struct {
 	name string
 	w    []float32
 	grad []float32
 }
 
-// conv is a 2-D convolution computed per sample as im2col + GEMM, one GEMM
-// per group: out[g] (OCg x P) = W[g] (OCg x Kg) * col[g] (Kg x P).
-type conv struct {
-	g               kernels.ConvGeom
-	out, groups     int
-	w, b            *param
-	col, dcol       []float32
-	inSize, outSize int
+// scratch is memory the layers of one replica share for values that do not
+// outlive a call. Each layer reserves what it needs when it is built, so
+// training allocates nothing per step.
+type scratch struct{ buf []float32 }
+
+func (s *scratch) reserve(n int) {
+	if cap(s.buf) < n {
+		s.buf = make([]float32, n)
+	}
 }
 
-func newConv(n *nn.Node, in, out nn.Shape, w, b *param) *conv {
+func (s *scratch) get(n int) []float32 { return s.buf[:n] }
+
+// conv is a 2-D convolution over the shard as im2col + one GEMM per group.
+// The bias rides in the GEMM as one more weight column, against a row of
+// ones below the im2col matrix: out[g] (OCg x nP) = [W[g] b[g]]
+// (OCg x Kg+1) * [col[g]; 1] (Kg+1 x nP), P pixels per sample.
+type conv struct {
+	g           kernels.ConvGeom
+	out, groups int
+	w, b        *param
+	// col holds the shard's [col[g]; 1] of every group, kept from forward
+	// for the weight gradient; wb holds one group's [W[g] b[g]] and then
+	// its gradient, Kpad columns wide.
+	col, wb []float32
+	sc      *scratch
+}
+
+// The weight gradient is dY (OCg x nP) * colT (nP x Kpad), colT the
+// transpose of [col[g]; 1] with its rows padded to Kpad, a multiple of
+// convPad: every GEMM micro-kernel's width divides it, so Sgemm reads colT
+// in place instead of packing it. colT is made convChunk floats at a time
+// (but at least 4*OCg rows, so that the weight gradient is not rewritten
+// for a handful of rows), which keeps it in cache for the GEMM.
+const (
+	convPad   = 32
+	convChunk = 1 << 17
+)
+
+func newConv(n *nn.Node, in, out nn.Shape, w, b *param, batch int, sc *scratch) *conv {
 	g := engine.Geometry(n, in, out)
-	colSize := g.C * g.KH * g.KW * g.OutH * g.OutW
-	return &conv{g: g, out: n.Out, groups: n.Groups, w: w, b: b,
-		col: make([]float32, colSize), dcol: make([]float32, colSize),
-		inSize: in.Size(), outSize: out.Size()}
+	c := &conv{g: g, out: n.Out, groups: n.Groups, w: w, b: b, sc: sc}
+	ocg, kg, p := c.dims()
+	kpad := roundUp(kg+1, convPad)
+	c.col = make([]float32, c.groups*(kg+1)*batch*p)
+	c.wb = make([]float32, ocg*kpad)
+	sc.reserve(max(kg*batch*p, c.chunk(batch*p)*kpad)) // dcol, colT
+	return c
 }
 
 // dims returns the per-group GEMM sizes: output channels, reduction length
-// and output pixels.
+// (without the bias) and output pixels per sample.
 func (c *conv) dims() (ocg, kg, p int) {
 	return c.out / c.groups, c.g.C / c.groups * c.g.KH * c.g.KW, c.g.OutH * c.g.OutW
 }
 
+// chunk returns how many rows of colT the weight gradient handles at once
+// for a shard of np pixels.
+func (c *conv) chunk(np int) int {
+	ocg, kg, _ := c.dims()
+	return min(np, max(convChunk/roundUp(kg+1, convPad), 4*ocg))
+}
+
+// group returns the geometry of one group's input channels and the offset
+// of its planes in a channel-major shard of n samples.
+func (c *conv) group(g, n int) (kernels.ConvGeom, int) {
+	gg := c.g
+	gg.C /= c.groups
+	return gg, g * gg.C * n * gg.H * gg.W
+}
+
 func (c *conv) forward(x, y []float32, n int, _ bool) {
-	for s := range n {
-		kernels.ConvF32(x[s*c.inSize:(s+1)*c.inSize], y[s*c.outSize:(s+1)*c.outSize], c.w.w, c.b.w, c.g, c.groups, c.col)
-	}
-}
-
-func (c *conv) backward(x, _, dy, dx []float32, n int) {
 	ocg, kg, p := c.dims()
-	for s := range n {
-		kernels.Im2col(x[s*c.inSize:(s+1)*c.inSize], c.g, c.col)
-		dys := dy[s*c.outSize : (s+1)*c.outSize]
-		for g := range c.groups {
-			// dW[g] += dY[g] (OCg x P) * col[g]^T (P x Kg)
-			kernels.Sgemm(false, true, ocg, kg, p, 1, dys[g*ocg*p:], p, c.col[g*kg*p:], p, 1, c.w.grad[g*ocg*kg:], kg)
+	np, kb := n*p, kg+1
+	for g := range c.groups {
+		col := c.col[g*kb*np : (g+1)*kb*np]
+		gg, off := c.group(g, n)
+		kernels.Im2colBatch(x[off:], gg, n, col)
+		ones := col[kg*np:]
+		for i := range ones {
+			ones[i] = 1
 		}
-		for o := range c.out {
-			c.b.grad[o] += sum(dys[o*p : (o+1)*p])
+		for o := range ocg {
+			copy(c.wb[o*kb:], c.w.w[(g*ocg+o)*kg:(g*ocg+o+1)*kg])
+			c.wb[o*kb+kg] = c.b.w[g*ocg+o]
 		}
-		if dx == nil {
-			continue
-		}
-		for g := range c.groups {
-			// dcol[g] = W[g]^T (Kg x OCg) * dY[g] (OCg x P)
-			kernels.Sgemm(true, false, kg, p, ocg, 1, c.w.w[g*ocg*kg:], kg, dys[g*ocg*p:], p, 0, c.dcol[g*kg*p:], p)
-		}
-		dxs := dx[s*c.inSize : (s+1)*c.inSize]
-		clear(dxs)
-		kernels.Col2im(c.dcol, c.g, dxs)
+		kernels.Sgemm(false, false, ocg, np, kb, 1, c.wb, kb, col, np, 0, y[g*ocg*np:], np)
 	}
 }
 
-// linear is y = x W^T + b over the whole batch as one GEMM.
-type linear struct {
-	in, out int
-	w, b    *param
-}
-
-func (l *linear) forward(x, y []float32, n int, _ bool) {
-	kernels.Sgemm(false, true, n, l.out, l.in, 1, x, l.in, l.w.w, l.in, 0, y, l.out)
-	for s := range n {
-		row := y[s*l.out : (s+1)*l.out]
-		for o, b := range l.b.w {
-			row[o] += b
+func (c *conv) backward(_, _, dy, dx []float32, n int) {
+	ocg, kg, p := c.dims()
+	np, kb, kpad := n*p, kg+1, roundUp(kg+1, convPad)
+	chunk := c.chunk(np)
+	colT := c.sc.get(chunk * kpad)
+	for g := range c.groups {
+		// [dW[g] db[g]] (OCg x Kpad) = dY[g] (OCg x nP) * colT (nP x Kpad),
+		// a chunk of rows at a time, each added to the sum of those before.
+		for j := 0; j < np; j += chunk {
+			w := min(chunk, np-j)
+			kernels.TransposeF32(colT, kpad, c.col[g*kb*np+j:], np, kb, w)
+			kernels.Sgemm(false, false, ocg, kpad, w, 1, dy[g*ocg*np+j:], np, colT, kpad, float32(min(j, 1)), c.wb, kpad)
+		}
+		for o := range ocg {
+			copy(c.w.grad[(g*ocg+o)*kg:(g*ocg+o+1)*kg], c.wb[o*kpad:])
+			c.b.grad[g*ocg+o] = c.wb[o*kpad+kg]
 		}
 	}
-}
-
-func (l *linear) backward(x, _, dy, dx []float32, n int) {
-	// dW += dY^T (out x n) * X (n x in)
-	kernels.Sgemm(true, false, l.out, l.in, n, 1, dy, l.out, x, l.in, 1, l.w.grad, l.in)
-	for s := range n {
-		for o, d := range dy[s*l.out : (s+1)*l.out] {
-			l.b.grad[o] += d
-		}
-	}
-	if dx != nil {
-		// dX = dY (n x out) * W (out x in)
-		kernels.Sgemm(false, false, n, l.in, l.out, 1, dy, l.out, l.w.w, l.in, 0, dx, l.in)
-	}
-}
-
-// pool is max or average pooling per sample. The max backward recomputes
-// which input won each window instead of storing indices: the first input
-// equal to the output, the same cell the forward pass chose.
-type pool struct {
-	g               kernels.ConvGeom
-	max             bool
-	inSize, outSize int
-}
-
-func newPool(n *nn.Node, in, out nn.Shape) *pool {
-	g := engine.Geometry(n, in, out)
-	return &pool{g: g, max: n.Op == nn.OpMaxPool, inSize: in.Size(), outSize: out.Size()}
-}
-
-func (p *pool) forward(x, y []float32, n int, _ bool) {
-	for s := range n {
-		xs, ys := x[s*p.inSize:(s+1)*p.inSize], y[s*p.outSize:(s+1)*p.outSize]
-		if p.max {
-			kernels.MaxPoolF32(xs, ys, p.g)
-		} else {
-			kernels.AvgPoolF32(xs, ys, p.g)
-		}
-	}
-}
-
-func (p *pool) backward(x, y, dy, dx []float32, n int) {
 	if dx == nil {
 		return
 	}
+	clear(dx[:c.g.C*n*c.g.H*c.g.W])
+	dcol := c.sc.get(kg * np)
+	for g := range c.groups {
+		// dcol[g] (Kg x nP) = W[g]^T (Kg x OCg) * dY[g] (OCg x nP)
+		kernels.Sgemm(true, false, kg, np, ocg, 1, c.w.w[g*ocg*kg:], kg, dy[g*ocg*np:], np, 0, dcol, np)
+		gg, off := c.group(g, n)
+		kernels.Col2imBatch(dcol, gg, n, dx[off:])
+	}
+}
+
+// linear is y = x W^T + b over the shard.
+type linear struct {
+	in, out int
+	w, b    *param
+	sc      *scratch
+}
+
+func newLinear(in, out, batch int, w, b *param, sc *scratch) *linear {
+	sc.reserve(out * batch)
+	return &linear{in: in, out: out, w: w, b: b, sc: sc}
+}
+
+func (l *linear) forward(x, y []float32, n int, _ bool) {
+	// y^T (out x n) = W (out x in) * x^T: the weights are read row by row
+	// and only the few samples are transposed, where x W^T would transpose
+	// all the weights.
+	yt := l.sc.get(l.out * n)
+	kernels.Sgemm(false, true, l.out, n, l.in, 1, l.w.w, l.in, x, l.in, 0, yt, n)
+	kernels.TransposeF32(y, l.out, yt, n, l.out, n)
+	kernels.BiasClampColsF32(y, n, l.out, l.out, l.b.w, float32(math.Inf(-1)), float32(math.Inf(1)))
+}
+
+func (l *linear) backward(x, _, dy, dx []float32, n int) {
+	// dW = dY^T (out x n) * X (n x in)
+	kernels.Sgemm(true, false, l.out, l.in, n, 1, dy, l.out, x, l.in, 0, l.w.grad, l.in)
+	db := l.b.grad
+	copy(db, dy[:l.out])
+	for s := 1; s < n; s++ {
+		for o, d := range dy[s*l.out : (s+1)*l.out] {
+			db[o] += d
+		}
+	}
+	if dx == nil {
+		return
+	}
+	// dX = dY (n x out) * W (out x in). For a few rows Sgemm reads W in
+	// place a column panel at a time, every row of it a page apart once W
+	// outgrows the caches; 4 rows at a time it streams W row by row
+	// instead, which for AlexNet's fc1 and fc2 at 8 samples is twice as
+	// fast even though W is read twice.
+	rows := n
+	if n < smallShard && l.in*l.out >= largeWeights {
+		rows = 4
+	}
+	for s := 0; s < n; s += rows {
+		kernels.Sgemm(false, false, min(rows, n-s), l.in, l.out, 1, dy[s*l.out:], l.out, l.w.w, l.in, 0, dx[s*l.in:], l.in)
+	}
+}
+
+// Shards below smallShard samples and weight matrices of at least
+// largeWeights floats (4 MiB) take linear.backward's row-streaming path.
+const (
+	smallShard   = 16
+	largeWeights = 1 << 20
+)
+
+// pool is max or average pooling over the shard's n*C planes. Max pooling
+// remembers which input won each window, for its backward pass, and may
+// apply a ReLU to its output (see foldReLUs).
+type pool struct {
+	g         kernels.ConvGeom
+	max, relu bool
+	arg       []int32
+}
+
+func newPool(n *nn.Node, in, out nn.Shape, batch int) *pool {
+	p := &pool{g: engine.Geometry(n, in, out), max: n.Op == nn.OpMaxPool}
+	if p.max {
+		p.arg = make([]int32, batch*out.Size())
+	}
+	return p
+}
+
+// planes returns the geometry of the n*C planes of a shard as one image.
+func (p *pool) planes(n int) kernels.ConvGeom {
 	g := p.g
-	clear(dx[:n*p.inSize])
-	for s := range n {
-		xs, dxs := x[s*p.inSize:(s+1)*p.inSize], dx[s*p.inSize:(s+1)*p.inSize]
-		for c := range g.C {
-			for oy := range g.OutH {
-				for ox := range g.OutW {
-					o := s*p.outSize + (c*g.OutH+oy)*g.OutW + ox
-					y0, x0 := oy*g.SH-g.PadT, ox*g.SW-g.PadL
-					y1, x1 := min(y0+g.KH, g.H), min(x0+g.KW, g.W)
-					y0, x0 = max(y0, 0), max(x0, 0)
-					if p.max {
-						p.routeMax(xs, dxs, c, y0, y1, x0, x1, y[o], dy[o])
-						continue
-					}
-					share := dy[o] / float32((y1-y0)*(x1-x0))
-					for iy := y0; iy < y1; iy++ {
-						for ix := x0; ix < x1; ix++ {
-							dxs[(c*g.H+iy)*g.W+ix] += share
-						}
-					}
-				}
-			}
+	g.C *= n
+	return g
+}
+
+func (p *pool) forward(x, y []float32, n int, _ bool) {
+	g := p.planes(n)
+	if !p.max {
+		kernels.AvgPoolF32(x, y, g)
+		return
+	}
+	kernels.MaxPoolArgF32(x, y, p.arg, g)
+	if p.relu {
+		// A window whose maximum the ReLU clamps passes no gradient. By
+		// masks, not branches: half the windows of a fresh network clamp.
+		y = y[:g.C*g.OutH*g.OutW]
+		arg := p.arg[:len(y)]
+		for o, v := range y {
+			b := math.Float32bits(v)
+			y[o] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+			arg[o] |= ^int32(-int64(int32(b)) >> 63) // -1 unless v > 0
 		}
 	}
 }
 
-// routeMax sends the gradient of one max-pool output to the input that won.
-func (p *pool) routeMax(xs, dxs []float32, c, y0, y1, x0, x1 int, yv, d float32) {
-	g := p.g
-	for iy := y0; iy < y1; iy++ {
-		for ix := x0; ix < x1; ix++ {
-			if i := (c*g.H+iy)*g.W + ix; xs[i] == yv {
-				dxs[i] += d
-				return
+func (p *pool) backward(_, _, dy, dx []float32, n int) {
+	if dx == nil {
+		return
+	}
+	g := p.planes(n)
+	dx = dx[:g.C*g.H*g.W]
+	clear(dx)
+	if p.max {
+		// A window without a winner (-1) adds +0 to dx[0] instead of
+		// branching: no branch to mispredict, and dx[0] keeps its value.
+		dy = dy[:g.C*g.OutH*g.OutW]
+		for o, i := range p.arg[:len(dy)] {
+			none := i >> 31
+			dx[i&^none] += math.Float32frombits(math.Float32bits(dy[o]) &^ uint32(none))
+		}
+		return
+	}
+	for c := range g.C {
+		for oh := range g.OutH {
+			y0, y1 := max(oh*g.SH-g.PadT, 0), min(oh*g.SH-g.PadT+g.KH, g.H)
+			for ow := range g.OutW {
+				x0, x1 := max(ow*g.SW-g.PadL, 0), min(ow*g.SW-g.PadL+g.KW, g.W)
+				share := dy[(c*g.OutH+oh)*g.OutW+ow] / float32((y1-y0)*(x1-x0))
+				for iy := y0; iy < y1; iy++ {
+					row := dx[(c*g.H+iy)*g.W : (c*g.H+iy+1)*g.W]
+					for ix := x0; ix < x1; ix++ {
+						row[ix] += share
+					}
+				}
 			}
 		}
 	}
@@ -188,7 +299,19 @@ type activation struct {
 }
 
 func (a *activation) forward(x, y []float32, n int, _ bool) {
-	engine.Activate(a.op, y[:n*a.size], x[:n*a.size])
+	if a.op != nn.OpReLU {
+		engine.Activate(a.op, y[:n*a.size], x[:n*a.size])
+		return
+	}
+	// max(v, 0) by clearing every bit of a negative value (the sign bit
+	// smeared by an arithmetic shift): no branch for the random signs, and
+	// none of the NaN and signed-zero care of the max builtin.
+	x = x[:n*a.size]
+	y = y[:len(x)]
+	for i, v := range x {
+		b := math.Float32bits(v)
+		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+	}
 }
 
 func (a *activation) backward(_, y, dy, dx []float32, n int) {
@@ -198,12 +321,15 @@ func (a *activation) backward(_, y, dy, dx []float32, n int) {
 	y, dy, dx = y[:n*a.size], dy[:n*a.size], dx[:n*a.size]
 	switch a.op {
 	case nn.OpReLU:
+		// The gradient passes where the output is positive: where the
+		// negated bits of y are negative, as a mask.
 		for i, v := range y {
-			dx[i] = dy[i] * step(v > 0)
+			mask := uint32(-int32(math.Float32bits(v)) >> 31)
+			dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
 		}
 	case nn.OpReLU6:
 		for i, v := range y {
-			dx[i] = dy[i] * step(v > 0 && v < 6)
+			dx[i] = pass(v > 0 && v < 6, dy[i])
 		}
 	case nn.OpTanh:
 		for i, v := range y {
@@ -212,13 +338,54 @@ func (a *activation) backward(_, y, dy, dx []float32, n int) {
 	}
 }
 
+// pass returns d if ok and 0 otherwise, as a bit mask rather than a branch
+// (a ReLU's output is positive or zero at random) or a multiplication (which
+// would keep a NaN or Inf gradient alive).
+func pass(ok bool, d float32) float32 {
+	var mask uint32
+	if ok {
+		mask = ^uint32(0)
+	}
+	return math.Float32frombits(math.Float32bits(d) & mask)
+}
+
+// folded is a layer whose work another one does: its forward and backward
+// passes do nothing, and nothing reads its buffers.
+type folded struct{}
+
+func (folded) forward(_, _ []float32, _ int, _ bool) {}
+func (folded) backward(_, _, _, _ []float32, _ int)  {}
+
 // softmax normalises each sample's vector; its backward is the full Jacobian
-// product dx = y * (dy - <dy, y>).
-type softmax struct{ size int }
+// product dx = y * (dy - <dy, y>). A [C, H, W] input is gathered sample by
+// sample from its channel-major planes.
+type softmax struct {
+	size, planes int // planes is C for a [C, H, W] input, 0 for a flat one
+	sc           *scratch
+}
+
+func newSoftmax(in nn.Shape, batch int, sc *scratch) *softmax {
+	s := &softmax{size: in.Size(), sc: sc}
+	if len(in) == 3 {
+		s.planes = in[0]
+		sc.reserve(3 * s.size)
+	}
+	return s
+}
 
 func (s *softmax) forward(x, y []float32, n int, _ bool) {
+	if s.planes == 0 {
+		for i := range n {
+			engine.Softmax(y[i*s.size:(i+1)*s.size], x[i*s.size:(i+1)*s.size])
+		}
+		return
+	}
+	buf := s.sc.get(2 * s.size)
+	xs, ys := buf[:s.size], buf[s.size:]
 	for i := range n {
-		engine.Softmax(y[i*s.size:(i+1)*s.size], x[i*s.size:(i+1)*s.size])
+		planeCopy(xs, x, s.planes, n, i, false)
+		engine.Softmax(ys, xs)
+		planeCopy(ys, y, s.planes, n, i, true)
 	}
 }
 
@@ -226,26 +393,79 @@ func (s *softmax) backward(_, y, dy, dx []float32, n int) {
 	if dx == nil {
 		return
 	}
-	for i := range n {
-		ys, dys, dxs := y[i*s.size:(i+1)*s.size], dy[i*s.size:(i+1)*s.size], dx[i*s.size:(i+1)*s.size]
-		var dot float32
-		for j, v := range ys {
-			dot += v * dys[j]
+	if s.planes == 0 {
+		for i := range n {
+			softmaxGrad(y[i*s.size:(i+1)*s.size], dy[i*s.size:(i+1)*s.size], dx[i*s.size:(i+1)*s.size])
 		}
-		for j, v := range ys {
-			dxs[j] = v * (dys[j] - dot)
+		return
+	}
+	buf := s.sc.get(3 * s.size)
+	ys, dys, dxs := buf[:s.size], buf[s.size:2*s.size], buf[2*s.size:]
+	for i := range n {
+		planeCopy(ys, y, s.planes, n, i, false)
+		planeCopy(dys, dy, s.planes, n, i, false)
+		softmaxGrad(ys, dys, dxs)
+		planeCopy(dxs, dx, s.planes, n, i, true)
+	}
+}
+
+func softmaxGrad(y, dy, dx []float32) {
+	var dot float32
+	for j, v := range y {
+		dot += v * dy[j]
+	}
+	for j, v := range y {
+		dx[j] = v * (dy[j] - dot)
+	}
+}
+
+// planeCopy copies sample s of a channel-major shard of n samples, planes
+// planes each, from t into the sample-major vector v, or from v into t when
+// toShard.
+func planeCopy(v, t []float32, planes, n, s int, toShard bool) {
+	hw := len(v) / planes
+	for c := range planes {
+		a, b := v[c*hw:(c+1)*hw], t[(c*n+s)*hw:(c*n+s+1)*hw]
+		if toShard {
+			copy(b, a)
+		} else {
+			copy(a, b)
 		}
 	}
 }
 
-// identity serves flatten (the memory layout does not change) and dropout at
-// inference.
-type identity struct{ size int }
+// flatten turns a channel-major [C, H, W] shard into sample-major rows of
+// C*H*W features; a flat input passes through unchanged.
+type flatten struct{ size, planes int }
 
-func (c identity) forward(x, y []float32, n int, _ bool) { copy(y[:n*c.size], x) }
-func (c identity) backward(_, _, dy, dx []float32, n int) {
-	if dx != nil {
-		copy(dx[:n*c.size], dy)
+func newFlatten(in nn.Shape) flatten {
+	f := flatten{size: in.Size()}
+	if len(in) == 3 {
+		f.planes = in[0]
+	}
+	return f
+}
+
+func (f flatten) forward(x, y []float32, n int, _ bool) {
+	if f.planes == 0 {
+		copy(y[:n*f.size], x)
+		return
+	}
+	for s := range n {
+		planeCopy(y[s*f.size:(s+1)*f.size], x, f.planes, n, s, false)
+	}
+}
+
+func (f flatten) backward(_, _, dy, dx []float32, n int) {
+	if dx == nil {
+		return
+	}
+	if f.planes == 0 {
+		copy(dx[:n*f.size], dy)
+		return
+	}
+	for s := range n {
+		planeCopy(dy[s*f.size:(s+1)*f.size], dx, f.planes, n, s, true)
 	}
 }
 
@@ -283,17 +503,4 @@ func (d *dropout) backward(_, _, dy, dx []float32, n int) {
 	}
 }
 
-func sum(xs []float32) float32 {
-	var s float32
-	for _, v := range xs {
-		s += v
-	}
-	return s
-}
-
-func step(b bool) float32 {
-	if b {
-		return 1
-	}
-	return 0
-}
+func roundUp(x, m int) int { return (x + m - 1) / m * m }

@@ -19,9 +19,23 @@ type replica struct {
 	src    []int // index of each node's input node; -1 is the model input
 	acts   [][]float32
 	grads  [][]float32
-	input  []float32
-	params []*param // in paramNames order
+	input  []float32 // channel-major, like every [C, H, W] activation
+	params []*param  // in paramNames order
 	batch  int
+	sc     scratch
+	// What shardStep needs to load a shard: one image's augmented pixels
+	// and normalised values, the source of its augmentation, the labels.
+	pixels []uint8
+	image  []float32
+	augSrc *rand.PCG
+	aug    *rand.Rand
+	labels []int
+	// The shard's summed loss and correct count, from its worker.
+	loss    float64
+	correct int
+	// sum holds the gradient sums of the optimizer step this replica's
+	// worker takes part in (updateBlock floats).
+	sum []float32
 	// noise drives dropout; it is reseeded before every step so that a
 	// resumed run draws the same masks as an uninterrupted one.
 	noise *rand.PCG
@@ -43,7 +57,11 @@ func newReplica(m *nn.Model, batch int) (*replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &replica{batch: batch, input: make([]float32, batch*m.Input.Shape().Size()), noise: rand.NewPCG(0, 0)}
+	size := m.Input.Shape().Size()
+	r := &replica{batch: batch, input: make([]float32, batch*size), pixels: make([]uint8, size),
+		image: make([]float32, size), augSrc: rand.NewPCG(0, 0), labels: make([]int, 0, batch), noise: rand.NewPCG(0, 0),
+		sum: make([]float32, updateBlock)}
+	r.aug = rand.New(r.augSrc)
 	rng := rand.New(r.noise)
 	index := map[string]int{nn.InputName: -1}
 	byName := map[string]*param{}
@@ -70,29 +88,71 @@ func newReplica(m *nn.Model, batch int) (*replica, error) {
 		var l layer
 		switch n.Op {
 		case nn.OpConv2D:
-			l = newConv(n, in, out, byName[n.Name+".weight"], byName[n.Name+".bias"])
+			l = newConv(n, in, out, byName[n.Name+".weight"], byName[n.Name+".bias"], batch, &r.sc)
 		case nn.OpLinear:
-			l = &linear{in: in[0], out: out[0], w: byName[n.Name+".weight"], b: byName[n.Name+".bias"]}
+			l = newLinear(in[0], out[0], batch, byName[n.Name+".weight"], byName[n.Name+".bias"], &r.sc)
 		case nn.OpMaxPool, nn.OpAvgPool:
-			l = newPool(n, in, out)
+			l = newPool(n, in, out, batch)
 		case nn.OpReLU, nn.OpReLU6, nn.OpTanh:
 			l = &activation{op: n.Op, size: out.Size()}
 		case nn.OpSoftmax:
-			l = &softmax{size: out.Size()}
+			l = newSoftmax(in, batch, &r.sc)
 		case nn.OpFlatten:
-			l = identity{size: out.Size()}
+			l = newFlatten(in)
 		case nn.OpDropout:
 			l = &dropout{rate: n.Rate, size: out.Size(), mask: make([]float32, batch*out.Size()), rng: rng}
 		default:
 			return nil, fmt.Errorf("layer %q: training does not support %s", n.Name, n.Op)
 		}
 		index[n.Name] = i
-		r.layers = append(r.layers, l)
-		r.src = append(r.src, src)
-		r.acts = append(r.acts, make([]float32, batch*out.Size()))
-		r.grads = append(r.grads, make([]float32, batch*out.Size()))
+		r.add(l, src, out.Size())
+	}
+	r.foldReLUs()
+	if last := shapes[len(shapes)-1]; len(last) == 3 {
+		// The loss reads each sample's logits as one row.
+		r.add(newFlatten(last), len(r.layers)-1, last.Size())
 	}
 	return r, nil
+}
+
+// foldReLUs hands each ReLU that feeds a max pool to the pool, which then
+// reads the ReLU's input: max pooling commutes with the ReLU, which is then
+// applied to the pool's output, a quarter as many values for a 2x2 pool,
+// and its backward pass folds into the pool's routing. The ReLU's own
+// buffers go unused.
+func (r *replica) foldReLUs() {
+	for j, l := range r.layers {
+		p, ok := l.(*pool)
+		i := r.src[j]
+		if !ok || !p.max || i < 0 {
+			continue
+		}
+		if a, ok := r.layers[i].(*activation); ok && a.op == nn.OpReLU {
+			p.relu = true
+			r.layers[i] = folded{}
+			r.src[j] = r.src[i]
+		}
+	}
+}
+
+// add appends layer l, reading the output of layer src and giving size
+// values per sample.
+func (r *replica) add(l layer, src, size int) {
+	r.layers = append(r.layers, l)
+	r.src = append(r.src, src)
+	r.acts = append(r.acts, make([]float32, r.batch*size))
+	r.grads = append(r.grads, make([]float32, r.batch*size))
+}
+
+// setInput normalises img into the input of sample s of a shard of n.
+func (r *replica) setInput(in nn.Input, img []uint8, s, n int) {
+	size := len(r.image)
+	if in.Channels == 1 {
+		in.Normalize(r.input[s*size:(s+1)*size], img)
+		return
+	}
+	in.Normalize(r.image, img)
+	planeCopy(r.image, r.input, in.Channels, n, s, true)
 }
 
 // in returns the activation node i reads.

@@ -6,27 +6,40 @@ import (
 )
 
 // optimizer updates parameters from their batch gradients. Its state (one
-// or two slices per parameter) is what a checkpoint must keep.
+// or two slices per parameter) is what a checkpoint must keep. A step is
+// begin, then update over every element of every parameter, in disjoint
+// ranges that may run in parallel: each element's update depends only on
+// that element.
 type optimizer interface {
-	step(params []*param, lr float32)
+	begin()
+	// update steps elements lo ... hi-1 of parameter i (in paramNames
+	// order), p, whose gradient is g (g[0] is element lo's).
+	update(i int, p *param, lo, hi int, g []float32, lr float32)
 	state() map[string][]float32
 }
 
 func newOptimizer(cfg Config, params []*param) (optimizer, error) {
 	switch cfg.Optimizer {
 	case "sgd":
-		return &sgd{momentum: float32(cfg.Momentum), decay: float32(cfg.WeightDecay), velocity: buffers(params, "velocity")}, nil
+		o := &sgd{momentum: float32(cfg.Momentum), decay: float32(cfg.WeightDecay), saved: map[string][]float32{}}
+		o.velocity = buffers(params, "velocity", o.saved)
+		return o, nil
 	case "adam":
-		return &adam{beta1: 0.9, beta2: 0.999, eps: 1e-8, decay: float32(cfg.WeightDecay),
-			m: buffers(params, "m"), v: buffers(params, "v")}, nil
+		o := &adam{beta1: 0.9, beta2: 0.999, eps: 1e-8, decay: float32(cfg.WeightDecay), saved: map[string][]float32{}}
+		o.m = buffers(params, "m", o.saved)
+		o.v = buffers(params, "v", o.saved)
+		return o, nil
 	}
 	return nil, fmt.Errorf("unknown optimizer %q (want sgd or adam)", cfg.Optimizer)
 }
 
-func buffers(params []*param, kind string) map[string][]float32 {
-	out := map[string][]float32{}
-	for _, p := range params {
-		out[kind+"."+p.name] = make([]float32, len(p.w))
+// buffers returns one zero slice per parameter, in params order, and
+// records each in saved under kind.name.
+func buffers(params []*param, kind string, saved map[string][]float32) [][]float32 {
+	out := make([][]float32, len(params))
+	for i, p := range params {
+		out[i] = make([]float32, len(p.w))
+		saved[kind+"."+p.name] = out[i]
 	}
 	return out
 }
@@ -38,62 +51,59 @@ func decays(p *param) bool { return len(p.name) > 7 && p.name[len(p.name)-7:] ==
 // decay added to the gradient: v = mu*v + g + wd*w; w -= lr*v.
 type sgd struct {
 	momentum, decay float32
-	velocity        map[string][]float32
+	velocity        [][]float32
+	saved           map[string][]float32
 }
 
-func (o *sgd) step(params []*param, lr float32) {
-	for _, p := range params {
-		v := o.velocity["velocity."+p.name]
-		wd := o.decay
-		if !decays(p) {
-			wd = 0
-		}
-		for i, g := range p.grad {
-			v[i] = o.momentum*v[i] + g + wd*p.w[i]
-			p.w[i] -= lr * v[i]
-		}
+func (o *sgd) begin() {}
+
+func (o *sgd) update(i int, p *param, lo, hi int, grad []float32, lr float32) {
+	v, w := o.velocity[i][lo:hi], p.w[lo:hi]
+	wd := o.decay
+	if !decays(p) {
+		wd = 0
+	}
+	for j, g := range grad[:hi-lo] {
+		v[j] = o.momentum*v[j] + g + wd*w[j]
+		w[j] -= lr * v[j]
 	}
 }
 
-func (o *sgd) state() map[string][]float32 { return o.velocity }
+func (o *sgd) state() map[string][]float32 { return o.saved }
 
 // adam is Adam with bias correction; weight decay, if any, is decoupled
 // (AdamW): w -= lr*wd*w.
 type adam struct {
 	beta1, beta2, eps, decay float32
 	t                        int
-	m, v                     map[string][]float32
+	// r1, r2 are the reciprocals of the bias corrections of step t: the
+	// update multiplies by them, as divisions would take most of its time.
+	r1, r2 float32
+	m, v   [][]float32
+	saved  map[string][]float32
 }
 
-func (o *adam) step(params []*param, lr float32) {
+func (o *adam) begin() {
 	o.t++
-	c1 := 1 - float32(math.Pow(float64(o.beta1), float64(o.t)))
-	c2 := 1 - float32(math.Pow(float64(o.beta2), float64(o.t)))
-	for _, p := range params {
-		m, v := o.m["m."+p.name], o.v["v."+p.name]
-		wd := o.decay
-		if !decays(p) {
-			wd = 0
-		}
-		for i, g := range p.grad {
-			m[i] = o.beta1*m[i] + (1-o.beta1)*g
-			v[i] = o.beta2*v[i] + (1-o.beta2)*g*g
-			mh, vh := m[i]/c1, v[i]/c2
-			p.w[i] -= lr * (mh/(float32(math.Sqrt(float64(vh)))+o.eps) + wd*p.w[i])
-		}
+	o.r1 = float32(1 / (1 - math.Pow(float64(o.beta1), float64(o.t))))
+	o.r2 = float32(1 / (1 - math.Pow(float64(o.beta2), float64(o.t))))
+}
+
+func (o *adam) update(i int, p *param, lo, hi int, grad []float32, lr float32) {
+	m, v, w := o.m[i][lo:hi], o.v[i][lo:hi], p.w[lo:hi]
+	wd := o.decay
+	if !decays(p) {
+		wd = 0
+	}
+	for j, g := range grad[:hi-lo] {
+		m[j] = o.beta1*m[j] + (1-o.beta1)*g
+		v[j] = o.beta2*v[j] + (1-o.beta2)*g*g
+		mh, vh := m[j]*o.r1, v[j]*o.r2
+		w[j] -= lr * (mh/(float32(math.Sqrt(float64(vh)))+o.eps) + wd*w[j])
 	}
 }
 
-func (o *adam) state() map[string][]float32 {
-	out := map[string][]float32{}
-	for k, s := range o.m {
-		out[k] = s
-	}
-	for k, s := range o.v {
-		out[k] = s
-	}
-	return out
-}
+func (o *adam) state() map[string][]float32 { return o.saved }
 
 // restore copies a checkpointed optimizer state into o, which has taken
 // steps updates so far.

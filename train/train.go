@@ -229,66 +229,86 @@ func checkFits(m *nn.Model, s *dataset.Set) error {
 }
 
 // step trains on the images idx: every worker runs its shard forward and
-// backward, the gradients are summed in worker order, and the optimizer
-// updates the parameters. It returns the summed loss and correct count.
+// backward, then the workers sum the gradients in worker order and step the
+// optimizer, each over its own part of the parameters. It returns the
+// summed loss and correct count.
 func (t *Trainer) step(s *dataset.Set, idx []int, lr float64) (float64, int) {
 	shard := t.replicas[0].batch
-	losses := make([]float64, len(t.replicas))
-	corrects := make([]int, len(t.replicas))
+	busy := (len(idx) + shard - 1) / shard // the replicas with samples
 	var wg sync.WaitGroup
-	for w, r := range t.replicas {
-		lo, hi := min(w*shard, len(idx)), min((w+1)*shard, len(idx))
-		for _, p := range r.params {
-			clear(p.grad)
-		}
-		if lo == hi {
-			continue
-		}
+	for w, r := range t.replicas[:busy] {
 		r.noise.Seed(t.Cfg.Seed, uint64(t.pos.Steps)<<16|uint64(w))
 		wg.Go(func() {
-			losses[w], corrects[w] = t.shardStep(r, s, idx[lo:hi], len(idx))
+			r.loss, r.correct = t.shardStep(r, s, idx[w*shard:min((w+1)*shard, len(idx))], len(idx))
 		})
 	}
 	wg.Wait()
-	total, correct := 0.0, 0
-	for w := range t.replicas {
-		total += losses[w]
-		correct += corrects[w]
+	t.opt.begin()
+	total := 0
+	for _, p := range t.replicas[0].params {
+		total += len(p.w)
 	}
-	lead := t.replicas[0].params
-	for _, r := range t.replicas[1:] {
-		for i, p := range r.params {
-			g := lead[i].grad
-			for j, v := range p.grad {
-				g[j] += v
+	parts := len(t.replicas)
+	for w, r := range t.replicas {
+		wg.Go(func() { t.update(total*w/parts, total*(w+1)/parts, busy, r.sum, float32(lr)) })
+	}
+	wg.Wait()
+	loss, correct := 0.0, 0
+	for _, r := range t.replicas[:busy] {
+		loss += r.loss
+		correct += r.correct
+	}
+	return loss, correct
+}
+
+// updateBlock is how many elements update sums before it steps them: the
+// sums stay in L1 for the step.
+const updateBlock = 2048
+
+// update sums the gradients of the first busy replicas, in replica order,
+// into sum (updateBlock floats) and steps the optimizer, for elements lo ...
+// hi-1 of the parameters counted one after another in paramNames order.
+func (t *Trainer) update(lo, hi, busy int, sum []float32, lr float32) {
+	off := 0
+	for i, p := range t.replicas[0].params {
+		a, b := max(lo-off, 0), min(hi-off, len(p.w))
+		off += len(p.w)
+		for ; a < b; a += updateBlock {
+			e := min(a+updateBlock, b)
+			g := p.grad[a:e]
+			if busy > 1 {
+				g = sum[:e-a]
+				copy(g, p.grad[a:e])
+				for _, r := range t.replicas[1:busy] {
+					for j, v := range r.params[i].grad[a:e] {
+						g[j] += v
+					}
+				}
 			}
+			t.opt.update(i, p, a, e, g, lr)
 		}
 	}
-	t.opt.step(lead, float32(lr))
-	return total, correct
 }
 
 // shardStep loads, augments and normalises the shard's images, then runs the
 // forward and backward pass on replica r.
 func (t *Trainer) shardStep(r *replica, s *dataset.Set, idx []int, batch int) (float64, int) {
 	in := t.Model.Input
-	size := in.Shape().Size()
-	pixels := make([]uint8, size)
-	labels := make([]int, len(idx))
+	r.labels = r.labels[:0]
 	for k, i := range idx {
 		img := s.Image(i)
 		if t.Cfg.Shift > 0 || t.Cfg.Flip {
 			// The augmentation of an image depends only on the seed, the
 			// epoch and the image, never on which worker draws it.
-			rng := rand.New(rand.NewPCG(t.Cfg.Seed^uint64(t.pos.Epoch)<<40, uint64(i)))
-			dataset.Augment(pixels, img, in.Channels, in.Height, in.Width, dataset.Augmentation{Shift: t.Cfg.Shift, Flip: t.Cfg.Flip}, rng)
-			img = pixels
+			r.augSrc.Seed(t.Cfg.Seed^uint64(t.pos.Epoch)<<40, uint64(i))
+			dataset.Augment(r.pixels, img, in.Channels, in.Height, in.Width, dataset.Augmentation{Shift: t.Cfg.Shift, Flip: t.Cfg.Flip}, r.aug)
+			img = r.pixels
 		}
-		in.Normalize(r.input[k*size:(k+1)*size], img)
-		labels[k] = s.Labels[i]
+		r.setInput(in, img, k, len(idx))
+		r.labels = append(r.labels, s.Labels[i])
 	}
 	r.forward(len(idx), true)
-	loss, correct := r.lossAndGrad(labels, batch)
+	loss, correct := r.lossAndGrad(r.labels, batch)
 	r.backward(len(idx))
 	return loss, correct
 }

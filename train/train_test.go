@@ -12,7 +12,7 @@ import (
 )
 
 // mnist returns n training images and the first n test images of MNIST.
-func mnist(t *testing.T, n int) (trainSet, testSet *dataset.Set) {
+func mnist(t testing.TB, n int) (trainSet, testSet *dataset.Set) {
 	t.Helper()
 	dir, err := dataset.FindMNIST("")
 	require.NoError(t, err)

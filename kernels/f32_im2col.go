@@ -1,0 +1,155 @@
+package kernels
+
+// Im2colBatch is Im2col over n images stored channel-major, [C, n, H, W]:
+// plane c of image s is src[(c*n+s)*H*W : (c*n+s+1)*H*W]. dst is the
+// row-major [C*KH*KW, n*OutH*OutW] matrix whose columns s*OutH*OutW ...
+// (s+1)*OutH*OutW-1 hold image s, so that one Sgemm of the
+// [OutC, C*KH*KW] weights by dst convolves all n images at once and gives
+// the output channel-major too, [OutC, n, OutH, OutW]. With n == 1 it is
+// Im2col.
+func Im2colBatch(src []float32, g ConvGeom, n int, dst []float32) {
+	checkBatch("Im2colBatch", n)
+	g.check("Im2colBatch", len(src), g.C*n*g.H*g.W, len(dst), g.C*g.KH*g.KW*n*g.OutH*g.OutW)
+	im2colBatch(src, g, n, dst)
+}
+
+// Col2imBatch is the adjoint of Im2colBatch: it adds every element of the
+// [C*KH*KW, n*OutH*OutW] matrix col into the cell of the channel-major
+// [C, n, H, W] images dst that Im2colBatch would have read it from, and drops
+// the elements that fall on padding. Like Col2im it accumulates.
+func Col2imBatch(col []float32, g ConvGeom, n int, dst []float32) {
+	checkBatch("Col2imBatch", n)
+	g.check("Col2imBatch", len(col), g.C*g.KH*g.KW*n*g.OutH*g.OutW, len(dst), g.C*n*g.H*g.W)
+	col2imBatch(col, g, n, dst)
+}
+
+func checkBatch(fn string, n int) {
+	if n < 0 {
+		panic("kernels: " + fn + ": negative image count")
+	}
+}
+
+// im2colBatch fills dst one image plane at a time, so that the plane (a few
+// KiB) stays in L1 while its KH*KW rows are written. Per-row copies of a few
+// dozen bytes cost far more than the bytes they move, so it makes as few as
+// it can: the valid window of each (kh, kw) is computed once, not per output
+// row, and the row of kh >= SH is the row of kh-SH moved by one output row
+// (output row oh of the one reads the input row that output row oh+1 of the
+// other reads), so all but its last output row are one block copy.
+func im2colBatch(src []float32, g ConvGeom, n int, dst []float32) {
+	p := g.OutH * g.OutW
+	ld := n * p
+	hw := g.H * g.W
+	for c := range g.C {
+		for s := range n {
+			img := src[(c*n+s)*hw : (c*n+s+1)*hw]
+			for kh := range g.KH {
+				y0, y1 := validRange(g.OutH, g.SH, kh-g.PadT, g.H)
+				for kw := range g.KW {
+					r := (c*g.KH+kh)*g.KW + kw
+					out := dst[r*ld+s*p : r*ld+(s+1)*p]
+					switch {
+					case kh >= g.SH && g.OutH > 1:
+						prev := dst[(r-g.SH*g.KW)*ld+s*p:]
+						copy(out[:(g.OutH-1)*g.OutW], prev[g.OutW:p])
+						im2colRows(out, img, g, kh, kw, g.OutH-1, y0, y1)
+					case kw >= g.SW && g.OutW > 1 && g.OutH > 0:
+						prev := dst[(r-g.SW)*ld+s*p:]
+						copy(out[:p-1], prev[1:p])
+						im2colLastColumn(out, img, g, kh, kw)
+					default:
+						im2colRows(out, img, g, kh, kw, 0, y0, y1)
+					}
+				}
+			}
+		}
+	}
+}
+
+// im2colLastColumn writes the last column, ow = OutW-1, of every output row
+// of the im2col row (kh, kw) of one image plane.
+func im2colLastColumn(out, img []float32, g ConvGeom, kh, kw int) {
+	iw := (g.OutW-1)*g.SW - g.PadL + kw
+	inside := iw >= 0 && iw < g.W
+	for oh := range g.OutH {
+		ih := oh*g.SH - g.PadT + kh
+		var v float32
+		if inside && ih >= 0 && ih < g.H {
+			v = img[ih*g.W+iw]
+		}
+		out[oh*g.OutW+g.OutW-1] = v
+	}
+}
+
+// im2colRows writes output rows from ... OutH-1 of the im2col row (kh, kw)
+// of one image plane, of which rows y0 ... y1-1 read inside the image.
+func im2colRows(out, img []float32, g ConvGeom, kh, kw, from, y0, y1 int) {
+	y0, y1 = max(y0, from), max(y1, from)
+	clear(out[from*g.OutW : y0*g.OutW])
+	clear(out[y1*g.OutW:])
+	x0, x1 := validRange(g.OutW, g.SW, kw-g.PadL, g.W)
+	if x0 == x1 {
+		clear(out[y0*g.OutW : y1*g.OutW])
+		return
+	}
+	iw := x0*g.SW - g.PadL + kw
+	for oh := y0; oh < y1; oh++ {
+		o := out[oh*g.OutW : (oh+1)*g.OutW]
+		ih := oh*g.SH - g.PadT + kh
+		in := img[ih*g.W+iw : (ih+1)*g.W]
+		if x0 > 0 {
+			clear(o[:x0])
+		}
+		if x1 < g.OutW {
+			clear(o[x1:])
+		}
+		if g.SW == 1 {
+			copy(o[x0:x1], in)
+			continue
+		}
+		o = o[x0:x1]
+		for ow := range o {
+			o[ow] = in[ow*g.SW]
+		}
+	}
+}
+
+// col2imBatch walks col in the order im2colBatch writes it, adding each
+// valid run of an output row into its input row.
+func col2imBatch(col []float32, g ConvGeom, n int, dst []float32) {
+	p := g.OutH * g.OutW
+	ld := n * p
+	hw := g.H * g.W
+	for c := range g.C {
+		for s := range n {
+			img := dst[(c*n+s)*hw : (c*n+s+1)*hw]
+			for kh := range g.KH {
+				y0, y1 := validRange(g.OutH, g.SH, kh-g.PadT, g.H)
+				for kw := range g.KW {
+					x0, x1 := validRange(g.OutW, g.SW, kw-g.PadL, g.W)
+					if x0 == x1 {
+						continue
+					}
+					r := (c*g.KH+kh)*g.KW + kw
+					in := col[r*ld+s*p : r*ld+(s+1)*p]
+					iw := x0*g.SW - g.PadL + kw
+					for oh := y0; oh < y1; oh++ {
+						v := in[oh*g.OutW+x0 : oh*g.OutW+x1]
+						ih := oh*g.SH - g.PadT + kh
+						o := img[ih*g.W+iw : (ih+1)*g.W]
+						if g.SW == 1 {
+							o = o[:len(v)]
+							for i, x := range v {
+								o[i] += x
+							}
+							continue
+						}
+						for i, x := range v {
+							o[i*g.SW] += x
+						}
+					}
+				}
+			}
+		}
+	}
+}
