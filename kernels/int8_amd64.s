@@ -498,6 +498,30 @@ v8end:
 	VZEROUPPER
 	RET
 
+// PACKSTEP packs the four rows of one step into column groups: it loads
+// 32 or 16 bytes of each (at SI plus the offsets at BX), flips them to
+// uint8 with F (0x80 in every byte), and interleaves them so that T0 ... T3
+// hold the columns' 4-byte groups, four columns per 128-bit lane, in
+// order within each lane. R0-R3 and U0-U3 are scratch; all are YMM (32
+// columns) or XMM (16 columns) registers alike.
+#define PACKSTEP(F, R0, R1, R2, R3, U0, U1, U2, U3, T0, T1, T2, T3) \
+	MOVLQSX    (BX), R8           \
+	MOVLQSX    4(BX), R9          \
+	MOVLQSX    8(BX), R10         \
+	MOVLQSX    12(BX), R11        \
+	VPXOR      (SI)(R8*1), F, R0  \
+	VPXOR      (SI)(R9*1), F, R1  \
+	VPXOR      (SI)(R10*1), F, R2 \
+	VPXOR      (SI)(R11*1), F, R3 \
+	VPUNPCKLBW R1, R0, U0         \
+	VPUNPCKHBW R1, R0, U1         \
+	VPUNPCKLBW R3, R2, U2         \
+	VPUNPCKHBW R3, R2, U3         \
+	VPUNPCKLWD U2, U0, T0         \
+	VPUNPCKHWD U2, U0, T1         \
+	VPUNPCKLWD U3, U1, T2         \
+	VPUNPCKHWD U3, U1, T3
+
 // func i8PackVNNI(ks int, x *int8, off *int32, dst *byte)
 // For steps s < ks: rows 4s ... 4s+3 of X (32 contiguous bytes each, at
 // x+off[4s] ... x+off[4s+3]) + 128 as uint8, transposed into 32 columns of
@@ -512,22 +536,7 @@ TEXT ·i8PackVNNI(SB), NOSPLIT, $0-32
 	VPBROADCASTD i8flip<>(SB), Y15
 
 pvloop:
-	MOVLQSX    (BX), R8
-	MOVLQSX    4(BX), R9
-	MOVLQSX    8(BX), R10
-	MOVLQSX    12(BX), R11
-	VPXOR      (SI)(R8*1), Y15, Y0
-	VPXOR      (SI)(R9*1), Y15, Y1
-	VPXOR      (SI)(R10*1), Y15, Y2
-	VPXOR      (SI)(R11*1), Y15, Y3
-	VPUNPCKLBW Y1, Y0, Y4
-	VPUNPCKHBW Y1, Y0, Y5
-	VPUNPCKLBW Y3, Y2, Y6
-	VPUNPCKHBW Y3, Y2, Y7
-	VPUNPCKLWD Y6, Y4, Y8
-	VPUNPCKHWD Y6, Y4, Y9
-	VPUNPCKLWD Y7, Y5, Y10
-	VPUNPCKHWD Y7, Y5, Y11
+	PACKSTEP(Y15, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11)
 	VPERM2I128 $0x20, Y9, Y8, Y12
 	VPERM2I128 $0x20, Y11, Y10, Y13
 	VPERM2I128 $0x31, Y9, Y8, Y14
@@ -656,22 +665,7 @@ TEXT ·i8PackAVXVNNI(SB), NOSPLIT, $0-32
 	VPBROADCASTD i8flip<>(SB), X15
 
 pavloop:
-	MOVLQSX    (BX), R8
-	MOVLQSX    4(BX), R9
-	MOVLQSX    8(BX), R10
-	MOVLQSX    12(BX), R11
-	VPXOR      (SI)(R8*1), X15, X0
-	VPXOR      (SI)(R9*1), X15, X1
-	VPXOR      (SI)(R10*1), X15, X2
-	VPXOR      (SI)(R11*1), X15, X3
-	VPUNPCKLBW X1, X0, X4
-	VPUNPCKHBW X1, X0, X5
-	VPUNPCKLBW X3, X2, X6
-	VPUNPCKHBW X3, X2, X7
-	VPUNPCKLWD X6, X4, X8
-	VPUNPCKHWD X6, X4, X9
-	VPUNPCKLWD X7, X5, X10
-	VPUNPCKHWD X7, X5, X11
+	PACKSTEP(X15, X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11)
 	VMOVDQU    X8, (DI)
 	VMOVDQU    X9, 16(DI)
 	VMOVDQU    X10, 32(DI)
