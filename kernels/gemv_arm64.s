@@ -11,12 +11,8 @@
 
 #include "textflag.h"
 
-// requant is the epilogue of int8_arm64.s.in, repeated here because asmgen
-// expands one template at a time: one int32 vector of 4 output channels
-// (lanes), acc+bias with wrap-around, saturating left shift, SQRDMULH, then
-// the rounding right shift with ties away from zero (the sign fix-up makes
-// SRSHL, which rounds ties up, round negative ties down). Arguments: acc,
-// bias, mult, left (max(shift, 0)), right (min(shift, 0), negative), temp.
+// requant (a template, requant_arm64.tmpl) is the requantize epilogue of
+// one int32 vector of 4 output channels.
 
 // narrow8 turns the requantized int32 lanes of V24 (int16 after sqxtn,
 // eight lanes at most) into int8 lanes of V26 as narrow16 of

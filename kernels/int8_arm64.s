@@ -8,12 +8,8 @@
 
 #include "textflag.h"
 
-// requant (a template) is the epilogue of one int32 vector of 4 output
-// channels (lanes): acc+bias with wrap-around, saturating left shift,
-// SQRDMULH, then the rounding right shift with ties away from zero (the sign
-// fix-up makes SRSHL, which rounds ties up, round negative ties down).
-// Arguments: acc, bias, mult, left (max(shift, 0)), right (min(shift, 0),
-// negative), temp.
+// requant (a template, requant_arm64.tmpl) is the requantize epilogue of
+// one int32 vector of 4 output channels.
 
 // narrow16 (a template) turns four requantized int32 vectors a, b, c, d (in
 // this order in memory) into the 16 int8 lanes of register out (fifth

@@ -12,10 +12,13 @@
 //
 //	WORD $0x........ // <the instruction>
 //
-// so that no encoding is ever typed by hand. Run it through go generate (see
-// kernels/gen_arm64asm.go); it is not needed to build or test the module.
+// so that no encoding is ever typed by hand. -lib names files of template
+// definitions ({{define}}) that several templates share; they are parsed
+// before the template and output nothing themselves. Run it through go
+// generate (see kernels/gen_arm64asm.go); it is not needed to build or test
+// the module.
 //
-//	go run ./tools/asmgen -in kernels/int8_arm64.s.in -out kernels/int8_arm64.s
+//	go run ./tools/asmgen -lib kernels/requant_arm64.tmpl -in kernels/int8_arm64.s.in -out kernels/int8_arm64.s
 package main
 
 import (
@@ -33,18 +36,33 @@ import (
 
 func main() {
 	in := flag.String("in", "", "template file (required)")
+	lib := flag.String("lib", "", "comma-separated files of shared template definitions")
 	out := flag.String("out", "", "generated assembly file (required)")
 	as := flag.String("as", "aarch64-linux-gnu-as", "GNU assembler for aarch64")
 	march := flag.String("march", "armv8.2-a+dotprod", "value of the assembler's -march")
 	flag.Parse()
 	if *in == "" || *out == "" {
-		fmt.Fprintln(os.Stderr, "usage: asmgen -in TEMPLATE -out FILE.s [-as aarch64-linux-gnu-as] [-march ARCH]")
+		fmt.Fprintln(os.Stderr, "usage: asmgen [-lib DEFS,...] -in TEMPLATE -out FILE.s [-as aarch64-linux-gnu-as] [-march ARCH]")
 		os.Exit(2)
 	}
-	src, err := os.ReadFile(*in)
+	var libs []string
+	var err error
+	if *lib != "" {
+		for _, f := range strings.Split(*lib, ",") {
+			var b []byte
+			if b, err = os.ReadFile(f); err != nil {
+				break
+			}
+			libs = append(libs, string(b))
+		}
+	}
+	var src []byte
+	if err == nil {
+		src, err = os.ReadFile(*in)
+	}
 	if err == nil {
 		var text []byte
-		text, err = generate(filepath.Base(*in), string(src), gnuAssembler(*as, *march))
+		text, err = generate(filepath.Base(*in), string(src), libs, gnuAssembler(*as, *march))
 		if err == nil {
 			err = os.WriteFile(*out, text, 0o644)
 		}
@@ -75,10 +93,16 @@ var funcs = template.FuncMap{
 	"ints": func(v ...int) []int { return v },
 }
 
-// generate expands the template named name and encodes its gnu lines.
-func generate(name, src string, as assembler) ([]byte, error) {
-	t, err := template.New(name).Funcs(funcs).Parse(src)
-	if err != nil {
+// generate expands the template named name, with the definitions of libs,
+// and encodes its gnu lines.
+func generate(name, src string, libs []string, as assembler) ([]byte, error) {
+	t := template.New(name).Funcs(funcs)
+	for i, l := range libs {
+		if _, err := t.New(fmt.Sprintf("lib%d", i)).Parse(l); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := t.Parse(src); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
