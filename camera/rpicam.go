@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -68,11 +69,18 @@ func OpenRpicam(opt Options) (Source, error) {
 	r.cmd = exec.Command(prog, args...)
 	r.cmd.Stderr = r.stderr
 	setDeathSignal(r.cmd)
-	out, err := r.cmd.StdoutPipe()
+	// A pipe of our own rather than StdoutPipe: Wait closes StdoutPipe's
+	// read end when the program exits, which would drop the frames still
+	// in the pipe; this one is read to its end, then closed by Close.
+	out, pw, err := os.Pipe()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("camera: rpicam: %w", err)
 	}
-	if err := r.cmd.Start(); err != nil {
+	r.cmd.Stdout = pw
+	err = r.cmd.Start()
+	pw.Close() // the program holds its own copy
+	if err != nil {
+		out.Close()
 		return nil, fmt.Errorf("camera: rpicam: %w", err)
 	}
 	go func() { r.cmd.Wait(); close(r.waited) }()
