@@ -90,7 +90,7 @@ func (c *convInt8) forward(xs []buffer, y buffer, n int, sc *scratch) {
 
 // run computes output rows [lo, hi) of the current image.
 func (c *convInt8) run(_, lo, hi int) {
-	kernels.ConvInt8Rows(c.src, c.col, c.dst, c.w, c.rq, c.g, lo, hi)
+	kernels.ConvInt8Rows(c.src, c.dst, c.w, c.rq, c.g, c.col, c.inZP, lo, hi)
 }
 
 // linearInt8 is an int8 fully connected layer: out[s][o] = requant(W[o] . x[s]),

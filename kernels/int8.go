@@ -239,7 +239,7 @@ func checkGemmInt8(fn string, w *PackedInt8, n int, rq *Requant) *int8Impl {
 // it is the quantized real 0, so padding adds nothing to a convolution.
 func Im2colInt8(src []int8, g ConvGeom, padValue int8, dst []int8) {
 	g.check("Im2colInt8", len(src), g.C*g.H*g.W, len(dst), g.C*g.KH*g.KW*g.OutH*g.OutW)
-	im2colInt8Generic(src, g, padValue, dst)
+	im2colInt8Rows(src, g, padValue, dst, 0, g.OutH)
 }
 
 // ConvInt8 computes one image of an int8 convolution with groups:
@@ -265,12 +265,13 @@ func ConvInt8(src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []int
 		return
 	}
 	prepareConv("ConvInt8", i8, src, w, g, col, inZeroPoint)
-	convRows(i8, src, col, dst, w, rq, g, 0, g.OutH)
+	convRows(i8, src, col, dst, w, rq, g, inZeroPoint, 0, g.OutH)
 }
 
-// PrepareConvInt8 writes into col what ConvInt8Rows reads for the image src:
-// its im2col matrix, the padded image of the direct path, or nothing for a
-// 1×1 convolution that reads src in place. Arguments are ConvInt8's.
+// PrepareConvInt8 writes into col what every call of ConvInt8Rows reads for
+// the image src: the padded image of the direct path, or nothing otherwise
+// (each ConvInt8Rows unfolds the columns of the im2col matrix its rows
+// need, so threads share that work). Arguments are ConvInt8's.
 func PrepareConvInt8(src []int8, w *PackedInt8, g ConvGeom, col []int8, inZeroPoint int8) {
 	if w == nil {
 		panic("kernels: PrepareConvInt8: nil weights")
@@ -280,10 +281,10 @@ func PrepareConvInt8(src []int8, w *PackedInt8, g ConvGeom, col []int8, inZeroPo
 }
 
 // ConvInt8Rows computes output rows [oh0, oh1) of every output channel of
-// ConvInt8(src, dst, w, rq, g, col, ...), with col as PrepareConvInt8 left
-// it. Calls on disjoint row ranges may run concurrently: they only read src
-// and col, and write disjoint parts of dst.
-func ConvInt8Rows(src, col, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, oh0, oh1 int) {
+// ConvInt8(src, dst, w, rq, g, col, inZeroPoint), with col as
+// PrepareConvInt8 left it. Calls on disjoint row ranges may run concurrently: they read src and
+// what PrepareConvInt8 wrote, and write disjoint parts of col and dst.
+func ConvInt8Rows(src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []int8, inZeroPoint int8, oh0, oh1 int) {
 	i8 := checkConvInt8("ConvInt8Rows", src, dst, w, rq, g)
 	if oh0 < 0 || oh1 > g.OutH || oh0 > oh1 {
 		panic(fmt.Sprintf("kernels: ConvInt8Rows: rows [%d, %d) outside [0, %d)", oh0, oh1, g.OutH))
@@ -294,7 +295,7 @@ func ConvInt8Rows(src, col, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, 
 	if !g.pointwise() {
 		g.checkCol("ConvInt8Rows", col)
 	}
-	convRows(i8, src, col, dst, w, rq, g, oh0, oh1)
+	convRows(i8, src, col, dst, w, rq, g, inZeroPoint, oh0, oh1)
 }
 
 // checkConvInt8 validates the arguments of a convolution and returns the
@@ -324,14 +325,12 @@ func prepareConv(fn string, i8 *int8Impl, src []int8, w *PackedInt8, g ConvGeom,
 	g.checkCol(fn, col)
 	if directConv(i8, w, g) {
 		prepareDirect(src, g, col, inZeroPoint)
-		return
 	}
-	im2colInt8Generic(src, g, inZeroPoint, col)
 }
 
 // convRows is ConvInt8Rows on the path whose kernels are i8, for a
 // non-empty range of rows, with col checked.
-func convRows(i8 *int8Impl, src, col, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, oh0, oh1 int) {
+func convRows(i8 *int8Impl, src, col, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, inZeroPoint int8, oh0, oh1 int) {
 	p := g.OutH * g.OutW
 	switch {
 	case g.pointwise():
@@ -339,6 +338,7 @@ func convRows(i8 *int8Impl, src, col, dst []int8, w *PackedInt8, rq *Requant, g 
 	case directConv(i8, w, g):
 		convDirectRows(i8, col, dst, w, rq, g, oh0, oh1)
 	default:
+		im2colInt8Rows(src, g, inZeroPoint, col, oh0, oh1)
 		i8.gemm(w, col[oh0*g.OutW:], (oh1-oh0)*g.OutW, p, 1, rq, dst[oh0*g.OutW:], p, 1)
 	}
 }

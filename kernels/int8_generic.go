@@ -77,7 +77,10 @@ func fillInt8(s []int8, v int8) {
 	}
 }
 
-func im2colInt8Generic(src []int8, g ConvGeom, padValue int8, dst []int8) {
+// im2colInt8Rows writes the columns of Im2colInt8's matrix that belong to
+// output rows [oh0, oh1), so that threads computing different rows of one
+// image can each unfold their own part.
+func im2colInt8Rows(src []int8, g ConvGeom, padValue int8, dst []int8, oh0, oh1 int) {
 	cols := g.OutH * g.OutW
 	row := 0
 	for c := range g.C {
@@ -87,7 +90,7 @@ func im2colInt8Generic(src []int8, g ConvGeom, padValue int8, dst []int8) {
 				out := dst[row*cols : (row+1)*cols]
 				row++
 				lo, hi := validRange(g.OutW, g.SW, kw-g.PadL, g.W)
-				for oh := range g.OutH {
+				for oh := oh0; oh < oh1; oh++ {
 					o := out[oh*g.OutW : (oh+1)*g.OutW]
 					ih := oh*g.SH - g.PadT + kh
 					if ih < 0 || ih >= g.H {

@@ -417,16 +417,20 @@ func (c *convInt8Case) run() []int8 {
 }
 
 // runRows is run through PrepareConvInt8 and ConvInt8Rows over random
-// bands of output rows, last band first.
+// bands of output rows, last band first, with col holding garbage at the
+// start: each band must unfold what it reads.
 func (c *convInt8Case) runRows(r *rand.Rand) []int8 {
 	w := PackInt8Grouped(c.w, c.out, c.k, c.groups)
 	rq := c.q.requant(w)
 	dst := append([]int8(nil), c.dst0...)
 	col := make([]int8, c.g.C*c.g.KH*c.g.KW*c.pixels)
+	for i := range col {
+		col[i] = int8(r.Uint32())
+	}
 	PrepareConvInt8(c.src, w, c.g, col, c.inZP)
 	cut := r.IntN(c.g.OutH + 1)
-	ConvInt8Rows(c.src, col, dst, w, rq, c.g, cut, c.g.OutH)
-	ConvInt8Rows(c.src, col, dst, w, rq, c.g, 0, cut)
+	ConvInt8Rows(c.src, dst, w, rq, c.g, col, c.inZP, cut, c.g.OutH)
+	ConvInt8Rows(c.src, dst, w, rq, c.g, col, c.inZP, 0, cut)
 	return dst
 }
 
@@ -499,7 +503,7 @@ func TestConvInt8(t *testing.T) {
 	dst1 := make([]int8, len(pw1.dst0))
 	for _, rows := range [][2]int{{-1, 3}, {3, 2}, {0, 29}} {
 		assert.PanicsWithValue(t, fmt.Sprintf("kernels: ConvInt8Rows: rows [%d, %d) outside [0, 28)", rows[0], rows[1]), func() {
-			ConvInt8Rows(pw1.src, col, dst1, w1, pw1.q.requant(w1), pw1.g, rows[0], rows[1])
+			ConvInt8Rows(pw1.src, dst1, w1, pw1.q.requant(w1), pw1.g, col, pw1.inZP, rows[0], rows[1])
 		})
 	}
 	assert.PanicsWithValue(t, fmt.Sprintf("kernels: ConvInt8: col has 100 values, need %d for %+v", len(col), pw1.g), func() {

@@ -87,7 +87,7 @@ if [ "$model" = alexnet ]; then
 fi
 ranges="$(rangesof kernel int8Neon4x4.abi0 int8Dot8x8.abi0 int8GemvNeon.abi0 int8GemvDot.abi0)$(rangesof packX '(*armInt8Shape).packX' packRowsNeon.abi0 packRowsDot.abi0)"
 ranges="$ranges$(rangesof driver '(*armInt8Shape).gemm' '(*armInt8Shape).gemmRows' '(*armInt8Shape).multiply' '(*armInt8Shape).gemv' convDirectRows)"
-ranges="$ranges$(rangesof im2col Im2colInt8 im2colInt8Generic padImage)"
+ranges="$ranges$(rangesof im2col Im2colInt8 im2colInt8Rows padImage)"
 ranges="$ranges$(rangesof pool MaxPoolInt8 maxPoolInt8Generic maxPoolInt8Inside maxPoolInt8SIMD maxPoolInt8Rows.abi0 AvgPoolInt8 avgPoolInt8Generic)"
 ranges="$ranges$(rangesof lookup LookupInt8 lookupInt8Generic)"
 # Marks: the start and end of each Infer call, and the forward method of
