@@ -121,7 +121,7 @@ func New(m *nn.Model, opt Options) (*Engine, error) {
 		threads = runtime.NumCPU()
 	}
 	e := &Engine{model: m}
-	if err := e.plan(); err != nil {
+	if err := e.plan(threads); err != nil {
 		return nil, err
 	}
 	for range threads {
@@ -153,8 +153,9 @@ func Load(path string, opt Options) (*Engine, error) {
 	return e, nil
 }
 
-// plan decides the format of every tensor and builds the layers.
-func (e *Engine) plan() error {
+// plan decides the format of every tensor and builds the layers for an
+// engine of the given threads.
+func (e *Engine) plan(threads int) error {
 	m := e.model
 	shapes, err := m.Shapes()
 	if err != nil {
@@ -209,7 +210,7 @@ func (e *Engine) plan() error {
 		if fusable(m, n, e.steps, s.inputs[0].src, consumers) {
 			s.alias = true
 			e.steps[s.inputs[0].src].layer.(fuser).fuse(n.Op, s.out.quant)
-		} else if s.layer, err = newLayer(m, n, inShapes, shapes[i], s.inputs, s.out); err != nil {
+		} else if s.layer, err = newLayer(m, n, inShapes, shapes[i], s.inputs, s.out, threads); err != nil {
 			return fmt.Errorf("layer %q: %w", n.Name, err)
 		}
 		index[n.Name] = i
@@ -330,7 +331,7 @@ func (e *Engine) infer(b batch) []float32 {
 		w.scratch.parts = 1
 	}
 	e.current = b
-	e.pool.split(e, b.n, threads, 1)
+	e.pool.split(e, b.n, threads)
 	e.current = batch{}
 	return e.logits
 }

@@ -157,6 +157,7 @@ func TestBatchAndThreadsDoNotChangeResults(t *testing.T) {
 	for _, threads := range []int{1, 2, 3, 8} {
 		e, err := New(m, Options{Threads: threads})
 		require.NoError(t, err)
+		SplitSmallLayers(e)
 		batched, err := e.Infer(pixels, n)
 		require.NoError(t, err)
 		require.Equal(t, alone, batched, "threads %d", threads)
@@ -177,6 +178,7 @@ func TestInferAllocatesNothingInSteadyState(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		e, err := New(m, Options{Threads: threads})
 		require.NoError(t, err)
+		SplitSmallLayers(e)
 		for _, n := range []int{1, 4} {
 			_, err = e.Infer(pixels[:n*m.Input.Shape().Size()], n)
 			require.NoError(t, err)

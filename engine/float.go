@@ -22,13 +22,13 @@ type fuser interface {
 }
 
 // newLayer binds node n to kernels in the format the planner chose: float32
-// unless its input is int8.
-func newLayer(m *nn.Model, n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []edge, outInfo tensorInfo) (layer, error) {
+// unless its input is int8; threads is the engine's.
+func newLayer(m *nn.Model, n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []edge, outInfo tensorInfo, threads int) (layer, error) {
 	if n.Op == nn.OpAdd || n.Op == nn.OpConcat {
 		return newMerge(n, ins, out, inputs, outInfo)
 	}
 	if inputs[0].in.int8 {
-		return newInt8Layer(m, n, ins[0], out, inputs[0].in, outInfo)
+		return newInt8Layer(m, n, ins[0], out, inputs[0].in, outInfo, threads)
 	}
 	return newFloatLayer(m, n, ins[0], out)
 }
@@ -88,7 +88,7 @@ func (c *convF32) forward(xs []buffer, y buffer, n int, sc *scratch) {
 		}
 		kernels.Im2col(src, c.g, sc.f)
 		c.col, c.dst = sc.f, dst
-		sc.pool.split(c, c.g.OutH*c.g.OutW, sc.parts, minColumns)
+		sc.pool.splitWork(c, c.g.OutH*c.g.OutW, sc.parts, c.out*c.g.C/c.groups*c.g.KH*c.g.KW)
 	}
 }
 
@@ -101,9 +101,6 @@ func (c *convF32) run(_, lo, hi int) {
 	}
 	kernels.BiasClampF32(c.dst[lo:], c.out, hi-lo, p, c.b, float32(math.Inf(-1)), float32(math.Inf(1)))
 }
-
-// minColumns is the fewest output pixels worth handing to another thread.
-const minColumns = 32
 
 // linearF32 is y = x W^T + b over the whole batch as one GEMM; when the
 // batch leaves threads idle, the output features are split across them.
@@ -137,7 +134,7 @@ func (l *linearF32) forward(xs []buffer, y buffer, n int, sc *scratch) {
 		return
 	}
 	l.x, l.y, l.n = x.f, y.f, n
-	sc.pool.split(l, l.out, sc.parts, minFeatures)
+	sc.pool.splitWork(l, l.out, sc.parts, n*l.in)
 }
 
 // run computes output features [lo, hi) of the batch being split.
@@ -148,9 +145,6 @@ func (l *linearF32) features(x, y []float32, n, lo, hi int) {
 	kernels.Sgemm(false, false, n, hi-lo, l.in, 1, x, l.in, l.wt[lo:], l.out, 0, y[lo:], l.out)
 	kernels.BiasClampColsF32(y[lo:], n, hi-lo, l.out, l.b[lo:hi], float32(math.Inf(-1)), float32(math.Inf(1)))
 }
-
-// minFeatures is the fewest output features worth handing to another thread.
-const minFeatures = 16
 
 type poolF32 struct {
 	g               kernels.ConvGeom

@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -9,6 +11,7 @@ import (
 	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/models"
 	"github.com/edgecnn/edgecnn/nn"
+	"github.com/edgecnn/edgecnn/tools/convert"
 )
 
 // TestInt8LeNet5 runs the embedded int8 LeNet-5 on real digits: one image
@@ -48,6 +51,7 @@ func TestInt8LeNet5(t *testing.T) {
 	two, err := engine.New(m, engine.Options{Threads: 2})
 	require.NoError(t, err)
 	defer two.Close()
+	engine.SplitSmallLayers(two)
 	batched, err := two.Infer(pixels, n)
 	require.NoError(t, err)
 	require.Equal(t, alone, batched)
@@ -59,4 +63,64 @@ func TestInt8LeNet5(t *testing.T) {
 		require.Zero(t, testing.AllocsPerRun(10, func() { two.Infer(pixels, n) }))
 		require.Zero(t, testing.AllocsPerRun(10, func() { two.Infer(test.Image(0), 1) }))
 	}
+}
+
+// TestInt8SplitLayersMatchOneThread quantizes a model with a fully
+// connected layer large enough to be packed in one block per thread and
+// checks that splitting its convolutions' rows and its blocks across
+// threads gives the same bits as one thread, for batches smaller and larger
+// than the thread count.
+func TestInt8SplitLayersMatchOneThread(t *testing.T) {
+	in := nn.Input{Channels: 1, Height: 16, Width: 16, Mean: []float32{0.5}, Std: []float32{0.25}}
+	labels := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+	m := nn.Sequential("test", in, labels,
+		nn.Conv("c1", 8, 3, 1, 1), nn.Act("r1", nn.OpReLU),
+		&nn.Node{Name: "p1", Op: nn.OpMaxPool, Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}},
+		nn.Conv("c2", 16, 3, 1, 0), nn.Act("r2", nn.OpReLU),
+		nn.Flat("f"), nn.FC("l1", 4000), nn.Act("r3", nn.OpReLU), nn.FC("l2", 10))
+	require.NoError(t, m.InitParams())
+	const n = 40
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, p := range m.Params {
+		for i := range p.F32 {
+			p.F32[i] = float32(rng.NormFloat64() * 0.1)
+		}
+	}
+	set := &dataset.Set{Name: "random", Channels: 1, Height: 16, Width: 16, Classes: labels,
+		Images: make([]uint8, n*in.Shape().Size()), Labels: make([]int, n)}
+	for i := range set.Images {
+		set.Images[i] = uint8(rng.IntN(256))
+	}
+	q, _, err := convert.Convert(m, set, convert.Options{Method: "minmax"})
+	require.NoError(t, err)
+
+	one, err := engine.New(q, engine.Options{Threads: 1})
+	require.NoError(t, err)
+	defer one.Close()
+	want, err := one.Infer(set.Images, n)
+	require.NoError(t, err)
+	want = slices.Clone(want)
+	require.Greater(t, len(distinct(want)), n, "the logits must depend on the image")
+	three, err := engine.New(q, engine.Options{Threads: 3})
+	require.NoError(t, err)
+	defer three.Close()
+	engine.SplitSmallLayers(three)
+	for _, batch := range []int{1, 2, 5} {
+		for s := 0; s+batch <= n; s += batch {
+			got, err := three.Infer(set.Images[s*set.ImageSize():(s+batch)*set.ImageSize()], batch)
+			require.NoError(t, err)
+			require.Equal(t, want[s*10:(s+batch)*10], got, "batch %d from image %d", batch, s)
+		}
+	}
+	if !engine.RaceEnabled {
+		require.Zero(t, testing.AllocsPerRun(10, func() { three.Infer(set.Image(0), 1) }))
+	}
+}
+
+func distinct(v []float32) map[float32]bool {
+	seen := map[float32]bool{}
+	for _, x := range v {
+		seen[x] = true
+	}
+	return seen
 }

@@ -83,7 +83,7 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
 	f.BoolVar(&o.loop, "loop", false, "repeat file sources (default: on with --web)")
 	f.IntVar(&o.top, "top", 3, "how many classes to report per frame")
 	f.IntVar(&o.smooth, "smooth", 1, "average the class probabilities over the last N frames")
-	f.IntVar(&o.threads, "threads", 1, "inference threads")
+	f.IntVar(&o.threads, "threads", 0, "inference threads (default: all cores; layers too small to be worth sharing run on one)")
 	f.IntVar(&o.limit, "limit", 0, "stop after N frames")
 	f.BoolVar(&o.generic, "generic", false, "use the generic crop-and-resize path even for a digit model")
 	f.StringVar(&o.web, "web", "", "serve a live preview page on HOST:PORT, e.g. 127.0.0.1:8080 (a bare PORT or :PORT binds 127.0.0.1)")
@@ -220,7 +220,7 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 	if err != nil {
 		return err
 	}
-	e, err := engine.New(m, engine.Options{Threads: max(o.threads, 1)})
+	e, err := engine.New(m, engine.Options{Threads: o.threads})
 	if err != nil {
 		return fmt.Errorf("%s: %w", modelName, err)
 	}
