@@ -59,7 +59,7 @@ func ReadIDX(name string, data []byte, ndims int) (*IDX, error) {
 	case size < have:
 		return nil, fmt.Errorf("%s: IDX header claims %s = %d values, file holds %d", name, dimString(dims), size, have)
 	}
-	return &IDX{Dims: dims, Data: data[end:len(data):len(data)]}, nil
+	return &IDX{Dims: intDims(dims), Data: data[end:len(data):len(data)]}, nil
 }
 
 func readIDXGzip(name string, data []byte, ndims int) (*IDX, error) {
@@ -101,7 +101,7 @@ func readIDXGzip(name string, data []byte, ndims int) (*IDX, error) {
 	case len(buf) > size:
 		return nil, fmt.Errorf("%s: IDX header claims %s = %d values, gzip stream holds more", name, dimString(dims), size)
 	}
-	return &IDX{Dims: dims, Data: buf[:size:size]}, nil
+	return &IDX{Dims: intDims(dims), Data: buf[:size:size]}, nil
 }
 
 // gzipShort describes a gzip stream that ended (or failed) after got bytes
@@ -169,37 +169,52 @@ func idxMagic(name string, b []byte, ndims int) (int, error) {
 }
 
 // idxDims decodes big-endian uint32 dimension sizes.
-func idxDims(b []byte) []int {
-	dims := make([]int, len(b)/4)
+func idxDims(b []byte) []uint32 {
+	dims := make([]uint32, len(b)/4)
 	for i := range dims {
-		dims[i] = int(binary.BigEndian.Uint32(b[4*i:]))
+		dims[i] = binary.BigEndian.Uint32(b[4*i:])
 	}
 	return dims
 }
 
 // idxSize returns the product of dims, or false if it exceeds limit (checked
-// at each step, so it never overflows).
-func idxSize(dims []int, limit int) (int, bool) {
-	size := 1
+// at each step, so it never overflows) or a dimension does not fit in an int
+// (where int has 32 bits).
+func idxSize(dims []uint32, limit int) (int, bool) {
+	for _, d := range dims {
+		if uint64(d) > math.MaxInt {
+			return 0, false
+		}
+	}
 	for _, d := range dims {
 		if d == 0 {
 			return 0, true
 		}
 	}
+	size := 1
 	for _, d := range dims {
-		if d > limit/size {
+		if int(d) > limit/size {
 			return 0, false
 		}
-		size *= d
+		size *= int(d)
 	}
 	return size, true
 }
 
+// intDims converts dims that idxSize accepted.
+func intDims(dims []uint32) []int {
+	out := make([]int, len(dims))
+	for i, d := range dims {
+		out[i] = int(d)
+	}
+	return out
+}
+
 // dimString formats dims as "60000x28x28".
-func dimString(dims []int) string {
+func dimString(dims []uint32) string {
 	s := make([]string, len(dims))
 	for i, d := range dims {
-		s[i] = strconv.Itoa(d)
+		s[i] = strconv.FormatUint(uint64(d), 10)
 	}
 	return strings.Join(s, "x")
 }

@@ -125,9 +125,9 @@ func (s Shape) Size() int {
 }
 
 // MaxElements bounds the number of elements of any activation a graph may
-// produce (2^31). It keeps shape arithmetic far from integer overflow, also
-// for graphs read from untrusted files.
-const MaxElements = 1 << 31
+// produce (2^30). It keeps shape arithmetic far from integer overflow, also
+// for graphs read from untrusted files and in a 32-bit int (GOARCH=arm).
+const MaxElements = 1 << 30
 
 // checkSize reports a dimension that is not positive or a shape with more
 // than MaxElements elements, without overflowing.
