@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -54,6 +55,16 @@ func TestReadIDX(t *testing.T) {
 	idx, err = ReadIDX("empty", idxBytes(8, []uint32{4, 0, 1000000}, nil), 3)
 	require.NoError(t, err)
 	assert.Empty(t, idx.Data)
+
+	// An empty file may still claim a dimension that no 32-bit int holds:
+	// there it is an error, not a negative dimension.
+	idx, err = ReadIDX("huge", idxBytes(8, []uint32{0, math.MaxUint32}, nil), 2)
+	if strconv.IntSize == 32 {
+		require.EqualError(t, err, "huge: IDX header claims 0x4294967295 values, more than the 0 data bytes in the file")
+	} else {
+		require.NoError(t, err)
+		assert.Equal(t, []uint64{0, math.MaxUint32}, []uint64{uint64(idx.Dims[0]), uint64(idx.Dims[1])})
+	}
 }
 
 func TestReadIDXErrors(t *testing.T) {
