@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/edgecnn/edgecnn/models"
 	"github.com/edgecnn/edgecnn/nn"
 	"github.com/edgecnn/edgecnn/tools/convert"
+	"github.com/edgecnn/edgecnn/train"
 )
 
 // TestInt8LeNet5 runs the embedded int8 LeNet-5 on real digits: one image
@@ -123,4 +125,41 @@ func distinct(v []float32) map[float32]bool {
 		seen[x] = true
 	}
 	return seen
+}
+
+// TestInt8AlexNetAllocatesNothing: steady-state int8 inference of the 32x32
+// AlexNet, quantized from random weights, allocates nothing, at batch 1 on
+// one thread and split across two, and at a batch that gives each thread
+// its own images.
+func TestInt8AlexNetAllocatesNothing(t *testing.T) {
+	if engine.RaceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
+	if runtime.GOARCH == "arm" {
+		// Two minutes under qemu-arm; the generic kernels it would run are
+		// the purego build's, which CI tests on amd64.
+		t.Skip("32-bit arm runs the generic kernels, tested with -tags purego")
+	}
+	in := nn.Input{Channels: 1, Height: 32, Width: 32, Mean: []float32{0}, Std: []float32{1}}
+	labels := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+	m, err := nn.Build(nn.Arch{Name: "alexnet", Input: in, Labels: labels})
+	require.NoError(t, err)
+	require.NoError(t, train.Init(m, 1))
+	dir, err := dataset.FindMNIST("")
+	require.NoError(t, err)
+	digits, err := dataset.LoadMNIST(dir, false)
+	require.NoError(t, err)
+	q, _, err := convert.Convert(m, digits.Head(1), convert.Options{Method: "minmax"})
+	require.NoError(t, err)
+	for _, threads := range []int{1, 2} {
+		e, err := engine.New(q, engine.Options{Threads: threads})
+		require.NoError(t, err)
+		for _, n := range []int{1, 2} {
+			pixels := digits.Images[:n*digits.ImageSize()]
+			_, err := e.Infer(pixels, n)
+			require.NoError(t, err)
+			require.Zero(t, testing.AllocsPerRun(3, func() { e.Infer(pixels, n) }), "threads %d, batch %d", threads, n)
+		}
+		e.Close()
+	}
 }
