@@ -10,10 +10,10 @@ import (
 
 	"github.com/edgecnn/edgecnn/dataset"
 	"github.com/edgecnn/edgecnn/engine"
+	"github.com/edgecnn/edgecnn/internal/randmodel"
 	"github.com/edgecnn/edgecnn/models"
 	"github.com/edgecnn/edgecnn/nn"
 	"github.com/edgecnn/edgecnn/tools/convert"
-	"github.com/edgecnn/edgecnn/train"
 )
 
 // TestInt8LeNet5 runs the embedded int8 LeNet-5 on real digits: one image
@@ -74,7 +74,7 @@ func TestInt8LeNet5(t *testing.T) {
 // than the thread count.
 func TestInt8SplitLayersMatchOneThread(t *testing.T) {
 	in := nn.Input{Channels: 1, Height: 16, Width: 16, Mean: []float32{0.5}, Std: []float32{0.25}}
-	labels := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+	labels := randmodel.Digits
 	m := nn.Sequential("test", in, labels,
 		nn.Conv("c1", 8, 3, 1, 1), nn.Act("r1", nn.OpReLU),
 		&nn.Node{Name: "p1", Op: nn.OpMaxPool, Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}},
@@ -140,16 +140,11 @@ func TestInt8AlexNetAllocatesNothing(t *testing.T) {
 		// the purego build's, which CI tests on amd64.
 		t.Skip("32-bit arm runs the generic kernels, tested with -tags purego")
 	}
-	in := nn.Input{Channels: 1, Height: 32, Width: 32, Mean: []float32{0}, Std: []float32{1}}
-	labels := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
-	m, err := nn.Build(nn.Arch{Name: "alexnet", Input: in, Labels: labels})
-	require.NoError(t, err)
-	require.NoError(t, train.Init(m, 1))
 	dir, err := dataset.FindMNIST("")
 	require.NoError(t, err)
 	digits, err := dataset.LoadMNIST(dir, false)
 	require.NoError(t, err)
-	q, _, err := convert.Convert(m, digits.Head(1), convert.Options{Method: "minmax"})
+	_, q, err := randmodel.AlexNet(digits.Head(1))
 	require.NoError(t, err)
 	for _, threads := range []int{1, 2} {
 		e, err := engine.New(q, engine.Options{Threads: threads})

@@ -29,10 +29,10 @@ import (
 
 	"github.com/edgecnn/edgecnn/dataset"
 	"github.com/edgecnn/edgecnn/engine"
+	"github.com/edgecnn/edgecnn/internal/randmodel"
 	"github.com/edgecnn/edgecnn/kernels"
 	"github.com/edgecnn/edgecnn/models"
 	"github.com/edgecnn/edgecnn/nn"
-	"github.com/edgecnn/edgecnn/tools/convert"
 	"github.com/edgecnn/edgecnn/train"
 )
 
@@ -313,16 +313,9 @@ func benchNets(test *dataset.Set) {
 	if err != nil {
 		fail(err)
 	}
-	alexF, err := nn.Build(nn.Arch{Name: "alexnet", Input: lenetF.Input, Labels: lenetF.Labels})
+	alexF, alexQ, err := randmodel.AlexNet(test.Head(100))
 	if err != nil {
 		fail(err)
-	}
-	if err := train.Init(alexF, 1); err != nil {
-		fail(err)
-	}
-	alexQ, _, err := convert.Convert(alexF, test.Head(100), convert.Options{Method: "minmax"})
-	if err != nil {
-		fail(fmt.Errorf("converting AlexNet: %w", err))
 	}
 	if *saveAlexNet != "" {
 		if err := nn.Save(*saveAlexNet, alexQ); err != nil {

@@ -8,11 +8,10 @@ import (
 
 	"github.com/edgecnn/edgecnn/dataset"
 	"github.com/edgecnn/edgecnn/engine"
+	"github.com/edgecnn/edgecnn/internal/randmodel"
 	"github.com/edgecnn/edgecnn/kernels"
 	"github.com/edgecnn/edgecnn/models"
 	"github.com/edgecnn/edgecnn/nn"
-	"github.com/edgecnn/edgecnn/tools/convert"
-	"github.com/edgecnn/edgecnn/train"
 )
 
 // modelOptions are the flags of the -model modes.
@@ -106,30 +105,17 @@ func loadModel(name string) (*nn.Model, error) {
 	return m, nil
 }
 
-// digits are the labels of the 10-class models.
-var digits = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
-
-// alexNetInt8 builds the 32x32 single-channel AlexNet of nn.Build with
-// random weights (train.Init) and quantizes it with tools/convert (min/max)
-// on calibImages MNIST training images, or synthetic digits when MNIST is
-// not on this machine.
+// alexNetInt8 is randmodel.AlexNet quantized on calibImages MNIST training
+// images, or synthetic digits when MNIST is not on this machine.
 func alexNetInt8() (*nn.Model, error) {
-	in := nn.Input{Channels: 1, Height: 32, Width: 32, Mean: []float32{0}, Std: []float32{1}}
-	m, err := nn.Build(nn.Arch{Name: "alexnet", Input: in, Labels: digits})
-	if err != nil {
-		return nil, err
-	}
-	if err := train.Init(m, 1); err != nil {
-		return nil, err
-	}
-	calib := &dataset.Set{Name: "calibration", Channels: 1, Height: 32, Width: 32, Classes: digits}
+	calib := &dataset.Set{Name: "calibration", Channels: 1, Height: 32, Width: 32, Classes: randmodel.Digits}
 	if set, err := mnist(true); err == nil {
 		calib = set.Head(calibImages)
 	} else {
 		calib.Images = syntheticDigits(calibImages, 32, 32)
 		calib.Labels = make([]int, calibImages)
 	}
-	q, _, err := convert.Convert(m, calib, convert.Options{Method: "minmax"})
+	_, q, err := randmodel.AlexNet(calib)
 	return q, err
 }
 
