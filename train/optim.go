@@ -3,6 +3,8 @@ package train
 import (
 	"fmt"
 	"math"
+
+	"github.com/edgecnn/edgecnn/kernels"
 )
 
 // optimizer updates parameters from their batch gradients. Its state (one
@@ -64,27 +66,9 @@ func (o *sgd) update(i int, p *param, lo, hi int, grad []float32, lr float32) {
 		wd = 0
 	}
 	for j, g := range grad[:hi-lo] {
-		v[j] = flushTiny(o.momentum*v[j] + g + wd*w[j])
+		v[j] = kernels.FlushTiny(o.momentum*v[j] + g + wd*w[j])
 		w[j] -= lr * v[j]
 	}
-}
-
-// tiny is where the optimizers' state is flushed to zero. A parameter whose
-// gradient stays zero (a unit that never fires, an input that dropout keeps
-// removing) sees its momentum shrink geometrically into the subnormal
-// floats, and every operation on a subnormal costs the CPU a microcode
-// assist of about a hundred cycles: an AlexNet training run slowed from 50
-// to 27 images/s as its Adam state decayed, Adam's step taking 65% of the
-// time. Go cannot set the CPU's flush-to-zero mode, so the code does it; a
-// value below 1e-30 moves no weight (the step is at most lr*1e-30/1e-8).
-const tiny = 1e-30
-
-// flushTiny returns x, or 0 if |x| < tiny.
-func flushTiny(x float32) float32 {
-	if x > -tiny && x < tiny {
-		return 0
-	}
-	return x
 }
 
 func (o *sgd) state() map[string][]float32 { return o.saved }
@@ -108,22 +92,11 @@ func (o *adam) begin() {
 }
 
 func (o *adam) update(i int, p *param, lo, hi int, grad []float32, lr float32) {
-	m, v, w := o.m[i][lo:hi], o.v[i][lo:hi], p.w[lo:hi]
-	wd := o.decay
+	h := kernels.Adam{Beta1: o.beta1, Beta2: o.beta2, Eps: o.eps, R1: o.r1, R2: o.r2, LR: lr, Decay: o.decay}
 	if !decays(p) {
-		wd = 0
+		h.Decay = 0
 	}
-	for j, g := range grad[:hi-lo] {
-		g = flushTiny(g)
-		var g2 float32 // (1-beta2)*g*g, left 0 where it would be subnormal
-		if g <= -1e-17 || g >= 1e-17 {
-			g2 = (1 - o.beta2) * g * g
-		}
-		m[j] = flushTiny(o.beta1*m[j] + (1-o.beta1)*g)
-		v[j] = flushTiny(o.beta2*v[j] + g2)
-		mh, vh := m[j]*o.r1, v[j]*o.r2
-		w[j] -= lr * (mh/(float32(math.Sqrt(float64(vh)))+o.eps) + wd*w[j])
-	}
+	kernels.AdamF32(p.w[lo:hi], o.m[i][lo:hi], o.v[i][lo:hi], grad[:hi-lo], &h)
 }
 
 func (o *adam) state() map[string][]float32 { return o.saved }
