@@ -27,7 +27,9 @@ import (
 // Options tune execution.
 type Options struct {
 	// Threads is the number of workers a batch is split across; 0 means one
-	// per core.
+	// per core. A batch with fewer samples than workers is split inside
+	// each layer instead, where a share holds at least about a million
+	// multiply-adds; smaller layers run on one thread.
 	Threads int
 }
 
