@@ -268,8 +268,8 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 	if m.Quantized() {
 		kind = "int8"
 	}
-	fmt.Fprintf(stderr, "edgecnn run: model %s (%s, %s, %v input, %s preprocessing); source %s; board %s; kernels %s\n",
-		modelName, m.Arch, kind, m.Input.Shape(), preName(pre), info.Name, boardName(), kernels.Path())
+	fmt.Fprintf(stderr, "edgecnn run: model %s (%s, %s, %v input, %s preprocessing); source %s; board %s; kernels %s, %d threads\n",
+		modelName, m.Arch, kind, m.Input.Shape(), preName(pre), info.Name, boardName(), kernels.Path(), e.Threads())
 
 	var web *preview
 	if o.web != "" {

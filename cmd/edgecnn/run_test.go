@@ -106,7 +106,7 @@ func TestRunDefault(t *testing.T) {
 	require.Zero(t, code, stderr)
 	require.Equal(t, 36, strings.Count(stdout, "\n"))
 	require.Contains(t, stdout, "sample-clip.mjpeg#0: ")
-	require.Regexp(t, `board .+; kernels \w+`, stderr)
+	require.Regexp(t, `board .+; kernels \w+, \d+ threads`, stderr)
 	require.Contains(t, stderr, "36 frames classified")
 	require.Contains(t, stderr, "mean latency")
 
