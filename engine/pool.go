@@ -13,7 +13,8 @@ type rangeJob interface {
 
 // pool is a fixed set of goroutines started once per engine. Handing them
 // work sends a small struct over a channel, so a steady-state inference
-// allocates nothing.
+// allocates nothing; idle goroutines poll the channel for a while before
+// they block (spinFor).
 type pool struct {
 	tasks chan task
 	done  chan struct{} // one value per finished task
