@@ -27,7 +27,7 @@ func newOptimizer(cfg Config, params []*param) (optimizer, error) {
 		o.velocity = buffers(params, "velocity", o.saved)
 		return o, nil
 	case "adam":
-		o := &adam{beta1: 0.9, beta2: 0.999, eps: 1e-8, decay: float32(cfg.WeightDecay), saved: map[string][]float32{}}
+		o := &adam{step: kernels.Adam{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}, decay: float32(cfg.WeightDecay), saved: map[string][]float32{}}
 		o.m = buffers(params, "m", o.saved)
 		o.v = buffers(params, "v", o.saved)
 		return o, nil
@@ -76,25 +76,26 @@ func (o *sgd) state() map[string][]float32 { return o.saved }
 // adam is Adam with bias correction; weight decay, if any, is decoupled
 // (AdamW): w -= lr*wd*w.
 type adam struct {
-	beta1, beta2, eps, decay float32
-	t                        int
-	// r1, r2 are the reciprocals of the bias corrections of step t: the
-	// update multiplies by them, as divisions would take most of its time.
-	r1, r2 float32
-	m, v   [][]float32
-	saved  map[string][]float32
+	// step holds the betas and eps, and the bias corrections of step t;
+	// each update adds its learning rate and decay.
+	step  kernels.Adam
+	decay float32
+	t     int
+	m, v  [][]float32
+	saved map[string][]float32
 }
 
 func (o *adam) begin() {
 	o.t++
-	o.r1 = float32(1 / (1 - math.Pow(float64(o.beta1), float64(o.t))))
-	o.r2 = float32(1 / (1 - math.Pow(float64(o.beta2), float64(o.t))))
+	o.step.R1 = float32(1 / (1 - math.Pow(float64(o.step.Beta1), float64(o.t))))
+	o.step.R2 = float32(1 / (1 - math.Pow(float64(o.step.Beta2), float64(o.t))))
 }
 
 func (o *adam) update(i int, p *param, lo, hi int, grad []float32, lr float32) {
-	h := kernels.Adam{Beta1: o.beta1, Beta2: o.beta2, Eps: o.eps, R1: o.r1, R2: o.r2, LR: lr, Decay: o.decay}
-	if !decays(p) {
-		h.Decay = 0
+	h := o.step
+	h.LR = lr
+	if decays(p) {
+		h.Decay = o.decay
 	}
 	kernels.AdamF32(p.w[lo:hi], o.m[i][lo:hi], o.v[i][lo:hi], grad[:hi-lo], &h)
 }
