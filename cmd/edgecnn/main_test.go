@@ -182,7 +182,7 @@ func TestTrainShortRunWritesModelMetricsAndPlot(t *testing.T) {
 }
 
 // TestInterruptSavesCheckpointAndResumes sends Ctrl-C in the middle of an
-// epoch: the command saves a checkpoint and exits 1 with one line; --resume
+// epoch: the command saves a checkpoint and exits 130 with one line; --resume
 // then finishes the run.
 func TestInterruptSavesCheckpointAndResumes(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "m.safetensors")
@@ -203,7 +203,7 @@ func TestInterruptSavesCheckpointAndResumes(t *testing.T) {
 	}
 	var exit *exec.ExitError
 	require.ErrorAs(t, cmd.Wait(), &exit)
-	require.Equal(t, 1, exit.ExitCode())
+	require.Equal(t, 130, exit.ExitCode())
 	require.Contains(t, last, "checkpoint saved to "+out+".ckpt")
 	require.NoFileExists(t, out)
 
