@@ -34,6 +34,7 @@ type runOptions struct {
 	asJSON, every, loop, generic          bool
 	top, smooth, threads, limit           int
 	gpio                                  []string
+	outputOptions
 }
 
 func runCmd() *cobra.Command {
@@ -68,6 +69,11 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
   edgecnn run --model my.int8.safetensors --source photos/ --json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
+			if o.config != "" {
+				if err := applyConfig(f, o.config); err != nil {
+					return err
+				}
+			}
 			return runRun(cmd, o, f.Changed("every"), f.Changed("loop"), f.Changed("fps"))
 		},
 	}
@@ -87,6 +93,7 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
 	f.IntVar(&o.limit, "limit", 0, "stop after N frames")
 	f.BoolVar(&o.generic, "generic", false, "use the generic crop-and-resize path even for a digit model")
 	f.StringVar(&o.web, "web", "", "serve a live preview page on HOST:PORT, e.g. 127.0.0.1:8080 (a bare PORT or :PORT binds 127.0.0.1)")
+	o.outputOptions.addFlags(f)
 	f.StringArrayVar(&o.gpio, "gpio", nil, "drive PIN high while LABEL is seen with probability >= THRESHOLD (PIN=LABEL[:THRESHOLD], default 0.5; repeatable; Raspberry Pi)")
 	return cmd
 }
@@ -208,9 +215,12 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		return err
 	}
 	if o.web != "" {
-		if _, err := listenAddr(o.web); err != nil {
+		if _, err := listenAddr("--web", o.web); err != nil {
 			return err
 		}
+	}
+	if err := o.outputOptions.check(); err != nil {
+		return err
 	}
 	opt, err := cameraOptions(o)
 	if err != nil {
@@ -281,6 +291,12 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		web.about.Model, web.about.Source, web.about.Board, web.about.Kernels = modelName, info.Name, boardName(), kernels.Path()
 		fmt.Fprintf(stderr, "edgecnn run: live preview on %s\n", web.URL())
 	}
+	outs, err := startOutputs(o.outputOptions, runInfo{model: modelName, kernels: kernels.Path(), board: boardName(), source: info.Name}, stderr)
+	if err != nil {
+		src.Close()
+		return err
+	}
+	defer outs.close()
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -326,6 +342,7 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		in, err := pre.Process(frame)
 		if err != nil {
 			st.skipped++
+			outs.skip()
 			if st.skipped <= 10 {
 				fmt.Fprintf(stderr, "edgecnn run: skipped %s: %v\n", frame.Name, err)
 			}
@@ -374,10 +391,13 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		} else {
 			st.notFound++
 		}
-		if o.asJSON {
+		outs.observe(res)
+		switch {
+		case !outs.printDue(time.Now()): // --quiet, or --log-every not yet due
+		case o.asJSON:
 			data, _ := json.Marshal(res)
 			out.Write(append(data, '\n'))
-		} else {
+		default:
 			printResult(out, res)
 		}
 		if info.Live || time.Since(lastFlush) > 200*time.Millisecond {
