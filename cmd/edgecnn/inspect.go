@@ -13,21 +13,33 @@ import (
 )
 
 func inspectCmd() *cobra.Command {
-	var modelPath string
+	var (
+		modelPath string
+		asJSON    bool
+	)
 	cmd := &cobra.Command{
 		Use:   "inspect",
 		Short: "Show a model's layers, shapes, parameters and MACs",
 		Example: `  edgecnn inspect --model lenet5.safetensors
-  edgecnn inspect            # the embedded LeNet-5`,
+  edgecnn inspect            # the embedded LeNet-5
+  edgecnn inspect --model lenet5.int8.safetensors --json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, name, err := loadModel(modelPath)
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				r, err := inspectJSON(name, m)
+				if err != nil {
+					return err
+				}
+				return writeJSON(cmd.OutOrStdout(), r)
+			}
 			return printModel(cmd.OutOrStdout(), name, m)
 		},
 	}
 	cmd.Flags().StringVar(&modelPath, "model", "", "model file (default: the embedded LeNet-5)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object: the model, its input, labels and every layer")
 	return cmd
 }
 

@@ -21,7 +21,7 @@ import (
 func trainCmd() *cobra.Command {
 	var (
 		arch, data, mnistDir, out string
-		classic, resume           bool
+		classic, resume, asJSON   bool
 		cfg                       train.Config
 	)
 	cmd := &cobra.Command{
@@ -57,7 +57,7 @@ a CIFAR-10 binary folder, or an image folder DIR/<label>/*.png|jpg.`,
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return runTrain(ctx, cmd, trainJob{arch: arch, data: data, mnistDir: mnistDir, out: out,
-				classic: classic, resume: resume, cfg: cfg, epochsSet: flags.Changed("epochs")})
+				classic: classic, resume: resume, asJSON: asJSON, cfg: cfg, epochsSet: flags.Changed("epochs")})
 		},
 	}
 	f := cmd.Flags()
@@ -81,13 +81,14 @@ a CIFAR-10 binary folder, or an image folder DIR/<label>/*.png|jpg.`,
 	f.IntVar(&cfg.Threads, "threads", 0, "worker threads (default: all cores)")
 	f.IntVar(&cfg.Shift, "shift", 0, "augmentation: random translation in pixels (default per architecture: lenet5 2, alexnet 1)")
 	f.BoolVar(&cfg.Flip, "flip", false, "augmentation: random horizontal flips (natural images only)")
+	f.BoolVar(&asJSON, "json", false, `print one JSON object per epoch: "epoch", "loss", "train_top1", "test_top1", "seconds", ...`)
 	return cmd
 }
 
 type trainJob struct {
-	arch, data, mnistDir, out  string
-	classic, resume, epochsSet bool
-	cfg                        train.Config
+	arch, data, mnistDir, out          string
+	classic, resume, epochsSet, asJSON bool
+	cfg                                train.Config
 }
 
 func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
@@ -138,8 +139,12 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 	}
 	t.OnEpoch = func(e train.EpochMetrics) {
 		bar.Done()
-		fmt.Fprintf(stdout, "epoch %d: loss %.4f  train %.2f%%  test %.2f%%  %.1fs  %.0f img/s\n",
-			e.Epoch, e.Loss, 100*e.TrainTop1, 100*e.TestTop1, e.Seconds, e.ImagesPerSec)
+		if job.asJSON {
+			reportErr(stderr, writeJSON(stdout, epochLine(e, t.Cfg.Epochs, ckpt)))
+		} else {
+			fmt.Fprintf(stdout, "epoch %d: loss %.4f  train %.2f%%  test %.2f%%  %.1fs  %.0f img/s\n",
+				e.Epoch, e.Loss, 100*e.TrainTop1, 100*e.TestTop1, e.Seconds, e.ImagesPerSec)
+		}
 		reportErr(stderr, t.SaveCheckpoint(ckpt))
 		reportErr(stderr, train.WriteMetricsCSV(trimExt(job.out)+".csv", t.History()))
 		reportErr(stderr, train.PlotCurves(trimExt(job.out)+".png", t.History()))
@@ -164,6 +169,9 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 	}
 	if err := nn.Save(job.out, t.Model); err != nil {
 		return err
+	}
+	if job.asJSON {
+		stdout = stderr // stdout holds only the epochs' objects
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", job.out)
 	return nil
