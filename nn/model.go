@@ -439,6 +439,9 @@ func (m *Model) Validate() error {
 			return fmt.Errorf("layer %q: %w", n.Name, err)
 		}
 	}
+	if err := m.checkFactors(); err != nil {
+		return err
+	}
 	if len(m.Params) > len(want) {
 		var stray []string
 		for name := range m.Params {
