@@ -86,6 +86,8 @@ func (c *convInt8) scratch(int) (int, int) { return 0, c.g.C * c.g.KH * c.g.KW *
 
 func (c *convInt8) fuse(act nn.Op, out quant.Params) { fuseInt8(c.rq, act, out) }
 
+func (c *convInt8) weightBytes() int64 { return int64(c.w.Bytes()) + requantBytes(c.rq) }
+
 func (c *convInt8) forward(xs []buffer, y buffer, n int, sc *scratch) {
 	x := xs[0]
 	for s := range n {
@@ -154,6 +156,14 @@ func newLinearInt8(m *nn.Model, n *nn.Node, in, out int, inQ, outQ quant.Params,
 }
 
 func (l *linearInt8) scratch(int) (int, int) { return 0, 0 }
+
+func (l *linearInt8) weightBytes() int64 {
+	var n int64
+	for _, b := range l.blocks {
+		n += int64(b.w.Bytes()) + requantBytes(b.rq)
+	}
+	return n
+}
 
 func (l *linearInt8) fuse(act nn.Op, out quant.Params) {
 	for _, b := range l.blocks {

@@ -22,6 +22,7 @@ func benchCmd() *cobra.Command {
 		threads, batch int
 		duration       time.Duration
 		asJSON         bool
+		maxMemory      memoryLimit
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -43,7 +44,7 @@ its work across the threads.`,
 			if err != nil {
 				return err
 			}
-			e, err := engine.New(m, engine.Options{Threads: threads})
+			e, err := engine.New(m, engine.Options{Threads: threads, MaxMemory: int64(maxMemory)})
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -66,6 +67,7 @@ its work across the threads.`,
 	f.IntVar(&batch, "batch", 1, "images per batch")
 	f.DurationVar(&duration, "time", 2*time.Second, "how long to measure")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
+	addMemoryFlag(f, &maxMemory)
 	return cmd
 }
 

@@ -34,6 +34,7 @@ type runOptions struct {
 	asJSON, every, loop, generic          bool
 	top, smooth, threads, limit           int
 	gpio                                  []string
+	maxMemory                             memoryLimit
 }
 
 func runCmd() *cobra.Command {
@@ -87,6 +88,7 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
 	f.IntVar(&o.limit, "limit", 0, "stop after N frames")
 	f.BoolVar(&o.generic, "generic", false, "use the generic crop-and-resize path even for a digit model")
 	f.StringVar(&o.web, "web", "", "serve a live preview page on HOST:PORT, e.g. 127.0.0.1:8080 (a bare PORT or :PORT binds 127.0.0.1)")
+	addMemoryFlag(f, &o.maxMemory)
 	f.StringArrayVar(&o.gpio, "gpio", nil, "drive PIN high while LABEL is seen with probability >= THRESHOLD (PIN=LABEL[:THRESHOLD], default 0.5; repeatable; Raspberry Pi)")
 	return cmd
 }
@@ -220,7 +222,7 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 	if err != nil {
 		return err
 	}
-	e, err := engine.New(m, engine.Options{Threads: o.threads})
+	e, err := engine.New(m, engine.Options{Threads: o.threads, MaxMemory: int64(o.maxMemory)})
 	if err != nil {
 		return fmt.Errorf("%s: %w", modelName, err)
 	}
