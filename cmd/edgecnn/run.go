@@ -33,7 +33,7 @@ type runOptions struct {
 	fps                                   float64
 	asJSON, every, loop, generic          bool
 	top, smooth, threads, limit           int
-	gpio                                  []string
+	gpio, webAllow                        []string
 	maxMemory                             memoryLimit
 }
 
@@ -87,7 +87,8 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
 	f.IntVar(&o.threads, "threads", 0, "inference threads (default: all cores; layers too small to be worth sharing run on one)")
 	f.IntVar(&o.limit, "limit", 0, "stop after N frames")
 	f.BoolVar(&o.generic, "generic", false, "use the generic crop-and-resize path even for a digit model")
-	f.StringVar(&o.web, "web", "", "serve a live preview page on HOST:PORT, e.g. 127.0.0.1:8080 (a bare PORT or :PORT binds 127.0.0.1)")
+	f.StringVar(&o.web, "web", "", "serve a live preview page on HOST:PORT, e.g. 0.0.0.0:8080 (a bare --web is 127.0.0.1:8080; PORT or :PORT binds 127.0.0.1)")
+	f.StringSliceVar(&o.webAllow, "web-allow", nil, "also serve the page to browsers that reach it by these host names (e.g. a DNS name or a proxy's; default: loopback, the bound address, and with 0.0.0.0 the host's addresses and NAME.local; * allows any)")
 	addMemoryFlag(f, &o.maxMemory)
 	f.StringArrayVar(&o.gpio, "gpio", nil, "drive PIN high while LABEL is seen with probability >= THRESHOLD (PIN=LABEL[:THRESHOLD], default 0.5; repeatable; Raspberry Pi)")
 	return cmd
@@ -275,7 +276,7 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 
 	var web *preview
 	if o.web != "" {
-		if web, err = startPreview(o.web); err != nil {
+		if web, err = startPreview(o.web, o.webAllow); err != nil {
 			src.Close()
 			return err
 		}
