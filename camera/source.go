@@ -60,7 +60,8 @@ type Options struct {
 	// camera for (0: the source's default).
 	Width, Height int
 	// FPS is the frame rate to ask a camera for; file and synthetic sources
-	// are paced to it (0: as fast as they can be read).
+	// are paced to it (0: as fast as they can be read). Otherwise it must
+	// lie in [MinFPS, MaxFPS].
 	FPS float64
 	// Loop repeats file sources forever.
 	Loop bool
@@ -85,6 +86,9 @@ type Options struct {
 // A file with another name is read as raw frames if Options.Format is set,
 // else as MJPEG.
 func Open(spec string, opt Options) (Source, error) {
+	if err := CheckFPS(opt.FPS); err != nil {
+		return nil, err
+	}
 	var src Source
 	var err error
 	switch {
@@ -153,6 +157,23 @@ func newStreamSource(name string, r io.ReadCloser, opt Options) (Source, error) 
 		return NewMJPEGSource(name, r), nil
 	}
 	return NewRawSource(name, r, opt.Format, opt.Width, opt.Height)
+}
+
+// The frame rates Options.FPS may ask for: from one frame every 100
+// seconds (a slower rate would leave a paced source asleep, deaf to
+// Ctrl-C, for longer) to 1000 a second.
+const (
+	MinFPS = 0.01
+	MaxFPS = 1000
+)
+
+// CheckFPS reports a frame rate that is neither 0 (none asked) nor in
+// [MinFPS, MaxFPS].
+func CheckFPS(fps float64) error {
+	if fps != 0 && !(fps >= MinFPS && fps <= MaxFPS) {
+		return fmt.Errorf("camera: frame rate %v outside [%v, %v]", fps, MinFPS, MaxFPS)
+	}
+	return nil
 }
 
 // rewinder is a finite source that can start again.
@@ -298,6 +319,9 @@ func (r *Retry) Close() error {
 // OpenReader reads MJPEG (or, with opt.Format, raw) frames from r, named
 // name. Looping needs r to be an io.Seeker.
 func OpenReader(name string, r io.Reader, opt Options) (Source, error) {
+	if err := CheckFPS(opt.FPS); err != nil {
+		return nil, err
+	}
 	rc, ok := r.(io.ReadCloser)
 	if !ok {
 		rc = readNopCloser{r}

@@ -24,6 +24,10 @@ import (
 	"github.com/edgecnn/edgecnn/quant"
 )
 
+// MaxThreads bounds Options.Threads: each thread is a goroutine and a set
+// of buffers.
+const MaxThreads = 256
+
 // Options tune execution.
 type Options struct {
 	// Threads is the number of workers a batch is split across; 0 means one
@@ -131,6 +135,9 @@ func New(m *nn.Model, opt Options) (*Engine, error) {
 	threads := opt.Threads
 	if threads <= 0 {
 		threads = runtime.NumCPU()
+	}
+	if threads > MaxThreads {
+		return nil, fmt.Errorf("engine: %d threads, at most %d", threads, MaxThreads)
 	}
 	e := &Engine{model: m, limit: opt.MaxMemory}
 	if e.limit == 0 {

@@ -103,6 +103,11 @@ func (e *Engine) admit(n int, single bool) error {
 	return nil
 }
 
+// CheckBatch reports whether a batch of n samples would take the engine
+// over its memory limit (Infer refuses such a batch), before the caller
+// allocates one.
+func (e *Engine) CheckBatch(n int) error { return e.admit(n, false) }
+
 // FormatBytes writes a size in binary units: "512 B", "3.2 MiB", "4.0 GiB".
 func FormatBytes(n int64) string {
 	const unit = 1024

@@ -94,3 +94,10 @@ func allocated() uint64 {
 	runtime.ReadMemStats(&ms)
 	return ms.TotalAlloc
 }
+
+func TestThreadsAreBounded(t *testing.T) {
+	m, err := nn.Decode(bytes.Clone(models.LeNet5()))
+	require.NoError(t, err)
+	_, err = New(m, Options{Threads: MaxThreads + 1})
+	require.ErrorContains(t, err, "257 threads, at most 256")
+}

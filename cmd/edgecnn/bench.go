@@ -37,8 +37,8 @@ its work across the threads.`,
 			if batch <= 0 {
 				return usagef("--batch must be positive, got %d", batch)
 			}
-			if threads < 0 {
-				return usagef("--threads must not be negative, got %d", threads)
+			if err := checkThreads(threads); err != nil {
+				return err
 			}
 			m, name, err := loadModelOrInt8(modelPath)
 			if err != nil {
@@ -49,6 +49,9 @@ its work across the threads.`,
 				return fmt.Errorf("%s: %w", name, err)
 			}
 			defer e.Close()
+			if err := e.CheckBatch(batch); err != nil {
+				return fmt.Errorf("--batch: %w", err)
+			}
 			r, err := measure(e, batch, duration)
 			if err != nil {
 				return err

@@ -28,6 +28,9 @@ func evalCmd() *cobra.Command {
 		Example: `  edgecnn eval --model lenet5.safetensors --data mnist --confusion confusion.png
   edgecnn eval --json        # the embedded LeNet-5 on the MNIST test set`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkThreads(threads); err != nil {
+				return err
+			}
 			m, name, err := loadModel(modelPath)
 			if err != nil {
 				return err

@@ -30,8 +30,8 @@ run, eval, bench and predict would refuse it.`,
 		Example: `  edgecnn inspect --model lenet5.safetensors
   edgecnn inspect            # the embedded LeNet-5`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if threads < 0 {
-				return usagef("--threads must not be negative, got %d", threads)
+			if err := checkThreads(threads); err != nil {
+				return err
 			}
 			m, name, err := loadModel(modelPath)
 			if err != nil {

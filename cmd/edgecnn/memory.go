@@ -74,3 +74,11 @@ func parseBytes(s string) (int64, error) {
 	}
 	return int64(v * f), nil
 }
+
+// checkThreads checks a --threads value for an engine.
+func checkThreads(n int) error {
+	if n < 0 || n > engine.MaxThreads {
+		return usagef("--threads %d: want 0 (all cores) to %d", n, engine.MaxThreads)
+	}
+	return nil
+}

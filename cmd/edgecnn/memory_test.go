@@ -57,3 +57,29 @@ func TestMemoryLimitRefusesBomb(t *testing.T) {
 	require.Equal(t, 2, code)
 	require.Contains(t, stderr, "--max-memory")
 }
+
+// TestFlagBounds: values that used to be accepted and then hang or exhaust
+// memory (--smooth 1e9 allocated a ring of a billion probability vectors,
+// --fps 1e-9 paced a file to one frame in 30 years, a 16384x16384
+// synthetic source rendered 6 GB of frames, --threads 1e8 started as many
+// goroutines, bench --batch 1e9 allocated the batch) are refused at once,
+// naming the flag.
+func TestFlagBounds(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"run", "--smooth", "1000000000"}, 2, "--smooth 1000000000: want 1 to 1000"},
+		{[]string{"run", "--fps", "1e-9"}, 2, "--fps 1e-09: want a rate from 0.01 to 1000"},
+		{[]string{"run", "--fps", "NaN"}, 2, "--fps NaN"},
+		{[]string{"capture", "--source", "synthetic", "--label", "1", "--out", t.TempDir(), "--fps", "1e9"}, 2, "--fps 1e+09"},
+		{[]string{"run", "--source", "synthetic", "--size", "16384x16384"}, 1, "16384x16384 frames are over 2073600 pixels"},
+		{[]string{"run", "--threads", "100000000"}, 2, "--threads 100000000: want 0 (all cores) to 256"},
+		{[]string{"bench", "--batch", "1000000000", "--max-memory", "1GiB"}, 1, "--batch: engine: a batch of 1000000000 needs"},
+	} {
+		_, stderr, code := edgecnn(t, tc.args...)
+		require.Equal(t, tc.code, code, "%v: %s", tc.args, stderr)
+		require.Contains(t, stderr, tc.want, tc.args)
+	}
+}

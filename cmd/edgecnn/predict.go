@@ -37,6 +37,9 @@ object {"logits": [[...], ...], "labels": [...]}, for comparing with PyTorch.`,
 			if input == "" {
 				return usagef("--input is required")
 			}
+			if err := checkThreads(threads); err != nil {
+				return err
+			}
 			m, name, err := loadModel(modelPath)
 			if err != nil {
 				return err

@@ -94,6 +94,9 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
 	return cmd
 }
 
+// maxSmooth bounds --smooth: 1000 frames is half a minute of camera.
+const maxSmooth = 1000
+
 // topEntry is one class and its probability.
 type topEntry struct {
 	Label string  `json:"label"`
@@ -182,8 +185,8 @@ func cameraOptions(o runOptions) (camera.Options, error) {
 	if err != nil {
 		return opt, err
 	}
-	if o.fps < 0 {
-		return opt, usagef("--fps %v: want a positive rate", o.fps)
+	if o.fps != 0 && camera.CheckFPS(o.fps) != nil {
+		return opt, usagef("--fps %v: want a rate from %v to %v frames a second", o.fps, camera.MinFPS, camera.MaxFPS)
 	}
 	opt.Width, opt.Height, opt.FPS, opt.Loop = w, h, o.fps, o.loop
 	return opt, nil
@@ -203,8 +206,14 @@ func openSource(spec string, opt camera.Options) (camera.Source, error) {
 }
 
 func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) error {
-	if o.top < 1 || o.smooth < 1 || o.threads < 0 || o.limit < 0 {
-		return usagef("--top and --smooth must be at least 1, --threads and --limit not negative")
+	if o.top < 1 || o.limit < 0 {
+		return usagef("--top must be at least 1, --limit not negative")
+	}
+	if o.smooth < 1 || o.smooth > maxSmooth {
+		return usagef("--smooth %d: want 1 to %d frames", o.smooth, maxSmooth)
+	}
+	if err := checkThreads(o.threads); err != nil {
+		return err
 	}
 	roi, err := parseROI(o.roi)
 	if err != nil {
