@@ -91,14 +91,20 @@ func mergeInt8(t *testing.T) func() *nn.Model {
 			&nn.Node{Name: "cat", Op: nn.OpConcat, Inputs: []string{"sum", "c"}},
 			flat, nn.FC("fc", 2))
 		require.NoError(t, train.Init(m, 1))
-		calib := &dataset.Set{Name: "random", Channels: 1, Height: 8, Width: 8,
-			Images: make([]uint8, 16*64), Labels: make([]int, 16), Classes: []string{"a", "b"}}
-		r := rand.New(rand.NewPCG(1, 2))
-		for i := range calib.Images {
-			calib.Images[i] = uint8(r.IntN(256))
-		}
-		q, _, err := convert.Convert(m, calib, convert.Options{Method: "minmax"})
+		q, _, err := convert.Convert(m, seededSet(16, 1, 8, 8), convert.Options{Method: "minmax"})
 		require.NoError(t, err)
 		return q
 	}
+}
+
+// seededSet returns n random c x h x w images with two classes, for
+// calibration.
+func seededSet(n, c, h, w int) *dataset.Set {
+	s := &dataset.Set{Name: "random", Channels: c, Height: h, Width: w,
+		Images: make([]uint8, n*c*h*w), Labels: make([]int, n), Classes: []string{"a", "b"}}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range s.Images {
+		s.Images[i] = uint8(r.IntN(256))
+	}
+	return s
 }
