@@ -1,6 +1,7 @@
 package camera
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -242,18 +243,25 @@ func (p *paced) Info() Info {
 	return in
 }
 
-// Retry opens a source with open and reopens it with back-off (from
-// 250 ms, doubling up to max) whenever it reports ErrLost or fails to open,
-// until ctx ends. It is what keeps `edgecnn run` alive when a camera is
-// unplugged and plugged back.
+// Retry opens a source with open and reopens it with back-off whenever it
+// reports ErrLost or fails to open, until ctx ends. It is what keeps
+// `edgecnn run` alive when a camera is unplugged and plugged back.
+//
+// The wait starts at Start and doubles with every failure up to Max. It
+// goes back to Start only once a source has delivered frames for Stable:
+// a camera program that dies after a few frames each time is restarted
+// ever more slowly, not every 250 ms forever.
 type Retry struct {
 	Open func() (Source, error)
-	Max  time.Duration
+	// Start, Max and Stable default to 250 ms, 8 s and 30 s.
+	Start, Max, Stable time.Duration
 	// OnRetry, if set, is told about each failure before the wait.
 	OnRetry func(err error, wait time.Duration)
 
 	src      Source
 	info     Info
+	opened   time.Time     // when src was opened
+	wait     time.Duration // the next wait; 0: Start
 	Restarts int
 }
 
@@ -266,11 +274,7 @@ func NewRetry(src Source, open func() (Source, error)) *Retry {
 // Read reads the next frame, reopening the source as needed. Errors other
 // than ErrLost and open failures are passed on.
 func (r *Retry) Read(ctx context.Context, f *Frame) error {
-	wait := 250 * time.Millisecond
-	maxWait := r.Max
-	if maxWait <= 0 {
-		maxWait = 8 * time.Second
-	}
+	start, maxWait, stable := cmp.Or(r.Start, 250*time.Millisecond), cmp.Or(r.Max, 8*time.Second), cmp.Or(r.Stable, 30*time.Second)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -279,7 +283,7 @@ func (r *Retry) Read(ctx context.Context, f *Frame) error {
 		if r.src == nil {
 			r.src, err = r.Open()
 			if err == nil {
-				r.info = r.src.Info()
+				r.info, r.opened = r.src.Info(), time.Now()
 			}
 		}
 		if err == nil {
@@ -289,17 +293,23 @@ func (r *Retry) Read(ctx context.Context, f *Frame) error {
 			}
 			r.src.Close()
 			r.src = nil
+			if time.Since(r.opened) >= stable {
+				r.wait = 0 // it worked for a while: start again
+			}
+		}
+		if r.wait == 0 {
+			r.wait = start
 		}
 		r.Restarts++
 		if r.OnRetry != nil {
-			r.OnRetry(err, wait)
+			r.OnRetry(err, r.wait)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(wait):
+		case <-time.After(r.wait):
 		}
-		wait = min(2*wait, maxWait)
+		r.wait = min(2*r.wait, maxWait)
 	}
 }
 
