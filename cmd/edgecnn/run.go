@@ -35,6 +35,7 @@ type runOptions struct {
 	top, smooth, threads, limit           int
 	gpio, webAllow                        []string
 	maxMemory                             memoryLimit
+	outputOptions
 }
 
 func runCmd() *cobra.Command {
@@ -69,6 +70,11 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
   edgecnn run --model my.int8.safetensors --source photos/ --json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
+			if o.config != "" {
+				if err := applyConfig(f, o.config); err != nil {
+					return err
+				}
+			}
 			return runRun(cmd, o, f.Changed("every"), f.Changed("loop"), f.Changed("fps"))
 		},
 	}
@@ -90,6 +96,7 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
 	f.StringVar(&o.web, "web", "", "serve a live preview page on HOST:PORT, e.g. 0.0.0.0:8080 (a bare --web is 127.0.0.1:8080; PORT or :PORT binds 127.0.0.1)")
 	f.StringSliceVar(&o.webAllow, "web-allow", nil, "also serve the page to browsers that reach it by these host names (e.g. a DNS name or a proxy's; default: loopback, the bound address, and with 0.0.0.0 the host's addresses and NAME.local; * allows any)")
 	addMemoryFlag(f, &o.maxMemory)
+	o.outputOptions.addFlags(f)
 	f.StringArrayVar(&o.gpio, "gpio", nil, "drive PIN high while LABEL is seen with probability >= THRESHOLD (PIN=LABEL[:THRESHOLD], default 0.5; repeatable; Raspberry Pi)")
 	return cmd
 }
@@ -220,9 +227,12 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		return err
 	}
 	if o.web != "" {
-		if _, err := listenAddr(o.web); err != nil {
+		if _, err := listenAddr("--web", o.web); err != nil {
 			return err
 		}
+	}
+	if err := o.outputOptions.check(); err != nil {
+		return err
 	}
 	opt, err := cameraOptions(o)
 	if err != nil {
@@ -293,6 +303,12 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		web.about.Model, web.about.Source, web.about.Board, web.about.Kernels = modelName, info.Name, boardName(), kernels.Path()
 		fmt.Fprintf(stderr, "edgecnn run: live preview on %s\n", web.URL())
 	}
+	outs, err := startOutputs(o.outputOptions, runInfo{model: modelName, kernels: kernels.Path(), board: boardName(), source: info.Name}, stderr)
+	if err != nil {
+		src.Close()
+		return err
+	}
+	defer outs.close()
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -338,6 +354,7 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		in, err := pre.Process(frame)
 		if err != nil {
 			st.skipped++
+			outs.skip()
 			if st.skipped <= 10 {
 				fmt.Fprintf(stderr, "edgecnn run: skipped %s: %v\n", frame.Name, err)
 			}
@@ -386,10 +403,13 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		} else {
 			st.notFound++
 		}
-		if o.asJSON {
+		outs.observe(res)
+		switch {
+		case !outs.printDue(time.Now()): // --quiet, or --log-every not yet due
+		case o.asJSON:
 			data, _ := json.Marshal(res)
 			out.Write(append(data, '\n'))
-		} else {
+		default:
 			printResult(out, res)
 		}
 		if info.Live || time.Since(lastFlush) > 200*time.Millisecond {

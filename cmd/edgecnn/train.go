@@ -158,7 +158,7 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 			if err := t.SaveCheckpoint(ckpt); err != nil {
 				return err
 			}
-			return fmt.Errorf("interrupted: checkpoint saved to %s; continue with --resume", ckpt)
+			return interruptedError{fmt.Errorf("interrupted: checkpoint saved to %s; continue with --resume", ckpt)}
 		}
 		return err
 	}
