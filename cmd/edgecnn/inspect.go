@@ -18,7 +18,8 @@ func inspectCmd() *cobra.Command {
 		Use:   "inspect",
 		Short: "Show a model's layers, shapes, parameters and MACs",
 		Example: `  edgecnn inspect --model lenet5.safetensors
-  edgecnn inspect            # the embedded LeNet-5`,
+  edgecnn inspect            # the embedded LeNet-5
+  edgecnn inspect --model mobilenetv2-f32`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, name, err := loadModel(modelPath)
 			if err != nil {
@@ -27,7 +28,7 @@ func inspectCmd() *cobra.Command {
 			return printModel(cmd.OutOrStdout(), name, m)
 		},
 	}
-	cmd.Flags().StringVar(&modelPath, "model", "", "model file (default: the embedded LeNet-5)")
+	cmd.Flags().StringVar(&modelPath, "model", "", "model file, or a built-in network: "+builtinNames+" (default: the embedded LeNet-5)")
 	return cmd
 }
 
