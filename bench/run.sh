@@ -81,7 +81,7 @@ for r in $(seq 1 "$rounds"); do
 	"$out/xnnbench" "${common[@]}" -isa avx2 >"$out/xnnpack-avx2.r$r.txt"
 	log "round $r/$rounds: edgecnn"
 	save=()
-	[ "$r" = 1 ] && save=(-save-alexnet "$out/alexnet.int8.safetensors")
+	[ "$r" = 1 ] && save=(-save "$out")
 	"$out/edgecnn-bench" "${common[@]}" "${save[@]}" >"$out/edgecnn.r$r.txt"
 	if EDGECNN_KERNELS=avx2 "$out/edgecnn-bench" -only none >/dev/null 2>&1; then
 		log "round $r/$rounds: edgecnn, EDGECNN_KERNELS=avx2"
