@@ -10,7 +10,7 @@ Run by a developer, not by CI, with Debian's packages
 
 It writes DIR/mobilenetv1.onnx, DIR/mobilenetv2.onnx and DIR/resnet18.onnx
 (14 to 47 MB each, not committed): torchvision's mobilenet_v2 and resnet18
-and the MobileNet v1 below, with their default random initialisation, in
+and bench/torch/mobilenetv1.py's MobileNet v1, with their default random initialisation, in
 eval mode, at 1x3x224x224, opset 13, as a user would export them. The
 exporter folds each batch norm into its convolution.
 
@@ -25,44 +25,13 @@ import os
 import sys
 
 import torch
-import torch.nn as nn
 import torchvision
 
+# MobileNet v1 is bench/torch's (torchvision has none).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "bench", "torch"))
+from mobilenetv1 import MobileNetV1  # noqa: E402
+
 OPSET = 13
-
-
-def conv_bn_relu6(cin, cout, k, stride, groups=1):
-    """torchvision's Conv2dNormActivation with ReLU6: modules 0, 1, 2."""
-    return nn.Sequential(
-        nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False),
-        nn.BatchNorm2d(cout),
-        nn.ReLU6(inplace=True),
-    )
-
-
-class MobileNetV1(nn.Module):
-    """MobileNet v1 1.0 (Howard et al. 2017, Table 1): a 3x3 stride-2
-    convolution and 13 depthwise-separable blocks, batch norm and ReLU6
-    after every convolution, global average pooling, a linear classifier.
-    Module names match randmodel's layer names."""
-
-    BLOCKS = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1),
-              (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1)]
-
-    def __init__(self, classes=1000):
-        super().__init__()
-        layers, cin = [conv_bn_relu6(3, 32, 3, 2)], 32
-        for cout, stride in self.BLOCKS:
-            layers.append(nn.Sequential(conv_bn_relu6(cin, cin, 3, stride, groups=cin),
-                                        conv_bn_relu6(cin, cout, 1, 1)))
-            cin = cout
-        self.features = nn.Sequential(*layers)
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(cin, classes)
-
-    def forward(self, x):
-        x = self.avgpool(self.features(x))
-        return self.classifier(torch.flatten(x, 1))
 
 
 def networks():
