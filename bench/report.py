@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """Turn the raw output of one bench/run.sh run into Markdown tables.
 
-usage: bench/report.py RESULTS_DIR
+usage: bench/report.py [--cpu] RESULTS_DIR
 
 RESULTS_DIR holds <label>.t<threads>.r<round>.txt files (or, from older runs,
 <label>.r<round>.txt) whose lines were printed by bench/edgecnn,
 bench/xnnpack/xnnbench and bench/torch/torchbench.py:
 
-    RESULT <engine> <dtype> <case> <batch> <median seconds> <MACs> <samples> [<threads>]
+    RESULT <engine> <dtype> <case> <batch> <median seconds> <MACs> <samples> [<threads> [<median CPU seconds>]]
     LAYER <engine> <dtype> <case> <batch> <threads> <index> <name> <kind> <median seconds> <MACs>
 
 The label (edgecnn, edgecnn-avx2, xnnpack, xnnpack-avx2, torch, ...) names the
@@ -17,6 +17,12 @@ per case, the best (lowest) of the round medians: on a shared machine that is
 the round least disturbed by other work. A per-layer breakdown is that of the
 round whose layers add up to the least. Ratios are edgecnn's time over the
 other engine's, so below 1 means edgecnn is faster.
+
+With --cpu the figures are the medians of the process's CPU time (user and
+system, all threads) instead of wall time: on a machine shared with other
+work, a single-threaded case's CPU time is what it would take alone, less
+the cache it loses to the others; a multi-threaded case's is the sum over
+its threads, a measure of work, not of latency.
 """
 
 import glob
@@ -36,7 +42,7 @@ KIND_TEXT = {
 ENGINES = (("edgecnn", "edgecnn"), ("xnnpack", "XNNPACK"), ("torch", "PyTorch"))
 
 
-def load(outdir):
+def load(outdir, cpu=False):
     best, rounds, paths, layers = {}, {}, {}, {}
     for f in sorted(glob.glob(os.path.join(outdir, "*.txt"))):
         m = re.match(r"(.+?)(?:\.t(\d+))?\.r(\d+)\.txt$", os.path.basename(f))
@@ -50,6 +56,10 @@ def load(outdir):
             elif parts[0] == "RESULT" and len(parts) >= 8:
                 _, _, dtype, case, batch, sec, macs, samples = parts[:8]
                 threads = int(parts[8]) if len(parts) >= 9 else file_threads
+                if cpu:
+                    if len(parts) < 10:
+                        continue
+                    sec = parts[9]
                 key = (label, dtype, case, int(batch), threads)
                 rounds.setdefault(key, []).append(float(sec))
                 prev = best.get(key)
@@ -98,9 +108,9 @@ def best_layers(layers, label, dtype, case, threads):
 
 
 class Report:
-    def __init__(self, outdir):
-        self.outdir = outdir
-        self.best, self.rounds, self.paths, self.layers = load(outdir)
+    def __init__(self, outdir, cpu=False):
+        self.outdir, self.cpu = outdir, cpu
+        self.best, self.rounds, self.paths, self.layers = load(outdir, cpu)
         self.out = []
         keys = self.best.keys()
         self.threads = sorted({k[4] for k in keys if k[2] in MOBILE}) or [1]
@@ -127,6 +137,10 @@ class Report:
         self.w("Kernel paths that ran: " + ", ".join(f"{k}: `{v}`" for k, v in sorted(self.paths.items())) + "\n")
         self.w(f"Each figure is the best of {nrounds} round(s) of medians (see bench/README.md). "
                "Ratios are edgecnn's time / the other engine's time: < 1 means edgecnn is faster.\n")
+        if self.cpu:
+            self.w("**Times are process CPU time** (user + system, all threads), not wall time: for one thread, "
+                   "the time the case took while it ran; for several, the work of all of them. Per-layer "
+                   "breakdowns are wall time.\n")
 
     # ------------------------------------------------------------ issue 12
 
@@ -434,9 +448,12 @@ class Report:
 
 
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    cpu = "--cpu" in args
+    args = [a for a in args if a != "--cpu"]
+    if len(args) != 1:
         sys.exit(__doc__.split("\n\n")[1])
-    print(Report(sys.argv[1]).render())
+    print(Report(args[0], cpu).render())
 
 
 if __name__ == "__main__":

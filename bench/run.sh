@@ -155,5 +155,6 @@ for t in ${threads//,/ }; do
 done
 
 /usr/bin/python3 bench/report.py "$out" >"$out/report.md"
+/usr/bin/python3 bench/report.py --cpu "$out" >"$out/report-cpu.md"
 cat "$out/report.md"
-log "raw results and report.md in $out"
+log "raw results, report.md (wall time) and report-cpu.md (process CPU time) in $out"

@@ -7,7 +7,7 @@
 // bench/torch/torchbench.py print too, so that bench/report.py can put the
 // three side by side:
 //
-//	RESULT <engine> <dtype> <case> <batch> <median seconds> <MACs> <samples> <threads>
+//	RESULT <engine> <dtype> <case> <batch> <median seconds> <MACs> <samples> <threads> <median CPU seconds>
 //
 // and for each whole network at batch 1 one LAYER line per layer, from the
 // engine's profile (median over the profiled runs):
@@ -21,7 +21,9 @@
 // Every case is timed the same way in the three programs: warm up, pick an
 // inner repeat count so that one sample lasts about 2 ms, then take samples
 // until both -min samples and -budget seconds are reached (at most -max
-// samples; slow cases stop earlier) and report the median per call.
+// samples; slow cases stop earlier) and report the median per call, of the
+// wall time and of the process's CPU time: on a machine shared with other
+// work, the CPU time of a single-threaded case is the steadier figure.
 //
 // Run it through bench/run.sh; it is a developer tool, not part of CI.
 package main
@@ -36,6 +38,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/edgecnn/edgecnn/dataset"
@@ -102,13 +105,21 @@ func fail(err error) {
 }
 
 // result prints one RESULT line.
-func result(dtype, name string, batch, threads int, sec float64, macs int64, samples int) {
-	fmt.Printf("RESULT\tedgecnn\t%s\t%s\t%d\t%.9g\t%d\t%d\t%d\n", dtype, name, batch, sec, macs, samples, threads)
+func result(dtype, name string, batch, threads int, t timing, macs int64) {
+	fmt.Printf("RESULT\tedgecnn\t%s\t%s\t%d\t%.9g\t%d\t%d\t%d\t%.9g\n", dtype, name, batch, t.wall, macs, t.samples,
+		threads, t.cpu)
 }
 
-// measure returns the median time of one call of f and the number of
-// samples it took.
-func measure(f func()) (float64, int) {
+// timing is what measure found: the median wall time of one call, the
+// median process CPU time of one call (user and system, every thread), and
+// the number of samples.
+type timing struct {
+	wall, cpu float64
+	samples   int
+}
+
+// measure times calls of f.
+func measure(f func()) timing {
 	// Warm up: at least 3 calls and 20 ms.
 	start := time.Now()
 	for i := 0; i < 3 || time.Since(start) < 20*time.Millisecond; i++ {
@@ -121,22 +132,33 @@ func measure(f func()) (float64, int) {
 	if one < 2e-3 {
 		inner = int(math.Ceil(2e-3 / math.Max(one, 1e-8)))
 	}
-	var samples []float64
+	var wall, cpu []float64
 	begin := time.Now()
 	for {
-		t := time.Now()
+		t, c := time.Now(), cpuSeconds()
 		for range inner {
 			f()
 		}
-		samples = append(samples, time.Since(t).Seconds()/float64(inner))
+		wall = append(wall, time.Since(t).Seconds()/float64(inner))
+		cpu = append(cpu, (cpuSeconds()-c)/float64(inner))
 		el := time.Since(begin).Seconds()
-		n := len(samples)
+		n := len(wall)
 		if (n >= *minSamples && el >= *budget) || n >= *maxSamples || (n >= 3 && el >= 10**budget) {
 			break
 		}
 	}
-	slices.Sort(samples)
-	return samples[len(samples)/2], len(samples)
+	slices.Sort(wall)
+	slices.Sort(cpu)
+	return timing{wall[len(wall)/2], cpu[len(cpu)/2], len(wall)}
+}
+
+// cpuSeconds is the CPU time the process has used, user and system.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		fail(err)
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // layer is one convolution, pooling or fully connected layer at batch 1.
@@ -238,12 +260,12 @@ func benchGEMM(n int) {
 	w := kernels.PackInt8(randInt8(n*n, -127), n, n)
 	rq := requant(w, n, 0, false)
 	x, c := randInt8(n*n, -128), make([]int8, n*n)
-	sec, s := measure(func() { kernels.GemmInt8(w, x, n, n, 1, rq, c, n, 1) })
-	result("int8", fmt.Sprintf("gemm.%d", n), 1, 1, sec, macs, s)
+	t := measure(func() { kernels.GemmInt8(w, x, n, n, 1, rq, c, n, 1) })
+	result("int8", fmt.Sprintf("gemm.%d", n), 1, 1, t, macs)
 
 	a, b, cf := randF32(n*n), randF32(n*n), make([]float32, n*n)
-	sec, s = measure(func() { kernels.Sgemm(false, false, n, n, n, 1, a, n, b, n, 0, cf, n) })
-	result("f32", fmt.Sprintf("gemm.%d", n), 1, 1, sec, macs, s)
+	t = measure(func() { kernels.Sgemm(false, false, n, n, n, 1, a, n, b, n, 0, cf, n) })
+	result("f32", fmt.Sprintf("gemm.%d", n), 1, 1, t, macs)
 }
 
 func benchLayerInt8(l layer) {
@@ -269,8 +291,7 @@ func benchLayerInt8(l layer) {
 		// One sample: X is in x 1, C is out x 1 ([batch][features]).
 		f = func() { kernels.GemmInt8(w, x, 1, 1, l.in, rq, y, 1, l.out) }
 	}
-	sec, s := measure(f)
-	result("int8", l.name, 1, 1, sec, l.macs(), s)
+	result("int8", l.name, 1, 1, measure(f), l.macs())
 }
 
 func benchLayerF32(l layer) {
@@ -308,8 +329,7 @@ func benchLayerF32(l layer) {
 			kernels.BiasClampColsF32(y, 1, l.out, l.out, b, lo, inf)
 		}
 	}
-	sec, s := measure(f)
-	result("f32", l.name, 1, 1, sec, l.macs(), s)
+	result("f32", l.name, 1, 1, measure(f), l.macs())
 }
 
 // benchTrain times one LeNet-5 epoch on the MNIST training set with
@@ -335,6 +355,7 @@ func benchTrain(test *dataset.Set) {
 	if err != nil {
 		fail(err)
 	}
+	cpu0 := cpuSeconds()
 	if err := t.Run(context.Background(), trainSet, nil); err != nil {
 		fail(err)
 	}
@@ -345,5 +366,6 @@ func benchTrain(test *dataset.Set) {
 	}
 	fmt.Printf("# edgecnn train epoch: %d images, %d threads, shift %d, loss %.4f, train top-1 %.4f, %.0f images/s\n",
 		images, cfg.Threads, cfg.Shift, h.Loss, h.TrainTop1, h.ImagesPerSec)
-	result("f32", fmt.Sprintf("lenet.train_epoch.t%d", cfg.Threads), cfg.BatchSize, cfg.Threads, h.Seconds, 0, 1)
+	result("f32", fmt.Sprintf("lenet.train_epoch.t%d", cfg.Threads), cfg.BatchSize, cfg.Threads,
+		timing{wall: h.Seconds, cpu: cpuSeconds() - cpu0, samples: 1}, 0)
 }

@@ -107,14 +107,14 @@ func benchNet(n network, test *dataset.Set) {
 		}
 		for _, batch := range n.batches {
 			pixels := input(n, m, test, batch)
-			sec, s := measure(func() {
+			t := measure(func() {
 				if _, err := e.Infer(pixels, batch); err != nil {
 					fail(err)
 				}
 			})
-			result(dtype, n.name, batch, *threads, sec, macs*int64(batch), s)
+			result(dtype, n.name, batch, *threads, t, macs*int64(batch))
 			if batch == 1 {
-				profile(e, n.name, dtype, pixels, stats, sec)
+				profile(e, n.name, dtype, pixels, stats, t.wall)
 			}
 		}
 		e.Close()

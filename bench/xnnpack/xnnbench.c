@@ -21,7 +21,7 @@
 // Output: tab-separated lines in the format bench/report.py reads (also
 // printed by bench/edgecnn and bench/torch):
 //
-//   RESULT xnnpack <dtype> <case> <batch> <median seconds> <MACs> <samples> <threads>
+//   RESULT xnnpack <dtype> <case> <batch> <median seconds> <MACs> <samples> <threads> <median CPU seconds>
 //   LAYER xnnpack <dtype> <case> <batch> <threads> <index> <name> <kind> <median seconds> <MACs>
 //
 // LAYER lines time each operator of a whole network at batch 1 (the median
@@ -31,7 +31,7 @@
 // Timing: warm up, choose an inner repeat count so that one sample lasts
 // about 2 ms, take samples until -min samples and -budget seconds are both
 // reached (at most -max; slow cases stop after 3 samples and 10x budget), and
-// report the median time per call.
+// report the median per call of the wall time and of the process's CPU time.
 //
 // Counting instead of timing (for the arm64 build under qemu, see
 // bench/arm64): -count N runs each selected network once to warm up, then N
@@ -119,11 +119,23 @@ static double median(double* v, int n) {
   return v[n / 2];
 }
 
+static double cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
 typedef void (*run_fn)(void* ctx);
 
-// measure returns the median seconds per call of fn(ctx); *samples_out gets
-// the number of samples.
-static double measure(run_fn fn, void* ctx, int* samples_out) {
+// timing is what measure found: the median wall time of one call, the
+// median process CPU time of one call (every thread), and the samples.
+typedef struct {
+  double wall, cpu;
+  int samples;
+} timing;
+
+// measure times calls of fn(ctx).
+static timing measure(run_fn fn, void* ctx) {
   double start = now();
   for (int i = 0; i < 3 || now() - start < 0.02; i++) fn(ctx);
   double t0 = now();
@@ -133,25 +145,27 @@ static double measure(run_fn fn, void* ctx, int* samples_out) {
   if (one < 2e-3) inner = (long) ceil(2e-3 / (one > 1e-8 ? one : 1e-8));
 
   int cap = opt_max > 3 ? opt_max : 3;
-  double* samples = malloc(sizeof(double) * (size_t) cap);
+  double* wall = malloc(sizeof(double) * (size_t) cap);
+  double* cpu = malloc(sizeof(double) * (size_t) cap);
   int n = 0;
   double begin = now();
   for (;;) {
-    double t = now();
+    double t = now(), c = cpu_now();
     for (long i = 0; i < inner; i++) fn(ctx);
-    samples[n++] = (now() - t) / (double) inner;
+    wall[n] = (now() - t) / (double) inner;
+    cpu[n++] = (cpu_now() - c) / (double) inner;
     double el = now() - begin;
     if ((n >= opt_min && el >= opt_budget) || n >= cap || (n >= 3 && el >= 10 * opt_budget)) break;
   }
-  double med = median(samples, n);
-  free(samples);
-  *samples_out = n;
-  return med;
+  timing r = {median(wall, n), median(cpu, n), n};
+  free(wall);
+  free(cpu);
+  return r;
 }
 
-static void result(const char* dtype, const char* name, int batch, int threads, double sec, long long macs,
-                   int samples) {
-  printf("RESULT\txnnpack\t%s\t%s\t%d\t%.9g\t%lld\t%d\t%d\n", dtype, name, batch, sec, macs, samples, threads);
+static void result(const char* dtype, const char* name, int batch, int threads, timing t, long long macs) {
+  printf("RESULT\txnnpack\t%s\t%s\t%d\t%.9g\t%lld\t%d\t%d\t%.9g\n", dtype, name, batch, t.wall, macs, t.samples,
+         threads, t.cpu);
   fflush(stdout);
 }
 
@@ -721,10 +735,9 @@ static void bench_nets(void) {
           fflush(stdout);
           count(p);
         } else {
-          int samples;
-          double sec = measure(run_plan, p, &samples);
-          result(dtype, g.name, batch, opt_threads, sec, net_macs(&g) * batch, samples);
-          if (batch == 1) profile(p, dtype, sec);
+          timing t = measure(run_plan, p);
+          result(dtype, g.name, batch, opt_threads, t, net_macs(&g) * batch);
+          if (batch == 1) profile(p, dtype, t.wall);
         }
         free_plan(p);
       }
@@ -745,9 +758,7 @@ static void bench_layers(void) {
       snprintf(name, sizeof name, "%s.%s", g.name, g.nodes[i].name);
       for (int q = 1; q >= 0; q--) {
         plan_t* p = plan(&g, i, i, q, 1);
-        int samples;
-        double sec = measure(run_plan, p, &samples);
-        result(q ? "int8" : "f32", name, 1, 1, sec, g.nodes[i].macs, samples);
+        result(q ? "int8" : "f32", name, 1, 1, measure(run_plan, p), g.nodes[i].macs);
         free_plan(p);
       }
     }
@@ -760,9 +771,7 @@ static void bench_layers(void) {
 // time_op times one operator, set up, on one thread.
 static void time_op(xnn_operator_t op, const char* dtype, const char* name, long long macs) {
   plan_t p = {.n = 1, .op = {op}};
-  int samples;
-  double sec = measure(run_plan, &p, &samples);
-  result(dtype, name, 1, 1, sec, macs, samples);
+  result(dtype, name, 1, 1, measure(run_plan, &p), macs);
   xnn_delete_operator(op);
 }
 
@@ -779,9 +788,7 @@ static void bench_gemm(int n) {
   start(&g, name, n, 1, n, 1, 1);
   conv(&g, "qc8", -1, n, 1, 1, 0, 1, ACT_NONE);
   plan_t* p = plan(&g, 0, 0, true, 1);
-  int samples;
-  double sec = measure(run_plan, p, &samples);
-  result("int8", name, 1, 1, sec, macs, samples);
+  result("int8", name, 1, 1, measure(run_plan, p), macs);
   free_plan(p);
 
   // int8, per-tensor weights: the qs8 fully connected operator; and float32.
