@@ -38,7 +38,9 @@ percentile and maximum, the time to load the model and to build the engine
 The per-layer table comes from a profiled pass in which one worker runs the
 batch and each layer splits its work across the threads.`,
 		Example: `  edgecnn bench                                  # the embedded int8 LeNet-5
-  edgecnn bench --model alexnet.int8.safetensors --threads 1 --batch 64 --json`,
+  edgecnn bench --model alexnet.int8.safetensors --threads 1 --batch 64 --json
+  edgecnn bench --model mobilenetv2 --threads 1  # MobileNet v2 at 224x224, random weights, int8
+  edgecnn bench --model resnet18-f32             # ResNet-18, random weights, float32`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if batch <= 0 {
 				return usagef("--batch must be positive, got %d", batch)
@@ -79,7 +81,7 @@ batch and each layer splits its work across the threads.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&modelPath, "model", "", "model file (default: the embedded int8 LeNet-5)")
+	f.StringVar(&modelPath, "model", "", "model file, or a built-in network: "+builtinNames+" (default: the embedded int8 LeNet-5)")
 	f.IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
 	f.IntVar(&batch, "batch", 1, "images per batch")
 	f.DurationVar(&duration, "time", 2*time.Second, "how long to measure")
