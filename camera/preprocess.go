@@ -80,3 +80,7 @@ func (p *Preprocessor) Process(f *Frame) (*Input, error) {
 	}
 	return res, nil
 }
+
+// Input returns the contract p executes (with Digit cleared when
+// PreOptions.Generic asked for the image path).
+func (p *Preprocessor) Input() nn.Input { return p.p.Input() }

@@ -37,6 +37,8 @@ type Header struct {
 	Width, Height int
 	// Format is "jpeg" or "png".
 	Format string
+	// Gray is set for a gray image (one component, a gray PNG).
+	Gray bool
 	// Cost is the memory, in bytes, its decode at full size takes at
 	// most: what a loader decoding several images at once budgets for.
 	Cost int64
@@ -53,7 +55,7 @@ func ReadHeader(data []byte) (Header, error) {
 		if err != nil {
 			return Header{}, err
 		}
-		hd := Header{Width: h.width, Height: h.height, Format: "jpeg"}
+		hd := Header{Width: h.width, Height: h.height, Format: "jpeg", Gray: h.components == 1}
 		px := int64(h.width) * int64(h.height)
 		var derr error
 		if h.progressive || (h.components != 1 && h.components != 3) {
@@ -81,7 +83,8 @@ func ReadHeader(data []byte) (Header, error) {
 			return Header{}, fmt.Errorf("png: image size %dx%d out of range (1..%d)", cfg.Width, cfg.Height, MaxSide)
 		}
 		px := int64(cfg.Width) * int64(cfg.Height)
-		hd := Header{Width: cfg.Width, Height: cfg.Height, Format: "png", Cost: px * (int64(pngBytesPerPixel(cfg.ColorModel)) + 3)}
+		hd := Header{Width: cfg.Width, Height: cfg.Height, Format: "png", Cost: px * (int64(pngBytesPerPixel(cfg.ColorModel)) + 3),
+			Gray: cfg.ColorModel == color.GrayModel || cfg.ColorModel == color.Gray16Model}
 		if hd.Cost > MaxDecodeBytes {
 			return hd, fmt.Errorf("png: image is %dx%d: decoding it would take %d MB, more than %d", cfg.Width, cfg.Height, hd.Cost>>20, MaxDecodeBytes>>20)
 		}

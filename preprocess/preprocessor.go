@@ -140,17 +140,20 @@ func (p *Preprocessor) Picture(pic *Picture) (*Result, error) {
 	}
 	roi := image.Rect(roiFull.Min.X/s, roiFull.Min.Y/s, (roiFull.Max.X+s-1)/s, (roiFull.Max.Y+s-1)/s).
 		Intersect(image.Rect(0, 0, pic.Width, pic.Height))
-	if roi.Dx() < 4 || roi.Dy() < 4 {
+	if !p.opt.ROI.Empty() && (roi.Dx() < 4 || roi.Dy() < 4) {
 		return nil, ErrOutside
 	}
 	var box image.Rectangle
-	if p.in.Digit {
+	switch {
+	case p.in.Digit && (roi.Dx() < 4 || roi.Dy() < 4):
+		clear(p.out) // too small to hold a digit
+	case p.in.Digit:
 		luma := pic.Planes[0]
 		if pic.Model == RGB {
 			luma = p.digit.lumaOf(pic)
 		}
 		box, res.Found = p.digit.find(luma, roi, p.out, p.in.Width, p.in.Height)
-	} else {
+	default:
 		box = p.image.run(p.out, p.in, pic, roi, roiFull.Dx(), roiFull.Dy())
 		res.Found = true
 	}
