@@ -13,11 +13,14 @@ import (
 func newInt8Layer(m *nn.Model, n *nn.Node, in, out nn.Shape, inInfo, outInfo tensorInfo, threads int) (layer, error) {
 	switch n.Op {
 	case nn.OpConv2D:
-		rq, w := prepareInt8(m, n, n.Groups, 0, out[0], inInfo.quant, outInfo.quant)
+		rq, w, err := prepareInt8(m, n, n.Groups, 0, out[0], inInfo.quant, outInfo.quant)
+		if err != nil {
+			return nil, err
+		}
 		return &convInt8{g: Geometry(n, in, out), w: w, rq: rq,
 			inZP: int8(inInfo.quant.ZeroPoint), inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpLinear:
-		return newLinearInt8(m, n, in[0], out[0], inInfo.quant, outInfo.quant, threads), nil
+		return newLinearInt8(m, n, in[0], out[0], inInfo.quant, outInfo.quant, threads)
 	case nn.OpMaxPool, nn.OpAvgPool, nn.OpFlatten, nn.OpDropout:
 		if inInfo.quant != outInfo.quant {
 			return nil, fmt.Errorf("int8 %s must keep its input's quantization %+v, has %+v", n.Op, inInfo.quant, outInfo.quant)
@@ -37,12 +40,16 @@ func newInt8Layer(m *nn.Model, n *nn.Node, in, out nn.Shape, inInfo, outInfo ten
 // prepareInt8 packs output channels [lo, hi) of the int8 weights of a conv
 // or linear node and builds their epilogue: the bias with the input zero
 // point folded in, and the output multiplier of every channel,
-// real = inScale * weightScale[c] / outScale.
-func prepareInt8(m *nn.Model, n *nn.Node, groups, lo, hi int, in, out quant.Params) (*kernels.Requant, *kernels.PackedInt8) {
+// real = inScale * weightScale[c] / outScale. It fails when a multiplier
+// is out of range.
+func prepareInt8(m *nn.Model, n *nn.Node, groups, lo, hi int, in, out quant.Params) (*kernels.Requant, *kernels.PackedInt8, error) {
+	mult, shifts, err := quant.OutputMultipliers(in.Scale, m.Params[n.Name+".weight_scale"].F32[lo:hi], out.Scale)
+	if err != nil {
+		return nil, nil, err
+	}
 	w := m.Weight(n)
 	k := w.Len() / w.Shape[0]
 	packed := kernels.PackInt8Grouped(w.I8[lo*k:hi*k], hi-lo, k, groups)
-	mult, shifts := quant.OutputMultipliers(in.Scale, m.Params[n.Name+".weight_scale"].F32[lo:hi], out.Scale)
 	var bias []int32
 	if b := m.Bias(n).I32; b != nil {
 		bias = b[lo:hi]
@@ -58,7 +65,7 @@ func prepareInt8(m *nn.Model, n *nn.Node, groups, lo, hi int, in, out quant.Para
 	for i, s := range shifts {
 		rq.Shift[i] = int32(s)
 	}
-	return rq, packed
+	return rq, packed, nil
 }
 
 // convInt8 is an int8 convolution (kernels.ConvInt8: im2col or the direct
@@ -78,6 +85,8 @@ type convInt8 struct {
 func (c *convInt8) scratch(int) (int, int) { return 0, c.g.C * c.g.KH * c.g.KW * c.g.OutH * c.g.OutW }
 
 func (c *convInt8) fuse(act nn.Op, out quant.Params) { fuseInt8(c.rq, act, out) }
+
+func (c *convInt8) weightBytes() int64 { return int64(c.w.Bytes()) + requantBytes(c.rq) }
 
 func (c *convInt8) forward(xs []buffer, y buffer, n int, sc *scratch) {
 	x := xs[0]
@@ -129,7 +138,7 @@ type linearBlock struct {
 // leave no partial tiles but the last.
 const linearRowAlign = 48
 
-func newLinearInt8(m *nn.Model, n *nn.Node, in, out int, inQ, outQ quant.Params, threads int) *linearInt8 {
+func newLinearInt8(m *nn.Model, n *nn.Node, in, out int, inQ, outQ quant.Params, threads int) (*linearInt8, error) {
 	l := &linearInt8{in: in, out: out}
 	rows := out
 	if in*out >= 2*minSplitMACs {
@@ -137,13 +146,24 @@ func newLinearInt8(m *nn.Model, n *nn.Node, in, out int, inQ, outQ quant.Params,
 	}
 	for lo := 0; lo < out; lo += rows {
 		hi := min(lo+rows, out)
-		rq, w := prepareInt8(m, n, 1, lo, hi, inQ, outQ)
+		rq, w, err := prepareInt8(m, n, 1, lo, hi, inQ, outQ)
+		if err != nil {
+			return nil, err
+		}
 		l.blocks = append(l.blocks, linearBlock{lo: lo, w: w, rq: rq})
 	}
-	return l
+	return l, nil
 }
 
 func (l *linearInt8) scratch(int) (int, int) { return 0, 0 }
+
+func (l *linearInt8) weightBytes() int64 {
+	var n int64
+	for _, b := range l.blocks {
+		n += int64(b.w.Bytes()) + requantBytes(b.rq)
+	}
+	return n
+}
 
 func (l *linearInt8) fuse(act nn.Op, out quant.Params) {
 	for _, b := range l.blocks {

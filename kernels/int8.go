@@ -142,6 +142,9 @@ func packInt8(fn string, w []int8, m, k, groups int) *PackedInt8 {
 // Rows returns m, the number of rows (output channels) of the weights.
 func (p *PackedInt8) Rows() int { return p.m }
 
+// Bytes returns the memory the packed weights and their row sums hold.
+func (p *PackedInt8) Bytes() int { return len(p.data) + 4*len(p.rowSums) }
+
 // Cols returns k, the number of columns of the weights: the length of the
 // reduction of each group.
 func (p *PackedInt8) Cols() int { return p.k }

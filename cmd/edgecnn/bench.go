@@ -25,6 +25,7 @@ func benchCmd() *cobra.Command {
 		threads, batch, warmup int
 		duration               time.Duration
 		asJSON                 bool
+		maxMemory              memoryLimit
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -37,13 +38,18 @@ percentile and maximum, the time to load the model and to build the engine
 The per-layer table comes from a profiled pass in which one worker runs the
 batch and each layer splits its work across the threads.`,
 		Example: `  edgecnn bench                                  # the embedded int8 LeNet-5
-  edgecnn bench --model alexnet.int8.safetensors --threads 1 --batch 64 --json`,
+  edgecnn bench --model alexnet.int8.safetensors --threads 1 --batch 64 --json
+  edgecnn bench --model mobilenetv2 --threads 1  # MobileNet v2 at 224x224, random weights, int8
+  edgecnn bench --model resnet18-f32             # ResNet-18, random weights, float32`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if batch <= 0 {
 				return usagef("--batch must be positive, got %d", batch)
 			}
-			if threads < 0 || warmup < 0 {
-				return usagef("--threads and --warmup must not be negative, got %d and %d", threads, warmup)
+			if err := checkThreads(threads); err != nil {
+				return err
+			}
+			if warmup < 0 {
+				return usagef("--warmup must not be negative, got %d", warmup)
 			}
 			start := time.Now()
 			m, name, err := loadModelOrInt8(modelPath)
@@ -51,12 +57,15 @@ batch and each layer splits its work across the threads.`,
 				return err
 			}
 			loaded := time.Now()
-			e, err := engine.New(m, engine.Options{Threads: threads})
+			e, err := engine.New(m, engine.Options{Threads: threads, MaxMemory: int64(maxMemory)})
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 			defer e.Close()
 			built := time.Now()
+			if err := e.CheckBatch(batch); err != nil {
+				return fmt.Errorf("--batch: %w", err)
+			}
 			r, err := measure(e, batch, warmup, duration)
 			if err != nil {
 				return err
@@ -72,12 +81,13 @@ batch and each layer splits its work across the threads.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&modelPath, "model", "", "model file (default: the embedded int8 LeNet-5)")
+	f.StringVar(&modelPath, "model", "", "model file, or a built-in network: "+builtinNames+" (default: the embedded int8 LeNet-5)")
 	f.IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
 	f.IntVar(&batch, "batch", 1, "images per batch")
 	f.DurationVar(&duration, "time", 2*time.Second, "how long to measure")
 	f.IntVar(&warmup, "warmup", 3, "untimed batches before measuring")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
+	addMemoryFlag(f, &maxMemory)
 	return cmd
 }
 

@@ -50,8 +50,7 @@ only when everything succeeded.`,
 			if err != nil {
 				return fmt.Errorf("--in: %w", err)
 			}
-			c := m.Input
-			set, err := loadSet("--calib", calib, mnistDir, true, c.Channels, c.Height, c.Width)
+			set, err := loadSet(modelData("--calib", calib, mnistDir, true, m, 0, cmd.ErrOrStderr()))
 			if err != nil {
 				return err
 			}
@@ -67,7 +66,7 @@ only when everything succeeded.`,
 			}
 			var acc *accuracyJSON
 			if evalData != "" {
-				if acc, err = compareAccuracy(m, q, evalData, mnistDir); err != nil {
+				if acc, err = compareAccuracy(cmd.ErrOrStderr(), m, q, evalData, mnistDir); err != nil {
 					return err
 				}
 				if !asJSON {
@@ -130,10 +129,10 @@ func printReport(w io.Writer, report []convert.LayerReport) {
 	tw.Flush()
 }
 
-// compareAccuracy measures float and int8 top-1 on the test split of data.
-func compareAccuracy(float, q *nn.Model, data, mnistDir string) (*accuracyJSON, error) {
-	in := float.Input
-	set, err := loadSet("--eval", data, mnistDir, false, in.Channels, in.Height, in.Width)
+// compareAccuracy measures float and int8 top-1 on the test split of data;
+// notes on reading the data go to log.
+func compareAccuracy(log io.Writer, float, q *nn.Model, data, mnistDir string) (*accuracyJSON, error) {
+	set, err := loadSet(modelData("--eval", data, mnistDir, false, float, 0, log))
 	if err != nil {
 		return nil, err
 	}

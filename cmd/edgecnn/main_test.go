@@ -174,6 +174,35 @@ func TestBenchJSON(t *testing.T) {
 	require.Equal(t, 2, code, stderr)
 }
 
+// TestBuiltinNetworks: --model takes the name of a network that
+// internal/randmodel builds with random weights.
+func TestBuiltinNetworks(t *testing.T) {
+	stdout, stderr, code := edgecnn(t, "inspect", "--model", "mobilenetv2-f32")
+	require.Zero(t, code, stderr)
+	for _, want := range []string{"mobilenetv2 (random weights, float32)", "3x224x224", "features.1.conv.0.0",
+		"conv2d 3x3/1 pad 1 groups 32", "features.3.add", "classifier.1", "3487816", "300774272", "format  float32"} {
+		require.Contains(t, stdout, want)
+	}
+	_, stderr, code = edgecnn(t, "inspect", "--model", "mobilenetv3")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "nor is it a built-in network: alexnet, mobilenetv1, mobilenetv2, resnet18")
+	if testing.Short() {
+		t.Skip("quantizing MobileNet v2 takes seconds")
+	}
+	stdout, stderr, code = edgecnn(t, "bench", "--model", "mobilenetv2", "--time", "100ms", "--threads", "1", "--json")
+	require.Zero(t, code, stderr)
+	var r struct {
+		Model  string `json:"model"`
+		Layers []struct {
+			Name, Op, Format string
+		} `json:"layers"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	require.Equal(t, "mobilenetv2 (random weights, int8)", r.Model)
+	require.Equal(t, "features.0.0", r.Layers[0].Name)
+	require.Equal(t, "int8", r.Layers[0].Format)
+}
+
 func TestInspect(t *testing.T) {
 	stdout, stderr, code := edgecnn(t, "inspect")
 	require.Zero(t, code, stderr)

@@ -117,8 +117,8 @@ func startMQTT(broker, topic string, every time.Duration, log io.Writer) (*mqttP
 		}
 	}
 	p.client = mqtt.NewClient(opt)
-	p.client.Connect() // with ConnectRetry the token completes only once connected
-	go p.publish(every)
+	// With ConnectRetry the token completes once the first connection is up.
+	go p.publish(p.client.Connect(), every)
 	return p, nil
 }
 
@@ -168,9 +168,16 @@ func (p *mqttPublisher) observe(r *result) {
 	}
 }
 
-// publish is the publishing goroutine.
-func (p *mqttPublisher) publish(every time.Duration) {
+// publish is the publishing goroutine. It starts once the first connection
+// is up: paho drops what was published before it (a clean session starts
+// with an empty store), while after a reconnection it resends what waited.
+func (p *mqttPublisher) publish(connected mqtt.Token, every time.Duration) {
 	defer close(p.done)
+	select {
+	case <-connected.Done():
+	case <-p.stop:
+		return
+	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {

@@ -24,6 +24,7 @@ func predictCmd() *cobra.Command {
 		modelPath, input, out string
 		threads               int
 		asJSON                bool
+		maxMemory             memoryLimit
 	)
 	cmd := &cobra.Command{
 		Use:   "predict",
@@ -39,6 +40,9 @@ object {"logits": [[...], ...], "labels": [...]}, for comparing with PyTorch;
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if input == "" {
 				return usagef("--input is required")
+			}
+			if err := checkThreads(threads); err != nil {
+				return err
 			}
 			m, name, err := loadModel(modelPath)
 			if err != nil {
@@ -56,7 +60,7 @@ object {"logits": [[...], ...], "labels": [...]}, for comparing with PyTorch;
 			if len(a.Shape) != 4 || !slices.Equal(a.Shape[1:], []int(shape)) {
 				return fmt.Errorf("--input: %s has shape %v; %s takes [N, %d, %d, %d]", input, a.Shape, name, shape[0], shape[1], shape[2])
 			}
-			e, err := engine.New(m, engine.Options{Threads: threads})
+			e, err := engine.New(m, engine.Options{Threads: threads, MaxMemory: int64(maxMemory)})
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -107,5 +111,6 @@ object {"logits": [[...], ...], "labels": [...]}, for comparing with PyTorch;
 	f.IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
 	f.BoolVar(&asJSON, "json", false, `print {"logits": [[...], ...], "labels": [...]}`)
 	f.StringVar(&out, "out", "", "write the logits to this .npy file (float32, [N, classes]) instead of printing them")
+	addMemoryFlag(f, &maxMemory)
 	return cmd
 }
