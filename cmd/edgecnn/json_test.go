@@ -81,6 +81,8 @@ func TestTrainJSON(t *testing.T) {
 		require.Positive(t, e.Loss)
 		require.NotNil(t, e.TestTop1)
 		require.Greater(t, *e.TestTop1, 0.2, "well above chance (0.1)")
+		require.NotNil(t, e.TestLoss)
+		require.Less(t, *e.TestLoss, 2.3, "below chance's ln 10")
 		require.Positive(t, e.ImagesPerSec)
 		require.Equal(t, out+".ckpt", e.Checkpoint)
 	}

@@ -128,6 +128,7 @@ type epochJSON struct {
 	Loss         float64  `json:"loss"`
 	TrainTop1    float64  `json:"train_top1"`
 	TestTop1     *float64 `json:"test_top1"` // null without a test set
+	TestLoss     *float64 `json:"test_loss"` // mean cross-entropy; null without a test set
 	Seconds      float64  `json:"seconds"`
 	ImagesPerSec float64  `json:"images_per_s"`
 	LR           float64  `json:"lr"`
@@ -138,7 +139,7 @@ func epochLine(e train.EpochMetrics, epochs int, ckpt string) epochJSON {
 	j := epochJSON{Epoch: e.Epoch, Epochs: epochs, Loss: e.Loss, TrainTop1: e.TrainTop1, Seconds: e.Seconds,
 		ImagesPerSec: e.ImagesPerSec, LR: e.LR, Checkpoint: ckpt}
 	if e.TestTop1 >= 0 {
-		j.TestTop1 = &e.TestTop1
+		j.TestTop1, j.TestLoss = &e.TestTop1, &e.TestLoss
 	}
 	return j
 }
