@@ -68,9 +68,10 @@ func TestConvertJSON(t *testing.T) {
 
 func TestTrainJSON(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "m.safetensors")
-	stdout, stderr, code := edgecnn(t, "train", "--limit", "500", "--epochs", "2", "--out", out, "--json")
+	stdout, stderr, code := edgecnn(t, "train", "--limit", "500", "--test-limit", "1000", "--epochs", "2", "--out", out, "--json")
 	require.Zero(t, code, stderr)
 	require.Contains(t, stderr, "wrote "+out)
+	require.Contains(t, stderr, "test 1000)", "--test-limit")
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	require.Len(t, lines, 2)
 	for i, l := range lines {

@@ -24,7 +24,7 @@ func trainCmd() *cobra.Command {
 	var (
 		arch, data, mnistDir, out, testData, labelsPath, pre string
 		classic, resume, asJSON                              bool
-		channels                                             int
+		channels, testLimit                                  int
 		cfg                                                  train.Config
 	)
 	cmd := &cobra.Command{
@@ -69,6 +69,9 @@ train/ and test/ subfolders, or else a seeded 10% of each class held out.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if testLimit < 0 {
+				return usagef("--test-limit must not be negative, got %d", testLimit)
+			}
 			if pre != "" && pre != "digit" && pre != "image" {
 				return usagef("--preprocess %q: want digit or image", pre)
 			}
@@ -77,7 +80,7 @@ train/ and test/ subfolders, or else a seeded 10% of each class held out.`,
 			}
 			return runTrain(ctx, cmd, trainJob{arch: arch, data: data, mnistDir: mnistDir, out: out, test: testData,
 				labels: labelsPath, preprocess: pre, channels: channels,
-				classic: classic, resume: resume, asJSON: asJSON, cfg: cfg, epochsSet: flags.Changed("epochs")})
+				classic: classic, resume: resume, asJSON: asJSON, testLimit: testLimit, cfg: cfg, epochsSet: flags.Changed("epochs")})
 		},
 	}
 	f := cmd.Flags()
@@ -101,6 +104,7 @@ train/ and test/ subfolders, or else a seeded 10% of each class held out.`,
 	f.IntVar(&cfg.Threads, "threads", 0, "worker threads (default: all cores)")
 	f.IntVar(&cfg.Shift, "shift", 0, "augmentation: random translation in pixels (default per architecture: lenet5 2, alexnet 1)")
 	f.BoolVar(&cfg.Flip, "flip", false, "augmentation: random horizontal flips (natural images only)")
+	f.IntVar(&testLimit, "test-limit", 0, "evaluate each epoch on N test images picked at random (seeded) only (default: all)")
 	f.StringVar(&testData, "test", "", "test data (default: the data's test split, or 10% of an image folder held out)")
 	f.StringVar(&labelsPath, "labels", "", "image folders: file with one class label per line, in the model's order")
 	f.StringVar(&pre, "preprocess", "", "image folders: digit (MNIST-style digit path) or image (resize and crop); default: what the data implies")
@@ -112,7 +116,7 @@ train/ and test/ subfolders, or else a seeded 10% of each class held out.`,
 type trainJob struct {
 	arch, data, mnistDir, out          string
 	test, labels, preprocess           string
-	channels                           int
+	channels, testLimit                int
 	classic, resume, epochsSet, asJSON bool
 	cfg                                train.Config
 }
@@ -151,6 +155,9 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 	trainSet, testSet, err := trainData(job, in, labels, stderr)
 	if err != nil {
 		return err
+	}
+	if job.testLimit > 0 {
+		testSet = testSet.Sample(job.testLimit, job.cfg.Seed)
 	}
 	if t == nil {
 		if !dataset.IsFolder(job.data) {
