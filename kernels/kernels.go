@@ -94,6 +94,10 @@ type impl struct {
 
 	// i8 packs int8 weights and runs the int8 GEMM (int8.go).
 	i8 *int8Impl
+
+	// dw is the int8 depthwise convolution (i8_dwconv.go); nil runs the
+	// Go reference.
+	dw *dwImpl
 }
 
 var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, i8: genericInt8}
