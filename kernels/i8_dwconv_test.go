@@ -214,3 +214,72 @@ func dw3x3(c, size, stride int) ConvGeom {
 	out := (size-1)/stride + 1
 	return ConvGeom{C: c, H: size, W: size, KH: 3, KW: 3, SH: stride, SW: stride, PadT: 1, PadL: 1, OutH: out, OutW: out}
 }
+
+// TestGemmInt8Guarded runs GemmInt8 in both layouts with X and C each
+// ending at an inaccessible page, on shapes with every tail of the tiles
+// (6 and 8 pixels, 16 channels, odd k), against the definition.
+func TestGemmInt8Guarded(t *testing.T) {
+	r := rand.New(rand.NewPCG(67, 68))
+	xMem, cMem := guarded(t, 1<<16), guarded(t, 1<<16)
+	for _, m := range []int{1, 7, 8, 9, 16, 17, 24, 33} {
+		for _, n := range []int{1, 5, 6, 7, 13, 33} {
+			for _, k := range []int{1, 2, 15, 16, 17, 33} {
+				for layout := range 2 {
+					d := newGemmInt8Data(r, gemmInt8Case{m: m, n: n, k: k, groups: 1, zpClass: r.IntN(4), dataClass: r.IntN(4)})
+					if layout == 0 {
+						d.xRS, d.xCS, d.cRS, d.cCS = n, 1, n, 1
+					} else {
+						d.xRS, d.xCS, d.cRS, d.cCS = 1, k, 1, m
+					}
+					d.x = randInt8(r, k*n, d.dataClass, -128)
+					d.c0 = randInt8(r, m*n, 0, -128)
+					want := d.naive(t)
+					x := xMem[len(xMem)-len(d.x):]
+					copy(x, d.x)
+					c := cMem[len(cMem)-len(d.c0):]
+					for _, path := range Paths() {
+						usePath(t, path)
+						w := PackInt8(d.w, m, k)
+						copy(c, d.c0)
+						GemmInt8(w, x, n, d.xRS, d.xCS, d.q.requant(w), c, d.cRS, d.cCS)
+						require.Equal(t, want, []int8(c), "%s m%d n%d k%d layout %d", path, m, n, k, layout)
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkPointwiseInt8 times the 1x1 convolutions of MobileNet v2 at
+// 224x224 as GemmInt8 on CHW images (X [k][pixels], C [m][pixels]) and on
+// HWC images (X [pixels][k], C [pixels][m]).
+func BenchmarkPointwiseInt8(b *testing.B) {
+	for _, s := range mobileNetV2Pointwise {
+		for _, path := range Paths()[1:] {
+			for _, layout := range []string{"chw", "hwc"} {
+				b.Run(fmt.Sprintf("%s/%s/%dx%dx%d", path, layout, s.pixels, s.in, s.out), func(b *testing.B) {
+					usePath(b, path)
+					r := rand.New(rand.NewPCG(69, 70))
+					w := PackInt8(randInt8(r, s.out*s.in, 0, -127), s.out, s.in)
+					rq := benchRequant(r, s.out)
+					x := randInt8(r, s.in*s.pixels, 0, -128)
+					c := make([]int8, s.out*s.pixels)
+					if layout == "chw" {
+						loopMin(b, func() { GemmInt8(w, x, s.pixels, s.pixels, 1, rq, c, s.pixels, 1) })
+					} else {
+						loopMin(b, func() { GemmInt8(w, x, s.pixels, 1, s.in, rq, c, 1, s.out) })
+					}
+				})
+			}
+		}
+	}
+}
+
+// mobileNetV2Pointwise are the distinct 1x1 convolutions of MobileNet v2
+// at 224x224: output pixels, input and output channels.
+var mobileNetV2Pointwise = []struct{ pixels, in, out int }{
+	{12544, 32, 16}, {12544, 16, 96}, {3136, 96, 24}, {3136, 24, 144}, {3136, 144, 24},
+	{784, 144, 32}, {784, 32, 192}, {784, 192, 32}, {196, 192, 64}, {196, 64, 384},
+	{196, 384, 64}, {196, 384, 96}, {196, 96, 576}, {196, 576, 96}, {49, 576, 160},
+	{49, 160, 960}, {49, 960, 160}, {49, 960, 320}, {49, 320, 1280},
+}

@@ -752,14 +752,17 @@ func TestGemmInt8Epilogue(t *testing.T) {
 		p := PackInt8(w, m, 1)
 		for round := range rounds {
 			rq := randEpilogue(r, m, round)
-			c := make([]int8, m*n)
+			// The conv layout (C [m][n]) and the fully connected one (C
+			// [n][m]), which the paths run on different kernels.
+			c, cf := make([]int8, m*n), make([]int8, m*n)
 			GemmInt8(p, x, n, n, 1, rq, c, n, 1)
+			GemmInt8(p, x, n, 1, 1, rq, cf, 1, m)
 			for i := range m {
 				want := requantRef(rq, i, rq.Bias[i])
 				for j := range n {
-					if c[i*n+j] != want {
-						t.Fatalf("%s: channel %d column %d: acc %d multiplier %d shift %d zp %d [%d, %d]: got %d, want %d",
-							path, i, j, rq.Bias[i], rq.Multiplier[i], rq.Shift[i], rq.ZeroPoint, rq.Min, rq.Max, c[i*n+j], want)
+					if c[i*n+j] != want || cf[j*m+i] != want {
+						t.Fatalf("%s: channel %d column %d: acc %d multiplier %d shift %d zp %d [%d, %d]: got %d and %d, want %d",
+							path, i, j, rq.Bias[i], rq.Multiplier[i], rq.Shift[i], rq.ZeroPoint, rq.Min, rq.Max, c[i*n+j], cf[j*m+i], want)
 					}
 				}
 			}
