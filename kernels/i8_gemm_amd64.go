@@ -2,7 +2,10 @@
 
 package kernels
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 // The pixel-major int8 GEMM of the avx2 path (i8_gemm_amd64.s): GemmInt8
 // whose X columns and C columns are each contiguous (xRowStride and
@@ -138,7 +141,7 @@ func (s *i8Shape) pixelMajorGemm(w *PackedInt8, x []int8, n, xcs int, rq *Requan
 					o := p0*ccs + i0
 					_ = c[o+(np-1)*ccs+nc-1]
 					a.c, a.ldc = &c[o], ccs
-					i8Px6x16AVX2(a)
+					pxRun(a)
 					continue
 				}
 				// Other partial panels go through a tile of 16 channels
@@ -148,7 +151,7 @@ func (s *i8Shape) pixelMajorGemm(w *PackedInt8, x []int8, n, xcs int, rq *Requan
 				}
 				t := sc.pxTile[:16*np]
 				a.c, a.ldc = &t[0], 16
-				i8Px6x16AVX2(a)
+				pxRun(a)
 				for j := range np {
 					copy(c[(p0+j)*ccs+i0:][:nc], t[16*j:])
 				}
@@ -166,6 +169,41 @@ func (s *i8Shape) pixelMajorGemm(w *PackedInt8, x []int8, n, xcs int, rq *Requan
 //
 //go:noescape
 func i8Px6x16AVX2(a *pxArgs)
+
+// i8Px1x16AVX2 is i8Px6x16AVX2 one pixel at a time (the weights stream
+// once per pixel): for a.n up to 2, where a 6-pixel tile would compute
+// mostly pixels that are not there.
+//
+//go:noescape
+func i8Px1x16AVX2(a *pxArgs)
+
+// pxOneByOne is the most pixels the 6-pixel kernel leaves to the
+// one-pixel kernel: a tile of 6 costs about as much as 3 pixels one by one.
+const pxOneByOne = 2
+
+// pxRun computes the a.n pixels of a block on one panel: tiles of 6, and
+// a last 1 or 2 pixels one by one.
+func pxRun(a *pxArgs) {
+	n := a.n
+	tail := n % 6
+	if tail > pxOneByOne {
+		i8Px6x16AVX2(a)
+		return
+	}
+	if full := n - tail; full > 0 {
+		a.n = full
+		i8Px6x16AVX2(a)
+	}
+	if tail > 0 {
+		x, c := a.x, a.c
+		a.x = (*byte)(unsafe.Add(unsafe.Pointer(a.x), (n-tail)*a.ldx))
+		a.c = (*int8)(unsafe.Add(unsafe.Pointer(a.c), (n-tail)*a.ldc))
+		a.n = tail
+		i8Px1x16AVX2(a)
+		a.x, a.c = x, c
+	}
+	a.n = n
+}
 
 // i8WidenAVX2 sign-extends the k int8 at src to int16 at dst, and writes
 // a zero int16 after them when k is odd. It reads exactly k bytes.

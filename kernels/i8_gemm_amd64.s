@@ -239,6 +239,84 @@ pxdone:
 	VZEROUPPER
 	RET
 
+// func i8Px1x16AVX2(a *pxArgs)
+//
+// One pixel at a time, for a fully connected layer at batch 1 and the
+// last pixels of a block: the weights stream once per pixel, against one
+// broadcast activation pair per step. Even steps accumulate in Y0/Y1, odd
+// ones in Y2/Y3, two chains per lane; BX = the pixel, SI moves along it.
+TEXT ·i8Px1x16AVX2(SB), NOSPLIT, $96-8
+	MOVQ         a+0(FP), R10
+	VPBROADCASTW pxArgs_zp(R10), Y12
+	VMOVDQU      Y12, 0(SP)
+	VPBROADCASTB pxArgs_lo(R10), Y12
+	VMOVDQU      Y12, 32(SP)
+	VPBROADCASTB pxArgs_hi(R10), Y12
+	VMOVDQU      Y12, 64(SP)
+	MOVQ         pxArgs_x(R10), BX
+	MOVQ         pxArgs_ldx(R10), R9
+	MOVQ         pxArgs_c(R10), R11
+	MOVQ         pxArgs_ldc(R10), R12
+	MOVQ         pxArgs_n(R10), R13
+	MOVQ         pxArgs_lanes(R10), R14
+
+px1pix:
+	MOVQ    BX, SI
+	VMOVDQU const_pxLaneBias*64(R14), Y0
+	VMOVDQU const_pxLaneBias*64+32(R14), Y1
+	VPXOR   Y2, Y2, Y2
+	VPXOR   Y3, Y3, Y3
+	MOVQ    pxArgs_w(R10), DX
+	MOVQ    pxArgs_ks(R10), CX
+	SHRQ    $1, CX
+	JZ      px1odd
+
+px1loop2:
+	VPBROADCASTD 0(SI), Y4
+	VPMADDWD     0(DX), Y4, Y5
+	VPADDD       Y5, Y0, Y0
+	VPMADDWD     32(DX), Y4, Y4
+	VPADDD       Y4, Y1, Y1
+	VPBROADCASTD 4(SI), Y6
+	VPMADDWD     64(DX), Y6, Y7
+	VPADDD       Y7, Y2, Y2
+	VPMADDWD     96(DX), Y6, Y6
+	VPADDD       Y6, Y3, Y3
+	ADDQ         $128, DX
+	ADDQ         $8, SI
+	DECQ         CX
+	JNZ          px1loop2
+
+px1odd:
+	TESTQ        $1, pxArgs_ks(R10)
+	JZ           px1epi
+	VPBROADCASTD 0(SI), Y4
+	VPMADDWD     0(DX), Y4, Y5
+	VPADDD       Y5, Y0, Y0
+	VPMADDWD     32(DX), Y4, Y4
+	VPADDD       Y4, Y1, Y1
+
+px1epi:
+	VPADDD Y2, Y0, Y0
+	VPADDD Y3, Y1, Y1
+	CMPL   pxArgs_general(R10), $0
+	JNE    px1gen
+	PXEPI(Y0, Y1)
+	JMP    px1pack
+
+px1gen:
+	PXEPIGEN(Y0, Y1)
+
+px1pack:
+	PXPACK(Y0, Y1, X0)
+	PXOUT(X0, (R11), px1s8, px1s16)
+	ADDQ R9, BX
+	ADDQ R12, R11
+	DECQ R13
+	JNZ  px1pix
+	VZEROUPPER
+	RET
+
 // func i8WidenAVX2(dst *byte, src *int8, k int)
 TEXT ·i8WidenAVX2(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI

@@ -236,7 +236,11 @@ func (s *i8Shape) gemm(w *PackedInt8, x []int8, n, xrs, xcs int, rq *Requant, c 
 		s.pixelMajorGemm(w, x, n, xcs, rq, c, ccs)
 		return
 	}
-	if n <= s.gemvMaxN {
+	// The matrix-vector kernels read each column's k values as one run
+	// and store its output channels as one run: with X and C in that
+	// layout (HWC images, batches of fully connected inputs) they beat the
+	// column-major tiles, whose packing of X would be a transposition.
+	if n <= s.gemvMaxN || (s.gemvKernel != nil && xrs == 1 && crs == 1) {
 		s.gemv(w, x, n, xrs, xcs, rq, c, crs, ccs)
 		return
 	}
