@@ -98,6 +98,10 @@ type impl struct {
 	// dw is the int8 depthwise convolution (i8_dwconv.go); nil runs the
 	// Go reference.
 	dw *dwImpl
+
+	// add, if not nil, runs AddInt8 on a prefix of its elements and
+	// returns how many it did; the Go loop does the rest.
+	add func(dst, a, b []int8, p *AddParams) int
 }
 
 var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, i8: genericInt8}
