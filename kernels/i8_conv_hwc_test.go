@@ -1,3 +1,5 @@
+//go:build unix
+
 package kernels
 
 import (
@@ -102,4 +104,28 @@ func TestTransposeInt8(t *testing.T) {
 		assert.Equal(t, toHWC(a, rows, 1, cols), tr)
 	}
 	assert.Panics(t, func() { TransposeInt8(make([]int8, 5), 2, make([]int8, 6), 3, 2, 3) })
+}
+
+// TestMaxPoolInt8HWCGuarded runs the HWC max pool on every path with src
+// and dst ending at an inaccessible page, channel counts with every tail
+// of the 32- and 16-channel steps, against the reference loop.
+func TestMaxPoolInt8HWCGuarded(t *testing.T) {
+	r := rand.New(rand.NewPCG(77, 78))
+	srcMem, dstMem := guarded(t, 1<<16), guarded(t, 1<<16)
+	for i := range 300 {
+		g := randConvGeom(r, []int{1, 15, 16, 17, 31, 32, 33, 48, 64, 70}[i%10])
+		if g.PadT >= g.KH || g.PadL >= g.KW || (g.OutH-1)*g.SH-g.PadT >= g.H || (g.OutW-1)*g.SW-g.PadL >= g.W {
+			continue
+		}
+		src := srcMem[len(srcMem)-g.C*g.H*g.W:]
+		copy(src, randInt8(r, len(src), i%4, -128))
+		want := make([]int8, g.C*g.OutH*g.OutW)
+		poolHWCInt8(src, want, g, true, 0)
+		dst := dstMem[len(dstMem)-len(want):]
+		for _, path := range Paths() {
+			usePath(t, path)
+			MaxPoolInt8HWC(src, dst, g)
+			require.Equal(t, want, []int8(dst), "%s %+v", path, g)
+		}
+	}
 }

@@ -213,14 +213,7 @@ func dwInt8Rows(src, dst []int8, w *PackedDepthwiseInt8, rq *Requant, g ConvGeom
 		a.general = 1
 	}
 	// Output columns [lo, hi) have every window column inside the image.
-	lo := min((g.PadL+g.SW-1)/g.SW, g.OutW)
-	hi := g.OutW
-	if last := g.W - g.KW + g.PadL; last < 0 {
-		hi = 0
-	} else {
-		hi = min(hi, last/g.SW+1)
-	}
-	hi = max(hi, lo)
+	lo, hi := g.insideColumns()
 	for oh := oh0; oh < oh1; oh++ {
 		for ow := 0; ow < lo; ow++ {
 			dwRun(dw, a, dst, g, oh, ow, 1)

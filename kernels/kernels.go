@@ -102,6 +102,10 @@ type impl struct {
 	// add, if not nil, runs AddInt8 on a prefix of its elements and
 	// returns how many it did; the Go loop does the rest.
 	add func(dst, a, b []int8, p *AddParams) int
+
+	// maxPoolHWC, if not nil, runs MaxPoolInt8HWC on runs of pixels
+	// (i8_conv_hwc.go).
+	maxPoolHWC func(a *poolArgs)
 }
 
 var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, i8: genericInt8}
