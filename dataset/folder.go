@@ -13,11 +13,16 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/edgecnn/edgecnn/internal/safefile"
 )
 
 // maxFolderPixels bounds the size of one image in a folder, so that a file
 // claiming a huge size is rejected before it is decoded.
 const maxFolderPixels = 1 << 26
+
+// maxImageFile bounds the size of one image file.
+const maxImageFile = 64 << 20
 
 // LoadFolder reads a folder of images laid out as DIR/<class>/<file>.png,
 // .jpg or .jpeg (any case). Classes are the subfolder names in sorted order.
@@ -109,10 +114,10 @@ func imageFiles(dir string) ([]string, error) {
 		if strings.HasPrefix(e.Name(), ".") { // e.g. macOS "._x.jpg" metadata
 			continue
 		}
-		switch strings.ToLower(filepath.Ext(e.Name())) {
+		switch path := filepath.Join(dir, e.Name()); strings.ToLower(filepath.Ext(e.Name())) {
 		case ".png", ".jpg", ".jpeg":
-			if e.Type().IsRegular() || e.Type()&os.ModeSymlink != 0 {
-				files = append(files, filepath.Join(dir, e.Name()))
+			if e.Type().IsRegular() || safefile.IsRegular(path) { // not a FIFO, nor a link to /dev/zero
+				files = append(files, path)
 			}
 		}
 	}
@@ -121,7 +126,7 @@ func imageFiles(dir string) ([]string, error) {
 
 // loadImage decodes the image file at path and writes it into dst as c x h x w.
 func loadImage(dst []uint8, path string, c, h, w int) error {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, maxImageFile)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ only when everything succeeded.`,
 				return fmt.Errorf("--in: %w", err)
 			}
 			c := m.Input
-			set, err := loadSet("--calib", calib, mnistDir, true, c.Channels, c.Height, c.Width)
+			set, err := loadSet("--calib", calib, mnistDir, true, c.Channels, c.Height, c.Width, 0)
 			if err != nil {
 				return err
 			}
@@ -120,7 +120,7 @@ func printReport(w io.Writer, report []convert.LayerReport) {
 // compareAccuracy prints float and int8 top-1 on the test split of data.
 func compareAccuracy(cmd *cobra.Command, float, q *nn.Model, data, mnistDir string) error {
 	in := float.Input
-	set, err := loadSet("--eval", data, mnistDir, false, in.Channels, in.Height, in.Width)
+	set, err := loadSet("--eval", data, mnistDir, false, in.Channels, in.Height, in.Width, 0)
 	if err != nil {
 		return err
 	}

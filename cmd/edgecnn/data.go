@@ -30,11 +30,15 @@ func loadModelOrInt8(path string) (*nn.Model, string, error) {
 }
 
 // loadSet reads the training or test split of the dataset named by the
-// value of flag (e.g. --data), at the model's input size c x h x w.
-func loadSet(flag, spec, mnistDir string, train bool, c, h, w int) (*dataset.Set, error) {
-	s, err := dataset.Load(spec, train, dataset.Options{MNISTDir: mnistDir, Channels: c, Height: h, Width: w})
+// value of flag (e.g. --data), at the model's input size c x h x w; with
+// limit > 0 its first limit images only.
+func loadSet(flag, spec, mnistDir string, train bool, c, h, w, limit int) (*dataset.Set, error) {
+	s, err := dataset.Load(spec, train, dataset.Options{MNISTDir: mnistDir, Channels: c, Height: h, Width: w, Limit: limit})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	if limit > 0 && limit < s.Len() {
+		s = s.Head(limit)
 	}
 	return s, nil
 }

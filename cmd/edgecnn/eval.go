@@ -39,12 +39,12 @@ func evalCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			set, err := loadSet("--data", data, mnistDir, false, m.Input.Channels, m.Input.Height, m.Input.Width)
+			if limit < 0 {
+				return usagef("--limit must not be negative, got %d", limit)
+			}
+			set, err := loadSet("--data", data, mnistDir, false, m.Input.Channels, m.Input.Height, m.Input.Width, limit)
 			if err != nil {
 				return err
-			}
-			if limit > 0 && limit < set.Len() {
-				set = set.Head(limit)
 			}
 			bar := progress.New(cmd.ErrOrStderr(), "eval", set.Len())
 			res, err := train.EvaluateWith(e, set, train.EvalOptions{

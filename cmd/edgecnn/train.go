@@ -115,11 +115,11 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 	if t != nil {
 		in = t.Model.Input
 	}
-	trainSet, err := loadSet("--data", job.data, job.mnistDir, true, in.Channels, in.Height, in.Width)
+	trainSet, err := loadSet("--data", job.data, job.mnistDir, true, in.Channels, in.Height, in.Width, 0)
 	if err != nil {
 		return err
 	}
-	testSet, err := loadSet("--data", job.data, job.mnistDir, false, in.Channels, in.Height, in.Width)
+	testSet, err := loadSet("--data", job.data, job.mnistDir, false, in.Channels, in.Height, in.Width, 0)
 	if err != nil {
 		return err
 	}
