@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/edgecnn/edgecnn/internal/memcheck"
+	"github.com/edgecnn/edgecnn/nn"
 )
 
 // FuzzLoadCIFAR10 reads hostile CIFAR-10 test batches and class-name
@@ -79,7 +80,11 @@ func FuzzLoadFolder(f *testing.F) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "a", "x.png"), data, 0o644))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "b", "x.jpg"), data, 0o644))
 		memcheck.Bound(t, memcheck.Limit(2*len(data))+2*maxFuzzDecode, func() {
-			s, err := LoadFolder(dir, channels, 8, 8)
+			in := grayInput(8)
+			if channels == 3 {
+				in = nn.Input{Channels: 3, Height: 8, Width: 8, Mean: []float32{0, 0, 0}, Std: []float32{1, 1, 1}}
+			}
+			s, err := LoadFolder(dir, FolderOptions{Input: in})
 			if err != nil {
 				require.Contains(t, err.Error(), dir)
 				return

@@ -11,7 +11,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/edgecnn/edgecnn/internal/safefile/safefiletest"
+	"github.com/edgecnn/edgecnn/nn"
 )
+
+// grayInput is the input contract of a gray size x size model.
+func grayInput(size int) nn.Input {
+	return nn.Input{Channels: 1, Height: size, Width: size, Mean: []float32{0}, Std: []float32{1}}
+}
 
 // TestLoadersSkipSpecialFiles: a FIFO or a link to /dev/zero named like an
 // image inside a dataset folder, or like an MNIST file, used to hang the
@@ -28,7 +34,7 @@ func TestLoadersSkipSpecialFiles(t *testing.T) {
 		safefiletest.Special(t, filepath.Join(dir, class, "fifo.png"), filepath.Join(dir, class, "zero.jpg"))
 	}
 	safefiletest.Within(t, 5*time.Second, func() {
-		s, err := LoadFolder(dir, 1, 4, 4)
+		s, err := LoadFolder(dir, FolderOptions{Input: grayInput(4)})
 		require.NoError(t, err)
 		require.Equal(t, 2, s.Len())
 	})

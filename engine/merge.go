@@ -21,7 +21,14 @@ func newMerge(n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []edge, outInfo t
 	case n.Op == nn.OpAdd:
 		return addF32{size: out.Size()}, nil
 	case quantized:
-		return newConcatInt8(inputs, outInfo.quant, sizes)
+		c, err := newConcatInt8(inputs, outInfo.quant, sizes)
+		if err != nil {
+			return nil, err
+		}
+		if inputs[0].in.hwc && spatial(out) {
+			c.pixels = out[1] * out[2]
+		}
+		return c, nil
 	}
 	return concatF32{sizes: sizes, size: out.Size()}, nil
 }
@@ -100,11 +107,13 @@ func (a *addInt8) forward(x []buffer, y buffer, n int, _ *scratch) {
 }
 
 // concatInt8 copies inputs quantized like the output and requantizes the
-// others.
+// others. On HWC images (pixels > 0) each pixel's channels are the
+// inputs' channels of that pixel one after the other.
 type concatInt8 struct {
-	sizes []int
-	size  int
-	moves []requantization
+	sizes  []int
+	size   int
+	moves  []requantization
+	pixels int
 }
 
 type requantization struct {
@@ -131,16 +140,23 @@ func newConcatInt8(inputs []edge, out quant.Params, sizes []int) (*concatInt8, e
 func (c *concatInt8) scratch(int) (int, int) { return 0, 0 }
 
 func (c *concatInt8) forward(x []buffer, y buffer, n int, _ *scratch) {
+	runs, pixels := 1, 1 // runs of channels per sample, and their stride
+	if c.pixels > 0 {
+		runs, pixels = c.pixels, c.pixels
+	}
 	for s := range n {
 		at := s * c.size
-		for k, size := range c.sizes {
-			src, dst := x[k].q[s*size:(s+1)*size], y.q[at:at+size]
-			if r := c.moves[k]; r.same {
-				copy(dst, src)
-			} else {
-				kernels.RequantizeInt8(dst, src, r.inZP, r.mult, r.shift, r.outZP)
+		for p := range runs {
+			for k, size := range c.sizes {
+				run := size / pixels
+				src, dst := x[k].q[s*size+p*run:][:run], y.q[at:at+run]
+				if r := c.moves[k]; r.same {
+					copy(dst, src)
+				} else {
+					kernels.RequantizeInt8(dst, src, r.inZP, r.mult, r.shift, r.outZP)
+				}
+				at += run
 			}
-			at += size
 		}
 	}
 }

@@ -75,6 +75,11 @@ type PackedInt8 struct {
 	layout       string  // the layout of data, named by the int8Impl that packed it
 	data         []int8  // the weights in that layout
 	rowSums      []int32 // Σ_p W[i][p] per row i
+	// prepared is what the path's kernels lay out from the weights and
+	// the Requant last used with them (the pixel-major GEMM's epilogue
+	// parameters on amd64), kept so that steady-state calls prepare
+	// nothing.
+	prepared rqCache[any]
 }
 
 // int8Impl is the int8 GEMM of a path. Paths whose layout names are equal

@@ -39,7 +39,8 @@ GLOBL i8flip<>(SB), RODATA|NOPTR, $4
 // ---------------------------------------------------------------------------
 // avx2: 6×16 tile, int16 operands, VPMADDWD + VPADDD.
 //
-// Weight panel: per step s (two k values) 6 rows × 2 int16 = 24 bytes.
+// Weight panel: per step s (two k values) 16 rows × 2 int16 = 64 bytes, of
+// which the kernel reads 6 rows (24 bytes at w, the caller picks them).
 // Activation panel: per step s 16 columns × 2 int16 = 64 bytes.
 // Row i of the tile accumulates in Y(2i) (columns 0-7) and Y(2i+1) (8-15).
 
@@ -239,10 +240,10 @@ TEXT ·i8KernelAVX2(SB), NOSPLIT, $32-48
 
 a2loop4:
 	A2STEP(0, 0)
-	A2STEP(24, 64)
-	A2STEP(48, 128)
-	A2STEP(72, 192)
-	ADDQ $96, DX
+	A2STEP(64, 64)
+	A2STEP(128, 128)
+	A2STEP(192, 192)
+	ADDQ $256, DX
 	ADDQ $256, SI
 	DECQ R11
 	JNZ  a2loop4
@@ -253,7 +254,7 @@ a2tail:
 
 a2loop1:
 	A2STEP(0, 0)
-	ADDQ $24, DX
+	ADDQ $64, DX
 	ADDQ $64, SI
 	DECQ CX
 	JNZ  a2loop1

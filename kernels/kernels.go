@@ -94,6 +94,18 @@ type impl struct {
 
 	// i8 packs int8 weights and runs the int8 GEMM (int8.go).
 	i8 *int8Impl
+
+	// dw is the int8 depthwise convolution (i8_dwconv.go); nil runs the
+	// Go reference.
+	dw *dwImpl
+
+	// add, if not nil, runs AddInt8 on a prefix of its elements and
+	// returns how many it did; the Go loop does the rest.
+	add func(dst, a, b []int8, p *AddParams) int
+
+	// maxPoolHWC, if not nil, runs MaxPoolInt8HWC on runs of pixels
+	// (i8_conv_hwc.go).
+	maxPoolHWC func(a *poolArgs)
 }
 
 var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, i8: genericInt8}
@@ -154,6 +166,18 @@ func Paths() []string {
 		if p.missing == "" {
 			out = append(out, p.name)
 		}
+	}
+	return out
+}
+
+// Compiled returns the names of the paths built into this binary, whether or
+// not this CPU can run them, generic first and in order of preference: the
+// architecture's assembly paths, or generic alone under the purego tag or on
+// another architecture.
+func Compiled() []string {
+	out := make([]string, len(table))
+	for i, p := range table {
+		out[i] = p.name
 	}
 	return out
 }

@@ -115,7 +115,7 @@ func runCase(bin, dir string, c *hostileCase) outcome {
 	out.seconds = time.Since(start).Seconds()
 	out.code = cmd.ProcessState.ExitCode()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		out.peakRSS = ru.Maxrss << 10 // kilobytes on Linux
+		out.peakRSS = int64(ru.Maxrss) << 10 // kilobytes on Linux
 	}
 	out.stdout, out.stderr = stdout.String(), stderr.String()
 	return out
