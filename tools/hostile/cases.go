@@ -77,8 +77,8 @@ var classes = map[int]string{
 func cases(c *corpus) []*hostileCase {
 	var all []*hostileCase
 	for _, class := range []func(*corpus) []*hostileCase{
-		extremeScales, webRace, specialFiles, memoryBomb, foreignHost, flagBounds,
-		cameraProgram, tempFiles, damagedCheckpoint, idxLimit, garbage,
+		extremeScales, webRace, progressiveFrames, specialFiles, memoryBomb, foreignHost, hugePNGs,
+		flagBounds, cameraProgram, tempFiles, damagedCheckpoint, idxLimit, garbage,
 	} {
 		all = append(all, class(c)...)
 	}
@@ -167,6 +167,38 @@ func webRace(c *corpus) []*hostileCase {
 			return nil
 		},
 	}}
+}
+
+// progressiveFrames: item 3. Progressive (and CMYK) JPEG frames went to
+// image/jpeg without the data-length check: twenty truncated 339-byte
+// frames declaring 8192x8192 drove run to 1.9 GB.
+func progressiveFrames(c *corpus) []*hostileCase {
+	stream := c.write("progressive/bomb.mjpeg", bytes.Repeat(progressiveBomb(), 20))
+	one := c.write("progressive/bomb.jpg", progressiveBomb())
+	return []*hostileCase{
+		{class: 3, name: "run on 20 truncated progressive 8192x8192 frames", args: []string{"run", "--source", stream},
+			want: expect{code: 0, stderr: []string{"0 frames classified"}}},
+		{class: 3, name: "run on one such file, as a colour model's input", want: expect{code: 0},
+			args: []string{"run", "--source", one, "--model", c.write("progressive/colour.safetensors", colourModel())}},
+	}
+}
+
+// hugePNGs: item 8. The image-folder loader decoded everything, on every
+// core, before checking the classes: two 522 KB 8192x8192 16-bit PNGs
+// cost 2.15 GB and 22.7 s, then failed.
+func hugePNGs(c *corpus) []*hostileCase {
+	bomb := pngBomb(8192, 8192)
+	c.write("pngs/two/a/huge.png", bomb)
+	c.write("pngs/two/b/huge.png", bomb)
+	for _, d := range digits {
+		c.write("pngs/ten/"+d+"/huge.png", bomb)
+	}
+	return []*hostileCase{
+		{class: 8, name: "eval on two classes of 8192x8192 16-bit PNGs", args: []string{"eval", "--data", c.path("pngs/two")},
+			want: refused("a", "b")},
+		{class: 8, name: "eval on ten classes of 8192x8192 16-bit PNGs", args: []string{"eval", "--data", c.path("pngs/ten")},
+			want: refused("huge.png")},
+	}
 }
 
 // specialFiles: item 4. A FIFO or a link to /dev/zero where a file is

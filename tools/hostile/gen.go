@@ -5,9 +5,11 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"compress/zlib"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -117,6 +119,17 @@ func bombModel(relus int) []byte {
 	return data
 }
 
+// colourModel is a small float model of 3x32x32 images, so that frames go
+// through the colour (image) path.
+func colourModel() []byte {
+	in := nn.Input{Channels: 3, Height: 32, Width: 32, Mean: make([]float32, 3), Std: []float32{1, 1, 1}}
+	m := nn.Sequential("colour", in, digits, nn.Conv("c", 2, 3, 2, 1), nn.Flat("f"), nn.FC("fc", 10))
+	must(m.InitParams())
+	data, err := nn.Encode(m)
+	must(err)
+	return data
+}
+
 var digits = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
 
 // lenet5Int8 returns the embedded int8 LeNet-5's file.
@@ -170,6 +183,51 @@ func photo(ext string) []byte {
 		must(jpeg.Encode(&b, img, nil))
 	}
 	return b.Bytes()
+}
+
+// progressiveBomb is a progressive JPEG that declares 8192x8192 pixels in
+// three components and holds a few bytes of its first scan, about 340
+// bytes in all: image/jpeg would allocate coefficients for the whole
+// image (768 MB) before finding the data missing.
+func progressiveBomb() []byte {
+	seg := func(marker byte, body ...byte) []byte {
+		return append([]byte{0xFF, marker, byte((len(body) + 2) >> 8), byte(len(body) + 2)}, body...)
+	}
+	out := []byte{0xFF, 0xD8}
+	out = append(out, seg(0xDB, append([]byte{0}, bytes.Repeat([]byte{1}, 64)...)...)...) // a quantization table of ones
+	out = append(out, seg(0xC2, 8, 0x20, 0, 0x20, 0, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0)...)
+	dc := append([]byte{0x00, 1}, make([]byte, 15)...) // one DC code of length 1
+	out = append(out, seg(0xC4, append(dc, 0)...)...)
+	out = append(out, seg(0xDA, 3, 1, 0, 2, 0, 3, 0, 0, 0, 0)...) // the first DC scan
+	out = append(out, bytes.Repeat([]byte{0x55}, 339-len(out)-2)...)
+	return append(out, 0xFF, 0xD9)
+}
+
+// pngBomb is a 16-bit gray PNG of w x h zero pixels, written row by row
+// through zlib without building the image: hundreds of kilobytes on disk,
+// w*h*2 bytes decoded (and more, converted).
+func pngBomb(w, h int) []byte {
+	chunk := func(out []byte, kind string, data []byte) []byte {
+		out = binary.BigEndian.AppendUint32(out, uint32(len(data)))
+		start := len(out)
+		out = append(append(out, kind...), data...)
+		return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(out[start:]))
+	}
+	out := []byte("\x89PNG\r\n\x1a\n")
+	ihdr := binary.BigEndian.AppendUint32(nil, uint32(w))
+	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(h))
+	out = chunk(out, "IHDR", append(ihdr, 16, 0, 0, 0, 0)) // 16-bit gray
+	var z bytes.Buffer
+	zw, err := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	must(err)
+	row := make([]byte, 1+2*w) // filter 0 and the samples
+	for range h {
+		_, err := zw.Write(row)
+		must(err)
+	}
+	must(zw.Close())
+	out = chunk(out, "IDAT", z.Bytes())
+	return chunk(out, "IEND", nil)
 }
 
 func mustJSON(v any) []byte {
