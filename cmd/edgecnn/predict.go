@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,10 +13,14 @@ import (
 	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/internal/atomicfile"
 	"github.com/edgecnn/edgecnn/internal/npy"
+	"github.com/edgecnn/edgecnn/internal/safefile"
 )
 
 // predictBatch is the number of samples run through the engine at once.
 const predictBatch = 256
+
+// maxNPYFile bounds a --input file: a billion float32 values.
+const maxNPYFile = 4 << 30
 
 func predictCmd() *cobra.Command {
 	var (
@@ -48,7 +51,7 @@ object {"logits": [[...], ...], "labels": [...]}, for comparing with PyTorch;
 			if err != nil {
 				return err
 			}
-			data, err := os.ReadFile(input)
+			data, err := safefile.ReadFile(input, maxNPYFile)
 			if err != nil {
 				return fmt.Errorf("--input: %w", err)
 			}
