@@ -28,6 +28,10 @@ import (
 	"github.com/edgecnn/edgecnn/quant"
 )
 
+// MaxThreads bounds Options.Threads: each thread is a goroutine and a set
+// of buffers.
+const MaxThreads = 256
+
 // Options tune execution.
 type Options struct {
 	// Threads is the number of workers a batch is split across; 0 means one
@@ -35,6 +39,11 @@ type Options struct {
 	// each layer instead, where a share holds at least about a million
 	// multiply-adds; smaller layers run on one thread.
 	Threads int
+	// MaxMemory bounds the memory the engine holds, in bytes: weights,
+	// activations and scratch (see Memory). New refuses a model that
+	// needs more for one sample, Infer a batch that would. 0 means
+	// DefaultMaxMemory(); a negative value means no limit.
+	MaxMemory int64
 }
 
 // Engine runs one model. It is not safe for concurrent use: give each
@@ -54,6 +63,10 @@ type Engine struct {
 	// pixelExact is set when pixels map straight to the int8 input
 	// (q = p - 128), without a float round trip.
 	pixelExact bool
+	// memory is the plan's footprint; limit the most it may hold (0: no
+	// limit).
+	memory Memory
+	limit  int64
 }
 
 // tensorInfo describes a tensor as the engine stores it: its shape per
@@ -129,8 +142,9 @@ type scratch struct {
 }
 
 // New prepares m for inference: it checks the model, infers the shapes,
-// chooses the format of every tensor and binds every layer to its kernels
-// (packing weights once).
+// chooses the format of every tensor, binds every layer to its kernels
+// (packing weights once) and checks the memory it will need against
+// opt.MaxMemory.
 func New(m *nn.Model, opt Options) (*Engine, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
@@ -142,12 +156,22 @@ func New(m *nn.Model, opt Options) (*Engine, error) {
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	e := &Engine{model: m}
+	if threads > MaxThreads {
+		return nil, fmt.Errorf("engine: %d threads, at most %d", threads, MaxThreads)
+	}
+	e := &Engine{model: m, limit: opt.MaxMemory}
+	if e.limit == 0 {
+		e.limit = DefaultMaxMemory()
+	}
 	if err := e.plan(threads); err != nil {
 		return nil, err
 	}
+	e.planMemory()
 	for range threads {
 		e.workers = append(e.workers, &worker{})
+	}
+	if err := e.admit(1, false); err != nil {
+		return nil, err
 	}
 	e.pool = newPool(threads)
 	// The pool's goroutines hold the pool, not the engine, so an engine
@@ -299,11 +323,20 @@ func (e *Engine) Classes() int { return e.classes }
 // Threads is the number of workers.
 func (e *Engine) Threads() int { return len(e.workers) }
 
+// Memory is the engine's planned footprint.
+func (e *Engine) Memory() Memory { return e.memory }
+
+// MaxMemory is the most memory the engine may hold, in bytes (0: no limit).
+func (e *Engine) MaxMemory() int64 { return max(e.limit, 0) }
+
 // Infer runs n images given as pixels (n*C*H*W bytes, CHW per image) and
 // returns n*Classes() logits. The result is owned by the engine and valid
 // until the next call.
 func (e *Engine) Infer(pixels []uint8, n int) ([]float32, error) {
 	if err := e.checkPixels(pixels, n); err != nil {
+		return nil, err
+	}
+	if err := e.admit(n, false); err != nil {
 		return nil, err
 	}
 	return e.infer(batch{pixels: pixels, n: n}), nil
@@ -327,6 +360,9 @@ func (e *Engine) InferFloat(input []float32, n int) ([]float32, error) {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			return nil, fmt.Errorf("engine: input holds %v", v)
 		}
+	}
+	if err := e.admit(n, false); err != nil {
+		return nil, err
 	}
 	return e.infer(batch{floats: input, n: n}), nil
 }
@@ -535,6 +571,9 @@ func (e *Engine) loadInput(w *worker, b batch, lo, hi int) {
 // was fused into it reports the activation's output, like the activation.
 func (e *Engine) Outputs(pixels []uint8, n int) ([][]float32, error) {
 	if err := e.checkPixels(pixels, n); err != nil {
+		return nil, err
+	}
+	if err := e.admit(n, true); err != nil {
 		return nil, err
 	}
 	e.sizeLogits(n)

@@ -127,6 +127,8 @@ func newLinearF32(w, b []float32, in, out int) *linearF32 {
 
 func (l *linearF32) scratch(int) (int, int) { return 0, 0 }
 
+func (l *linearF32) weightBytes() int64 { return 4 * int64(len(l.wt)) }
+
 func (l *linearF32) forward(xs []buffer, y buffer, n int, sc *scratch) {
 	x := xs[0]
 	if sc.parts == 1 {

@@ -15,17 +15,20 @@ func newInt8Layer(m *nn.Model, n *nn.Node, in, out nn.Shape, inInfo, outInfo ten
 	case nn.OpConv2D:
 		g := Geometry(n, in, out)
 		if inInfo.hwc && n.Groups == g.C && n.Out == g.C {
-			return newDepthwiseInt8(m, n, g, inInfo.quant, outInfo.quant), nil
+			return newDepthwiseInt8(m, n, g, inInfo.quant, outInfo.quant)
 		}
 		pack := packCHW(n.Groups)
 		if inInfo.hwc {
 			pack = packHWC(g, n.Groups)
 		}
-		rq, w := prepareInt8(m, n, pack, 0, out[0], inInfo.quant, outInfo.quant)
+		rq, w, err := prepareInt8(m, n, pack, 0, out[0], inInfo.quant, outInfo.quant)
+		if err != nil {
+			return nil, err
+		}
 		return &convInt8{g: g, w: w, rq: rq, hwc: inInfo.hwc,
 			inZP: int8(inInfo.quant.ZeroPoint), inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpLinear:
-		return newLinearInt8(m, n, in[0], out[0], inInfo.quant, outInfo.quant, threads), nil
+		return newLinearInt8(m, n, in[0], out[0], inInfo.quant, outInfo.quant, threads)
 	case nn.OpMaxPool, nn.OpAvgPool, nn.OpFlatten, nn.OpDropout:
 		if inInfo.quant != outInfo.quant {
 			return nil, fmt.Errorf("int8 %s must keep its input's quantization %+v, has %+v", n.Op, inInfo.quant, outInfo.quant)
@@ -64,18 +67,24 @@ func packHWC(g kernels.ConvGeom, groups int) packer {
 // prepareInt8 packs output channels [lo, hi) of the int8 weights of a conv
 // or linear node and builds their epilogue: the bias with the input zero
 // point folded in, and the output multiplier of every channel,
-// real = inScale * weightScale[c] / outScale.
-func prepareInt8(m *nn.Model, n *nn.Node, pack packer, lo, hi int, in, out quant.Params) (*kernels.Requant, *kernels.PackedInt8) {
+// real = inScale * weightScale[c] / outScale. It fails when a multiplier
+// is out of range.
+func prepareInt8(m *nn.Model, n *nn.Node, pack packer, lo, hi int, in, out quant.Params) (*kernels.Requant, *kernels.PackedInt8, error) {
 	w := m.Weight(n)
 	k := w.Len() / w.Shape[0]
 	packed := pack(w.I8[lo*k:hi*k], hi-lo, k)
-	return newRequant(m, n, packed.RowSums(), lo, hi, in, out), packed
+	rq, err := newRequant(m, n, packed.RowSums(), lo, hi, in, out)
+	return rq, packed, err
 }
 
 // newRequant builds the epilogue of output channels [lo, hi) of a conv or
-// linear node whose weights sum to rowSums per channel.
-func newRequant(m *nn.Model, n *nn.Node, rowSums []int32, lo, hi int, in, out quant.Params) *kernels.Requant {
-	mult, shifts := quant.OutputMultipliers(in.Scale, m.Params[n.Name+".weight_scale"].F32[lo:hi], out.Scale)
+// linear node whose weights sum to rowSums per channel. It fails when a
+// multiplier is out of range.
+func newRequant(m *nn.Model, n *nn.Node, rowSums []int32, lo, hi int, in, out quant.Params) (*kernels.Requant, error) {
+	mult, shifts, err := quant.OutputMultipliers(in.Scale, m.Params[n.Name+".weight_scale"].F32[lo:hi], out.Scale)
+	if err != nil {
+		return nil, err
+	}
 	var bias []int32
 	if b := m.Bias(n).I32; b != nil {
 		bias = b[lo:hi]
@@ -91,7 +100,7 @@ func newRequant(m *nn.Model, n *nn.Node, rowSums []int32, lo, hi int, in, out qu
 	for i, s := range shifts {
 		rq.Shift[i] = int32(s)
 	}
-	return rq
+	return rq, nil
 }
 
 // convInt8 is an int8 convolution: on HWC images kernels.ConvInt8HWC (a
@@ -120,6 +129,8 @@ func (c *convInt8) scratch(int) (int, int) {
 }
 
 func (c *convInt8) fuse(act nn.Op, out quant.Params) { fuseInt8(c.rq, act, out) }
+
+func (c *convInt8) weightBytes() int64 { return int64(c.w.Bytes()) + requantBytes(c.rq) }
 
 func (c *convInt8) forward(xs []buffer, y buffer, n int, sc *scratch) {
 	x := xs[0]
@@ -163,13 +174,19 @@ type depthwiseInt8 struct {
 	src, dst []int8
 }
 
-func newDepthwiseInt8(m *nn.Model, n *nn.Node, g kernels.ConvGeom, in, out quant.Params) *depthwiseInt8 {
+func newDepthwiseInt8(m *nn.Model, n *nn.Node, g kernels.ConvGeom, in, out quant.Params) (*depthwiseInt8, error) {
 	w := kernels.PackDepthwiseInt8(m.Weight(n).I8, g.C, g.KH, g.KW)
-	return &depthwiseInt8{g: g, w: w, rq: newRequant(m, n, w.RowSums(), 0, g.C, in, out), inZP: int8(in.ZeroPoint),
-		inSize: g.C * g.H * g.W, outSize: g.C * g.OutH * g.OutW}
+	rq, err := newRequant(m, n, w.RowSums(), 0, g.C, in, out)
+	if err != nil {
+		return nil, err
+	}
+	return &depthwiseInt8{g: g, w: w, rq: rq, inZP: int8(in.ZeroPoint),
+		inSize: g.C * g.H * g.W, outSize: g.C * g.OutH * g.OutW}, nil
 }
 
 func (d *depthwiseInt8) scratch(int) (int, int) { return 0, 0 }
+
+func (d *depthwiseInt8) weightBytes() int64 { return int64(d.w.Bytes()) + requantBytes(d.rq) }
 
 func (d *depthwiseInt8) fuse(act nn.Op, out quant.Params) { fuseInt8(d.rq, act, out) }
 
@@ -222,7 +239,7 @@ type linearBlock struct {
 // leave no partial tiles but the last.
 const linearRowAlign = 48
 
-func newLinearInt8(m *nn.Model, n *nn.Node, in, out int, inQ, outQ quant.Params, threads int) *linearInt8 {
+func newLinearInt8(m *nn.Model, n *nn.Node, in, out int, inQ, outQ quant.Params, threads int) (*linearInt8, error) {
 	l := &linearInt8{in: in, out: out}
 	rows := out
 	if in*out >= 2*minSplitMACs {
@@ -230,13 +247,24 @@ func newLinearInt8(m *nn.Model, n *nn.Node, in, out int, inQ, outQ quant.Params,
 	}
 	for lo := 0; lo < out; lo += rows {
 		hi := min(lo+rows, out)
-		rq, w := prepareInt8(m, n, packCHW(1), lo, hi, inQ, outQ)
+		rq, w, err := prepareInt8(m, n, packCHW(1), lo, hi, inQ, outQ)
+		if err != nil {
+			return nil, err
+		}
 		l.blocks = append(l.blocks, linearBlock{lo: lo, w: w, rq: rq})
 	}
-	return l
+	return l, nil
 }
 
 func (l *linearInt8) scratch(int) (int, int) { return 0, 0 }
+
+func (l *linearInt8) weightBytes() int64 {
+	var n int64
+	for _, b := range l.blocks {
+		n += int64(b.w.Bytes()) + requantBytes(b.rq)
+	}
+	return n
+}
 
 func (l *linearInt8) fuse(act nn.Op, out quant.Params) {
 	for _, b := range l.blocks {

@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"math"
+	"fmt"
 
 	"github.com/edgecnn/edgecnn/kernels"
 	"github.com/edgecnn/edgecnn/nn"
@@ -17,15 +17,15 @@ func newMerge(n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []edge, outInfo t
 	quantized := inputs[0].in.int8
 	switch {
 	case n.Op == nn.OpAdd && quantized:
-		return newAddInt8(inputs[0].in.quant, inputs[1].in.quant, outInfo.quant, out.Size()), nil
+		return newAddInt8(inputs[0].in.quant, inputs[1].in.quant, outInfo.quant, out.Size())
 	case n.Op == nn.OpAdd:
 		return addF32{size: out.Size()}, nil
 	case quantized:
-		c := newConcatInt8(inputs, outInfo.quant, sizes)
-		if inputs[0].in.hwc && spatial(out) {
+		c, err := newConcatInt8(inputs, outInfo.quant, sizes)
+		if err == nil && inputs[0].in.hwc && spatial(out) {
 			c.pixels = out[1] * out[2]
 		}
-		return c, nil
+		return c, err
 	}
 	return concatF32{sizes: sizes, size: out.Size()}, nil
 }
@@ -64,21 +64,37 @@ type addInt8 struct {
 	size int
 }
 
-// newAddInt8 prepares TFLite's int8 addition: both inputs scaled to twice
-// the larger input scale, with AddLeftShift bits of headroom.
-func newAddInt8(a, b, out quant.Params, size int) *addInt8 {
-	twiceMax := 2 * math.Max(float64(a.Scale), float64(b.Scale))
+// newAddInt8 prepares TFLite's int8 addition (quant.AddFactors). It fails
+// when the scales put a multiplier out of range.
+func newAddInt8(a, b, out quant.Params, size int) (*addInt8, error) {
 	l := &addInt8{size: size, p: kernels.AddParams{
 		InZeroPoint:  [2]int32{a.ZeroPoint, b.ZeroPoint},
 		OutZeroPoint: out.ZeroPoint, Min: -128, Max: 127,
 	}}
-	for k, in := range []quant.Params{a, b} {
-		m, s := quant.QuantizeMultiplier(float64(in.Scale) / twiceMax)
-		l.p.InMultiplier[k], l.p.InShift[k] = m, int32(s)
+	in, sum := quant.AddFactors(a, b, out)
+	for k, f := range in {
+		m, s, err := multiplier(f)
+		if err != nil {
+			return nil, fmt.Errorf("input %d: %w", k, err)
+		}
+		l.p.InMultiplier[k], l.p.InShift[k] = m, s
 	}
-	m, s := quant.QuantizeMultiplier(twiceMax / (float64(int64(1)<<kernels.AddLeftShift) * float64(out.Scale)))
-	l.p.OutMultiplier, l.p.OutShift = m, int32(s)
-	return l
+	m, s, err := multiplier(sum)
+	if err != nil {
+		return nil, fmt.Errorf("output scale %g: %w", out.Scale, err)
+	}
+	l.p.OutMultiplier, l.p.OutShift = m, s
+	return l, nil
+}
+
+// multiplier is quant.QuantizeMultiplier with the shift as the kernels
+// take it, or the reason the factor cannot be represented.
+func multiplier(real float64) (int32, int32, error) {
+	if err := quant.CheckMultiplier(real); err != nil {
+		return 0, 0, err
+	}
+	m, s := quant.QuantizeMultiplier(real)
+	return m, int32(s), nil
 }
 
 func (a *addInt8) scratch(int) (int, int) { return 0, 0 }
@@ -102,18 +118,20 @@ type requantization struct {
 	inZP, mult, shift, outZP int32
 }
 
-func newConcatInt8(inputs []edge, out quant.Params, sizes []int) *concatInt8 {
+func newConcatInt8(inputs []edge, out quant.Params, sizes []int) (*concatInt8, error) {
 	c := &concatInt8{sizes: sizes}
 	for k, in := range inputs {
 		c.size += sizes[k]
 		r := requantization{same: in.in.quant == out, inZP: in.in.quant.ZeroPoint, outZP: out.ZeroPoint}
 		if !r.same {
-			m, s := quant.QuantizeMultiplier(float64(in.in.quant.Scale) / float64(out.Scale))
-			r.mult, r.shift = m, int32(s)
+			var err error
+			if r.mult, r.shift, err = multiplier(quant.RescaleFactor(in.in.quant, out)); err != nil {
+				return nil, fmt.Errorf("input %d: %w", k, err)
+			}
 		}
 		c.moves = append(c.moves, r)
 	}
-	return c
+	return c, nil
 }
 
 func (c *concatInt8) scratch(int) (int, int) { return 0, 0 }

@@ -104,6 +104,13 @@ func PackDepthwiseInt8(w []int8, channels, kh, kw int) *PackedDepthwiseInt8 {
 		ref: append([]int8(nil), w...)}
 }
 
+// Bytes is the memory the packed weights hold, including what a SIMD path
+// lays out on the first call with a Requant (about 4*(taps+7) bytes per
+// channel).
+func (p *PackedDepthwiseInt8) Bytes() int {
+	return len(p.ref) + 4*len(p.rowSums) + 4*(p.kh*p.kw+7)*roundUp(p.channels, 16)
+}
+
 // RowSums returns a copy of the sums of each channel's weights, for
 // FoldZeroPoint.
 func (p *PackedDepthwiseInt8) RowSums() []int32 { return append([]int32(nil), p.rowSums...) }

@@ -147,6 +147,13 @@ func packInt8(fn string, w []int8, m, k, groups int) *PackedInt8 {
 // Rows returns m, the number of rows (output channels) of the weights.
 func (p *PackedInt8) Rows() int { return p.m }
 
+// Bytes returns the memory the packed weights and their row sums hold,
+// and what a path's kernels lay out on the first call with a Requant (at
+// most 28 bytes per row, rounded up to 16 rows per group).
+func (p *PackedInt8) Bytes() int {
+	return len(p.data) + 4*len(p.rowSums) + 28*p.groups*roundUp(p.m/p.groups, 16)
+}
+
 // Cols returns k, the number of columns of the weights: the length of the
 // reduction of each group.
 func (p *PackedInt8) Cols() int { return p.k }

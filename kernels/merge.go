@@ -21,9 +21,9 @@ type AddParams struct {
 	Min, Max      int32
 }
 
-// AddLeftShift is the headroom the inputs of AddInt8 get before scaling:
-// 20 bits leave 11 for the int8 values and their sum.
-const AddLeftShift = 20
+// AddLeftShift is the headroom the inputs of AddInt8 get before scaling
+// (quant.AddFactors defines the scheme).
+const AddLeftShift = quant.AddLeftShift
 
 // AddInt8 sets dst[i] to the int8 sum of a[i] and b[i] under p, and
 // clamps it to [p.Min, p.Max] (a fused ReLU). dst may be a or b.

@@ -269,6 +269,12 @@ func (n *Node) outShape(ins []Shape) (Shape, error) {
 			if g <= 0 || n.Out <= 0 || c%g != 0 || n.Out%g != 0 {
 				return nil, fmt.Errorf("%d input and %d output channels do not split into %d groups", c, n.Out, g)
 			}
+			// The engine and the trainer unfold the input (im2col): C*KH*KW
+			// values for every output pixel, bounded like an activation.
+			if (Shape{c, n.Kernel[0], n.Kernel[1], oh, ow}).checkSize() != nil {
+				return nil, fmt.Errorf("unfolded input of %dx%dx%d values for each of %dx%d output pixels has more than %d elements",
+					c, n.Kernel[0], n.Kernel[1], oh, ow, MaxElements)
+			}
 			c = n.Out
 		}
 		return Shape{c, oh, ow}, nil
@@ -438,6 +444,9 @@ func (m *Model) Validate() error {
 		if err := m.checkParamTypes(n, w.DType == I8); err != nil {
 			return fmt.Errorf("layer %q: %w", n.Name, err)
 		}
+	}
+	if err := m.checkFactors(); err != nil {
+		return err
 	}
 	if len(m.Params) > len(want) {
 		var stray []string

@@ -154,6 +154,8 @@ func TestShapesErrors(t *testing.T) {
 		{"two inputs", []*Node{Act("a", OpReLU), {Name: "b", Op: OpReLU, Inputs: []string{"a", "input"}}}, nil, `layer "b" (relu): takes 1 input, has 2`},
 		{"null layer", []*Node{{Name: "a", Op: OpReLU, Inputs: []string{InputName}}, nil}, nil, "layer 1 is missing (null)"},
 		{"too large", []*Node{Conv("c", 1<<22, 1, 1, 0)}, nil, `layer "c" (conv2d): output [4194304 32 32] has more than 1073741824 elements`},
+		{"unfolded too large", []*Node{Conv("a", 4096, 1, 1, 0), Conv("b", 1, 17, 1, 8)}, nil,
+			`layer "b" (conv2d): unfolded input of 4096x17x17 values for each of 32x32 output pixels has more than 1073741824 elements`},
 		{"input size", []*Node{Act("a", OpReLU)}, &Input{Channels: 5, Height: 32, Width: 32}, "input: invalid size 5x32x32"},
 		{"input mean", []*Node{Act("a", OpReLU)}, &Input{Channels: 1, Height: 8, Width: 8, Std: []float32{1}}, "input: need 1 mean and std values, have 0 and 1"},
 		{"input std", []*Node{Act("a", OpReLU)}, &Input{Channels: 1, Height: 8, Width: 8, Mean: []float32{0}, Std: []float32{0}}, "input: std 0 must be positive and finite"},

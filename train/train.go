@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/edgecnn/edgecnn/dataset"
+	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/nn"
 )
 
@@ -63,8 +64,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("batch size must be positive, got %d", c.BatchSize)
 	case !(c.LR > 0):
 		return fmt.Errorf("learning rate must be positive, got %v", c.LR)
-	case c.Threads <= 0:
-		return fmt.Errorf("threads must be positive, got %d", c.Threads)
+	case c.Threads <= 0 || c.Threads > engine.MaxThreads:
+		return fmt.Errorf("threads must be 1 to %d, got %d", engine.MaxThreads, c.Threads)
 	case c.Shift < 0:
 		return fmt.Errorf("shift must not be negative, got %d", c.Shift)
 	case c.Limit < 0:

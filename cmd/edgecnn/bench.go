@@ -22,6 +22,7 @@ func benchCmd() *cobra.Command {
 		threads, batch int
 		duration       time.Duration
 		asJSON         bool
+		maxMemory      memoryLimit
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -36,18 +37,21 @@ its work across the threads.`,
 			if batch <= 0 {
 				return usagef("--batch must be positive, got %d", batch)
 			}
-			if threads < 0 {
-				return usagef("--threads must not be negative, got %d", threads)
+			if err := checkThreads(threads); err != nil {
+				return err
 			}
 			m, name, err := loadModelOrInt8(modelPath)
 			if err != nil {
 				return err
 			}
-			e, err := engine.New(m, engine.Options{Threads: threads})
+			e, err := engine.New(m, engine.Options{Threads: threads, MaxMemory: int64(maxMemory)})
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 			defer e.Close()
+			if err := e.CheckBatch(batch); err != nil {
+				return fmt.Errorf("--batch: %w", err)
+			}
 			r, err := measure(e, batch, duration)
 			if err != nil {
 				return err
@@ -66,6 +70,7 @@ its work across the threads.`,
 	f.IntVar(&batch, "batch", 1, "images per batch")
 	f.DurationVar(&duration, "time", 2*time.Second, "how long to measure")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
+	addMemoryFlag(f, &maxMemory)
 	return cmd
 }
 

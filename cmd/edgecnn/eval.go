@@ -20,6 +20,7 @@ func evalCmd() *cobra.Command {
 		modelPath, data, mnistDir, confusion, logits string
 		threads, limit                               int
 		asJSON                                       bool
+		maxMemory                                    memoryLimit
 	)
 	cmd := &cobra.Command{
 		Use:   "eval",
@@ -27,11 +28,14 @@ func evalCmd() *cobra.Command {
 		Example: `  edgecnn eval --model lenet5.safetensors --data mnist --confusion confusion.png
   edgecnn eval --json        # the embedded LeNet-5 on the MNIST test set`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkThreads(threads); err != nil {
+				return err
+			}
 			m, name, err := loadModel(modelPath)
 			if err != nil {
 				return err
 			}
-			e, err := engine.New(m, engine.Options{Threads: threads})
+			e, err := engine.New(m, engine.Options{Threads: threads, MaxMemory: int64(maxMemory)})
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -80,6 +84,7 @@ func evalCmd() *cobra.Command {
 	f.IntVar(&limit, "limit", 0, "evaluate the first N test images only")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.StringVar(&logits, "logits", "", "write every image's logits to this file (little-endian float32), for parity checks")
+	addMemoryFlag(f, &maxMemory)
 	return cmd
 }
 

@@ -30,6 +30,7 @@ func main() {
 	for _, c := range root.Commands() {
 		c.Args = noArgs
 	}
+	root.SetArgs(withBareWeb(os.Args[1:]))
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "edgecnn:", err)
 		var u usageError

@@ -22,6 +22,7 @@ func predictCmd() *cobra.Command {
 		modelPath, input string
 		threads          int
 		asJSON           bool
+		maxMemory        memoryLimit
 	)
 	cmd := &cobra.Command{
 		Use:   "predict",
@@ -35,6 +36,9 @@ object {"logits": [[...], ...], "labels": [...]}, for comparing with PyTorch.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if input == "" {
 				return usagef("--input is required")
+			}
+			if err := checkThreads(threads); err != nil {
+				return err
 			}
 			m, name, err := loadModel(modelPath)
 			if err != nil {
@@ -52,7 +56,7 @@ object {"logits": [[...], ...], "labels": [...]}, for comparing with PyTorch.`,
 			if len(a.Shape) != 4 || !slices.Equal(a.Shape[1:], []int(shape)) {
 				return fmt.Errorf("--input: %s has shape %v; %s takes [N, %d, %d, %d]", input, a.Shape, name, shape[0], shape[1], shape[2])
 			}
-			e, err := engine.New(m, engine.Options{Threads: threads})
+			e, err := engine.New(m, engine.Options{Threads: threads, MaxMemory: int64(maxMemory)})
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -94,5 +98,6 @@ object {"logits": [[...], ...], "labels": [...]}, for comparing with PyTorch.`,
 	f.StringVar(&input, "input", "", "float32 NCHW batch as a .npy file (required)")
 	f.IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
 	f.BoolVar(&asJSON, "json", false, `print {"logits": [[...], ...], "labels": [...]}`)
+	addMemoryFlag(f, &maxMemory)
 	return cmd
 }

@@ -33,7 +33,8 @@ type runOptions struct {
 	fps                                   float64
 	asJSON, every, loop, generic          bool
 	top, smooth, threads, limit           int
-	gpio                                  []string
+	gpio, webAllow                        []string
+	maxMemory                             memoryLimit
 }
 
 func runCmd() *cobra.Command {
@@ -86,10 +87,15 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
 	f.IntVar(&o.threads, "threads", 0, "inference threads (default: all cores; layers too small to be worth sharing run on one)")
 	f.IntVar(&o.limit, "limit", 0, "stop after N frames")
 	f.BoolVar(&o.generic, "generic", false, "use the generic crop-and-resize path even for a digit model")
-	f.StringVar(&o.web, "web", "", "serve a live preview page on HOST:PORT, e.g. 127.0.0.1:8080 (a bare PORT or :PORT binds 127.0.0.1)")
+	f.StringVar(&o.web, "web", "", "serve a live preview page on HOST:PORT, e.g. 0.0.0.0:8080 (a bare --web is 127.0.0.1:8080; PORT or :PORT binds 127.0.0.1)")
+	f.StringSliceVar(&o.webAllow, "web-allow", nil, "also serve the page to browsers that reach it by these host names (e.g. a DNS name or a proxy's; default: loopback, the bound address, and with 0.0.0.0 the host's addresses and NAME.local; * allows any)")
+	addMemoryFlag(f, &o.maxMemory)
 	f.StringArrayVar(&o.gpio, "gpio", nil, "drive PIN high while LABEL is seen with probability >= THRESHOLD (PIN=LABEL[:THRESHOLD], default 0.5; repeatable; Raspberry Pi)")
 	return cmd
 }
+
+// maxSmooth bounds --smooth: 1000 frames is half a minute of camera.
+const maxSmooth = 1000
 
 // topEntry is one class and its probability.
 type topEntry struct {
@@ -179,8 +185,8 @@ func cameraOptions(o runOptions) (camera.Options, error) {
 	if err != nil {
 		return opt, err
 	}
-	if o.fps < 0 {
-		return opt, usagef("--fps %v: want a positive rate", o.fps)
+	if o.fps != 0 && camera.CheckFPS(o.fps) != nil {
+		return opt, usagef("--fps %v: want a rate from %v to %v frames a second", o.fps, camera.MinFPS, camera.MaxFPS)
 	}
 	opt.Width, opt.Height, opt.FPS, opt.Loop = w, h, o.fps, o.loop
 	return opt, nil
@@ -200,8 +206,14 @@ func openSource(spec string, opt camera.Options) (camera.Source, error) {
 }
 
 func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) error {
-	if o.top < 1 || o.smooth < 1 || o.threads < 0 || o.limit < 0 {
-		return usagef("--top and --smooth must be at least 1, --threads and --limit not negative")
+	if o.top < 1 || o.limit < 0 {
+		return usagef("--top must be at least 1, --limit not negative")
+	}
+	if o.smooth < 1 || o.smooth > maxSmooth {
+		return usagef("--smooth %d: want 1 to %d frames", o.smooth, maxSmooth)
+	}
+	if err := checkThreads(o.threads); err != nil {
+		return err
 	}
 	roi, err := parseROI(o.roi)
 	if err != nil {
@@ -220,7 +232,7 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 	if err != nil {
 		return err
 	}
-	e, err := engine.New(m, engine.Options{Threads: o.threads})
+	e, err := engine.New(m, engine.Options{Threads: o.threads, MaxMemory: int64(o.maxMemory)})
 	if err != nil {
 		return fmt.Errorf("%s: %w", modelName, err)
 	}
@@ -273,7 +285,7 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 
 	var web *preview
 	if o.web != "" {
-		if web, err = startPreview(o.web); err != nil {
+		if web, err = startPreview(o.web, o.webAllow); err != nil {
 			src.Close()
 			return err
 		}

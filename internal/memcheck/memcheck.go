@@ -1,0 +1,34 @@
+// Package memcheck is the memory bound every fuzz target of edgecnn
+// asserts: a parser or builder handed n bytes of hostile input may
+// allocate at most Ratio*n bytes, plus Slack for its fixed costs (a gzip
+// window, a bufio buffer, a worker pool). A header that claims a huge size
+// must be an error, not an allocation.
+package memcheck
+
+import (
+	"runtime"
+	"testing"
+)
+
+// Ratio is the most a call may allocate per byte of its input.
+const Ratio = 64
+
+// Slack is what a call may allocate whatever its input.
+const Slack = 512 << 10
+
+// Limit is the most a call given n bytes may allocate.
+func Limit(n int) uint64 { return Ratio*uint64(n) + Slack }
+
+// Check runs f, the work done on n bytes of input, and fails t if it
+// allocated more than Limit(n) bytes (runtime.MemStats.TotalAlloc, which
+// counts every allocation, freed or not, of every goroutine).
+func Check(t testing.TB, n int, f func()) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > Limit(n) {
+		t.Fatalf("allocated %d bytes for %d bytes of input, over the bound of %d (%dx the input + %d)", got, n, Limit(n), Ratio, Slack)
+	}
+}
