@@ -157,7 +157,7 @@ func checkDepthwise(fn string, src, dst []int8, w *PackedDepthwiseInt8, rq *Requ
 	if w == nil {
 		panic(fmt.Sprintf("kernels: %s: nil weights", fn))
 	}
-	if a := active.Load(); w.path != a && w.path.dw != a.dw {
+	if a := active.Load(); w.path.dw != a.dw {
 		panic(fmt.Sprintf("kernels: %s: the weights were packed for path %s, but %s is in use: pack them again after kernels.Use",
 			fn, w.path.name, a.name))
 	}

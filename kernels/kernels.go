@@ -106,6 +106,14 @@ type impl struct {
 	// maxPoolHWC, if not nil, runs MaxPoolInt8HWC on runs of pixels
 	// (i8_conv_hwc.go).
 	maxPoolHWC func(a *poolArgs)
+
+	// maxPool, if not nil, runs MaxPoolInt8 on windows inside the image
+	// if it can and reports whether it did (pool_asm.go).
+	maxPool func(src, dst []int8, g ConvGeom) bool
+
+	// adam, if not nil, runs AdamF32 on a prefix of the elements and
+	// returns its length; the Go loop does the rest.
+	adam func(w, m, v, g []float32, h *Adam) int
 }
 
 var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, i8: genericInt8}

@@ -23,8 +23,8 @@ func archImpls() []*impl {
 	}
 	dotprod := strings.Join(need, ", ")
 	return []*impl{
-		{name: PathNEON, missing: neon, sgemm: sgemmNEON, i8: neonInt8},
-		{name: PathDotProd, missing: dotprod, sgemm: sgemmNEON, i8: dotprodInt8},
+		{name: PathNEON, missing: neon, sgemm: sgemmNEON, i8: neonInt8, maxPool: maxPoolInt8SIMD},
+		{name: PathDotProd, missing: dotprod, sgemm: sgemmNEON, i8: dotprodInt8, maxPool: maxPoolInt8SIMD},
 	}
 }
 
