@@ -199,8 +199,8 @@ func (d *depthwiseInt8) forward(xs []buffer, y buffer, n int, sc *scratch) {
 		}
 		d.src, d.dst = src, dst
 		sc.pool.splitWork(d, d.g.OutH, sc.parts, d.g.C*d.g.KH*d.g.KW*d.g.OutW)
+		d.src, d.dst = nil, nil
 	}
-	d.src, d.dst = nil, nil
 }
 
 // run computes output rows [lo, hi) of the current image.

@@ -118,3 +118,8 @@ func TestMaxPoolInt8AsmTakes(t *testing.T) {
 		}
 	}
 }
+
+// unsafeF32 views the bytes of b as float32 values.
+func unsafeF32(b []int8) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4)
+}
