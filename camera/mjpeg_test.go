@@ -60,10 +60,9 @@ func TestMJPEGSplitter(t *testing.T) {
 		require.Equal(t, 2, corrupt, name)
 	}
 	// Every frame decodes, including the one with the embedded thumbnail.
-	var d Decoder
-	p, err := d.Luma(&Frame{Format: FormatMJPEG, Data: c}, 1)
+	img, err := Image(&Frame{Format: FormatMJPEG, Data: c})
 	require.NoError(t, err)
-	require.Equal(t, 48, p.Width)
+	require.Equal(t, 48, img.Bounds().Dx())
 }
 
 func TestMJPEGReaderPassesReadErrors(t *testing.T) {

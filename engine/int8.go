@@ -74,7 +74,10 @@ func prepareInt8(m *nn.Model, n *nn.Node, pack packer, lo, hi int, in, out quant
 	k := w.Len() / w.Shape[0]
 	packed := pack(w.I8[lo*k:hi*k], hi-lo, k)
 	rq, err := newRequant(m, n, packed.RowSums(), lo, hi, in, out)
-	return rq, packed, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return rq, packed, nil
 }
 
 // newRequant builds the epilogue of output channels [lo, hi) of a conv or

@@ -22,10 +22,13 @@ func newMerge(n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []edge, outInfo t
 		return addF32{size: out.Size()}, nil
 	case quantized:
 		c, err := newConcatInt8(inputs, outInfo.quant, sizes)
-		if err == nil && inputs[0].in.hwc && spatial(out) {
+		if err != nil {
+			return nil, err
+		}
+		if inputs[0].in.hwc && spatial(out) {
 			c.pixels = out[1] * out[2]
 		}
-		return c, err
+		return c, nil
 	}
 	c := concatF32{sizes: sizes, size: out.Size()}
 	if inputs[0].in.hwc && spatial(out) {

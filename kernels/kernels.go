@@ -184,6 +184,18 @@ func Paths() []string {
 	return out
 }
 
+// Compiled returns the names of the paths built into this binary, whether or
+// not this CPU can run them, generic first and in order of preference: the
+// architecture's assembly paths, or generic alone under the purego tag or on
+// another architecture.
+func Compiled() []string {
+	out := make([]string, len(table))
+	for i, p := range table {
+		out[i] = p.name
+	}
+	return out
+}
+
 // Use switches every kernel to the named path. It returns a *PathError,
 // naming the path and the missing CPU features or build support, if the path
 // is unknown or cannot run here; the path in use is then unchanged. Use is

@@ -11,7 +11,6 @@ import (
 	"fmt"
 
 	"github.com/edgecnn/edgecnn/quant"
-	"math"
 	"slices"
 )
 
@@ -63,26 +62,6 @@ type Node struct {
 	// model (see Model.Quantized); nil in a float model.
 	Quant *quant.Params `json:"quant,omitempty"`
 }
-
-// Input is the contract between a camera frame and the model: the image size
-// and the normalisation the model was trained with. A pixel p in [0, 255] of
-// channel c becomes (p/255 - Mean[c]) / Std[c].
-type Input struct {
-	Channels int       `json:"channels"`
-	Height   int       `json:"height"`
-	Width    int       `json:"width"`
-	Mean     []float32 `json:"mean"`
-	Std      []float32 `json:"std"`
-	// Digit asks for MNIST-style preprocessing of camera frames: grayscale,
-	// dark ink inverted to white on black, centred by mass in the frame.
-	Digit bool `json:"digit,omitempty"`
-	// Quant holds the int8 parameters of the normalised input in a
-	// quantized model; nil in a float model.
-	Quant *quant.Params `json:"quant,omitempty"`
-}
-
-// Shape returns the input tensor shape [C, H, W].
-func (in Input) Shape() Shape { return Shape{in.Channels, in.Height, in.Width} }
 
 // Model is a classifier: its graph in topological order (the last node is the
 // output), its parameters by name ("<node>.weight", "<node>.bias"), and the
@@ -172,7 +151,7 @@ func Sequential(arch string, in Input, labels []string, layers ...*Node) *Model 
 // Shapes infers the output shape of every node, in the order of m.Nodes.
 // Errors name the offending layer.
 func (m *Model) Shapes() ([]Shape, error) {
-	if err := m.Input.validate(); err != nil {
+	if err := m.Input.Validate(); err != nil {
 		return nil, err
 	}
 	if len(m.Nodes) == 0 {
@@ -209,24 +188,6 @@ func (m *Model) Shapes() ([]Shape, error) {
 		shapes[i] = out
 	}
 	return shapes, nil
-}
-
-func (in Input) validate() error {
-	if in.Channels <= 0 || in.Height <= 0 || in.Width <= 0 || in.Channels > 4 || in.Height > 4096 || in.Width > 4096 {
-		return fmt.Errorf("input: invalid size %dx%dx%d", in.Channels, in.Height, in.Width)
-	}
-	if len(in.Mean) != in.Channels || len(in.Std) != in.Channels {
-		return fmt.Errorf("input: need %d mean and std values, have %d and %d", in.Channels, len(in.Mean), len(in.Std))
-	}
-	for c := range in.Channels {
-		if mean := float64(in.Mean[c]); math.IsNaN(mean) || math.IsInf(mean, 0) {
-			return fmt.Errorf("input: mean %v is not finite", in.Mean[c])
-		}
-		if std := float64(in.Std[c]); !(std > 0) || math.IsInf(std, 0) {
-			return fmt.Errorf("input: std %v must be positive and finite", in.Std[c])
-		}
-	}
-	return nil
 }
 
 // outShape is the shape inference of one layer.

@@ -49,8 +49,7 @@ only when everything succeeded.`,
 			if err != nil {
 				return fmt.Errorf("--in: %w", err)
 			}
-			c := m.Input
-			set, err := loadSet("--calib", calib, mnistDir, true, c.Channels, c.Height, c.Width)
+			set, err := loadSet(modelData("--calib", calib, mnistDir, true, m, 0, cmd.ErrOrStderr()))
 			if err != nil {
 				return err
 			}
@@ -119,8 +118,7 @@ func printReport(w io.Writer, report []convert.LayerReport) {
 
 // compareAccuracy prints float and int8 top-1 on the test split of data.
 func compareAccuracy(cmd *cobra.Command, float, q *nn.Model, data, mnistDir string) error {
-	in := float.Input
-	set, err := loadSet("--eval", data, mnistDir, false, in.Channels, in.Height, in.Width)
+	set, err := loadSet(modelData("--eval", data, mnistDir, false, float, 0, cmd.ErrOrStderr()))
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,8 @@ engine running it holds: weights, activations per image and scratch per thread.
 A model that needs more than --max-memory is reported and inspect exits 1, as
 run, eval, bench and predict would refuse it.`,
 		Example: `  edgecnn inspect --model lenet5.safetensors
-  edgecnn inspect            # the embedded LeNet-5`,
+  edgecnn inspect            # the embedded LeNet-5
+  edgecnn inspect --model mobilenetv2-f32`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkThreads(threads); err != nil {
 				return err
@@ -44,7 +45,7 @@ run, eval, bench and predict would refuse it.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&modelPath, "model", "", "model file (default: the embedded LeNet-5)")
+	f.StringVar(&modelPath, "model", "", "model file, or a built-in network: "+builtinNames+" (default: the embedded LeNet-5)")
 	f.IntVar(&threads, "threads", 0, "worker threads the memory is planned for (default: all cores)")
 	addMemoryFlag(f, &maxMemory)
 	return cmd

@@ -78,13 +78,13 @@ func withBareWeb(args []string) []string {
 
 // listenAddr binds to 127.0.0.1 unless the address names a host: ":8080"
 // and "8080" mean 127.0.0.1:8080; 0.0.0.0:8080 must be asked for.
-func listenAddr(addr string) (string, error) {
+func listenAddr(flag, addr string) (string, error) {
 	if !strings.Contains(addr, ":") {
 		addr = ":" + addr // a bare port
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
-		return "", usagef("--web %q: want HOST:PORT, e.g. 127.0.0.1:8080", addr)
+		return "", usagef("%s %q: want HOST:PORT, e.g. 127.0.0.1:8080", flag, addr)
 	}
 	if host == "" {
 		host = "127.0.0.1"
@@ -96,7 +96,7 @@ func listenAddr(addr string) (string, error) {
 // requests whose Host (and Origin, if any) names a loopback address, the
 // bound address or one of the names in allow (see newHostCheck).
 func startPreview(addr string, allow []string) (*preview, error) {
-	addr, err := listenAddr(addr)
+	addr, err := listenAddr("--web", addr)
 	if err != nil {
 		return nil, err
 	}

@@ -21,12 +21,12 @@ func TestListenAddrBindsLoopbackByDefault(t *testing.T) {
 		"8080": "127.0.0.1:8080", ":8080": "127.0.0.1:8080", "127.0.0.1:0": "127.0.0.1:0",
 		"0.0.0.0:80": "0.0.0.0:80", "[::1]:9000": "[::1]:9000",
 	} {
-		got, err := listenAddr(in)
+		got, err := listenAddr("--web", in)
 		require.NoError(t, err, in)
 		require.Equal(t, want, got, in)
 	}
 	for _, bad := range []string{"localhost:http", "1.2.3.4", "host:99999", ""} {
-		_, err := listenAddr(bad)
+		_, err := listenAddr("--web", bad)
 		require.Error(t, err, bad)
 	}
 }
