@@ -245,6 +245,13 @@ func (t *Trainer) step(s *dataset.Set, idx []int, lr float64) (float64, int) {
 		})
 	}
 	wg.Wait()
+	for i := range t.replicas[0].norms {
+		shards := make([]*batchNorm, busy)
+		for w, r := range t.replicas[:busy] {
+			shards[w] = r.norms[i]
+		}
+		mergeStats(shards)
+	}
 	t.opt.begin()
 	total := 0
 	for _, p := range t.replicas[0].params {
