@@ -40,9 +40,15 @@ var mnistFiles = [...]string{
 // LeNet-5 input; Channels is 1 and Classes are "0".."9". The set is named
 // "mnist-train" or "mnist-test".
 func LoadMNIST(dir string, train bool) (*Set, error) {
-	prefix, name := "t10k", "mnist-test"
+	return loadDigitsLike(dir, train, "mnist", []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"})
+}
+
+// loadDigitsLike reads a set in MNIST's files and layout (Fashion-MNIST
+// too), named name-train or name-test, with the 10 classes given.
+func loadDigitsLike(dir string, train bool, name string, classes []string) (*Set, error) {
+	prefix, name := "t10k", name+"-test"
 	if train {
-		prefix, name = "train", "mnist-train"
+		prefix, name = "train", name[:len(name)-len("-test")]+"-train"
 	}
 	imgPath, err := mnistFile(dir, prefix+"-images-idx3-ubyte")
 	if err != nil {
@@ -74,7 +80,7 @@ func LoadMNIST(dir string, train bool) (*Set, error) {
 		Channels: 1, Height: MNISTSize, Width: MNISTSize,
 		Images:  make([]uint8, n*MNISTSize*MNISTSize),
 		Labels:  make([]int, n),
-		Classes: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
+		Classes: classes,
 	}
 	for i, v := range lbl.Data {
 		if v > 9 {
