@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgecnn/edgecnn/internal/safefile"
 	"github.com/edgecnn/edgecnn/preprocess"
 )
 
@@ -149,7 +150,8 @@ func NewImageFiles(name string, files []string) *ImageFiles {
 }
 
 // NewFolder reads the .jpg, .jpeg and .png files of dir (any case; not its
-// subfolders, not hidden files) in name order.
+// subfolders, not hidden files, nothing but regular files or links to
+// them) in name order.
 func NewFolder(dir string) (*ImageFiles, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -157,12 +159,14 @@ func NewFolder(dir string) (*ImageFiles, error) {
 	}
 	var files []string
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") || e.IsDir() {
+		if strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		switch strings.ToLower(filepath.Ext(e.Name())) {
+		switch path := filepath.Join(dir, e.Name()); strings.ToLower(filepath.Ext(e.Name())) {
 		case ".jpg", ".jpeg", ".png":
-			files = append(files, filepath.Join(dir, e.Name()))
+			if e.Type().IsRegular() || safefile.IsRegular(path) { // a FIFO or a link to /dev/zero is no image
+				files = append(files, path)
+			}
 		}
 	}
 	if len(files) == 0 {
@@ -182,14 +186,7 @@ func (s *ImageFiles) Read(f *Frame) error {
 	i, path := s.next, s.files[s.next]
 	s.next++
 	f.Index, f.Name, f.Time = i, path, time.Now()
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrCorrupt, err)
-	}
-	if fi.Size() > maxImageFileBytes {
-		return fmt.Errorf("%s: %w: file of %d bytes is too big", path, ErrCorrupt, fi.Size())
-	}
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, maxImageFileBytes)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}

@@ -17,7 +17,11 @@ var FashionClasses = []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Co
 // "": the training set (60000 images) or, if train is false, the test set
 // (10000). Like LoadMNIST it pads the images to 32x32; the set is named
 // "fashion-train" or "fashion-test".
-func LoadFashion(dir string, train bool) (*Set, error) {
+func LoadFashion(dir string, train bool) (*Set, error) { return LoadFashionHead(dir, train, 0) }
+
+// LoadFashionHead is LoadFashion reading only the first n images (all when
+// n <= 0).
+func LoadFashionHead(dir string, train bool, n int) (*Set, error) {
 	if dir == "" {
 		dir = FashionDir
 		if !hasMNIST(dir) {
@@ -27,5 +31,5 @@ func LoadFashion(dir string, train bool) (*Set, error) {
 	if !hasMNIST(dir) && hasMNIST(filepath.Join(dir, "data")) {
 		dir = filepath.Join(dir, "data")
 	}
-	return loadDigitsLike(dir, train, "fashion", FashionClasses)
+	return loadDigitsLike(dir, train, n, "fashion", FashionClasses)
 }

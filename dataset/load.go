@@ -16,6 +16,10 @@ type Options struct {
 	// contract, matched to which labels, on how many threads. MNIST and
 	// CIFAR-10 ignore it.
 	Folder FolderOptions
+	// Limit, if positive, asks for the first Limit images only. MNIST
+	// then reads and decompresses only those (LoadMNISTHead); other sets
+	// may return more.
+	Limit int
 }
 
 // Load reads the training split (train) or the test split of the dataset
@@ -43,13 +47,13 @@ func Load(spec string, train bool, opt Options) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		return LoadMNIST(dir, train)
+		return LoadMNISTHead(dir, train, opt.Limit)
 	case strings.HasPrefix(spec, "mnist:"):
-		return LoadMNIST(strings.TrimPrefix(spec, "mnist:"), train)
+		return LoadMNISTHead(strings.TrimPrefix(spec, "mnist:"), train, opt.Limit)
 	case spec == "fashion":
-		return LoadFashion("", train)
+		return LoadFashionHead("", train, opt.Limit)
 	case strings.HasPrefix(spec, "fashion:"):
-		return LoadFashion(strings.TrimPrefix(spec, "fashion:"), train)
+		return LoadFashionHead(strings.TrimPrefix(spec, "fashion:"), train, opt.Limit)
 	case spec == "cifar10":
 		return nil, fmt.Errorf("dataset: cifar10 needs its folder: use cifar10:DIR, DIR being the cifar-10-batches-bin folder of %s", cifar10URL)
 	case strings.HasPrefix(spec, "cifar10:"):
@@ -66,7 +70,7 @@ func Load(spec string, train bool, opt Options) (*Set, error) {
 	case isCIFAR10(spec) || isCIFAR10(filepath.Join(spec, "cifar-10-batches-bin")):
 		return LoadCIFAR10(spec, train)
 	case hasMNIST(spec):
-		return LoadMNIST(spec, train)
+		return LoadMNISTHead(spec, train, opt.Limit)
 	}
 	if opt.Folder.Input.Channels == 0 {
 		return nil, fmt.Errorf("dataset: image folder %s: no input contract given (Options.Folder.Input)", spec)

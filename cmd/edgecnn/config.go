@@ -26,6 +26,11 @@ func applyConfig(fs *pflag.FlagSet, path string) error {
 	if len(data) > maxConfigSize {
 		return fmt.Errorf("--config: %s is %d bytes; a config file is at most %d", path, len(data), maxConfigSize)
 	}
+	return parseConfig(fs, path, data)
+}
+
+// parseConfig applies the config file text data, read from path.
+func parseConfig(fs *pflag.FlagSet, path string, data []byte) error {
 	onCommandLine := map[string]bool{}
 	fs.Visit(func(f *pflag.Flag) { onCommandLine[f.Name] = true })
 	lines := bufio.NewScanner(bytes.NewReader(data))
