@@ -51,10 +51,9 @@ func Defaults(arch string) Config {
 	cfg := Config{Epochs: 10, BatchSize: 64, Optimizer: "adam", LR: 2e-3, Schedule: "cosine",
 		Seed: 1, Threads: runtime.NumCPU(), Shift: 2}
 	switch arch {
-	case "lenet5":
 	case "alexnet", "zfnet":
 		cfg.Epochs, cfg.BatchSize, cfg.LR, cfg.Shift = 5, 16, 5e-4, 1
-	default:
+	case "vgg11", "resnet20", "resnet18", "mobilenet", "mobilenetv2", "googlenet", "densenet":
 		// The batch-normalised networks: the CIFAR recipe of their papers
 		// (SGD with Nesterov-free momentum 0.9, weight decay 5e-4, a
 		// cosine schedule), shortened to 20 epochs, with random crops
