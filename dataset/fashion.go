@@ -9,6 +9,9 @@ import (
 // Fashion-MNIST.
 const FashionDir = "/usr/share/datasets/fashion-mnist"
 
+// fashionDir is FashionDir, but for tests.
+var fashionDir = FashionDir
+
 // FashionClasses are Fashion-MNIST's classes, in label order.
 var FashionClasses = []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
 
@@ -23,7 +26,7 @@ func LoadFashion(dir string, train bool) (*Set, error) { return LoadFashionHead(
 // n <= 0).
 func LoadFashionHead(dir string, train bool, n int) (*Set, error) {
 	if dir == "" {
-		dir = FashionDir
+		dir = fashionDir
 		if !hasMNIST(dir) {
 			return nil, fmt.Errorf("Fashion-MNIST not found in %s: install it with 'apt-get install dataset-fashion-mnist', or use fashion:DIR for a folder holding its four IDX files", dir)
 		}
