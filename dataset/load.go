@@ -27,6 +27,8 @@ type Options struct {
 //
 //	mnist          MNIST, found by FindMNIST(opt.MNISTDir)
 //	mnist:DIR      MNIST from the IDX files in DIR
+//	fashion        Fashion-MNIST from Debian's dataset-fashion-mnist
+//	fashion:DIR    Fashion-MNIST from the IDX files in DIR
 //	cifar10:DIR    CIFAR-10 from the binary batches in DIR
 //	DIR            a folder: CIFAR-10 if it holds data_batch_1.bin or
 //	               test_batch.bin (or a cifar-10-batches-bin subfolder),
@@ -48,6 +50,10 @@ func Load(spec string, train bool, opt Options) (*Set, error) {
 		return LoadMNISTHead(dir, train, opt.Limit)
 	case strings.HasPrefix(spec, "mnist:"):
 		return LoadMNISTHead(strings.TrimPrefix(spec, "mnist:"), train, opt.Limit)
+	case spec == "fashion":
+		return LoadFashionHead("", train, opt.Limit)
+	case strings.HasPrefix(spec, "fashion:"):
+		return LoadFashionHead(strings.TrimPrefix(spec, "fashion:"), train, opt.Limit)
 	case spec == "cifar10":
 		return nil, fmt.Errorf("dataset: cifar10 needs its folder: use cifar10:DIR, DIR being the cifar-10-batches-bin folder of %s", cifar10URL)
 	case strings.HasPrefix(spec, "cifar10:"):
@@ -75,7 +81,7 @@ func Load(spec string, train bool, opt Options) (*Set, error) {
 // IsFolder reports whether spec names a folder of images (not MNIST or
 // CIFAR-10 files).
 func IsFolder(spec string) bool {
-	if spec == "mnist" || strings.HasPrefix(spec, "mnist:") || strings.HasPrefix(spec, "cifar10") && !isDir(spec) {
+	if spec == "mnist" || strings.HasPrefix(spec, "mnist:") || spec == "fashion" || strings.HasPrefix(spec, "fashion:") || strings.HasPrefix(spec, "cifar10") && !isDir(spec) {
 		return false
 	}
 	return isDir(spec) && !isCIFAR10(spec) && !isCIFAR10(filepath.Join(spec, "cifar-10-batches-bin")) && !hasMNIST(spec)

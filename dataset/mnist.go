@@ -49,9 +49,16 @@ func LoadMNIST(dir string, train bool) (*Set, error) {
 // (all when n <= 0): only those are read from the files, and decompressed,
 // whatever the files claim to hold.
 func LoadMNISTHead(dir string, train bool, n int) (*Set, error) {
-	prefix, name := "t10k", "mnist-test"
+	return loadDigitsLike(dir, train, n, "mnist", []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"})
+}
+
+// loadDigitsLike reads the first n (all when n <= 0) images of a set in
+// MNIST's files and layout (Fashion-MNIST too), named set-train or
+// set-test, with the 10 classes given.
+func loadDigitsLike(dir string, train bool, n int, set string, classes []string) (*Set, error) {
+	prefix, name := "t10k", set+"-test"
 	if train {
-		prefix, name = "train", "mnist-train"
+		prefix, name = "train", set+"-train"
 	}
 	imgPath, err := mnistFile(dir, prefix+"-images-idx3-ubyte")
 	if err != nil {
@@ -83,7 +90,7 @@ func LoadMNISTHead(dir string, train bool, n int) (*Set, error) {
 		Channels: 1, Height: MNISTSize, Width: MNISTSize,
 		Images:  make([]uint8, n*MNISTSize*MNISTSize),
 		Labels:  make([]int, n),
-		Classes: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
+		Classes: classes,
 	}
 	for i, v := range lbl.Data {
 		if v > 9 {

@@ -151,7 +151,7 @@ func New(m *nn.Model, opt Options) (*Engine, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	if m.HasBatchNorm() {
+	if !m.Folded() {
 		var err error
 		if m, err = nn.FoldBatchNorm(m); err != nil {
 			return nil, err

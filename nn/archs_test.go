@@ -10,16 +10,18 @@ import (
 
 // TestArchCounts checks each architecture's depth (its convolutions and
 // linear layers, shortcut projections not counted, as the papers count) and
-// parameter count for 3x32x32 inputs and 10 classes. The counts are those
-// of the papers' CIFAR-10 models as PyTorch builds them (torch 1.13,
-// bias-free convolutions before batch norm, batch norm weight and bias
-// counted, running statistics not): ResNet-20 0.27M (He et al. 2016,
-// table 6), the CIFAR ResNet-18 11.17M, MobileNet v1 3.2M at 32x32,
-// torchvision's MobileNet v2 2.24M with 10 classes. Where our 32x32
-// variants are our own (the reduced GoogLeNet, the conv-BN-ReLU DenseNet-BC
-// that folds for int8, VGG-11's 512-wide classifier, ZFNet's 32x32 stem),
-// train/testdata/archs.py builds the same network in PyTorch and prints the
-// count below.
+// parameter count for 3x32x32 inputs and 10 classes: batch norm weight and
+// bias counted, running statistics not, convolutions before a batch norm
+// without bias, as PyTorch builds these networks. They match the published
+// CIFAR-10 figures: ResNet-20 0.27M in 20 layers (He et al. 2016, table 6),
+// the CIFAR ResNet-18 11.17M, MobileNet v1 3.2M in 28 layers, MobileNet v2
+// 2.24M in 53 (torchvision's with 10 classes); DenseNet-BC-100 has 100
+// layers and 0.75M parameters against the paper's 0.8M, its batch norms
+// scaling the output channels of each convolution instead of the inputs.
+// train/testdata/torch_step.py builds resnet20 and mobilenetv2 in PyTorch
+// and prints the same counts. GoogLeNet (halved for 32x32), VGG-11 (with a
+// 512-wide classifier) and ZFNet (a 32x32 stem) are our variants: their
+// counts guard against accidental change.
 func TestArchCounts(t *testing.T) {
 	for _, tt := range []struct {
 		arch          string

@@ -53,12 +53,19 @@ func (m *Model) HasBatchNorm() bool {
 	return slices.ContainsFunc(m.Nodes, func(n *Node) bool { return n.Op == OpBatchNorm })
 }
 
+// Folded reports whether m is ready for inference as it is: no batch norm,
+// and no convolution without bias. FoldBatchNorm makes it so.
+func (m *Model) Folded() bool {
+	return !slices.ContainsFunc(m.Nodes, func(n *Node) bool { return n.Op == OpBatchNorm || n.NoBias })
+}
+
 // FoldBatchNorm returns m with every batch norm merged into the
 // convolution it follows, for inference: the convolution's weights of
 // output channel c are scaled by s = weight[c] / sqrt(running_var[c] + Eps)
 // and its bias becomes (bias[c] - running_mean[c]) * s + bias'[c], bias'
 // the batch norm's. Layers that read the batch norm read the convolution
-// instead. A convolution without bias gets one.
+// instead. Every convolution without bias gets one (zero where no batch
+// norm follows it).
 //
 // m itself is left alone; the result shares the tensors of the layers it
 // does not change. A batch norm that does not follow a float convolution
@@ -87,6 +94,10 @@ func FoldBatchNorm(m *Model) (*Model, error) {
 			}
 		}
 		if n.Op != OpBatchNorm {
+			if c.NoBias {
+				c.NoBias = false
+				out.Params[c.Name+".bias"] = NewTensor(c.Out)
+			}
 			index[c.Name] = len(out.Nodes)
 			out.Nodes = append(out.Nodes, &c)
 			continue
@@ -100,7 +111,6 @@ func FoldBatchNorm(m *Model) (*Model, error) {
 			return nil, fmt.Errorf("batch norm %q: running variance %v of channel %d is negative", n.Name, m.RunningVar(n).F32[v], v)
 		}
 		conv := *out.Nodes[i]
-		conv.NoBias = false
 		out.Nodes[i] = &conv
 		foldInto(&out, &conv, m, n)
 		for _, p := range []string{".weight", ".bias", ".running_mean", ".running_var"} {

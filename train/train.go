@@ -50,8 +50,16 @@ type Config struct {
 func Defaults(arch string) Config {
 	cfg := Config{Epochs: 10, BatchSize: 64, Optimizer: "adam", LR: 2e-3, Schedule: "cosine",
 		Seed: 1, Threads: runtime.NumCPU(), Shift: 2}
-	if arch == "alexnet" {
+	switch arch {
+	case "alexnet", "zfnet":
 		cfg.Epochs, cfg.BatchSize, cfg.LR, cfg.Shift = 5, 16, 5e-4, 1
+	case "vgg11", "resnet20", "resnet18", "mobilenet", "mobilenetv2", "googlenet", "densenet":
+		// The batch-normalised networks: the CIFAR recipe of their papers
+		// (SGD with Nesterov-free momentum 0.9, weight decay 5e-4, a
+		// cosine schedule), shortened to 20 epochs, with random crops
+		// (2 pixels of padding) and flips.
+		cfg = Config{Epochs: 20, BatchSize: 128, Optimizer: "sgd", LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4,
+			Schedule: "cosine", Seed: 1, Threads: runtime.NumCPU(), Shift: 2, Flip: true}
 	}
 	return cfg
 }
