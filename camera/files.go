@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ func (s *MJPEGSource) Read(f *Frame) error {
 	}
 	f.Format, f.Width, f.Height = FormatMJPEG, 0, 0
 	f.Data = append(f.Data[:0], img...)
-	f.Index, f.Name, f.Time = s.index, fmt.Sprintf("%s#%d", s.name, s.index), time.Now()
+	f.Index, f.Name, f.Time = s.index, frameName(s.name, s.index), time.Now()
 	s.index++
 	return nil
 }
@@ -113,7 +114,7 @@ func (s *RawSource) Read(f *Frame) error {
 		return fmt.Errorf("%s: %w", s.name, err)
 	}
 	f.Format, f.Width, f.Height = s.format, s.width, s.height
-	f.Index, f.Name, f.Time = s.index, fmt.Sprintf("%s#%d", s.name, s.index), time.Now()
+	f.Index, f.Name, f.Time = s.index, frameName(s.name, s.index), time.Now()
 	s.index++
 	return nil
 }
@@ -215,3 +216,10 @@ func (s *ImageFiles) Info() Info {
 func (s *ImageFiles) Close() error { return nil }
 
 func (s *ImageFiles) rewind() error { s.next = 0; return nil }
+
+// frameName names frame i of a stream called name, as messages show it. It
+// allocates only the string: streams of tiny frames are read at a rate
+// where fmt's boxing would be most of the work.
+func frameName(name string, i int) string {
+	return name + "#" + strconv.Itoa(i)
+}

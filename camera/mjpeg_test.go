@@ -145,6 +145,9 @@ func FuzzRawFrames(f *testing.F) {
 	f.Add([]byte("0123456789abcdef0123456789"), uint8(4), uint8(2), uint8(0))
 	f.Add(make([]byte, 100), uint8(6), uint8(4), uint8(1))
 	f.Add([]byte{1, 2, 3}, uint8(1), uint8(1), uint8(2))
+	// Thousands of one-pixel frames: what a frame costs beyond its bytes
+	// is multiplied here (a 2225-byte stream once allocated 667 KB).
+	f.Add(make([]byte, 4000), uint8(1), uint8(1), uint8(2))
 	f.Fuzz(func(t *testing.T, data []byte, w, h, fmtIdx uint8) {
 		format := []Format{FormatI420, FormatYUYV, FormatGray}[fmtIdx%3]
 		src, err := NewRawSource("fuzz", io.NopCloser(bytes.NewReader(data)), format, int(w), int(h))
