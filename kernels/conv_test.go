@@ -59,7 +59,9 @@ func TestConvF32(t *testing.T) {
 	g := ConvGeom{C: 2, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, OutH: 1, OutW: 1}
 	col := make([]float32, 18)
 	assert.Panics(t, func() { ConvF32(make([]float32, 18), make([]float32, 1), make([]float32, 17), nil, g, 1, col) }, "partial filter")
-	assert.Panics(t, func() { ConvF32(make([]float32, 18), make([]float32, 2), make([]float32, 18), make([]float32, 2), g, 1, col) }, "bias count")
+	assert.Panics(t, func() {
+		ConvF32(make([]float32, 18), make([]float32, 2), make([]float32, 18), make([]float32, 2), g, 1, col)
+	}, "bias count")
 }
 
 func randF32(r *rand.Rand, n int) []float32 {
