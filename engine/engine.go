@@ -144,10 +144,18 @@ type scratch struct {
 // New prepares m for inference: it checks the model, infers the shapes,
 // chooses the format of every tensor, binds every layer to its kernels
 // (packing weights once) and checks the memory it will need against
-// opt.MaxMemory.
+// opt.MaxMemory. A model with batch norms (a checkpoint's) runs them
+// folded into their convolutions (nn.FoldBatchNorm), and Model returns the
+// folded model.
 func New(m *nn.Model, opt Options) (*Engine, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
+	}
+	if m.HasBatchNorm() {
+		var err error
+		if m, err = nn.FoldBatchNorm(m); err != nil {
+			return nil, err
+		}
 	}
 	if err := kernels.EnvError(); err != nil {
 		return nil, err
@@ -211,8 +219,8 @@ func (e *Engine) plan(threads int) error {
 	if e.input.int8 {
 		e.input.quant = *m.Input.Quant
 		e.pixelExact = pixelExact(m.Input)
-		e.input.hwc = inputHWC(m)
 	}
+	e.input.hwc = inputHWC(m)
 	index := map[string]int{nn.InputName: -1}
 	consumers := map[string]int{}
 	for _, n := range m.Nodes {
@@ -296,8 +304,12 @@ func fusable(m *nn.Model, n *nn.Node, steps []step, src int, consumers map[strin
 		return false
 	}
 	p := steps[src]
-	_, ok := p.layer.(fuser)
-	return ok && !p.alias && p.out.int8 && n.Quant != nil && *n.Quant == p.out.quant
+	if _, ok := p.layer.(fuser); !ok || p.alias {
+		return false
+	}
+	// A float32 layer's clamp is the activation itself; an int8 one's is
+	// when the activation keeps its input's quantization.
+	return !p.out.int8 || n.Quant != nil && *n.Quant == p.out.quant
 }
 
 // pixelExact reports whether 8-bit pixels map to the int8 input by q = p -
@@ -443,10 +455,10 @@ func (e *Engine) reserve(w *worker, batch int) {
 		sf, sq := s.layer.scratch(batch)
 		f, q = max(f, sf), max(q, sq)
 	}
-	if e.input.int8 && !e.pixelExact {
-		f = max(f, e.input.size) // loadInput normalises through float
+	if e.input.int8 && !e.pixelExact || e.input.hwc && !e.input.int8 {
+		f = max(f, e.input.size) // loadInput normalises, then quantizes or transposes
 	}
-	if e.input.hwc {
+	if e.input.hwc && e.input.int8 {
 		q = max(q, e.input.size) // loadInput quantizes floats, then transposes
 	}
 	w.scratch = scratch{f: make([]float32, f), q: make([]int8, q), pool: e.pool, parts: 1}
@@ -528,6 +540,8 @@ func (e *Engine) loadInput(w *worker, b batch, lo, hi int) {
 		}
 	case b.floats != nil && e.input.int8:
 		quant.QuantizeSlice(w.input.q[:(hi-lo)*size], b.floats[lo*size:hi*size], e.input.quant)
+	case b.floats != nil && e.input.hwc:
+		toLayout(w.input, buffer{f: b.floats[lo*size : hi*size]}, e.input.shape, false, hi-lo)
 	case b.floats != nil:
 		copy(w.input.f, b.floats[lo*size:hi*size])
 	case e.pixelExact && e.input.hwc:
@@ -557,6 +571,12 @@ func (e *Engine) loadInput(w *worker, b batch, lo, hi int) {
 			chw := w.scratch.q[:size]
 			quant.QuantizeSlice(chw, tmp, e.input.quant)
 			toLayout(buffer{q: q}, buffer{q: chw}, e.input.shape, false, 1)
+		}
+	case e.input.hwc:
+		tmp := w.scratch.f[:size]
+		for s := lo; s < hi; s++ {
+			in.Normalize(tmp, b.pixels[s*size:(s+1)*size])
+			toLayout(buffer{f: w.input.f[(s-lo)*size:]}, buffer{f: tmp}, e.input.shape, false, 1)
 		}
 	default:
 		for s := lo; s < hi; s++ {

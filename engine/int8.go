@@ -189,6 +189,8 @@ func newDepthwiseInt8(m *nn.Model, n *nn.Node, g kernels.ConvGeom, in, out quant
 
 func (d *depthwiseInt8) scratch(int) (int, int) { return 0, 0 }
 
+func (d *depthwiseInt8) weightBytes() int64 { return int64(d.w.Bytes()) + requantBytes(d.rq) }
+
 func (d *depthwiseInt8) fuse(act nn.Op, out quant.Params) { fuseInt8(d.rq, act, out) }
 
 func (d *depthwiseInt8) forward(xs []buffer, y buffer, n int, sc *scratch) {
@@ -200,8 +202,8 @@ func (d *depthwiseInt8) forward(xs []buffer, y buffer, n int, sc *scratch) {
 		}
 		d.src, d.dst = src, dst
 		sc.pool.splitWork(d, d.g.OutH, sc.parts, d.g.C*d.g.KH*d.g.KW*d.g.OutW)
+		d.src, d.dst = nil, nil
 	}
-	d.src, d.dst = nil, nil
 }
 
 // run computes output rows [lo, hi) of the current image.

@@ -9,7 +9,7 @@ import (
 
 // The layout of feature maps. A model describes every tensor as [C, H, W]
 // (CHW, PyTorch's order), and the engine stores it so by default; but the
-// int8 convolutions run on HWC ([H][W][C], channels innermost), where a
+// convolutions run on HWC ([H][W][C], channels innermost), where a
 // depthwise convolution keeps channels in vector lanes and a 1×1
 // convolution is a GEMM reading its input and writing its output in place
 // (BENCHMARKS.md, "The activation layout", has the measurements behind
@@ -19,8 +19,8 @@ import (
 // transposed on the way, as a tensor is (de)quantized where int8 and
 // float32 layers meet. Layers that only care about elements (activations,
 // add) and the pools take either layout and keep it; flatten, fully
-// connected and float32 layers, and any layer type without an HWC
-// implementation, read CHW. The model file does not change: weights are
+// connected layers and any layer type without an HWC implementation read
+// CHW. The model file does not change: weights are
 // reordered when they are packed.
 
 // hwcLayouts can be cleared by tests to run every layer on CHW, the
@@ -31,11 +31,19 @@ var hwcLayouts = true
 // reads its inputs in HWC, given the first input's shape and whether it
 // arrives in HWC.
 func readsHWC(n *nn.Node, int8 bool, first nn.Shape, firstHWC bool) bool {
-	if !int8 || !hwcLayouts {
+	if !hwcLayouts {
 		return false
 	}
 	switch n.Op {
 	case nn.OpConv2D:
+		if !int8 {
+			// A float32 convolution sums its window in the order of its
+			// unfolding; on HWC that order is (kh, kw, c), not CHW's (c,
+			// kh, kw), and the sums would differ in their last bits. The
+			// depthwise and 1×1 ones, whose order is the same on both,
+			// read HWC, so that float32 results do not depend on layout.
+			return floatHWC(n, first)
+		}
 		// A single-channel image is the same bytes in both layouts, and
 		// the CHW kernels' direct path reads it in place, where the HWC
 		// one would unfold one byte per window tap.
@@ -44,6 +52,15 @@ func readsHWC(n *nn.Node, int8 bool, first nn.Shape, firstHWC bool) bool {
 		return firstHWC
 	}
 	return false
+}
+
+// floatHWC reports whether the float32 convolution n on input shape in
+// reads HWC: a depthwise convolution, or a 1×1 one with stride 1 and no
+// padding.
+func floatHWC(n *nn.Node, in nn.Shape) bool {
+	depthwise := n.Groups == in[0] && n.Out == in[0] && in[0] > 1
+	pointwise := n.Kernel == [2]int{1, 1} && n.Stride == [2]int{1, 1} && n.Pad == [4]int{} && n.Groups == 1
+	return depthwise || pointwise
 }
 
 // writesHWC reports whether node n writes its output in HWC when it reads
@@ -55,18 +72,20 @@ func writesHWC(n *nn.Node, inHWC bool) bool {
 	return inHWC
 }
 
-// inputHWC reports whether an int8 model's input is best stored HWC: when
-// every layer that reads it is an int8 convolution (which reads HWC), the
-// pixels are laid out so once as they are loaded.
+// inputHWC reports whether a model's input is best stored HWC: when every
+// layer that reads it is a convolution that reads HWC, the pixels are laid
+// out so once as they are loaded.
 func inputHWC(m *nn.Model) bool {
-	if !hwcLayouts || !spatial(m.Input.Shape()) {
+	in := m.Input.Shape()
+	if !hwcLayouts || !spatial(in) {
 		return false
 	}
 	for _, n := range m.Nodes {
 		if !slices.Contains(n.Inputs, nn.InputName) {
 			continue
 		}
-		if w := m.Weight(n); n.Op != nn.OpConv2D || w == nil || w.DType != nn.I8 {
+		w := m.Weight(n)
+		if n.Op != nn.OpConv2D || w == nil || !readsHWC(n, w.DType == nn.I8, in, false) {
 			return false
 		}
 	}

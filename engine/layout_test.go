@@ -18,8 +18,9 @@ import (
 // ReLU6, 1×1 convolutions, a grouped convolution, a residual add, a max
 // pool with padding, a channel concat, a global average pool, a 1×1
 // convolution on the 1×1 map, flatten and a fully connected layer. Its
-// input is normalised per channel (ImageNet's mean and std).
-func mobileBlocks(t *testing.T) (*nn.Model, *dataset.Set) {
+// input is normalised per channel (ImageNet's mean and std). It returns
+// the float model, the int8 one and the calibration images.
+func mobileBlocks(t *testing.T) (float, quantized *nn.Model, calib *dataset.Set) {
 	t.Helper()
 	in := nn.Input{Channels: 3, Height: 20, Width: 18, Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}}
 	labels := []string{"a", "b", "c", "d", "e"}
@@ -56,14 +57,19 @@ func mobileBlocks(t *testing.T) (*nn.Model, *dataset.Set) {
 	}
 	q, _, err := convert.Convert(m, set, convert.Options{Method: "minmax"})
 	require.NoError(t, err)
-	return q, set
+	return m, q, set
 }
 
-// TestHWCMatchesCHW: the int8 layers on HWC feature maps give the same
-// bits as on CHW, whole networks and every layer's output, from pixels and
-// from floats, on one and two threads.
+// TestHWCMatchesCHW: the layers on HWC feature maps give the same bits as
+// on CHW, in int8 and in float32, whole networks and every layer's output,
+// from pixels and from floats, on one and two threads.
 func TestHWCMatchesCHW(t *testing.T) {
-	q, set := mobileBlocks(t)
+	f, q, set := mobileBlocks(t)
+	t.Run("int8", func(t *testing.T) { hwcMatchesCHW(t, q, set) })
+	t.Run("float32", func(t *testing.T) { hwcMatchesCHW(t, f, set) })
+}
+
+func hwcMatchesCHW(t *testing.T, q *nn.Model, set *dataset.Set) {
 	n := len(set.Labels)
 	floats := make([]float32, len(set.Images))
 	for i, p := range set.Images {

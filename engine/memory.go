@@ -16,7 +16,7 @@ type Memory struct {
 	Weights int64
 	// Activations is what one sample needs: the input, the output of every
 	// layer not fused into its producer, the copies of inputs converted
-	// between float32 and int8, and the logits (counted per sample held
+	// between float32 and int8 or between layouts, and the logits (counted per sample held
 	// by any worker, a little more than the engine keeps).
 	Activations int64
 	// Scratch is the temporary space of one worker (im2col, staging).
@@ -52,12 +52,18 @@ func (e *Engine) planMemory() {
 			if in.converts() {
 				act += sizeOf(in.in)
 			}
+			if in.transposes() && in.requantizes() {
+				act += sizeOf(in.from) // transposed before the format changes
+			}
 		}
 		sf, sq := s.layer.scratch(1)
 		f, q = max(f, int64(sf)), max(q, int64(sq))
 	}
-	if e.input.int8 && !e.pixelExact {
+	if e.input.int8 && !e.pixelExact || e.input.hwc && !e.input.int8 {
 		f = max(f, int64(e.input.size))
+	}
+	if e.input.hwc && e.input.int8 {
+		q = max(q, int64(e.input.size))
 	}
 	mem.Activations, mem.Scratch = act, 4*f+q
 	e.memory = mem

@@ -30,7 +30,11 @@ func newMerge(n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []edge, outInfo t
 		}
 		return c, nil
 	}
-	return concatF32{sizes: sizes, size: out.Size()}, nil
+	c := concatF32{sizes: sizes, size: out.Size()}
+	if inputs[0].in.hwc && spatial(out) {
+		c.pixels = out[1] * out[2]
+	}
+	return c, nil
 }
 
 type addF32 struct{ size int }
@@ -45,19 +49,25 @@ func (a addF32) forward(x []buffer, y buffer, n int, _ *scratch) {
 }
 
 // concatF32 joins each sample's inputs along channels: in CHW order that
-// is the inputs' blocks one after the other.
+// is the inputs' blocks one after the other, on HWC images (pixels > 0)
+// each pixel's channels of the inputs one after the other.
 type concatF32 struct {
-	sizes []int // per input, elements per sample
-	size  int
+	sizes  []int // per input, elements per sample
+	size   int
+	pixels int
 }
 
 func (c concatF32) scratch(int) (int, int) { return 0, 0 }
 
 func (c concatF32) forward(x []buffer, y buffer, n int, _ *scratch) {
+	runs := max(c.pixels, 1)
 	for s := range n {
 		at := s * c.size
-		for k, size := range c.sizes {
-			at += copy(y.f[at:], x[k].f[s*size:(s+1)*size])
+		for p := range runs {
+			for k, size := range c.sizes {
+				run := size / runs
+				at += copy(y.f[at:at+run], x[k].f[s*size+p*run:])
+			}
 		}
 	}
 }

@@ -6,7 +6,7 @@ import "fmt"
 // innermost), the engine's layout for int8 networks: a convolution is then
 // a pixel-major GemmInt8, X and C each a run of contiguous channels per
 // pixel. A 1×1 convolution with stride 1 reads the image itself as X; any
-// other unfolds it first (im2colHWCInt8), each window tap a copy of C
+// other unfolds it first (im2colHWC), each window tap a copy of C
 // contiguous bytes. The weights' reduction runs over (kh, kw, c) in that
 // order, so PackConvInt8HWC reorders PyTorch's [out][C][KH][KW].
 
@@ -72,16 +72,16 @@ func convHWCRows(src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []
 	}
 	g.checkCol("ConvInt8HWCRows", col)
 	k := g.C * g.KH * g.KW
-	im2colHWCInt8(src, g, w.groups, inZP, col, oh0, oh1)
+	im2colHWC(src, g, w.groups, inZP, col, oh0, oh1)
 	GemmInt8(w, col[p0*k:], n, 1, k, rq, dst[p0*w.m:], 1, w.m)
 }
 
-// im2colHWCInt8 unfolds output rows [oh0, oh1) of the HWC image src into
-// col, one row of C*KH*KW values per output pixel: for each group, for
-// each tap (kh, kw), the group's channels of the input pixel under the
-// tap, or padValue where it is padding. Without groups, the KW taps of a
-// window row that lies inside the image are one run of KW*C bytes.
-func im2colHWCInt8(src []int8, g ConvGeom, groups int, padValue int8, col []int8, oh0, oh1 int) {
+// im2colHWC unfolds output rows [oh0, oh1) of the HWC image src into col,
+// one row of C*KH*KW values per output pixel: for each group, for each
+// tap (kh, kw), the group's channels of the input pixel under the tap, or
+// padValue where it is padding. Without groups, the KW taps of a window
+// row that lies inside the image are one run of KW*C values.
+func im2colHWC[T int8 | float32](src []T, g ConvGeom, groups int, padValue T, col []T, oh0, oh1 int) {
 	cg := g.C / groups
 	k := g.C * g.KH * g.KW
 	for oh := oh0; oh < oh1; oh++ {
@@ -94,7 +94,7 @@ func im2colHWCInt8(src []int8, g ConvGeom, groups int, padValue int8, col []int8
 				for kh := range g.KH {
 					ih := oh*g.SH - g.PadT + kh
 					if ih < 0 || ih >= g.H {
-						fillInt8(row[o:o+g.KW*cg], padValue)
+						fill(row[o:o+g.KW*cg], padValue)
 						o += g.KW * cg
 						continue
 					}
@@ -109,11 +109,18 @@ func im2colHWCInt8(src []int8, g ConvGeom, groups int, padValue int8, col []int8
 							copy(out, src[(ih*g.W+iw)*g.C+gr*cg:])
 							continue
 						}
-						fillInt8(out, padValue)
+						fill(out, padValue)
 					}
 				}
 			}
 		}
+	}
+}
+
+// fill sets every element of s to v.
+func fill[T any](s []T, v T) {
+	for i := range s {
+		s[i] = v
 	}
 }
 

@@ -104,6 +104,13 @@ func PackDepthwiseInt8(w []int8, channels, kh, kw int) *PackedDepthwiseInt8 {
 		ref: append([]int8(nil), w...)}
 }
 
+// Bytes is the memory the packed weights hold, including what a SIMD path
+// lays out on the first call with a Requant (about 4*(taps+7) bytes per
+// channel).
+func (p *PackedDepthwiseInt8) Bytes() int {
+	return len(p.ref) + 4*len(p.rowSums) + 4*(p.kh*p.kw+7)*roundUp(p.channels, 16)
+}
+
 // RowSums returns a copy of the sums of each channel's weights, for
 // FoldZeroPoint.
 func (p *PackedDepthwiseInt8) RowSums() []int32 { return append([]int32(nil), p.rowSums...) }
@@ -150,7 +157,7 @@ func checkDepthwise(fn string, src, dst []int8, w *PackedDepthwiseInt8, rq *Requ
 	if w == nil {
 		panic(fmt.Sprintf("kernels: %s: nil weights", fn))
 	}
-	if a := active.Load(); w.path != a && w.path.dw != a.dw {
+	if a := active.Load(); w.path.dw != a.dw {
 		panic(fmt.Sprintf("kernels: %s: the weights were packed for path %s, but %s is in use: pack them again after kernels.Use",
 			fn, w.path.name, a.name))
 	}
@@ -212,45 +219,53 @@ func dwInt8Rows(src, dst []int8, w *PackedDepthwiseInt8, rq *Requant, g ConvGeom
 	if prep.general {
 		a.general = 1
 	}
-	// Output columns [lo, hi) have every window column inside the image.
-	lo, hi := g.insideColumns()
-	for oh := oh0; oh < oh1; oh++ {
-		for ow := 0; ow < lo; ow++ {
-			dwRun(dw, a, dst, g, oh, ow, 1)
-		}
-		if lo < hi {
-			dwRun(dw, a, dst, g, oh, lo, hi-lo)
-		}
-		for ow := hi; ow < g.OutW; ow++ {
-			dwRun(dw, a, dst, g, oh, ow, 1)
-		}
-	}
+	dwRuns(g, oh0, oh1, &a.off, func(oh, ow0, n int, padMask uint64) {
+		a.padMask, a.dst, a.n = padMask, &dst[(oh*g.OutW+ow0)*c], n
+		dw.run(a)
+	})
 	sc.args = dwArgs{}
 	dwPool.Put(sc)
 }
 
-// dwRun runs the kernel on the n output pixels of row oh from column ow0:
-// each tap reads the image, or the pad row where its first pixel's cell
-// is padding (only rows outside the image, or the columns of a single
-// edge pixel, are).
-func dwRun(dw *dwImpl, a *dwArgs, dst []int8, g ConvGeom, oh, ow0, n int) {
+// dwRuns cuts output rows [oh0, oh1) of the depthwise convolution g into
+// runs of pixels whose windows are known: in each row the pixels whose
+// windows lie inside the image columns as one run, those at the left and
+// right edges one by one. For each run it sets off[t] to the offset, in
+// elements, of tap t of the run's first pixel, in the image or, where
+// that cell is padding, in the pad row (bit t of padMask; only rows
+// outside the image, or the columns of a single edge pixel, are), and
+// calls visit.
+func dwRuns(g ConvGeom, oh0, oh1 int, off *[dwMaxTaps]int, visit func(oh, ow0, n int, padMask uint64)) {
 	c := g.C
-	a.padMask = 0
-	for kh := range g.KH {
-		ih := oh*g.SH - g.PadT + kh
-		for kw := range g.KW {
-			t := kh*g.KW + kw
-			iw := ow0*g.SW - g.PadL + kw
-			if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
-				a.padMask |= 1 << t
-				a.off[t] = kw * c
-				continue
+	run := func(oh, ow0, n int) {
+		var padMask uint64
+		for kh := range g.KH {
+			ih := oh*g.SH - g.PadT + kh
+			for kw := range g.KW {
+				t := kh*g.KW + kw
+				iw := ow0*g.SW - g.PadL + kw
+				if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
+					padMask |= 1 << t
+					off[t] = kw * c
+					continue
+				}
+				off[t] = (ih*g.W + iw) * c
 			}
-			a.off[t] = (ih*g.W + iw) * c
+		}
+		visit(oh, ow0, n, padMask)
+	}
+	lo, hi := g.insideColumns()
+	for oh := oh0; oh < oh1; oh++ {
+		for ow := 0; ow < lo; ow++ {
+			run(oh, ow, 1)
+		}
+		if lo < hi {
+			run(oh, lo, hi-lo)
+		}
+		for ow := hi; ow < g.OutW; ow++ {
+			run(oh, ow, 1)
 		}
 	}
-	a.dst, a.n = &dst[(oh*g.OutW+ow0)*c], n
-	dw.run(a)
 }
 
 // dwInt8Ref is the definition of DepthwiseConvInt8 on output rows [oh0,

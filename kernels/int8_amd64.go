@@ -2,7 +2,10 @@
 
 package kernels
 
-import "unsafe"
+import (
+	"math"
+	"unsafe"
+)
 
 // The int8 GEMM of the avx2 and vnni paths (kernels in int8_amd64.s).
 //
@@ -22,7 +25,7 @@ import "unsafe"
 // computed whole but stores only its rows (i8Epi.rows).
 
 // i8Epi holds the epilogue parameters of one tile, read by the kernels at
-// the offsets EP_* of int8_amd64.s. bias, corr, mult and shift point at MR
+// the offsets go_asm.h gives. bias, corr, mult and shift point at MR
 // values (rows i0 ... i0+MR-1).
 type i8Epi struct {
 	bias  *int32 // Requant.Bias
@@ -246,7 +249,10 @@ func (s *i8Shape) gemm(w *PackedInt8, x []int8, n, xrs, xcs int, rq *Requant, c 
 	}
 	sc := s.begin(w, rq)
 	k := w.k
-	if xcs == 1 {
+	// The packers read X's rows through int32 offsets; rows too far apart
+	// for them go through the strided Go packer.
+	rowsPacked := xcs == 1 && (k-1)*xrs <= math.MaxInt32
+	if rowsPacked {
 		if cap(sc.off) < k {
 			sc.off = make([]int32, k)
 		}
@@ -258,7 +264,7 @@ func (s *i8Shape) gemm(w *PackedInt8, x []int8, n, xrs, xcs int, rq *Requant, c 
 	for g := range w.groups {
 		for j0 := 0; j0 < n; j0 += s.nr {
 			nc := min(s.nr, n-j0)
-			if xcs == 1 {
+			if rowsPacked {
 				s.packRows(sc, x, g*k*xrs+j0, sc.off)
 			} else {
 				s.packStrided(sc, x, k, g*k, j0, nc, xrs, xcs)
@@ -354,7 +360,7 @@ func groupsBytes(w *PackedInt8, s *i8Shape) int {
 var avx2I8 = &i8Shape{mr: 6, nr: 16, panelRows: 16, kStep: 2, wElem: 2, xStep: 64,
 	kernel: i8KernelAVX2, packFull: i8PackAVX2, stageOff: [4]int32{0, 16}, pixelMajor: true}
 
-var avx2Int8 = &int8Impl{layout: "avx2-16x2-int16", pack: avx2I8.pack, gemm: avx2I8.gemm,
+var avx2Int8 = &int8Impl{pack: avx2I8.pack, gemm: avx2I8.gemm,
 	gemmRows: avx2I8.gemmRows, tile: 16, rowRunMACs: 600}
 
 // i8KernelAVX2 computes a 6×16 tile (int8_amd64.s): for ks steps it reads
@@ -379,7 +385,7 @@ var avxvnniI8 = &i8Shape{mr: 6, nr: 16, panelRows: 6, kStep: 4, wElem: 1, xStep:
 	kernel: i8KernelAVXVNNI, packFull: i8PackAVXVNNI, stageOff: [4]int32{0, 16, 32, 48},
 	gemvKernel: i8GemvAVXVNNI, gemvMaxN: 2}
 
-var avxvnniInt8 = &int8Impl{layout: "avxvnni-6x4", pack: avxvnniI8.pack, gemm: avxvnniI8.gemm,
+var avxvnniInt8 = &int8Impl{pack: avxvnniI8.pack, gemm: avxvnniI8.gemm,
 	gemmRows: avxvnniI8.gemmRows, tile: 16, rowRunMACs: 1200}
 
 // i8KernelAVXVNNI computes a 6×16 tile (int8_amd64.s): for ks steps it
@@ -407,7 +413,7 @@ var vnniI8 = &i8Shape{mr: 8, nr: 32, panelRows: 16, kStep: 4, wElem: 1, xStep: 1
 	kernel: i8KernelVNNI, packFull: i8PackVNNI, stageOff: [4]int32{0, 32, 64, 96},
 	gemvKernel: i8GemvVNNI, gemvKernel4: i8GemvVNNI4, gemvMaxN: 8}
 
-var vnniInt8 = &int8Impl{layout: "vnni-16x4", pack: vnniI8.pack, gemm: vnniI8.gemm,
+var vnniInt8 = &int8Impl{pack: vnniI8.pack, gemm: vnniI8.gemm,
 	gemmRows: vnniI8.gemmRows, tile: 32, rowRunMACs: 2000}
 
 // i8KernelVNNI computes an 8×32 tile (int8_amd64.s): for ks steps it reads

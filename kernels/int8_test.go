@@ -329,7 +329,7 @@ func TestGemmInt8Layout(t *testing.T) {
 		table = saved
 		_ = Use(old)
 	})
-	other := &int8Impl{layout: "test", pack: packInt8Generic, gemm: gemmInt8Generic}
+	other := &int8Impl{pack: packInt8Generic, gemm: gemmInt8Generic}
 	table = []*impl{genericImpl, {name: PathAVX2, sgemm: sgemmGeneric, i8: other}}
 
 	require.NoError(t, Use(PathGeneric))
@@ -341,7 +341,7 @@ func TestGemmInt8Layout(t *testing.T) {
 	assert.Equal(t, []int8{5, 11}, c)
 
 	require.NoError(t, Use(PathAVX2))
-	assert.PanicsWithValue(t, `kernels: GemmInt8: the weights were packed in the "rowmajor" layout, but path avx2 reads "test": pack them again after kernels.Use`,
+	assert.PanicsWithValue(t, `kernels: GemmInt8: the weights were packed for path generic, but avx2 is in use: pack them again after kernels.Use`,
 		func() { GemmInt8(pg, x, 1, 1, 1, rq, c, 1, 1) })
 	assert.Panics(t, func() {
 		ConvInt8(x, c, pg, rq, ConvGeom{C: 2, H: 1, W: 1, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 1, OutW: 1}, nil, 0)

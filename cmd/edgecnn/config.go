@@ -24,11 +24,11 @@ func applyConfig(fs *pflag.FlagSet, path string) error {
 	if err != nil {
 		return fmt.Errorf("--config: %w", err)
 	}
-	return applyConfigData(fs, path, data)
+	return parseConfig(fs, path, data)
 }
 
-// applyConfigData is applyConfig on the file's content, data.
-func applyConfigData(fs *pflag.FlagSet, path string, data []byte) error {
+// parseConfig applies the config file text data, read from path.
+func parseConfig(fs *pflag.FlagSet, path string, data []byte) error {
 	onCommandLine := map[string]bool{}
 	fs.Visit(func(f *pflag.Flag) { onCommandLine[f.Name] = true })
 	lines := bufio.NewScanner(bytes.NewReader(data))

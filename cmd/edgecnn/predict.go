@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/edgecnn/edgecnn/engine"
+	"github.com/edgecnn/edgecnn/internal/atomicfile"
 	"github.com/edgecnn/edgecnn/internal/npy"
 	"github.com/edgecnn/edgecnn/internal/safefile"
 )
@@ -22,10 +24,10 @@ const maxNPYFile = 4 << 30
 
 func predictCmd() *cobra.Command {
 	var (
-		modelPath, input string
-		threads          int
-		asJSON           bool
-		maxMemory        memoryLimit
+		modelPath, input, out string
+		threads               int
+		asJSON                bool
+		maxMemory             memoryLimit
 	)
 	cmd := &cobra.Command{
 		Use:   "predict",
@@ -33,9 +35,11 @@ func predictCmd() *cobra.Command {
 		Long: `Run a float32 [N, C, H, W] batch (numpy.save of a C-order float32 array, already
 normalised as the model expects) through the model and print the logits of every
 sample: one line per sample with the top class and the logits, or with --json one
-object {"logits": [[...], ...], "labels": [...]}, for comparing with PyTorch.`,
+object {"logits": [[...], ...], "labels": [...]}, for comparing with PyTorch;
+--out writes them instead as a float32 [N, classes] .npy file (np.load).`,
 		Example: `  python3 -c "import numpy as np; np.save('x.npy', x.numpy().astype(np.float32))"
-  edgecnn predict --model net.safetensors --input x.npy --json`,
+  edgecnn predict --model net.safetensors --input x.npy --json
+  edgecnn predict --model net.safetensors --input x.npy --out logits.npy`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if input == "" {
 				return usagef("--input is required")
@@ -77,6 +81,14 @@ object {"logits": [[...], ...], "labels": [...]}, for comparing with PyTorch.`,
 				}
 			}
 			w := cmd.OutOrStdout()
+			if out != "" {
+				flat := &npy.Array{Shape: []int{n, classes}, Data: slices.Concat(logits...)}
+				if err := atomicfile.Write(out, func(f io.Writer) error { return npy.Encode(f, flat) }); err != nil {
+					return fmt.Errorf("--out: %w", err)
+				}
+				fmt.Fprintf(w, "wrote %s (%d x %d logits)\n", out, n, classes)
+				return nil
+			}
 			if asJSON {
 				return json.NewEncoder(w).Encode(map[string]any{"logits": logits, "labels": m.Labels})
 			}
@@ -101,6 +113,7 @@ object {"logits": [[...], ...], "labels": [...]}, for comparing with PyTorch.`,
 	f.StringVar(&input, "input", "", "float32 NCHW batch as a .npy file (required)")
 	f.IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
 	f.BoolVar(&asJSON, "json", false, `print {"logits": [[...], ...], "labels": [...]}`)
+	f.StringVar(&out, "out", "", "write the logits to this .npy file (float32, [N, classes]) instead of printing them")
 	addMemoryFlag(f, &maxMemory)
 	return cmd
 }

@@ -23,8 +23,8 @@ import (
 func trainCmd() *cobra.Command {
 	var (
 		arch, data, mnistDir, out, testData, labelsPath, pre string
-		classic, resume                                      bool
-		channels                                             int
+		classic, resume, asJSON                              bool
+		channels, testLimit                                  int
 		cfg                                                  train.Config
 	)
 	cmd := &cobra.Command{
@@ -69,6 +69,9 @@ train/ and test/ subfolders, or else a seeded 10% of each class held out.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if testLimit < 0 {
+				return usagef("--test-limit must not be negative, got %d", testLimit)
+			}
 			if pre != "" && pre != "digit" && pre != "image" {
 				return usagef("--preprocess %q: want digit or image", pre)
 			}
@@ -77,7 +80,7 @@ train/ and test/ subfolders, or else a seeded 10% of each class held out.`,
 			}
 			return runTrain(ctx, cmd, trainJob{arch: arch, data: data, mnistDir: mnistDir, out: out, test: testData,
 				labels: labelsPath, preprocess: pre, channels: channels,
-				classic: classic, resume: resume, cfg: cfg, epochsSet: flags.Changed("epochs")})
+				classic: classic, resume: resume, asJSON: asJSON, testLimit: testLimit, cfg: cfg, epochsSet: flags.Changed("epochs")})
 		},
 	}
 	f := cmd.Flags()
@@ -101,19 +104,21 @@ train/ and test/ subfolders, or else a seeded 10% of each class held out.`,
 	f.IntVar(&cfg.Threads, "threads", 0, "worker threads (default: all cores)")
 	f.IntVar(&cfg.Shift, "shift", 0, "augmentation: random translation in pixels (default per architecture: lenet5 2, alexnet 1)")
 	f.BoolVar(&cfg.Flip, "flip", false, "augmentation: random horizontal flips (natural images only)")
+	f.IntVar(&testLimit, "test-limit", 0, "evaluate each epoch on N test images picked at random (seeded) only (default: all)")
 	f.StringVar(&testData, "test", "", "test data (default: the data's test split, or 10% of an image folder held out)")
 	f.StringVar(&labelsPath, "labels", "", "image folders: file with one class label per line, in the model's order")
 	f.StringVar(&pre, "preprocess", "", "image folders: digit (MNIST-style digit path) or image (resize and crop); default: what the data implies")
 	f.IntVar(&channels, "channels", 0, "image folders, image path: 1 (gray) or 3 (RGB); default: as the images")
+	f.BoolVar(&asJSON, "json", false, `print one JSON object per epoch: "epoch", "loss", "train_top1", "test_top1", "seconds", ...`)
 	return cmd
 }
 
 type trainJob struct {
-	arch, data, mnistDir, out  string
-	test, labels, preprocess   string
-	channels                   int
-	classic, resume, epochsSet bool
-	cfg                        train.Config
+	arch, data, mnistDir, out          string
+	test, labels, preprocess           string
+	channels, testLimit                int
+	classic, resume, epochsSet, asJSON bool
+	cfg                                train.Config
 }
 
 func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
@@ -151,6 +156,9 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 	if err != nil {
 		return err
 	}
+	if job.testLimit > 0 {
+		testSet = testSet.Sample(job.testLimit, job.cfg.Seed)
+	}
 	if t == nil {
 		if !dataset.IsFolder(job.data) {
 			in = storedContract(trainSet, job.preprocess)
@@ -169,8 +177,12 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 	}
 	t.OnEpoch = func(e train.EpochMetrics) {
 		bar.Done()
-		fmt.Fprintf(stdout, "epoch %d: loss %.4f  train %.2f%%  test %.2f%%  %.1fs  %.0f img/s\n",
-			e.Epoch, e.Loss, 100*e.TrainTop1, 100*e.TestTop1, e.Seconds, e.ImagesPerSec)
+		if job.asJSON {
+			reportErr(stderr, writeJSON(stdout, epochLine(e, t.Cfg.Epochs, ckpt)))
+		} else {
+			fmt.Fprintf(stdout, "epoch %d: loss %.4f  train %.2f%%  test %.2f%%  %.1fs  %.0f img/s\n",
+				e.Epoch, e.Loss, 100*e.TrainTop1, 100*e.TestTop1, e.Seconds, e.ImagesPerSec)
+		}
 		reportErr(stderr, t.SaveCheckpoint(ckpt))
 		reportErr(stderr, train.WriteMetricsCSV(trimExt(job.out)+".csv", t.History()))
 		reportErr(stderr, train.PlotCurves(trimExt(job.out)+".png", t.History()))
@@ -195,6 +207,9 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 	}
 	if err := nn.Save(job.out, t.Model); err != nil {
 		return err
+	}
+	if job.asJSON {
+		stdout = stderr // stdout holds only the epochs' objects
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", job.out)
 	return nil
