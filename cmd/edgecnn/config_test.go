@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/require"
+
+	"github.com/edgecnn/edgecnn/internal/memcheck"
 )
 
 // runFlags is the flag set of `edgecnn run`, parsed from args.
@@ -94,7 +96,9 @@ func FuzzParseConfig(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		err := parseConfig(runFlags(t), "config", data)
+		fs := runFlags(t)
+		var err error
+		memcheck.Check(t, len(data), func() { err = parseConfig(fs, "config", data) })
 		if err != nil {
 			require.ErrorAs(t, err, new(usageError))
 			require.True(t, strings.HasPrefix(err.Error(), "config:"), err.Error())

@@ -224,6 +224,7 @@ func specialFiles(c *corpus) []*hostileCase {
 		c.write("special/data/"+d+"/c.png", photo(".png"))
 	}
 	model, zeroModel, npyFIFO := fifo("special/model.safetensors"), zero("special/zero.safetensors"), fifo("special/x.npy")
+	configFIFO, configZero := fifo("special/run.conf"), zero("special/zero.conf")
 	stream := fifo("special/stream.mjpeg")
 	var writer *os.File // holds the stream FIFO open without writing
 	return []*hostileCase{
@@ -234,6 +235,8 @@ func specialFiles(c *corpus) []*hostileCase {
 		{class: 4, name: "inspect a FIFO", args: []string{"inspect", "--model", model}, want: refused("not a regular file but a FIFO")},
 		{class: 4, name: "inspect /dev/zero", args: []string{"inspect", "--model", zeroModel}, want: refused("not a regular file but a device")},
 		{class: 4, name: "predict a FIFO", args: []string{"predict", "--input", npyFIFO}, want: refused("not a regular file but a FIFO")},
+		{class: 4, name: "run --config on a FIFO", args: []string{"run", "--config", configFIFO}, want: refused("not a regular file but a FIFO")},
+		{class: 4, name: "run --config on /dev/zero", args: []string{"run", "--config", configZero}, want: refused("not a regular file but a device")},
 		{class: 4, name: "run on a FIFO that sends nothing, then Ctrl-C", args: []string{"run", "--source", stream},
 			want: expect{code: 0}, liveFor: time.Second,
 			live: func(ctx context.Context, p *process) error {
