@@ -1,17 +1,17 @@
 package camera
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"image"
-	"image/png"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/edgecnn/edgecnn/internal/safefile"
+	"github.com/edgecnn/edgecnn/preprocess"
 )
 
 // MJPEGSource reads a stream of concatenated JPEGs. Frames are FormatMJPEG
@@ -136,8 +136,8 @@ func (s *RawSource) rewind() error {
 	return nil
 }
 
-// ImageFiles reads image files one per frame: JPEGs as FormatMJPEG frames
-// (undecoded: the fast path decodes them), PNGs decoded to gray or RGB.
+// ImageFiles reads image files one per frame, undecoded: JPEGs as
+// FormatMJPEG frames, PNGs as FormatPNG frames.
 type ImageFiles struct {
 	name  string
 	files []string
@@ -150,7 +150,8 @@ func NewImageFiles(name string, files []string) *ImageFiles {
 }
 
 // NewFolder reads the .jpg, .jpeg and .png files of dir (any case; not its
-// subfolders, not hidden files) in name order.
+// subfolders, not hidden files, nothing but regular files or links to
+// them) in name order.
 func NewFolder(dir string) (*ImageFiles, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -158,12 +159,14 @@ func NewFolder(dir string) (*ImageFiles, error) {
 	}
 	var files []string
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") || e.IsDir() {
+		if strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		switch strings.ToLower(filepath.Ext(e.Name())) {
+		switch path := filepath.Join(dir, e.Name()); strings.ToLower(filepath.Ext(e.Name())) {
 		case ".jpg", ".jpeg", ".png":
-			files = append(files, filepath.Join(dir, e.Name()))
+			if e.Type().IsRegular() || safefile.IsRegular(path) { // a FIFO or a link to /dev/zero is no image
+				files = append(files, path)
+			}
 		}
 	}
 	if len(files) == 0 {
@@ -183,64 +186,22 @@ func (s *ImageFiles) Read(f *Frame) error {
 	i, path := s.next, s.files[s.next]
 	s.next++
 	f.Index, f.Name, f.Time = i, path, time.Now()
-	fi, err := os.Stat(path)
+	data, err := safefile.ReadFile(path, maxImageFileBytes)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	if fi.Size() > maxImageFileBytes {
-		return fmt.Errorf("%s: %w: file of %d bytes is too big", path, ErrCorrupt, fi.Size())
+	// Kept encoded: the preprocessing decodes them as it decodes a file
+	// for training and evaluation, so that both see the same pixels.
+	switch {
+	case preprocess.IsJPEG(data):
+		f.Format = FormatMJPEG
+	case preprocess.IsPNG(data):
+		f.Format = FormatPNG
+	default:
+		return fmt.Errorf("%s: %w: %w", path, ErrCorrupt, preprocess.ErrFormat)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrCorrupt, err)
-	}
-	if len(data) >= 2 && data[0] == 0xFF && data[1] == 0xD8 {
-		f.Format, f.Width, f.Height = FormatMJPEG, 0, 0
-		f.Data = append(f.Data[:0], data...)
-		return nil
-	}
-	if err := decodePNG(f, data); err != nil {
-		return fmt.Errorf("%s: %w: %w", path, ErrCorrupt, err)
-	}
-	return nil
-}
-
-// decodePNG decodes a PNG into f as a gray or RGB frame.
-func decodePNG(f *Frame, data []byte) error {
-	cfg, err := png.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxDim || cfg.Height > MaxDim || cfg.Width*cfg.Height > maxJPEGPixels {
-		return fmt.Errorf("image size %dx%d out of range", cfg.Width, cfg.Height)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	f.Width, f.Height = w, h
-	if g, ok := img.(*image.Gray); ok {
-		f.Format = FormatGray
-		f.Data = f.Data[:0]
-		for y := range h {
-			f.Data = append(f.Data, g.Pix[y*g.Stride:y*g.Stride+w]...)
-		}
-		return nil
-	}
-	f.Format = FormatRGB
-	if cap(f.Data) < 3*w*h {
-		f.Data = make([]byte, 3*w*h)
-	}
-	f.Data = f.Data[:3*w*h]
-	for y := range h {
-		for x := range w {
-			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA() // premultiplied: onto black
-			i := 3 * (y*w + x)
-			f.Data[i], f.Data[i+1], f.Data[i+2] = uint8(r>>8), uint8(g>>8), uint8(bl>>8)
-		}
-	}
+	f.Width, f.Height = 0, 0
+	f.Data = append(f.Data[:0], data...)
 	return nil
 }
 

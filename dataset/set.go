@@ -1,6 +1,9 @@
 package dataset
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Set is a labelled image set held in memory. Subsets may share Images,
 // Labels and Classes with the set they came from: treat them as read-only.
@@ -10,7 +13,34 @@ type Set struct {
 	Images                  []uint8  // Len()*Channels*Height*Width pixels, 0..255, CHW per image
 	Labels                  []int    // the class of each image, an index into Classes
 	Classes                 []string // the class names
+	// Files names the file of each image, for sets read from a folder;
+	// nil otherwise.
+	Files []string
+	// Found says, for sets read through the digit path, whether a digit
+	// was found in each image (the image is black where not); nil means
+	// every image holds one.
+	Found []bool
 }
+
+// pick copies the per-image metadata of images idx of s into out.
+func (s *Set) pick(out *Set, idx []int) {
+	if s.Files != nil {
+		out.Files = make([]string, len(idx))
+		for j, i := range idx {
+			out.Files[j] = s.Files[i]
+		}
+	}
+	if s.Found != nil {
+		out.Found = make([]bool, len(idx))
+		for j, i := range idx {
+			out.Found[j] = s.Found[i]
+		}
+	}
+}
+
+// HasImage reports whether image i holds something to classify: false
+// for an image where the digit path found no digit.
+func (s *Set) HasImage(i int) bool { return s.Found == nil || s.Found[i] }
 
 // Len returns the number of images.
 func (s *Set) Len() int { return len(s.Labels) }
@@ -42,6 +72,7 @@ func (s *Set) Subset(idx []int) *Set {
 		copy(out.Images[j*n:], s.Image(i))
 		out.Labels[j] = s.Labels[i]
 	}
+	s.pick(out, idx)
 	return out
 }
 
@@ -54,6 +85,12 @@ func (s *Set) Head(n int) *Set {
 	out.Name = fmt.Sprintf("%s[:%d]", s.Name, n)
 	out.Images = s.Images[: n*m : n*m]
 	out.Labels = s.Labels[:n:n]
+	if s.Files != nil {
+		out.Files = s.Files[:n:n]
+	}
+	if s.Found != nil {
+		out.Found = s.Found[:n:n]
+	}
 	return &out
 }
 
@@ -76,4 +113,35 @@ func (s *Set) ClassCounts() []int {
 		}
 	}
 	return counts
+}
+
+// Split holds out a fraction of every class, picked at random with seed,
+// for testing: it returns the rest and the held-out images, both copied.
+// Each class with at least two images keeps at least one on each side.
+func (s *Set) Split(fraction float64, seed uint64) (train, test *Set) {
+	rng := NewRand(seed)
+	var keep, out []int
+	byClass := make([][]int, len(s.Classes))
+	for i, l := range s.Labels {
+		byClass[l] = append(byClass[l], i)
+	}
+	for _, idx := range byClass {
+		n := int(fraction*float64(len(idx)) + 0.5)
+		if len(idx) >= 2 {
+			n = min(max(n, 1), len(idx)-1)
+		}
+		order := Shuffle(len(idx), rng)
+		for k, j := range order {
+			if k < n {
+				out = append(out, idx[j])
+			} else {
+				keep = append(keep, idx[j])
+			}
+		}
+	}
+	slices.Sort(keep)
+	slices.Sort(out)
+	train, test = s.Subset(keep), s.Subset(out)
+	test.Name = fmt.Sprintf("%s[held out %d%% seed %d]", s.Name, int(100*fraction+0.5), seed)
+	return train, test
 }

@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // The direct path of ConvInt8 for stride-1 convolutions, made for those
 // with few input channels: the first layers of a network (LeNet-5 conv1 and
 // conv2 with 1 and 6 channels, AlexNet conv1 with 1). directConv decides
@@ -30,6 +32,9 @@ package kernels
 func directConv(i8 *int8Impl, w *PackedInt8, g ConvGeom) bool {
 	if i8.gemmRows == nil || w.groups != 1 || g.SH != 1 || g.SW != 1 {
 		return false
+	}
+	if hp, wp := g.paddedSize(); int64(g.C)*int64(hp)*int64(wp) > math.MaxInt32 {
+		return false // its row offsets are int32
 	}
 	dropped := (roundUp(g.OutW, i8.tile) - g.OutW) * w.m
 	return dropped <= i8.rowRunMACs

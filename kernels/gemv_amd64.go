@@ -7,10 +7,11 @@ import (
 	"unsafe"
 )
 
-// The int8 matrix-vector product of the avx2, avxvnni and vnni paths
-// (kernels in gemv_amd64.s), for GemmInt8 with few columns: a fully
-// connected layer at batch 1 (or a small batch), where the tiled GEMM would
-// compute 16 or 32 columns to keep one.
+// The int8 matrix-vector product of the avxvnni and vnni paths (kernels
+// in gemv_amd64.s), for GemmInt8 with few columns: a fully connected layer
+// at batch 1 (or a small batch), where the tiled GEMM would compute 16 or
+// 32 columns to keep one. (avx2 runs these layouts on its pixel-major
+// kernel, i8_gemm_amd64.go, whatever the number of columns.)
 //
 // The kernels read the weight panels as PackInt8 packed them for the GEMM:
 // each step of a panel holds kStep k values of all panelRows rows, so one
@@ -28,9 +29,8 @@ import (
 // which reads the weights once per 16 or 32 columns, catches up on
 // 4096×4096 (BenchmarkGemvInt8; the small layers favour the kernels here
 // further): vnni ties at 9 columns (three passes, 2.8 ms against 2.9 ms)
-// and wins at 8 (two passes, 1.8 ms against 2.1-2.4 ms); avx2, one column
-// per pass, ties at 4 (5.0 ms against 5.6 ms) and wins at 3 (4.2 ms
-// against 5.6 ms); avxvnni, one column per pass against tiles that take
+// and wins at 8 (two passes, 1.8 ms against 2.1-2.4 ms); avxvnni, one
+// column per pass against tiles that take
 // about 2.3 ms for any n up to 16, loses at 3 (2.7 ms against 2.4 ms) and
 // wins at 2 (1.9 ms against 2.4 ms).
 
@@ -41,9 +41,9 @@ import (
 // zero-padded parameters into the tile buffer.
 func (s *i8Shape) gemv(w *PackedInt8, x []int8, n, xrs, xcs int, rq *Requant, c []int8, crs, ccs int) {
 	// begin sizes sc.x for the tiles' nr columns, ks*xStep bytes, enough
-	// for a block of columns: ks steps of 4 bytes per column (vnni: 4
-	// uint8, avx2: 2 int16) and the 16 that the 6-row kernels' VPERMD
-	// reads past the last whole group of four steps.
+	// for a block of columns: ks steps of 4 uint8 per column and the 16
+	// that the 6-row kernel's VPERMD reads past the last whole group of
+	// four steps.
 	sc := s.begin(w, rq)
 	ep := &sc.ep
 	k, mg, pr := w.k, w.m/w.groups, s.panelRows
@@ -122,10 +122,9 @@ func (s *i8Shape) gemvCall(sc *i8Scratch, nc, np int, w *int8, out *int8, ldo in
 }
 
 // packColumns packs nc columns of X, element (p, j) at x[o + p*rs + j*cs],
-// into dst as the kernels read them: vnni flips each value to uint8 (+128),
-// avx2 sign-extends it to int16 (little endian). One column is a run of
-// ks steps; more (vnni only) are interleaved, 4 bytes of each of four
-// columns per step. Bytes past k, and columns past nc, are left as they
+// into dst as the kernels read them, each value flipped to uint8 (+128).
+// One column is a run of ks steps; more (vnni only) are interleaved, 4
+// bytes of each of four columns per step. Bytes past k, and columns past nc, are left as they
 // are: they meet zero weights, or their results are not stored.
 func (s *i8Shape) packColumns(dst []byte, x []int8, k, o, rs, cs, nc int) {
 	switch {
@@ -147,7 +146,7 @@ func (s *i8Shape) packColumns(dst []byte, x []int8, k, o, rs, cs, nc int) {
 				dst[(p>>2)*16+4*j+p&3] = byte(x[o+j*cs+p*rs]) ^ 0x80
 			}
 		}
-	case s.vnni && rs == 1:
+	case rs == 1:
 		src := unsafe.Slice((*byte)(unsafe.Pointer(&x[o])), k)
 		p := 0
 		for ; p+8 <= k; p += 8 {
@@ -156,13 +155,9 @@ func (s *i8Shape) packColumns(dst []byte, x []int8, k, o, rs, cs, nc int) {
 		for ; p < k; p++ {
 			dst[p] = src[p] ^ 0x80
 		}
-	case s.vnni:
-		for p := range k {
-			dst[p] = byte(x[o+p*rs]) ^ 0x80
-		}
 	default:
 		for p := range k {
-			binary.LittleEndian.PutUint16(dst[2*p:], uint16(x[o+p*rs]))
+			dst[p] = byte(x[o+p*rs]) ^ 0x80
 		}
 	}
 }
@@ -181,14 +176,6 @@ func i8GemvVNNI(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
 //
 //go:noescape
 func i8GemvVNNI4(ks, panels int, w *int8, x *byte, out *int8, ldo, nc int, ep *i8Epi)
-
-// i8GemvAVX2 computes panels consecutive 6-row panels of avx2 weights at w
-// (ks steps of 24 bytes each) against one column x (ks steps of 2 int16,
-// readable for 16 bytes more), requantizes with ep (advancing 6 rows per
-// panel) and stores 6 int8 per panel at out.
-//
-//go:noescape
-func i8GemvAVX2(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
 
 // i8GemvAVXVNNI computes panels consecutive 6-row panels of avxvnni
 // weights at w (ks steps of 24 bytes each) against one column x (ks steps

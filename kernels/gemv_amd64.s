@@ -47,13 +47,12 @@ DATA gvperm<>+92(SB)/4, $3
 GLOBL gvperm<>(SB), RODATA|NOPTR, $96
 
 // ---------------------------------------------------------------------------
-// avx2 and avxvnni: 6 rows per panel, 24 bytes per step, one dword per
-// row (avx2: 2 int16, avxvnni: 4 int8). Four steps are 24 dwords, three
-// YMM: dword 6s+r holds step s, row r. A step's activations are one dword
-// too (avx2: 2 int16, avxvnni: 4 uint8), so VPERMD spreads the four steps'
-// activations to match, VPMADDWD or VPDPBUSD multiplies and adds each
-// dword's products exactly, and the four 6-dword runs are summed per row
-// at the end of the panel.
+// avxvnni: 6 rows per panel, 24 bytes per step, one dword per row (4
+// int8). Four steps are 24 dwords, three YMM: dword 6s+r holds step s,
+// row r. A step's activations are one dword too (4 uint8), so VPERMD
+// spreads the four steps' activations to match, VPDPBUSD multiplies and
+// adds each dword's products exactly, and the four 6-dword runs are
+// summed per row at the end of the panel.
 //
 // Their macros come before the first TEXT so that go vet's asmdecl, which
 // reads macro bodies as lines of the function above them, does not take
@@ -415,74 +414,15 @@ gv4next:
 	RET
 
 // ---------------------------------------------------------------------------
-// avx2 and avxvnni: the kernels of 6-row panels (macros and gvperm above).
-
-// func i8GemvAVX2(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
-TEXT ·i8GemvAVX2(SB), NOSPLIT, $112-48
-	MOVQ ks+0(FP), CX
-	MOVQ panels+8(FP), BX
-	MOVQ w+16(FP), DX
-	MOVQ x+24(FP), SI
-	MOVQ out+32(FP), DI
-	MOVQ ep+40(FP), AX
-	GV6SETUP
-
-a2gpanel:
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	MOVQ  SI, AX
-	MOVQ  CX, R12
-	SHRQ  $2, R12
-	JZ    a2gtail
-
-a2gloop4:
-	// VPERMD reads 32 bytes of X for the 16 it uses: the driver pads X.
-	VPERMD   (AX), Y13, Y4
-	VPMADDWD (DX), Y4, Y4
-	VPADDD   Y4, Y0, Y0
-	VPERMD   (AX), Y14, Y5
-	VPMADDWD 32(DX), Y5, Y5
-	VPADDD   Y5, Y1, Y1
-	VPERMD   (AX), Y15, Y6
-	VPMADDWD 64(DX), Y6, Y6
-	VPADDD   Y6, Y2, Y2
-	ADDQ     $96, DX
-	ADDQ     $16, AX
-	DECQ     R12
-	JNZ      a2gloop4
-
-a2gtail:
-	// The last ks%4 steps one by one, rows in lanes 0-5 of Y3.
-	MOVQ CX, R12
-	ANDQ $3, R12
-	JZ   a2gsum
-
-a2gloop1:
-	LOAD6(DX, X4, X5, Y4)
-	VPBROADCASTD (AX), Y5
-	VPMADDWD     Y4, Y5, Y5
-	VPADDD       Y5, Y3, Y3
-	ADDQ         $24, DX
-	ADDQ         $4, AX
-	DECQ         R12
-	JNZ          a2gloop1
-
-a2gsum:
-	GV6SUM
-	GV6REQ
-	DECQ BX
-	JNZ  a2gpanel
-
-	VZEROUPPER
-	RET
+// avxvnni: the kernel of 6-row panels (macros and gvperm above).
 
 // func i8GemvAVXVNNI(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
 //
-// i8GemvAVX2 on avxvnni panels: VPDPBUSD (the VEX form, VEXDPBUSD) of 4
-// int8 weights per row against the step's 4 activations + 128 (uint8), and
-// the rows' -128*rowSum (R11) added before the epilogue.
+// Four steps at a time, VPERMD spreads their activations (4 uint8 each,
+// +128) over three registers to meet the weights of 6 rows × 4 steps, and
+// VPDPBUSD (the VEX form, VEXDPBUSD) multiplies 4 int8 weights per row by
+// them; the last ks%4 steps one by one. The rows' -128*rowSum (R11) is
+// added before the epilogue.
 TEXT ·i8GemvAVXVNNI(SB), NOSPLIT, $112-48
 	MOVQ ks+0(FP), CX
 	MOVQ panels+8(FP), BX

@@ -65,22 +65,25 @@ func (rq *Requant) check(fn string, m int) {
 // shared by concurrent calls.
 //
 // The packed layout belongs to the path that was in use when the weights were
-// packed. If Use later switches to a path that reads another layout, GemmInt8
-// and ConvInt8 panic with a message that says so: pack the weights again
-// after Use. (Repacking behind the caller's back would need the original
-// weights and would write to an object that other goroutines read.) Paths
-// that share a layout share packed weights.
+// packed, which the PackedInt8 points at. If Use later switches to a path
+// with another int8 GEMM, GemmInt8 and ConvInt8 panic with a message that
+// says so: pack the weights again after Use. (Repacking behind the caller's
+// back would need the original weights and would write to an object that
+// other goroutines read.)
 type PackedInt8 struct {
 	m, k, groups int
-	layout       string  // the layout of data, named by the int8Impl that packed it
-	data         []int8  // the weights in that layout
+	path         *impl   // the path that packed it
+	data         []int8  // the weights in its int8 GEMM's layout
 	rowSums      []int32 // Σ_p W[i][p] per row i
+	// prepared is what the path's kernels lay out from the weights and
+	// the Requant last used with them (the pixel-major GEMM's epilogue
+	// parameters on amd64), kept so that steady-state calls prepare
+	// nothing.
+	prepared rqCache[any]
 }
 
-// int8Impl is the int8 GEMM of a path. Paths whose layout names are equal
-// read each other's packed weights.
+// int8Impl is the int8 GEMM of a path.
 type int8Impl struct {
-	layout string
 	// pack returns w (m×k row-major, groups blocks of m/groups rows, values
 	// in [-127, 127]) in this layout.
 	pack func(w []int8, m, k, groups int) []int8
@@ -135,12 +138,19 @@ func packInt8(fn string, w []int8, m, k, groups int) *PackedInt8 {
 			sums[i] += int32(v)
 		}
 	}
-	i8 := active.Load().i8
-	return &PackedInt8{m: m, k: k, groups: groups, layout: i8.layout, data: i8.pack(w, m, k, groups), rowSums: sums}
+	p := active.Load()
+	return &PackedInt8{m: m, k: k, groups: groups, path: p, data: p.i8.pack(w, m, k, groups), rowSums: sums}
 }
 
 // Rows returns m, the number of rows (output channels) of the weights.
 func (p *PackedInt8) Rows() int { return p.m }
+
+// Bytes returns the memory the packed weights and their row sums hold,
+// and what a path's kernels lay out on the first call with a Requant (at
+// most 28 bytes per row, rounded up to 16 rows per group).
+func (p *PackedInt8) Bytes() int {
+	return len(p.data) + 4*len(p.rowSums) + 28*p.groups*roundUp(p.m/p.groups, 16)
+}
 
 // Cols returns k, the number of columns of the weights: the length of the
 // reduction of each group.
@@ -224,9 +234,9 @@ func checkGemmInt8(fn string, w *PackedInt8, n int, rq *Requant) *int8Impl {
 		panic(fmt.Sprintf("kernels: %s: negative n=%d", fn, n))
 	}
 	a := active.Load()
-	if w.layout != a.i8.layout {
-		panic(fmt.Sprintf("kernels: %s: the weights were packed in the %q layout, but path %s reads %q: pack them again after kernels.Use",
-			fn, w.layout, a.name, a.i8.layout))
+	if w.path.i8 != a.i8 {
+		panic(fmt.Sprintf("kernels: %s: the weights were packed for path %s, but %s is in use: pack them again after kernels.Use",
+			fn, w.path.name, a.name))
 	}
 	rq.check(fn, w.m)
 	return a.i8
@@ -364,11 +374,6 @@ func (g ConvGeom) checkPool(fn string, srcLen, dstLen int) {
 	}
 }
 
-// maxPoolInt8Asm, set by pool_amd64.go and pool_arm64.go, runs
-// the max pool of windows inside the image on the path in use if it can,
-// and reports whether it did; the Go loops run when it is nil or says no.
-var maxPoolInt8Asm func(src, dst []int8, g ConvGeom) bool
-
 // MaxPoolInt8 writes into dst ([C, OutH, OutW]) the maximum of each window
 // of src ([C, H, W]). Padding cells are ignored. Input and output share their
 // quantization parameters, so no requantization happens. It panics if a
@@ -376,7 +381,7 @@ var maxPoolInt8Asm func(src, dst []int8, g ConvGeom) bool
 func MaxPoolInt8(src, dst []int8, g ConvGeom) {
 	g.checkPool("MaxPoolInt8", len(src), len(dst))
 	if g.inside() {
-		if maxPoolInt8Asm == nil || !maxPoolInt8Asm(src, dst, g) {
+		if mp := active.Load().maxPool; mp == nil || !mp(src, dst, g) {
 			maxPoolInt8Inside(src, dst, g)
 		}
 		return

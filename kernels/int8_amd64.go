@@ -2,7 +2,10 @@
 
 package kernels
 
-import "unsafe"
+import (
+	"math"
+	"unsafe"
+)
 
 // The int8 GEMM of the avx2 and vnni paths (kernels in int8_amd64.s).
 //
@@ -22,7 +25,7 @@ import "unsafe"
 // computed whole but stores only its rows (i8Epi.rows).
 
 // i8Epi holds the epilogue parameters of one tile, read by the kernels at
-// the offsets EP_* of int8_amd64.s. bias, corr, mult and shift point at MR
+// the offsets go_asm.h gives. bias, corr, mult and shift point at MR
 // values (rows i0 ... i0+MR-1).
 type i8Epi struct {
 	bias  *int32 // Requant.Bias
@@ -56,6 +59,9 @@ type i8Shape struct {
 	gemvKernel  func(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
 	gemvKernel4 func(ks, panels int, w *int8, x *byte, out *int8, ldo, nc int, ep *i8Epi)
 	gemvMaxN    int
+	// pixelMajor is set when the path has the pixel-major kernel
+	// (i8_gemm_amd64.go) for X and C with contiguous columns.
+	pixelMajor bool
 }
 
 // i8Scratch is the per-call state of the tiled GEMM, cached (freeList) so that
@@ -67,6 +73,12 @@ type i8Scratch struct {
 	stage                   [4 * 32]int8 // rows for the packer that X cannot give in place
 	bias, corr, mult, shift [16]int32
 	ep                      i8Epi
+
+	// The pixel-major GEMM (i8_gemm_amd64.go): a block of widened
+	// activations, a tile for partial panels, the kernel's arguments.
+	px     []byte
+	pxTile []int8
+	pxArgs pxArgs
 
 	// The call being run.
 	w       *PackedInt8
@@ -98,6 +110,9 @@ func (s *i8Shape) pack(w []int8, m, k, groups int) []int8 {
 	if s.vnni {
 		size += 4 * m
 	}
+	// A kernel whose tiles do not divide the panel reads the last tile's
+	// missing rows past the panel's end, the last panel's past the data.
+	size += (roundUp(s.panelRows, s.mr) - s.panelRows) * s.kStep * s.wElem
 	out := make([]int8, size)
 	for g := range groups {
 		for p := range ppg {
@@ -220,13 +235,24 @@ func (s *i8Shape) end(sc *i8Scratch) {
 
 // gemm is the int8Impl.gemm of a tiled path.
 func (s *i8Shape) gemm(w *PackedInt8, x []int8, n, xrs, xcs int, rq *Requant, c []int8, crs, ccs int) {
-	if n <= s.gemvMaxN {
+	if s.pixelMajor && xrs == 1 && crs == 1 {
+		s.pixelMajorGemm(w, x, n, xcs, rq, c, ccs)
+		return
+	}
+	// The matrix-vector kernels read each column's k values as one run
+	// and store its output channels as one run: with X and C in that
+	// layout (HWC images, batches of fully connected inputs) they beat the
+	// column-major tiles, whose packing of X would be a transposition.
+	if n <= s.gemvMaxN || (s.gemvKernel != nil && xrs == 1 && crs == 1) {
 		s.gemv(w, x, n, xrs, xcs, rq, c, crs, ccs)
 		return
 	}
 	sc := s.begin(w, rq)
 	k := w.k
-	if xcs == 1 {
+	// The packers read X's rows through int32 offsets; rows too far apart
+	// for them go through the strided Go packer.
+	rowsPacked := xcs == 1 && (k-1)*xrs <= math.MaxInt32
+	if rowsPacked {
 		if cap(sc.off) < k {
 			sc.off = make([]int32, k)
 		}
@@ -238,7 +264,7 @@ func (s *i8Shape) gemm(w *PackedInt8, x []int8, n, xrs, xcs int, rq *Requant, c 
 	for g := range w.groups {
 		for j0 := 0; j0 < n; j0 += s.nr {
 			nc := min(s.nr, n-j0)
-			if xcs == 1 {
+			if rowsPacked {
 				s.packRows(sc, x, g*k*xrs+j0, sc.off)
 			} else {
 				s.packStrided(sc, x, k, g*k, j0, nc, xrs, xcs)
@@ -271,7 +297,7 @@ func (s *i8Shape) tiles(sc *i8Scratch, g, nc int, c []int8, co, crs, ccs int) {
 	for p := range ppg {
 		for h := 0; h < s.panelRows; h += s.mr {
 			i0 := g*mg + p*s.panelRows + h
-			rows := min(s.mr, (g+1)*mg-i0)
+			rows := min(s.mr, s.panelRows-h, (g+1)*mg-i0)
 			if rows <= 0 {
 				break
 			}
@@ -326,15 +352,19 @@ func groupsBytes(w *PackedInt8, s *i8Shape) int {
 
 // avx2I8 is the 6×16 AVX2 kernel on int16 operands: VPMADDWD multiplies
 // pairs of k values and sums them into int32 lanes, exactly.
-var avx2I8 = &i8Shape{mr: 6, nr: 16, panelRows: 6, kStep: 2, wElem: 2, xStep: 64,
-	kernel: i8KernelAVX2, packFull: i8PackAVX2, stageOff: [4]int32{0, 16},
-	gemvKernel: i8GemvAVX2, gemvMaxN: 3}
+// Its weight panels hold 16 rows, the 16 lanes of the pixel-major kernel
+// (i8_gemm_amd64.go), which runs GemmInt8 whenever X's and C's columns
+// are contiguous (a fully connected layer, a convolution on HWC images);
+// the 6×16 kernel runs the other layouts over each panel's rows 0-5,
+// 6-11 and 12-15.
+var avx2I8 = &i8Shape{mr: 6, nr: 16, panelRows: 16, kStep: 2, wElem: 2, xStep: 64,
+	kernel: i8KernelAVX2, packFull: i8PackAVX2, stageOff: [4]int32{0, 16}, pixelMajor: true}
 
-var avx2Int8 = &int8Impl{layout: "avx2-6x16-int16", pack: avx2I8.pack, gemm: avx2I8.gemm,
+var avx2Int8 = &int8Impl{pack: avx2I8.pack, gemm: avx2I8.gemm,
 	gemmRows: avx2I8.gemmRows, tile: 16, rowRunMACs: 600}
 
 // i8KernelAVX2 computes a 6×16 tile (int8_amd64.s): for ks steps it reads
-// 24 bytes of the weight panel at w (6 rows × 2 int16) and 64 bytes at x
+// 24 bytes at w + 64s (6 rows × 2 int16 of a 16-row panel) and 64 bytes at x
 // (16 columns × 2 int16), accumulates in int32, requantizes with ep, and
 // stores 16 int8 per row at c + i*ldc.
 //
@@ -355,7 +385,7 @@ var avxvnniI8 = &i8Shape{mr: 6, nr: 16, panelRows: 6, kStep: 4, wElem: 1, xStep:
 	kernel: i8KernelAVXVNNI, packFull: i8PackAVXVNNI, stageOff: [4]int32{0, 16, 32, 48},
 	gemvKernel: i8GemvAVXVNNI, gemvMaxN: 2}
 
-var avxvnniInt8 = &int8Impl{layout: "avxvnni-6x4", pack: avxvnniI8.pack, gemm: avxvnniI8.gemm,
+var avxvnniInt8 = &int8Impl{pack: avxvnniI8.pack, gemm: avxvnniI8.gemm,
 	gemmRows: avxvnniI8.gemmRows, tile: 16, rowRunMACs: 1200}
 
 // i8KernelAVXVNNI computes a 6×16 tile (int8_amd64.s): for ks steps it
@@ -383,7 +413,7 @@ var vnniI8 = &i8Shape{mr: 8, nr: 32, panelRows: 16, kStep: 4, wElem: 1, xStep: 1
 	kernel: i8KernelVNNI, packFull: i8PackVNNI, stageOff: [4]int32{0, 32, 64, 96},
 	gemvKernel: i8GemvVNNI, gemvKernel4: i8GemvVNNI4, gemvMaxN: 8}
 
-var vnniInt8 = &int8Impl{layout: "vnni-16x4", pack: vnniI8.pack, gemm: vnniI8.gemm,
+var vnniInt8 = &int8Impl{pack: vnniI8.pack, gemm: vnniI8.gemm,
 	gemmRows: vnniI8.gemmRows, tile: 32, rowRunMACs: 2000}
 
 // i8KernelVNNI computes an 8×32 tile (int8_amd64.s): for ks steps it reads

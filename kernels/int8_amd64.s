@@ -1,22 +1,13 @@
 //go:build !purego
 
+#include "go_asm.h"
 #include "textflag.h"
 #include "vexdpbusd_amd64.h"
 
 // The int8 micro-kernels of the avx2 and vnni paths, and their activation
 // packers. Go declarations, layouts and the driver are in int8_amd64.go.
 //
-// Offsets in i8Epi (the per-tile epilogue parameters):
-#define EP_BIAS  0
-#define EP_CORR  8
-#define EP_MULT  16
-#define EP_SHIFT 24
-#define EP_ZP    32
-#define EP_LO    36
-#define EP_HI    40
-#define EP_LOZ   44
-#define EP_HIZ   48
-#define EP_ROWS  52
+// The i8Epi offsets (the per-tile epilogue parameters) come from go_asm.h.
 
 // Constants: 2^30 (the rounding term of the doubling high multiply) as a
 // quadword, and the dword order that undoes VPACKSS's 128-bit lanes.
@@ -39,7 +30,8 @@ GLOBL i8flip<>(SB), RODATA|NOPTR, $4
 // ---------------------------------------------------------------------------
 // avx2: 6×16 tile, int16 operands, VPMADDWD + VPADDD.
 //
-// Weight panel: per step s (two k values) 6 rows × 2 int16 = 24 bytes.
+// Weight panel: per step s (two k values) 16 rows × 2 int16 = 64 bytes, of
+// which the kernel reads 6 rows (24 bytes at w, the caller picks them).
 // Activation panel: per step s 16 columns × 2 int16 = 64 bytes.
 // Row i of the tile accumulates in Y(2i) (columns 0-7) and Y(2i+1) (8-15).
 
@@ -182,14 +174,14 @@ L3:
 // return. end names the label of the return.
 #define A2STORE(end) \
 	MOVQ         ep+40(FP), DI         \
-	VPBROADCASTW EP_ZP(DI), Y12        \
-	VPBROADCASTB EP_LO(DI), Y13        \
-	VPBROADCASTB EP_HI(DI), Y14        \
+	VPBROADCASTW i8Epi_zp(DI), Y12        \
+	VPBROADCASTB i8Epi_lo(DI), Y13        \
+	VPBROADCASTB i8Epi_hi(DI), Y14        \
 	VMOVDQU      i8permd<>(SB), Y15    \
 	A2PACK(Y0, Y1, Y2, Y3)             \
 	A2PACK(Y4, Y5, Y6, Y7)             \
 	A2PACK(Y8, Y9, Y10, Y11)           \
-	MOVLQSX      EP_ROWS(DI), CX       \
+	MOVLQSX      i8Epi_rows(DI), CX       \
 	MOVQ         c+24(FP), DI          \
 	MOVQ         ldc+32(FP), BX        \
 	VMOVDQU      X0, (DI)              \
@@ -239,10 +231,10 @@ TEXT ·i8KernelAVX2(SB), NOSPLIT, $32-48
 
 a2loop4:
 	A2STEP(0, 0)
-	A2STEP(24, 64)
-	A2STEP(48, 128)
-	A2STEP(72, 192)
-	ADDQ $96, DX
+	A2STEP(64, 64)
+	A2STEP(128, 128)
+	A2STEP(192, 192)
+	ADDQ $256, DX
 	ADDQ $256, SI
 	DECQ R11
 	JNZ  a2loop4
@@ -253,16 +245,16 @@ a2tail:
 
 a2loop1:
 	A2STEP(0, 0)
-	ADDQ $24, DX
+	ADDQ $64, DX
 	ADDQ $64, SI
 	DECQ CX
 	JNZ  a2loop1
 
 a2epi:
 	MOVQ ep+40(FP), DI
-	MOVQ EP_BIAS(DI), R8
-	MOVQ EP_MULT(DI), R9
-	MOVQ EP_SHIFT(DI), R10
+	MOVQ i8Epi_bias(DI), R8
+	MOVQ i8Epi_mult(DI), R9
+	MOVQ i8Epi_shift(DI), R10
 	MOVQ $0, 8(SP)
 	MOVQ $0, 24(SP)
 	A2ROW(0, Y0, Y1, a2nl0, a2nm0, a2dn0)
@@ -468,20 +460,20 @@ v8loop1:
 
 v8epi:
 	MOVQ ep+40(FP), DI
-	MOVQ EP_BIAS(DI), R8
-	MOVQ EP_CORR(DI), R11
-	MOVQ EP_MULT(DI), R9
-	MOVQ EP_SHIFT(DI), R10
-	VPBROADCASTD EP_LOZ(DI), Z28
-	VPBROADCASTD EP_HIZ(DI), Z27
-	VPBROADCASTD EP_ZP(DI), Z26
+	MOVQ i8Epi_bias(DI), R8
+	MOVQ i8Epi_corr(DI), R11
+	MOVQ i8Epi_mult(DI), R9
+	MOVQ i8Epi_shift(DI), R10
+	VPBROADCASTD i8Epi_loz(DI), Z28
+	VPBROADCASTD i8Epi_hiz(DI), Z27
+	VPBROADCASTD i8Epi_zp(DI), Z26
 	VPBROADCASTQ i8round30<>(SB), Z30
 	VPTERNLOGD   $0xff, Z31, Z31, Z31
 	VPSRLD       $1, Z31, Z29
 	VPSLLD       $31, Z31, Z22
 	MOVL         $0xaaaa, AX
 	KMOVW        AX, K2
-	MOVLQSX      EP_ROWS(DI), R13
+	MOVLQSX      i8Epi_rows(DI), R13
 	MOVQ         c+24(FP), DI
 	MOVQ         ldc+32(FP), R12
 
@@ -631,16 +623,16 @@ avloop1:
 
 avepi:
 	MOVQ ep+40(FP), DI
-	MOVQ EP_CORR(DI), R12
+	MOVQ i8Epi_corr(DI), R12
 	AVCORR(0, Y0, Y1)
 	AVCORR(1, Y2, Y3)
 	AVCORR(2, Y4, Y5)
 	AVCORR(3, Y6, Y7)
 	AVCORR(4, Y8, Y9)
 	AVCORR(5, Y10, Y11)
-	MOVQ EP_BIAS(DI), R8
-	MOVQ EP_MULT(DI), R9
-	MOVQ EP_SHIFT(DI), R10
+	MOVQ i8Epi_bias(DI), R8
+	MOVQ i8Epi_mult(DI), R9
+	MOVQ i8Epi_shift(DI), R10
 	MOVQ $0, 8(SP)
 	MOVQ $0, 24(SP)
 	A2ROW(0, Y0, Y1, avnl0, avnm0, avdn0)

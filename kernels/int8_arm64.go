@@ -50,9 +50,9 @@ var dot8x8 = &armInt8Shape{mr: 8, nr: 8, d: 4, kAlign: 8, kernel: int8Dot8x8, pa
 	gemvKernel: int8GemvDot, gemvMaxN: 1}
 
 var (
-	neonInt8 = &int8Impl{layout: "arm64-4x4-d16", pack: neon4x4.pack, gemm: neon4x4.gemm,
+	neonInt8 = &int8Impl{pack: neon4x4.pack, gemm: neon4x4.gemm,
 		gemmRows: neon4x4.gemmRows, tile: 4, rowRunMACs: 600}
-	dotprodInt8 = &int8Impl{layout: "arm64-8x8-d4", pack: dot8x8.pack, gemm: dot8x8.gemm,
+	dotprodInt8 = &int8Impl{pack: dot8x8.pack, gemm: dot8x8.gemm,
 		gemmRows: dot8x8.gemmRows, tile: 8, rowRunMACs: 1600}
 )
 

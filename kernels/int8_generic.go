@@ -11,7 +11,7 @@ import (
 
 // genericInt8 is the int8 GEMM of the generic path. Its packed layout is the
 // weight matrix itself, row-major, groups one after the other.
-var genericInt8 = &int8Impl{layout: "rowmajor", pack: packInt8Generic, gemm: gemmInt8Generic}
+var genericInt8 = &int8Impl{pack: packInt8Generic, gemm: gemmInt8Generic}
 
 func packInt8Generic(w []int8, m, k, groups int) []int8 {
 	return slices.Clone(w[:m*k])

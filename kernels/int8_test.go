@@ -329,7 +329,7 @@ func TestGemmInt8Layout(t *testing.T) {
 		table = saved
 		_ = Use(old)
 	})
-	other := &int8Impl{layout: "test", pack: packInt8Generic, gemm: gemmInt8Generic}
+	other := &int8Impl{pack: packInt8Generic, gemm: gemmInt8Generic}
 	table = []*impl{genericImpl, {name: PathAVX2, sgemm: sgemmGeneric, i8: other}}
 
 	require.NoError(t, Use(PathGeneric))
@@ -341,7 +341,7 @@ func TestGemmInt8Layout(t *testing.T) {
 	assert.Equal(t, []int8{5, 11}, c)
 
 	require.NoError(t, Use(PathAVX2))
-	assert.PanicsWithValue(t, `kernels: GemmInt8: the weights were packed in the "rowmajor" layout, but path avx2 reads "test": pack them again after kernels.Use`,
+	assert.PanicsWithValue(t, `kernels: GemmInt8: the weights were packed for path generic, but avx2 is in use: pack them again after kernels.Use`,
 		func() { GemmInt8(pg, x, 1, 1, 1, rq, c, 1, 1) })
 	assert.Panics(t, func() {
 		ConvInt8(x, c, pg, rq, ConvGeom{C: 2, H: 1, W: 1, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 1, OutW: 1}, nil, 0)
@@ -751,54 +751,73 @@ func TestGemmInt8Epilogue(t *testing.T) {
 		usePath(t, path)
 		p := PackInt8(w, m, 1)
 		for round := range rounds {
-			rq := &Requant{Bias: make([]int32, m), Multiplier: make([]int32, m), Shift: make([]int32, m)}
-			rq.ZeroPoint = randZeroPoint(r, round)
-			rq.Min, rq.Max = -128, 127
-			if round%3 == 1 {
-				rq.Min = int32(r.IntN(256) - 128)
-				rq.Max = rq.Min + int32(r.IntN(128-int(rq.Min)))
-			}
-			for i := range m {
-				sh := int32(r.IntN(63) - 31)
-				rq.Shift[i] = sh
-				switch r.IntN(6) {
-				case 0:
-					rq.Multiplier[i] = math.MinInt32
-				case 1:
-					rq.Multiplier[i] = int32(r.Uint32())
-				case 2:
-					rq.Multiplier[i] = 1 << 30
-				default:
-					rq.Multiplier[i] = int32(1<<30 + r.IntN(1<<30))
-				}
-				var acc int32
-				switch r.IntN(6) {
-				case 0:
-					acc = []int32{math.MinInt32, math.MaxInt32, -1, 0, 1, math.MinInt32 + 1}[r.IntN(6)]
-				case 1: // small values: many exact ties in the right shift
-					acc = int32(r.IntN(1<<12) - 1<<11)
-				case 2: // a tie after SQRDMULH by 2^30 (halving): acc = (2q+1) * 2^(e-1) * 2
-					e := max(-sh, 1)
-					rq.Multiplier[i] = 1 << 30
-					acc = int32((2*int64(r.IntN(64)-32) + 1) << e)
-				default:
-					acc = int32(r.Uint32())
-				}
-				rq.Bias[i] = acc
-			}
-			c := make([]int8, m*n)
+			rq := randEpilogue(r, m, round)
+			// The conv layout (C [m][n]) and the fully connected one (C
+			// [n][m]), which the paths run on different kernels.
+			c, cf := make([]int8, m*n), make([]int8, m*n)
 			GemmInt8(p, x, n, n, 1, rq, c, n, 1)
+			GemmInt8(p, x, n, 1, 1, rq, cf, 1, m)
 			for i := range m {
-				want := quant.Requantize(rq.Bias[i], rq.Multiplier[i], int(rq.Shift[i]), rq.ZeroPoint, rq.Min, rq.Max)
+				want := requantRef(rq, i, rq.Bias[i])
 				for j := range n {
-					if c[i*n+j] != want {
-						t.Fatalf("%s: channel %d column %d: acc %d multiplier %d shift %d zp %d [%d, %d]: got %d, want %d",
-							path, i, j, rq.Bias[i], rq.Multiplier[i], rq.Shift[i], rq.ZeroPoint, rq.Min, rq.Max, c[i*n+j], want)
+					if c[i*n+j] != want || cf[j*m+i] != want {
+						t.Fatalf("%s: channel %d column %d: acc %d multiplier %d shift %d zp %d [%d, %d]: got %d and %d, want %d",
+							path, i, j, rq.Bias[i], rq.Multiplier[i], rq.Shift[i], rq.ZeroPoint, rq.Min, rq.Max, c[i*n+j], cf[j*m+i], want)
 					}
 				}
 			}
 		}
 	}
+}
+
+// randEpilogue returns a Requant of m channels for epilogue tests: the
+// biases are the accumulators to requantize, anywhere in int32 (the
+// extremes, small values with many exact ties in the right shift, ties
+// after a halving multiplier, random); multipliers random, 2^30, near
+// 2^31 or MinInt32 (the SQRDMULH saturation); every shift in [-31, 31];
+// zero point class round%4, and a random clamp every third round.
+func randEpilogue(r *rand.Rand, m, round int) *Requant {
+	rq := &Requant{Bias: make([]int32, m), Multiplier: make([]int32, m), Shift: make([]int32, m)}
+	rq.ZeroPoint = randZeroPoint(r, round)
+	rq.Min, rq.Max = -128, 127
+	if round%3 == 1 {
+		rq.Min = int32(r.IntN(256) - 128)
+		rq.Max = rq.Min + int32(r.IntN(128-int(rq.Min)))
+	}
+	for i := range m {
+		sh := int32(r.IntN(63) - 31)
+		rq.Shift[i] = sh
+		switch r.IntN(6) {
+		case 0:
+			rq.Multiplier[i] = math.MinInt32
+		case 1:
+			rq.Multiplier[i] = int32(r.Uint32())
+		case 2:
+			rq.Multiplier[i] = 1 << 30
+		default:
+			rq.Multiplier[i] = int32(1<<30 + r.IntN(1<<30))
+		}
+		var acc int32
+		switch r.IntN(6) {
+		case 0:
+			acc = []int32{math.MinInt32, math.MaxInt32, -1, 0, 1, math.MinInt32 + 1}[r.IntN(6)]
+		case 1: // small values: many exact ties in the right shift
+			acc = int32(r.IntN(1<<12) - 1<<11)
+		case 2: // a tie after SQRDMULH by 2^30 (halving): acc = (2q+1) * 2^(e-1) * 2
+			e := max(-sh, 1)
+			rq.Multiplier[i] = 1 << 30
+			acc = int32((2*int64(r.IntN(64)-32) + 1) << e)
+		default:
+			acc = int32(r.Uint32())
+		}
+		rq.Bias[i] = acc
+	}
+	return rq
+}
+
+// requantRef is quant.Requantize of accumulator acc of channel i under rq.
+func requantRef(rq *Requant, i int, acc int32) int8 {
+	return quant.Requantize(acc, rq.Multiplier[i], int(rq.Shift[i]), rq.ZeroPoint, rq.Min, rq.Max)
 }
 
 // TestPathsArm64 checks the dispatch: on arm64 neon always runs, and

@@ -92,11 +92,37 @@ type impl struct {
 	// with m, n, k >= 1 and alpha != 0.
 	sgemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 
+	// f32Shape is the float32 micro-kernel that runs SgemmPacked for
+	// weights of n output channels (f32_packed.go).
+	f32Shape func(n int) *gemmShape
+
 	// i8 packs int8 weights and runs the int8 GEMM (int8.go).
 	i8 *int8Impl
+
+	// dw is the int8 depthwise convolution (i8_dwconv.go), dwF32 the
+	// float32 one (f32_dwconv.go); nil runs the Go reference.
+	dw    *dwImpl
+	dwF32 *dwF32Impl
+
+	// add, if not nil, runs AddInt8 on a prefix of its elements and
+	// returns how many it did; the Go loop does the rest.
+	add func(dst, a, b []int8, p *AddParams) int
+
+	// maxPoolHWC, if not nil, runs MaxPoolInt8HWC on runs of pixels
+	// (i8_conv_hwc.go).
+	maxPoolHWC func(a *poolArgs)
+
+	// maxPool, if not nil, runs MaxPoolInt8 on windows inside the image
+	// if it can and reports whether it did (pool_asm.go).
+	maxPool func(src, dst []int8, g ConvGeom) bool
+
+	// adam, if not nil, runs AdamF32 on a prefix of the elements and
+	// returns its length; the Go loop does the rest.
+	adam func(w, m, v, g []float32, h *Adam) int
 }
 
-var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, i8: genericInt8}
+var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, f32Shape: func(int) *gemmShape { return genericShape },
+	i8: genericInt8}
 
 // table is the dispatch table: generic first, then the paths of this
 // architecture (from archImpls) in order of preference.
@@ -154,6 +180,18 @@ func Paths() []string {
 		if p.missing == "" {
 			out = append(out, p.name)
 		}
+	}
+	return out
+}
+
+// Compiled returns the names of the paths built into this binary, whether or
+// not this CPU can run them, generic first and in order of preference: the
+// architecture's assembly paths, or generic alone under the purego tag or on
+// another architecture.
+func Compiled() []string {
+	out := make([]string, len(table))
+	for i, p := range table {
+		out[i] = p.name
 	}
 	return out
 }

@@ -383,7 +383,8 @@ func TestSgemmScaleOnly(t *testing.T) {
 
 func TestPaths(t *testing.T) {
 	paths := Paths()
-	t.Logf("paths %v, in use %s", paths, Path())
+	t.Logf("paths %v of %v compiled in, in use %s", paths, Compiled(), Path())
+	assert.Subset(t, Compiled(), paths)
 	require.NotEmpty(t, paths)
 	assert.Equal(t, PathGeneric, paths[0])
 	assert.Contains(t, paths, Path())
@@ -419,6 +420,7 @@ func TestUseMissingFeature(t *testing.T) {
 	t.Cleanup(func() { table = saved })
 	table = []*impl{genericImpl, {name: PathAVX2, missing: "AVX2, FMA3", sgemm: sgemmGeneric}}
 	assert.Equal(t, []string{PathGeneric}, Paths())
+	assert.Equal(t, []string{PathGeneric, PathAVX2}, Compiled(), "a path the CPU lacks is still compiled in")
 	assert.EqualError(t, Use(PathAVX2), `kernels: path "avx2": this CPU lacks AVX2, FMA3`)
 
 	old := Path()

@@ -21,15 +21,28 @@ type AddParams struct {
 	Min, Max      int32
 }
 
-// AddLeftShift is the headroom the inputs of AddInt8 get before scaling:
-// 20 bits leave 11 for the int8 values and their sum.
-const AddLeftShift = 20
+// AddLeftShift is the headroom the inputs of AddInt8 get before scaling
+// (quant.AddFactors defines the scheme).
+const AddLeftShift = quant.AddLeftShift
 
-// AddInt8 sets dst[i] to the int8 sum of a[i] and b[i] under p.
+// AddInt8 sets dst[i] to the int8 sum of a[i] and b[i] under p, and
+// clamps it to [p.Min, p.Max] (a fused ReLU). dst may be a or b.
 func AddInt8(dst, a, b []int8, p *AddParams) {
 	if len(a) != len(dst) || len(b) != len(dst) {
 		panic(fmt.Sprintf("kernels.AddInt8: lengths %d + %d -> %d", len(a), len(b), len(dst)))
 	}
+	if p.Min < -128 || p.Max > 127 || p.Min > p.Max {
+		panic(fmt.Sprintf("kernels.AddInt8: clamp [%d, %d] is not within [-128, 127]", p.Min, p.Max))
+	}
+	done := 0
+	if add := active.Load().add; add != nil {
+		done = add(dst, a, b, p)
+	}
+	addInt8Generic(dst[done:], a[done:], b[done:], p)
+}
+
+// addInt8Generic is the definition of AddInt8.
+func addInt8Generic(dst, a, b []int8, p *AddParams) {
 	for i := range dst {
 		x := quant.MultiplyByQuantizedMultiplier((int32(a[i])-p.InZeroPoint[0])<<AddLeftShift, p.InMultiplier[0], int(p.InShift[0]))
 		y := quant.MultiplyByQuantizedMultiplier((int32(b[i])-p.InZeroPoint[1])<<AddLeftShift, p.InMultiplier[1], int(p.InShift[1]))

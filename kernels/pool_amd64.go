@@ -7,5 +7,3 @@ package kernels
 // 1; stride 2 maxes 32 columns in a YMM register, then each even column
 // with the odd one after it, and gathers the even bytes. The driver and
 // the contract of maxPoolInt8Rows are in pool_asm.go.
-
-func init() { maxPoolInt8Asm = maxPoolInt8SIMD }

@@ -6,5 +6,3 @@ package kernels
 // 16 outputs of a row at a time; stride 2 loads 32 columns with LD2, which
 // splits them into even and odd ones. The driver and the contract of
 // maxPoolInt8Rows are in pool_asm.go.
-
-func init() { maxPoolInt8Asm = maxPoolInt8SIMD }

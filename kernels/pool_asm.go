@@ -34,9 +34,9 @@ func poolReach(blocks, kw, sw int) int {
 	return sw * (16*blocks + loads - 1)
 }
 
-// maxPoolInt8SIMD is maxPoolInt8Asm for the paths with assembly, every one
-// but generic on amd64 (all have AVX2) and arm64 (all have NEON). It leaves
-// the generic path and the windows it has no variant for to the Go loops.
+// maxPoolInt8SIMD is the maxPool field of the paths with assembly, every
+// one but generic on amd64 (all have AVX2) and arm64 (all have NEON). It
+// leaves the windows it has no variant for to the Go loops.
 //
 // The assembly over-reads and over-writes the end of each row (see
 // maxPoolInt8Rows), which is harmless in the middle of the image: what it
@@ -45,9 +45,6 @@ func poolReach(blocks, kw, sw int) int {
 // loads or stores would pass the end of the C input or output channels,
 // run in Go.
 func maxPoolInt8SIMD(src, dst []int8, g ConvGeom) bool {
-	if active.Load() == genericImpl {
-		return false
-	}
 	sw := g.SW
 	if g.OutW == 1 {
 		sw = 1 // one window per row: its stride is never taken

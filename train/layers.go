@@ -52,7 +52,8 @@ func (s *scratch) get(n int) []float32 { return s.buf[:n] }
 // conv is a 2-D convolution over the shard as im2col + one GEMM per group.
 // The bias rides in the GEMM as one more weight column, against a row of
 // ones below the im2col matrix: out[g] (OCg x nP) = [W[g] b[g]]
-// (OCg x Kg+1) * [col[g]; 1] (Kg+1 x nP), P pixels per sample.
+// (OCg x Kg+1) * [col[g]; 1] (Kg+1 x nP), P pixels per sample. A
+// convolution without bias (b nil) has a zero column there.
 type conv struct {
 	g           kernels.ConvGeom
 	out, groups int
@@ -120,7 +121,10 @@ func (c *conv) forward(x, y []float32, n int, _ bool) {
 		}
 		for o := range ocg {
 			copy(c.wb[o*kb:], c.w.w[(g*ocg+o)*kg:(g*ocg+o+1)*kg])
-			c.wb[o*kb+kg] = c.b.w[g*ocg+o]
+			c.wb[o*kb+kg] = 0
+			if c.b != nil {
+				c.wb[o*kb+kg] = c.b.w[g*ocg+o]
+			}
 		}
 		kernels.Sgemm(false, false, ocg, np, kb, 1, c.wb, kb, col, np, 0, y[g*ocg*np:], np)
 	}
@@ -141,7 +145,9 @@ func (c *conv) backward(_, _, dy, dx []float32, n int) {
 		}
 		for o := range ocg {
 			copy(c.w.grad[(g*ocg+o)*kg:(g*ocg+o+1)*kg], c.wb[o*kpad:])
-			c.b.grad[g*ocg+o] = c.wb[o*kpad+kg]
+			if c.b != nil {
+				c.b.grad[g*ocg+o] = c.wb[o*kpad+kg]
+			}
 		}
 	}
 	if dx == nil {

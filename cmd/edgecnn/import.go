@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/edgecnn/edgecnn/internal/safefile"
 	"github.com/edgecnn/edgecnn/nn"
 	"github.com/edgecnn/edgecnn/tools/convert/onnx"
 )
@@ -114,9 +114,12 @@ func floatList(s string) ([]float32, error) {
 	return out, nil
 }
 
+// maxLabelsFile bounds a --labels file: a million labels of 16 bytes.
+const maxLabelsFile = 16 << 20
+
 // readLabels reads one label per line; blank lines are skipped.
 func readLabels(path string) ([]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, maxLabelsFile)
 	if err != nil {
 		return nil, err
 	}

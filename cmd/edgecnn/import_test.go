@@ -46,6 +46,19 @@ func TestImportPredict(t *testing.T) {
 		}
 	}
 
+	logits := filepath.Join(dir, "logits.npy")
+	stdout, stderr, code = edgecnn(t, "predict", "--model", model, "--input", filepath.Join(onnxFixtures, "input.npy"), "--out", logits)
+	require.Zero(t, code, stderr)
+	require.Equal(t, "wrote "+logits+" (64 x 10 logits)\n", stdout)
+	data, err = os.ReadFile(logits)
+	require.NoError(t, err)
+	got, err := npy.Decode(data)
+	require.NoError(t, err)
+	require.Equal(t, []int{64, 10}, got.Shape)
+	for i, row := range res.Logits {
+		require.Equal(t, row, got.Data[i*10:(i+1)*10], "the file holds what --json prints")
+	}
+
 	stdout, stderr, code = edgecnn(t, "predict", "--model", model, "--input", filepath.Join(onnxFixtures, "input.npy"))
 	require.Zero(t, code, stderr)
 	require.Len(t, strings.Split(strings.TrimSpace(stdout), "\n"), 64)

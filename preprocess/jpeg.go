@@ -1,4 +1,4 @@
-package camera
+package preprocess
 
 import (
 	"errors"
@@ -6,15 +6,19 @@ import (
 	"math"
 )
 
-// This file is a JPEG decoder for the one thing the camera path needs fast:
-// the luma plane, optionally shrunk by 2, 4 or 8 in the DCT domain (an n x n
-// inverse DCT of the low frequencies of each block, n = 8/scale). It reads
-// baseline and extended sequential Huffman JPEGs with 8-bit samples, any
-// sampling factors, restart intervals and non-interleaved scans, which is
-// what cameras and encoders of MJPEG streams produce. Chroma is entropy
-// decoded (it must be, to find the next block) but never transformed.
-// Progressive and arithmetic-coded files return errJPEGUnsupported and are
-// left to image/jpeg.
+// This file is edgecnn's JPEG decoder: baseline and extended sequential
+// Huffman JPEGs with 8-bit samples, gray or YCbCr (any sampling factors
+// with luma sampled most), restart intervals and non-interleaved scans:
+// what cameras and MJPEG streams produce, and most photos. It decodes at
+// full size with libjpeg's default integer inverse DCT ("islow"), so that
+// it gives the pixels PIL gives, or at 1/2, 1/4 or 1/8 of the size in the
+// DCT domain (an n x n inverse transform of each block's low frequencies,
+// n = 8/scale), several times faster than decoding in full and shrinking.
+// It can skip the chroma transform when only luma is wanted.
+//
+// Progressive, arithmetic-coded, 12-bit, CMYK and RGB-coded files return
+// errJPEGUnsupported; Decode hands those to image/jpeg after checking
+// their size against their data.
 
 // errJPEGUnsupported marks a valid JPEG this decoder does not handle.
 var errJPEGUnsupported = errors.New("jpeg: unsupported coding")
@@ -93,6 +97,21 @@ type bitReader struct {
 }
 
 func (b *bitReader) fill() {
+	// Fast path: eight bytes with no 0xFF among them.
+	if !b.marker && b.pos+8 <= len(b.data) && b.n <= 56 {
+		for b.n <= 56 {
+			c := b.data[b.pos]
+			if c == 0xFF {
+				break
+			}
+			b.pos++
+			b.acc |= uint64(c) << (56 - b.n)
+			b.n += 8
+		}
+		if b.n > 56 {
+			return
+		}
+	}
 	for b.n <= 56 {
 		var c byte
 		if !b.marker && b.pos < len(b.data) {
@@ -178,11 +197,17 @@ type jpegComponent struct {
 	tq     int
 	td, ta int
 	pred   int32
+	done   bool // its scan has been decoded
+	// The decoded plane, padded to whole blocks: blocksW*n x blocksH*n.
+	pix              []byte
+	stride           int
+	blocksW, blocksH int
 }
 
-// jpegDecoder decodes luma planes; it keeps its buffers between frames.
+// jpegDecoder decodes JPEGs into planes; it keeps its buffers between
+// images. It is not safe for concurrent use.
 type jpegDecoder struct {
-	qt            [4][64]uint16
+	qt            [4][64]int32
 	qtPresent     [4]bool
 	huff          [2][4]huffTable
 	comps         [4]jpegComponent
@@ -191,71 +216,80 @@ type jpegDecoder struct {
 	hmax, vmax    int
 	restartEvery  int
 	frameSeen     bool
+	adobe         bool // an Adobe APP14 segment was seen
+	adobeRGB      bool // ... saying the components are R, G, B
+	jfif          bool
 
-	scale  int
-	n      int // output pixels per block side, 8/scale
-	idct   [8][8]float32
-	idctN  int
-	pix    []byte // the luma plane, padded to whole MCUs
-	stride int
-	bits   bitReader
+	scale   int
+	n       int         // output pixels per block side, 8/scale
+	want    int         // components to decode: 1 (luma) or all
+	scaled  [8][8]int32 // the shrunk inverse DCT for n < 8 (scaledBits)
+	scaledN int
+	bits    bitReader
 }
 
-// jpegConfig reads the size of a JPEG from its frame header.
-func jpegConfig(data []byte) (width, height int, err error) {
+// jpegHeader is what the frame header of a JPEG says.
+type jpegHeader struct {
+	width, height int
+	components    int
+	progressive   bool
+}
+
+// readJPEGHeader reads the frame header of a JPEG.
+func readJPEGHeader(data []byte) (jpegHeader, error) {
 	var d jpegDecoder
-	if err := d.parse(data, false); err != nil && !d.frameSeen {
-		return 0, 0, err
+	err := d.parse(data, false)
+	if !d.frameSeen {
+		if err == nil {
+			err = errors.New("jpeg: no frame header")
+		}
+		return jpegHeader{}, err
 	}
-	return d.width, d.height, nil
+	return jpegHeader{width: d.width, height: d.height, components: d.ncomp, progressive: errors.Is(err, errJPEGUnsupported)}, nil
 }
 
-// decodeLuma decodes the luma plane of data at 1/scale of its size (scale
-// 1, 2, 4 or 8). The plane is owned by d until the next call.
-func (d *jpegDecoder) decodeLuma(data []byte, scale int) (Plane, error) {
+// decode decodes data at 1/scale of its size (scale 1, 2, 4 or 8), only
+// its luma (or gray) plane when lumaOnly is set. The picture's planes are
+// owned by d until the next call.
+func (d *jpegDecoder) decode(data []byte, scale int, lumaOnly bool) (Picture, error) {
 	if scale != 1 && scale != 2 && scale != 4 && scale != 8 {
-		return Plane{}, fmt.Errorf("jpeg: scale %d, want 1, 2, 4 or 8", scale)
+		return Picture{}, fmt.Errorf("jpeg: scale %d, want 1, 2, 4 or 8", scale)
 	}
 	d.scale, d.n = scale, 8/scale
-	if d.idctN != d.n {
-		d.idctN = d.n
-		d.idct = idctMatrix(d.n)
+	if d.n < 8 && d.scaledN != d.n {
+		d.scaledN = d.n
+		d.scaled = scaledIDCT(d.n)
+	}
+	d.want = 3
+	if lumaOnly {
+		d.want = 1
 	}
 	if err := d.parse(data, true); err != nil {
-		return Plane{}, err
+		return Picture{}, err
 	}
 	w, h := (d.width+scale-1)/scale, (d.height+scale-1)/scale
-	return Plane{Pix: d.pix, Width: w, Height: h, Stride: d.stride, Step: 1, Scale: scale}, nil
-}
-
-// idctMatrix returns M with M[x][u] the weight of coefficient u in output
-// pixel x when an 8-point block is shrunk to n points: the mean of the 8/n
-// pixels x stands for, of C(u)/2 cos((2p+1)u pi/16).
-func idctMatrix(n int) [8][8]float32 {
-	var m [8][8]float32
-	g := 8 / n
-	for x := range n {
-		for u := range n {
-			c := 0.5
-			if u == 0 {
-				c = 0.5 / math.Sqrt2
-			}
-			s := 0.0
-			for p := x * g; p < (x+1)*g; p++ {
-				s += math.Cos(float64(2*p+1) * float64(u) * math.Pi / 16)
-			}
-			m[x][u] = float32(c * s / float64(g))
-		}
+	pic := Picture{Model: Gray, Width: w, Height: h, SubX: 1, SubY: 1, Scale: scale}
+	for i := range min(d.want, d.ncomp) {
+		c := &d.comps[i]
+		cw := (d.width*c.h + d.hmax - 1) / d.hmax
+		ch := (d.height*c.v + d.vmax - 1) / d.vmax
+		pic.Planes[i] = Plane{Pix: c.pix, Width: (cw + scale - 1) / scale, Height: (ch + scale - 1) / scale, Stride: c.stride, Step: 1}
 	}
-	return m
+	if d.ncomp == 3 && d.want == 3 {
+		pic.Model = YCbCr
+		pic.SubX, pic.SubY = d.hmax/d.comps[1].h, d.vmax/d.comps[1].v
+	}
+	return pic, nil
 }
 
 func u16(b []byte) int { return int(b[0])<<8 | int(b[1]) }
 
-// parse walks the markers of data; with decode set it decodes the luma of
-// the first scan holding it, else it stops after the frame header.
+// parse walks the markers of data; with decode set it decodes the scans
+// until the components wanted are done, else it stops after the frame
+// header.
 func (d *jpegDecoder) parse(data []byte, decode bool) error {
 	d.frameSeen, d.restartEvery, d.ncomp = false, 0, 0
+	d.adobe, d.adobeRGB, d.jfif = false, false, false
 	d.qtPresent = [4]bool{}
 	for i := range d.huff {
 		for j := range d.huff[i] {
@@ -302,6 +336,7 @@ func (d *jpegDecoder) parse(data []byte, decode bool) error {
 				return nil
 			}
 		case 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
+			d.parseSOF(seg) // for the size; the coding is not ours
 			return errJPEGUnsupported
 		case 0xC4:
 			err = d.parseDHT(seg)
@@ -312,15 +347,24 @@ func (d *jpegDecoder) parse(data []byte, decode bool) error {
 				return errors.New("jpeg: bad restart interval segment")
 			}
 			d.restartEvery = u16(seg)
+		case 0xE0:
+			d.jfif = d.jfif || (len(seg) >= 5 && string(seg[:5]) == "JFIF\x00")
+		case 0xEE:
+			if len(seg) >= 12 && string(seg[:5]) == "Adobe" {
+				d.adobe, d.adobeRGB = true, seg[11] == 0
+			}
 		case 0xDA:
 			if !d.frameSeen {
 				return errors.New("jpeg: scan before the frame header")
 			}
-			done, end, err := d.scan(seg, data[pos:])
+			if d.ncomp == 3 && d.isRGB() {
+				return errJPEGUnsupported
+			}
+			end, err := d.scan(seg, data[pos:])
 			if err != nil {
 				return err
 			}
-			if done {
+			if d.finished() {
 				return nil
 			}
 			pos += end
@@ -331,6 +375,28 @@ func (d *jpegDecoder) parse(data []byte, decode bool) error {
 	}
 }
 
+// isRGB reports a 3-component image whose components are R, G, B rather
+// than Y, Cb, Cr (as image/jpeg decides it).
+func (d *jpegDecoder) isRGB() bool {
+	if d.jfif {
+		return false
+	}
+	if d.adobe {
+		return d.adobeRGB
+	}
+	return d.comps[0].id == 'R' && d.comps[1].id == 'G' && d.comps[2].id == 'B'
+}
+
+// finished reports whether every component wanted has been decoded.
+func (d *jpegDecoder) finished() bool {
+	for i := range min(d.want, d.ncomp) {
+		if !d.comps[i].done {
+			return false
+		}
+	}
+	return true
+}
+
 func (d *jpegDecoder) parseSOF(seg []byte) error {
 	if d.frameSeen {
 		return errors.New("jpeg: two frame headers")
@@ -338,15 +404,16 @@ func (d *jpegDecoder) parseSOF(seg []byte) error {
 	if len(seg) < 6 {
 		return errors.New("jpeg: short frame header")
 	}
+	d.height, d.width, d.ncomp = u16(seg[1:]), u16(seg[3:]), int(seg[5])
+	if d.width == 0 || d.height == 0 || d.width > MaxSide || d.height > MaxSide {
+		return fmt.Errorf("jpeg: image size %dx%d out of range (1..%d)", d.width, d.height, MaxSide)
+	}
+	d.frameSeen = true
 	if seg[0] != 8 {
 		return errJPEGUnsupported // 12-bit samples
 	}
-	d.height, d.width, d.ncomp = u16(seg[1:]), u16(seg[3:]), int(seg[5])
-	if d.width == 0 || d.height == 0 || d.width > MaxDim || d.height > MaxDim {
-		return fmt.Errorf("jpeg: image size %dx%d out of range", d.width, d.height)
-	}
 	if d.ncomp != 1 && d.ncomp != 3 {
-		return errJPEGUnsupported
+		return errJPEGUnsupported // CMYK and others
 	}
 	if len(seg) != 6+3*d.ncomp {
 		return errors.New("jpeg: bad frame header length")
@@ -355,6 +422,7 @@ func (d *jpegDecoder) parseSOF(seg []byte) error {
 	for i := range d.ncomp {
 		c := &d.comps[i]
 		c.id, c.h, c.v, c.tq = seg[6+3*i], int(seg[7+3*i]>>4), int(seg[7+3*i]&15), int(seg[8+3*i])
+		c.done = false
 		if c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 || c.tq > 3 {
 			return errors.New("jpeg: bad component in frame header")
 		}
@@ -366,7 +434,12 @@ func (d *jpegDecoder) parseSOF(seg []byte) error {
 	if d.comps[0].h != d.hmax || d.comps[0].v != d.vmax {
 		return errJPEGUnsupported // luma subsampled below chroma
 	}
-	d.frameSeen = true
+	if d.ncomp == 3 {
+		c1, c2 := d.comps[1], d.comps[2]
+		if c1.h != c2.h || c1.v != c2.v || d.hmax%c1.h != 0 || d.vmax%c1.v != 0 {
+			return errJPEGUnsupported // chroma planes of different sampling
+		}
+	}
 	return nil
 }
 
@@ -406,9 +479,9 @@ func (d *jpegDecoder) parseDQT(seg []byte) error {
 		}
 		for k := range 64 {
 			if prec == 0 {
-				d.qt[id][k] = uint16(seg[1+k])
+				d.qt[id][k] = int32(seg[1+k])
 			} else {
-				d.qt[id][k] = uint16(u16(seg[1+2*k:]))
+				d.qt[id][k] = int32(u16(seg[1+2*k:]))
 			}
 		}
 		d.qtPresent[id] = true
@@ -418,18 +491,16 @@ func (d *jpegDecoder) parseDQT(seg []byte) error {
 }
 
 // scan decodes one scan whose header is seg and whose entropy-coded data
-// starts rest. It returns done when the luma has been decoded, else how far
-// the data went.
-func (d *jpegDecoder) scan(seg, rest []byte) (done bool, end int, err error) {
+// starts rest, and returns how far the data went.
+func (d *jpegDecoder) scan(seg, rest []byte) (end int, err error) {
 	if len(seg) < 1 {
-		return false, 0, errors.New("jpeg: short scan header")
+		return 0, errors.New("jpeg: short scan header")
 	}
 	ns := int(seg[0])
 	if ns < 1 || ns > d.ncomp || len(seg) != 4+2*ns {
-		return false, 0, errors.New("jpeg: bad scan header")
+		return 0, errors.New("jpeg: bad scan header")
 	}
 	var scomp [4]int
-	hasLuma := false
 	for i := range ns {
 		id, tables := seg[1+2*i], seg[2+2*i]
 		ci := -1
@@ -439,101 +510,65 @@ func (d *jpegDecoder) scan(seg, rest []byte) (done bool, end int, err error) {
 			}
 		}
 		if ci < 0 {
-			return false, 0, errors.New("jpeg: scan names an unknown component")
+			return 0, errors.New("jpeg: scan names an unknown component")
 		}
 		c := &d.comps[ci]
 		c.td, c.ta, c.pred = int(tables>>4), int(tables&15), 0
 		if c.td > 3 || c.ta > 3 || !d.huff[0][c.td].present || !d.huff[1][c.ta].present {
-			return false, 0, errors.New("jpeg: scan uses a missing huffman table")
+			return 0, errors.New("jpeg: scan uses a missing huffman table")
 		}
 		if !d.qtPresent[c.tq] {
-			return false, 0, errors.New("jpeg: component uses a missing quantization table")
+			return 0, errors.New("jpeg: component uses a missing quantization table")
 		}
 		scomp[i] = ci
-		hasLuma = hasLuma || ci == 0
 	}
 	if ss, se, a := seg[1+2*ns], seg[2+2*ns], seg[3+2*ns]; ss != 0 || se != 63 || a != 0 {
-		return false, 0, errJPEGUnsupported
+		return 0, errJPEGUnsupported
 	}
 	d.bits = bitReader{data: rest}
-	n := d.n
 	mcuW, mcuH := 8*d.hmax, 8*d.vmax
 	mcusX, mcusY := (d.width+mcuW-1)/mcuW, (d.height+mcuH-1)/mcuH
-	if hasLuma {
-		// Every block takes at least two bits: a size claimed by a broken
-		// header cannot make us allocate much more than the data.
-		if blocks := mcusX * mcusY * d.hmax * d.vmax; blocks > 4*len(rest)+64 {
-			return false, 0, fmt.Errorf("jpeg: %d bytes of image data cannot hold %dx%d pixels", len(rest), d.width, d.height)
-		}
-		d.stride = mcusX * d.hmax * n
-		size := d.stride * mcusY * d.vmax * n
-		if cap(d.pix) < size {
-			d.pix = make([]byte, size)
-		}
-		d.pix = d.pix[:size]
-	}
-	var blk [64]float32
-	block := func(ci int, bx, by int) error {
-		c := &d.comps[ci]
-		b := &d.bits
-		s, ok := b.decode(&d.huff[0][c.td])
-		if !ok || s > 11 {
-			return errors.New("jpeg: bad huffman code")
-		}
-		if s > 0 {
-			c.pred += b.receive(uint(s))
-		}
-		out := ci == 0
-		q := &d.qt[c.tq]
-		if out {
-			clear(blk[:n*n])
-			blk[0] = float32(c.pred) * float32(q[0])
-		}
-		ac := &d.huff[1][c.ta]
-		for k := 1; k < 64; k++ {
-			rs, ok := b.decode(ac)
-			if !ok {
-				return errors.New("jpeg: bad huffman code")
-			}
-			r, s := int(rs>>4), uint(rs&15)
-			if s == 0 {
-				if r != 15 {
-					break
-				}
-				k += 15
-				continue
-			}
-			k += r
-			if k > 63 {
-				return errors.New("jpeg: coefficient index out of range")
-			}
-			v := b.receive(s)
-			if out {
-				z := zigzag[k]
-				if int(z>>3) < n && int(z&7) < n {
-					blk[int(z>>3)*n+int(z&7)] = float32(v) * float32(q[k])
-				}
-			}
-		}
-		if out {
-			d.inverse(&blk, bx, by)
-		}
-		return nil
-	}
 	interleaved := ns > 1
+	// Every block takes at least two bits: a size claimed by a broken
+	// header cannot make us allocate much more than the data.
+	blocks := 0
+	for i := range ns {
+		c := &d.comps[scomp[i]]
+		if interleaved {
+			c.blocksW, c.blocksH = mcusX*c.h, mcusY*c.v
+		} else {
+			cw := (d.width*c.h + d.hmax - 1) / d.hmax
+			ch := (d.height*c.v + d.vmax - 1) / d.vmax
+			c.blocksW, c.blocksH = (cw+7)/8, (ch+7)/8
+		}
+		blocks += c.blocksW * c.blocksH
+	}
+	if blocks > 4*len(rest)+64 {
+		return 0, fmt.Errorf("jpeg: %d bytes of image data cannot hold %dx%d pixels", len(rest), d.width, d.height)
+	}
+	n := d.n
+	for i := range ns {
+		ci := scomp[i]
+		c := &d.comps[ci]
+		if ci >= d.want {
+			continue
+		}
+		// The plane covers the whole MCUs even for a non-interleaved scan.
+		c.stride = mcusX * c.h * n
+		size := c.stride * mcusY * c.v * n
+		c.pix = grow(c.pix, size)
+	}
 	var total int
 	if interleaved {
 		total = mcusX * mcusY
 	} else {
-		c := d.comps[scomp[0]]
-		cw := (d.width*c.h + d.hmax - 1) / d.hmax
-		ch := (d.height*c.v + d.vmax - 1) / d.vmax
-		total = ((cw + 7) / 8) * ((ch + 7) / 8)
+		c := &d.comps[scomp[0]]
+		total = c.blocksW * c.blocksH
 	}
 	for mcu := range total {
 		if d.restartEvery > 0 && mcu > 0 && mcu%d.restartEvery == 0 {
 			if err := d.bits.restart(); err != nil {
-				return false, 0, err
+				return 0, err
 			}
 			for i := range ns {
 				d.comps[scomp[i]].pred = 0
@@ -546,131 +581,99 @@ func (d *jpegDecoder) scan(seg, rest []byte) (done bool, end int, err error) {
 				c := &d.comps[ci]
 				for v := range c.v {
 					for h := range c.h {
-						if err := block(ci, mx*c.h+h, my*c.v+v); err != nil {
-							return false, 0, err
+						if err := d.block(ci, mx*c.h+h, my*c.v+v); err != nil {
+							return 0, err
 						}
 					}
 				}
 			}
 		} else {
-			c := d.comps[scomp[0]]
-			cw := (d.width*c.h + d.hmax - 1) / d.hmax
-			bw := (cw + 7) / 8
-			if err := block(scomp[0], mcu%bw, mcu/bw); err != nil {
-				return false, 0, err
+			c := &d.comps[scomp[0]]
+			if err := d.block(scomp[0], mcu%c.blocksW, mcu/c.blocksW); err != nil {
+				return 0, err
 			}
 		}
 		if d.bits.overrun() {
-			return false, 0, errors.New("jpeg: image data is truncated")
+			return 0, errors.New("jpeg: image data is truncated")
 		}
 	}
-	if hasLuma {
-		return true, 0, nil
+	for i := range ns {
+		d.comps[scomp[i]].done = true
 	}
 	// Skip to the marker after this scan.
 	end = d.bits.pos
 	for end+1 < len(rest) && (rest[end] != 0xFF || rest[end+1] == 0 || (rest[end+1] >= 0xD0 && rest[end+1] <= 0xD7)) {
 		end++
 	}
-	return false, end, nil
+	return end, nil
 }
 
-// inverse writes the n x n shrunk inverse DCT of the dequantized low
-// frequencies blk (row-major, n x n) at block (bx, by) of the luma plane.
-func (d *jpegDecoder) inverse(blk *[64]float32, bx, by int) {
-	n := d.n
-	off := by*n*d.stride + bx*n
-	if off+(n-1)*d.stride+n > len(d.pix) {
-		return // a block past the padded plane (corrupt sampling): ignore
+// block decodes the next block of component ci, at block (bx, by) of its
+// plane, and transforms it when the component is wanted.
+func (d *jpegDecoder) block(ci, bx, by int) error {
+	c := &d.comps[ci]
+	b := &d.bits
+	s, ok := b.decode(&d.huff[0][c.td])
+	if !ok || s > 11 {
+		return errors.New("jpeg: bad huffman code")
 	}
-	switch n {
-	case 1:
-		d.pix[off] = clamp8(blk[0]*d.idct[0][0]*d.idct[0][0] + 128)
-		return
-	case 4:
-		d.inverse4(blk, off)
-		return
+	if s > 0 {
+		c.pred += b.receive(uint(s))
 	}
-	m := &d.idct
-	var t [64]float32 // t[v*n+x] = sum_u blk[v][u] m[x][u]
-	for v := range n {
-		row := blk[v*n : v*n+n]
-		allZero := true
-		for _, c := range row[1:] {
-			if c != 0 {
-				allZero = false
+	out := ci < d.want
+	q := &d.qt[c.tq]
+	var blk [64]int32
+	blk[0] = c.pred * q[0]
+	last := 0 // natural-order bound of the nonzero coefficients: row and column
+	ac := &d.huff[1][c.ta]
+	for k := 1; k < 64; k++ {
+		rs, ok := b.decode(ac)
+		if !ok {
+			return errors.New("jpeg: bad huffman code")
+		}
+		r, s := int(rs>>4), uint(rs&15)
+		if s == 0 {
+			if r != 15 {
 				break
 			}
-		}
-		if allZero {
-			dc := row[0] * m[0][0]
-			for x := range n {
-				t[v*n+x] = dc
-			}
+			k += 15
 			continue
 		}
-		for x := range n {
-			s := float32(0)
-			mx := m[x][:n]
-			for u, c := range row {
-				s += c * mx[u]
-			}
-			t[v*n+x] = s
+		k += r
+		if k > 63 {
+			return errors.New("jpeg: coefficient index out of range")
+		}
+		v := b.receive(s)
+		if out {
+			z := zigzag[k]
+			blk[z] = v * q[k]
+			last |= 1 << (z & 7) // columns used, in the low byte
+			last |= 1 << (8 + z>>3)
 		}
 	}
-	for y := range n {
-		my := m[y][:n]
-		dst := d.pix[off+y*d.stride : off+y*d.stride+n]
-		for x := range n {
-			s := float32(128)
-			for v := range n {
-				s += my[v] * t[v*n+x]
-			}
-			dst[x] = clamp8(s)
-		}
+	if !out {
+		return nil
 	}
-}
-
-func clamp8(v float32) uint8 {
+	n := d.n
+	off := by*n*c.stride + bx*n
+	if off+(n-1)*c.stride+n > len(c.pix) {
+		return nil // a block past the padded plane (corrupt sampling): ignore
+	}
+	dst := c.pix[off:]
 	switch {
-	case v <= 0:
-		return 0
-	case v >= 255:
-		return 255
-	}
-	return uint8(v + 0.5)
-}
-
-// inverse4 is inverse for n = 4, unrolled.
-func (d *jpegDecoder) inverse4(blk *[64]float32, off int) {
-	m := &d.idct
-	m00, m01, m02, m03 := m[0][0], m[0][1], m[0][2], m[0][3]
-	m10, m11, m12, m13 := m[1][0], m[1][1], m[1][2], m[1][3]
-	m20, m21, m22, m23 := m[2][0], m[2][1], m[2][2], m[2][3]
-	m30, m31, m32, m33 := m[3][0], m[3][1], m[3][2], m[3][3]
-	var t [16]float32
-	for v := range 4 {
-		r := blk[v*4 : v*4+4 : v*4+4]
-		c0, c1, c2, c3 := r[0], r[1], r[2], r[3]
-		tv := t[v*4 : v*4+4 : v*4+4]
-		if c1 == 0 && c2 == 0 && c3 == 0 {
-			dc := c0 * m00
-			tv[0], tv[1], tv[2], tv[3] = dc, dc, dc, dc
-			continue
+	case last == 0:
+		// DC only: a flat block at every scale.
+		v := clamp255(128 + (blk[0]+4)>>3)
+		for y := range n {
+			row := dst[y*c.stride : y*c.stride+n]
+			for x := range row {
+				row[x] = v
+			}
 		}
-		tv[0] = c0*m00 + c1*m01 + c2*m02 + c3*m03
-		tv[1] = c0*m10 + c1*m11 + c2*m12 + c3*m13
-		tv[2] = c0*m20 + c1*m21 + c2*m22 + c3*m23
-		tv[3] = c0*m30 + c1*m31 + c2*m32 + c3*m33
+	case n == 8:
+		idctIslow(&blk, dst, c.stride)
+	default:
+		d.idctScaled(&blk, dst, c.stride)
 	}
-	for x := range 4 {
-		t0, t1, t2, t3 := t[x], t[4+x], t[8+x], t[12+x]
-		p := d.pix[off+x:]
-		s := d.stride
-		_ = p[3*s]
-		p[0] = clamp8(128 + t0*m00 + t1*m01 + t2*m02 + t3*m03)
-		p[s] = clamp8(128 + t0*m10 + t1*m11 + t2*m12 + t3*m13)
-		p[2*s] = clamp8(128 + t0*m20 + t1*m21 + t2*m22 + t3*m23)
-		p[3*s] = clamp8(128 + t0*m30 + t1*m31 + t2*m32 + t3*m33)
-	}
+	return nil
 }

@@ -1,4 +1,4 @@
-package camera
+package preprocess
 
 import (
 	"image"
@@ -10,7 +10,7 @@ func BenchmarkShrink(b *testing.B) {
 	for i := range pix {
 		pix[i] = byte(i * 7)
 	}
-	pl := Plane{Pix: pix, Width: 640, Height: 480, Stride: 640, Step: 1, Scale: 1}
+	pl := Plane{Pix: pix, Width: 640, Height: 480, Stride: 640, Step: 1}
 	var f digitFinder
 	for b.Loop() {
 		f.shrink(pl, image.Rect(0, 0, 640, 480))
@@ -22,7 +22,7 @@ func BenchmarkBackground(b *testing.B) {
 	for i := range pix {
 		pix[i] = byte(i * 7)
 	}
-	pl := Plane{Pix: pix, Width: 640, Height: 480, Stride: 640, Step: 1, Scale: 1}
+	pl := Plane{Pix: pix, Width: 640, Height: 480, Stride: 640, Step: 1}
 	var f digitFinder
 	f.shrink(pl, image.Rect(0, 0, 640, 480))
 	for b.Loop() {
@@ -37,7 +37,7 @@ func TestShrinkFastPathsMatchGeneric(t *testing.T) {
 		for i := range pix {
 			pix[i] = byte(i*131 + i/7)
 		}
-		pl := Plane{Pix: pix, Width: w, Height: h, Stride: w*step + 6, Step: step, Scale: 1}
+		pl := Plane{Pix: pix, Width: w, Height: h, Stride: w*step + 6, Step: step}
 		roi := image.Rect(1, 2, 641, 482)
 		var fast digitFinder
 		fast.shrink(pl, roi)

@@ -1,4 +1,4 @@
-package camera
+package preprocess
 
 import (
 	"encoding/binary"
@@ -66,9 +66,10 @@ type digitFinder struct {
 	mask      []bool // chosen components, grown by one pixel
 	ink       []uint8
 	lrow      []uint8
-	rs        areaResizer
+	rs        Resampler
 	img       []uint8
 	recip     [256]uint32
+	gray      []uint8
 }
 
 func (f *digitFinder) init() {
@@ -78,13 +79,6 @@ func (f *digitFinder) init() {
 	for b := 1; b < 256; b++ {
 		f.recip[b] = uint32(255<<16) / uint32(b)
 	}
-}
-
-func grow[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
 }
 
 // find writes the digit of region roi of pl, MNIST-style, into out (w x h,
@@ -593,12 +587,8 @@ func (f *digitFinder) render(pl Plane, roi image.Rectangle, sb image.Rectangle, 
 	size := max(bw, bh)
 	tw := max(1, (bw*mnistBox+size/2)/size)
 	th := max(1, (bh*mnistBox+size/2)/size)
-	f.rs.begin(bw, bh, tw, th)
-	for y := tb.Min.Y; y < tb.Max.Y; y++ {
-		f.rs.addRow(y-tb.Min.Y, f.ink[y*pw+tb.Min.X:y*pw+tb.Max.X])
-	}
 	f.img = grow(f.img, tw*th)
-	f.rs.finish(f.img)
+	f.rs.resizePlane(f.img, f.ink[tb.Min.Y*pw+tb.Min.X:], bw, bh, pw, tw, th)
 	// Centre of mass to the centre of the output.
 	var sum, sx, sy int64
 	for y := range th {
@@ -658,4 +648,17 @@ func (f *digitFinder) levelRow(pl Plane, x0, y, n, lvl, sx0, sy int) []uint8 {
 		row[x] = uint8((s + half) / (lvl * lvl))
 	}
 	return row
+}
+
+// lumaOf returns the luma plane of an RGB picture, in f's buffer.
+func (f *digitFinder) lumaOf(pic *Picture) Plane {
+	w, h := pic.Width, pic.Height
+	f.gray = grow(f.gray, w*h)
+	r, g, b := pic.Planes[0], pic.Planes[1], pic.Planes[2]
+	for y := range h {
+		for x := range w {
+			f.gray[y*w+x] = Luma(r.At(x, y), g.At(x, y), b.At(x, y))
+		}
+	}
+	return Plane{Pix: f.gray, Width: w, Height: h, Stride: w, Step: 1}
 }
