@@ -32,6 +32,10 @@ type armInt8Shape struct {
 	// x + base + off[p], panel q its columns q*nr ... q*nr+nr-1, stored
 	// at dst + q*pstride + b*nr*d. blocks and panels are at least 1.
 	packRows func(blocks, panels int, x *int8, base int, off *int32, dst *int8, pstride int)
+	// packCols packs chunks*16 depth values of panels full panels of X
+	// whose columns are contiguous (pack_arm64.s): column j at x + j*xcs,
+	// panel q at dst + q*pstride.
+	packCols func(chunks, panels int, x *int8, xcs int, dst *int8, pstride int)
 	// gemvKernel, if not nil, is the matrix-vector kernel (gemv_arm64.go)
 	// that gemm runs instead of the tiles when n <= gemvMaxN.
 	gemvKernel func(kb, panels int, w, x *int8, bias, mult, shift *int32, out *int8, zp, lo, hi int32)
@@ -41,12 +45,12 @@ type armInt8Shape struct {
 // neon (Cortex-A72): 4×4 tiles, 16 depth values per block, so that each
 // 16-byte register holds one channel's (or column's) depth run for
 // SMULL/SMLAL2/SADALP.
-var neon4x4 = &armInt8Shape{mr: 4, nr: 4, d: 16, kAlign: 16, kernel: int8Neon4x4, packRows: packRowsNeon,
+var neon4x4 = &armInt8Shape{mr: 4, nr: 4, d: 16, kAlign: 16, kernel: int8Neon4x4, packRows: packRowsNeon, packCols: packColsNeon,
 	gemvKernel: int8GemvNeon, gemvMaxN: 1}
 
 // dotprod (Cortex-A76): 8×8 tiles, 4 depth values per block (one SDOT lane
 // group), two blocks per loop iteration.
-var dot8x8 = &armInt8Shape{mr: 8, nr: 8, d: 4, kAlign: 8, kernel: int8Dot8x8, packRows: packRowsDot,
+var dot8x8 = &armInt8Shape{mr: 8, nr: 8, d: 4, kAlign: 8, kernel: int8Dot8x8, packRows: packRowsDot, packCols: packColsDot,
 	gemvKernel: int8GemvDot, gemvMaxN: 1}
 
 var (
@@ -81,6 +85,18 @@ func packRowsNeon(blocks, panels int, x *int8, base int, off *int32, dst *int8, 
 //go:noescape
 func packRowsDot(blocks, panels int, x *int8, base int, off *int32, dst *int8, pstride int)
 
+// packColsNeon is packCols of the neon path: each chunk is one block, the
+// 16 bytes of each of the 4 columns in turn.
+//
+//go:noescape
+func packColsNeon(chunks, panels int, x *int8, xcs int, dst *int8, pstride int)
+
+// packColsDot is packCols of the dotprod path: each chunk is four blocks,
+// and each block gathers 4 bytes of each of the 8 columns (TRN1/TRN2).
+//
+//go:noescape
+func packColsDot(chunks, panels int, x *int8, xcs int, dst *int8, pstride int)
+
 // panels returns the number of panels of size rows needed for n rows.
 func panels(n, size int) int { return (n + size - 1) / size }
 
@@ -114,11 +130,23 @@ func (s *armInt8Shape) packX(sc *armInt8Scratch, x []int8, base int, off []int32
 	nr, d := s.nr, s.d
 	blk := nr * d
 	switch {
-	case off == nil && xRS == 1: // columns are contiguous: copy runs of d values
+	case off == nil && xRS == 1: // columns are contiguous: runs of d values
+		// The full panels' whole chunks of 16 depth values in assembly,
+		// the rest (the last depth values, a partial last panel) in Go.
+		nfull, chunks := n/nr, k/16
+		if nfull > 0 && chunks > 0 {
+			_ = x[base+(nfull*nr-1)*xCS+chunks*16-1]
+			_ = dst[(nfull-1)*nr*kp+chunks*16*nr-1]
+			s.packCols(chunks, nfull, &x[base], xCS, &dst[0], nr*kp)
+		}
 		for j := range n {
+			p0 := 0
+			if j < nfull*nr {
+				p0 = chunks * 16
+			}
 			col := x[base+j*xCS:][:k]
 			pan := dst[(j/nr)*nr*kp+(j%nr)*d:]
-			for p := 0; p < k; p += d {
+			for p := p0; p < k; p += d {
 				copy(pan[(p/d)*blk:][:d], col[p:min(k, p+d)])
 			}
 		}

@@ -3,8 +3,8 @@
 //go:build !purego
 
 // The activation packers of the neon and dotprod int8 GEMM (packX in
-// int8_arm64.go) for X whose rows are contiguous: row p of X starts at
-// x + base + off[p]. Each turns blocks of d rows into the panel layout of
+// int8_arm64.go), for X whose rows are contiguous (row p of X starts at
+// x + base + off[p]) and for X whose columns are. Each turns blocks of d rows into the panel layout of
 // its path in one pass, nr columns per panel. The template
 // pack_arm64.s.in is expanded by tools/asmgen (go generate), which encodes
 // each instruction Go's assembler lacks with GNU as.
@@ -23,6 +23,18 @@
 	MOVD off+32(FP), R4    \
 	MOVD dst+40(FP), R5    \
 	MOVD pstride+48(FP), R6
+
+// Arguments of the packers of X whose columns are contiguous (column j of
+// X at x + j*xcs, a pixel of an HWC image or a sample of a batch): R0
+// chunks of 16 depth values, R1 full panels, R2 x, R3 xcs, R5 dst, R6
+// pstride. R7 is the panel's output, R12 counts the chunks.
+#define COLARGS \
+	MOVD chunks+0(FP), R0  \
+	MOVD panels+8(FP), R1  \
+	MOVD x+16(FP), R2      \
+	MOVD xcs+24(FP), R3    \
+	MOVD dst+32(FP), R5    \
+	MOVD pstride+40(FP), R6
 
 // func packRowsNeon(blocks, panels int, x *int8, base int, off *int32, dst *int8, pstride int)
 //
@@ -137,4 +149,92 @@ dotpanel:
 	ADD  $32, R5, R5
 	SUBS $1, R0, R0
 	BNE  dotblock
+	RET
+
+// func packColsNeon(chunks, panels int, x *int8, xcs int, dst *int8, pstride int)
+//
+// A chunk of a 4-column panel is one block (16 depth values): the 16 bytes
+// of each column, read through R8-R11, one after the other.
+TEXT ·packColsNeon(SB), NOSPLIT, $0-48
+	COLARGS
+
+ncpanel:
+	MOVD R2, R8
+	ADD  R3, R8, R9
+	ADD  R3, R9, R10
+	ADD  R3, R10, R11
+	MOVD R5, R7
+	MOVD R0, R12
+
+ncchunk:
+	VLD1.P 16(R8), [V0.B16]
+	VLD1.P 16(R9), [V1.B16]
+	VLD1.P 16(R10), [V2.B16]
+	VLD1.P 16(R11), [V3.B16]
+	VST1.P [V0.B16, V1.B16, V2.B16, V3.B16], 64(R7)
+	SUBS $1, R12, R12
+	BNE  ncchunk
+	ADD  R3<<2, R2, R2
+	ADD  R6, R5, R5
+	SUBS $1, R1, R1
+	BNE  ncpanel
+	RET
+
+// func packColsDot(chunks, panels int, x *int8, xcs int, dst *int8, pstride int)
+//
+// A chunk of an 8-column panel is four blocks of 4 depth values. The 16
+// bytes of each column (R8-R15) land in V0-V7, one block per 32-bit lane;
+// two 4×4 transpositions of lanes (TRN1/TRN2 on words, then on double
+// words) give block b's columns 0-3 in V(16+2b) and 4-7 in V(17+2b),
+// stored together as the block's 32 bytes. R19 counts the chunks.
+TEXT ·packColsDot(SB), NOSPLIT, $0-48
+	COLARGS
+
+dcpanel:
+	MOVD R2, R8
+	ADD  R3, R8, R9
+	ADD  R3, R9, R10
+	ADD  R3, R10, R11
+	ADD  R3, R11, R12
+	ADD  R3, R12, R13
+	ADD  R3, R13, R14
+	ADD  R3, R14, R15
+	MOVD R5, R7
+	MOVD R0, R19
+
+dcchunk:
+	VLD1.P 16(R8), [V0.S4]
+	VLD1.P 16(R9), [V1.S4]
+	VLD1.P 16(R10), [V2.S4]
+	VLD1.P 16(R11), [V3.S4]
+	VLD1.P 16(R12), [V4.S4]
+	VLD1.P 16(R13), [V5.S4]
+	VLD1.P 16(R14), [V6.S4]
+	VLD1.P 16(R15), [V7.S4]
+	WORD $0x4e812818 // trn1 v24.4s, v0.4s, v1.4s
+	WORD $0x4e816819 // trn2 v25.4s, v0.4s, v1.4s
+	WORD $0x4e83285a // trn1 v26.4s, v2.4s, v3.4s
+	WORD $0x4e83685b // trn2 v27.4s, v2.4s, v3.4s
+	WORD $0x4eda2b10 // trn1 v16.2d, v24.2d, v26.2d
+	WORD $0x4edb2b32 // trn1 v18.2d, v25.2d, v27.2d
+	WORD $0x4eda6b14 // trn2 v20.2d, v24.2d, v26.2d
+	WORD $0x4edb6b36 // trn2 v22.2d, v25.2d, v27.2d
+	WORD $0x4e85289c // trn1 v28.4s, v4.4s, v5.4s
+	WORD $0x4e85689d // trn2 v29.4s, v4.4s, v5.4s
+	WORD $0x4e8728de // trn1 v30.4s, v6.4s, v7.4s
+	WORD $0x4e8768df // trn2 v31.4s, v6.4s, v7.4s
+	WORD $0x4ede2b91 // trn1 v17.2d, v28.2d, v30.2d
+	WORD $0x4edf2bb3 // trn1 v19.2d, v29.2d, v31.2d
+	WORD $0x4ede6b95 // trn2 v21.2d, v28.2d, v30.2d
+	WORD $0x4edf6bb7 // trn2 v23.2d, v29.2d, v31.2d
+	VST1.P [V16.B16, V17.B16], 32(R7)
+	VST1.P [V18.B16, V19.B16], 32(R7)
+	VST1.P [V20.B16, V21.B16], 32(R7)
+	VST1.P [V22.B16, V23.B16], 32(R7)
+	SUBS $1, R19, R19
+	BNE  dcchunk
+	ADD  R3<<3, R2, R2
+	ADD  R6, R5, R5
+	SUBS $1, R1, R1
+	BNE  dcpanel
 	RET
