@@ -25,7 +25,7 @@
 #include "go_asm.h"
 #include "textflag.h"
 
-// requantR is requant (requant_arm64.tmpl) without the left shift: acc (int32
+// requantR is requant (i8_requant_arm64.tmpl) without the left shift: acc (int32
 // vector, bias included), mult, right (negative) and a temporary.
 
 // func i8Dw16cNEON(a *dwArgs)
