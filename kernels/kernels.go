@@ -39,6 +39,10 @@
 // each product and the sum rounded to float32 otherwise. If alpha == 0 or
 // k == 0 the products are not computed: C = beta*C (C = 0 when beta == 0).
 //
+// Every float32 kernel gives the bits its definition gives, with one
+// exception: a NaN result may carry any payload and sign (Go's own min and
+// max give different ones on amd64 and arm64).
+//
 // # Int8
 //
 // The int8 kernels (GemmInt8, ConvInt8, ConvInt8HWC, DepthwiseConvInt8,
@@ -136,6 +140,10 @@ type impl struct {
 	// adam, if not nil, runs AdamF32 on a prefix of the elements and
 	// returns its length; the Go loop does the rest.
 	adam func(w, m, v, g []float32, h *Adam) int
+
+	// biasClamp, if not nil, runs BiasClampF32 or BiasClampColsF32 if it
+	// can and reports whether it did.
+	biasClamp func(x []float32, rows, cols, ldx int, bias []float32, byCol bool, lo, hi float32) bool
 }
 
 var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, f32Shape: func(int) *gemmShape { return genericShape },
@@ -388,7 +396,7 @@ func BiasClampF32(x []float32, rows, cols, ldx int, bias []float32, lo, hi float
 	if bias != nil && len(bias) < rows {
 		panic(fmt.Sprintf("kernels: BiasClampF32: len(bias)=%d < %d rows", len(bias), rows))
 	}
-	biasClampGeneric(x, rows, cols, ldx, bias, false, lo, hi)
+	biasClamp(x, rows, cols, ldx, bias, false, lo, hi)
 }
 
 // BiasClampColsF32 is BiasClampF32 with the bias indexed by column:
@@ -398,5 +406,27 @@ func BiasClampColsF32(x []float32, rows, cols, ldx int, bias []float32, lo, hi f
 	if bias != nil && len(bias) < cols {
 		panic(fmt.Sprintf("kernels: BiasClampColsF32: len(bias)=%d < %d columns", len(bias), cols))
 	}
-	biasClampGeneric(x, rows, cols, ldx, bias, true, lo, hi)
+	biasClamp(x, rows, cols, ldx, bias, true, lo, hi)
+}
+
+// biasClamp runs BiasClampF32 (byCol false) or BiasClampColsF32 on the
+// path in use.
+func biasClamp(x []float32, rows, cols, ldx int, bias []float32, byCol bool, lo, hi float32) {
+	if bc := active.Load().biasClamp; bc != nil && bc(x, rows, cols, ldx, bias, byCol, lo, hi) {
+		return
+	}
+	biasClampGeneric(x, rows, cols, ldx, bias, byCol, lo, hi)
+}
+
+// zeros is a bias of zeros for the SIMD kernels, grown as needed.
+var zeros atomic.Pointer[[]float32]
+
+// zeroF32 returns n zeros, shared by every caller (never written).
+func zeroF32(n int) []float32 {
+	if z := zeros.Load(); z != nil && len(*z) >= n {
+		return (*z)[:n]
+	}
+	z := make([]float32, n)
+	zeros.Store(&z)
+	return z
 }
