@@ -80,11 +80,17 @@ func ConvF32HWC(src, dst []float32, w []*PackedF32, bias []float32, g ConvGeom, 
 		im2colHWC(src, g, groups, 0, col, oh0, oh1)
 		a, lda = col[p0*g.C*g.KH*g.KW:], g.C*g.KH*g.KW
 	}
-	c := dst[p0*out:]
-	for grp, p := range w {
-		SgemmPacked(n, a[grp*k:], lda, p, c[grp*ocg:], out)
+	// Blocks of pixels: the bias and clamp of a block run while its
+	// output is still in cache.
+	const block = 128
+	for b0 := 0; b0 < n; b0 += block {
+		nb := min(block, n-b0)
+		c := dst[(p0+b0)*out:]
+		for grp, p := range w {
+			SgemmPacked(nb, a[b0*lda+grp*k:], lda, p, c[grp*ocg:], out)
+		}
+		BiasClampColsF32(c, nb, out, out, bias, lo, hi)
 	}
-	BiasClampColsF32(c, n, out, out, bias, lo, hi)
 }
 
 // MaxPoolF32HWC is MaxPoolF32 on HWC images: each channel's maximum over

@@ -3,7 +3,7 @@
 package kernels
 
 // The int8 matrix-vector product of the neon and dotprod paths (kernels in
-// gemv_arm64.s), for GemmInt8 with one column: a fully connected layer at
+// i8_gemv_arm64.s), for GemmInt8 with one column: a fully connected layer at
 // batch 1, where the tiled GEMM would compute 4 (neon) or 8 (dotprod)
 // columns to keep one.
 //
@@ -88,20 +88,20 @@ func (s *armInt8Shape) gemv(w *PackedInt8, x []int8, n, xRS, xCS int, rq *Requan
 	armInt8Pool.Put(sc)
 }
 
-// int8GemvNeon computes panels consecutive 4-channel panels of neon
+// i8Gemv4c16NEON computes panels consecutive 4-channel panels of neon
 // weights at w (kb blocks of 16 depth values, 64 bytes each) against one
 // column x (kb*16 values), requantizes them with the parameters at bias,
 // mult and shift (advancing 4 channels per panel) and stores 4 int8 per
 // panel at out.
 //
 //go:noescape
-func int8GemvNeon(kb, panels int, w, x *int8, bias, mult, shift *int32, out *int8, zp, lo, hi int32)
+func i8Gemv4c16NEON(kb, panels int, w, x *int8, bias, mult, shift *int32, out *int8, zp, lo, hi int32)
 
-// int8GemvDot computes panels consecutive 8-channel panels of dotprod
+// i8Gemv8c4Dot computes panels consecutive 8-channel panels of dotprod
 // weights at w (kb pairs of 4-value depth blocks, 64 bytes each) against
 // one column x (kb*8 values) with SDOT by element, requantizes them with
 // the parameters at bias, mult and shift (advancing 8 channels per panel)
 // and stores 8 int8 per panel at out. It needs the ASIMDDP feature.
 //
 //go:noescape
-func int8GemvDot(kb, panels int, w, x *int8, bias, mult, shift *int32, out *int8, zp, lo, hi int32)
+func i8Gemv8c4Dot(kb, panels int, w, x *int8, bias, mult, shift *int32, out *int8, zp, lo, hi int32)

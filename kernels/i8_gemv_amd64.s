@@ -6,11 +6,11 @@
 
 // The int8 matrix-vector kernels of the amd64 paths: one column of
 // X against whole weight panels, as PackInt8 laid them out for the GEMM
-// (int8_amd64.go), with the requantize epilogue of int8_amd64.s fused. In
+// (i8_gemm_amd64.go), with the requantize epilogue of i8_gemm_amd64.s fused. In
 // a panel the rows (output channels) sit side by side in the lanes, so the
 // epilogue is the GEMM's one with per-lane instead of per-row parameters:
 // the shifts become VPSLLVD/VPSRAVD and the multiplier a vector. Go
-// declarations and the driver are in gemv_amd64.go; the i8Epi offsets come
+// declarations and the driver are in i8_gemv_amd64.go; the i8Epi offsets come
 // from go_asm.h.
 
 // 2^30, the rounding term of the doubling high multiply, as a quadword.
@@ -160,7 +160,7 @@ GLOBL gvperm<>(SB), RODATA|NOPTR, $96
 // four activations (+128, uint8) are broadcast to every lane and VPDPBUSD
 // adds each row's 4-value dot product to its lane.
 //
-// The requantize epilogue is V8ROWEPI's of int8_amd64.s with the rows in
+// The requantize epilogue is V8ROWEPI's of i8_gemm_amd64.s with the rows in
 // lanes: GVPARAMS loads the parameters of a panel, GVREQ applies them to
 // one column's accumulators.
 
@@ -245,8 +245,8 @@ GLOBL gvperm<>(SB), RODATA|NOPTR, $96
 	ADDQ $64, R10                          \
 	ADDQ $64, R11
 
-// func i8GemvVNNI(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
-TEXT ·i8GemvVNNI(SB), NOSPLIT, $0-48
+// func i8Gemv16c4VNNI(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
+TEXT ·i8Gemv16c4VNNI(SB), NOSPLIT, $0-48
 	MOVQ ks+0(FP), CX
 	MOVQ panels+8(FP), BX
 	MOVQ w+16(FP), DX
@@ -309,14 +309,14 @@ gvepi:
 	VZEROUPPER
 	RET
 
-// func i8GemvVNNI4(ks, panels int, w *int8, x *byte, out *int8, ldo, nc int, ep *i8Epi)
+// func i8Gemv4x16c4VNNI(ks, panels int, w *int8, x *byte, out *int8, ldo, nc int, ep *i8Epi)
 //
 // Four columns at once, so that each weight step, loaded once, meets four
 // broadcast activations: x holds per step the 4 bytes of column 0, then
 // of 1, 2 and 3 (16 bytes). Column j accumulates in Z(j) over even steps
 // and Z(j+11) over odd ones, eight VPDPBUSD chains in flight; the first nc
 // columns are stored, column j at out + j*ldo.
-TEXT ·i8GemvVNNI4(SB), NOSPLIT, $0-64
+TEXT ·i8Gemv4x16c4VNNI(SB), NOSPLIT, $0-64
 	MOVQ ks+0(FP), CX
 	MOVQ panels+8(FP), BX
 	MOVQ w+16(FP), DX
@@ -416,14 +416,14 @@ gv4next:
 // ---------------------------------------------------------------------------
 // avxvnni: the kernel of 6-row panels (macros and gvperm above).
 
-// func i8GemvAVXVNNI(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
+// func i8Gemv6c4AVXVNNI(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
 //
 // Four steps at a time, VPERMD spreads their activations (4 uint8 each,
 // +128) over three registers to meet the weights of 6 rows × 4 steps, and
 // VPDPBUSD (the VEX form, VEXDPBUSD) multiplies 4 int8 weights per row by
 // them; the last ks%4 steps one by one. The rows' -128*rowSum (R11) is
 // added before the epilogue.
-TEXT ·i8GemvAVXVNNI(SB), NOSPLIT, $112-48
+TEXT ·i8Gemv6c4AVXVNNI(SB), NOSPLIT, $112-48
 	MOVQ ks+0(FP), CX
 	MOVQ panels+8(FP), BX
 	MOVQ w+16(FP), DX

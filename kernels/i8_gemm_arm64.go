@@ -6,7 +6,7 @@ import "math"
 
 // The int8 GEMM of the arm64 paths, ruy style: the weights are packed once
 // (PackInt8) into panels of mr output channels, the activations per call
-// into panels of nr columns, and an assembly micro-kernel (int8_arm64.s)
+// into panels of nr columns, and an assembly micro-kernel (i8_gemm_arm64.s)
 // computes each mr×nr tile of int32 accumulators and requantizes it in NEON
 // registers. Both panels interleave depth in blocks of d values: for panel
 // row (channel or column) r and depth p, the value sits at
@@ -28,11 +28,15 @@ type armInt8Shape struct {
 	// rs == 1 (columns are stored).
 	kernel func(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
 	// packRows packs blocks × panels tiles of X whose rows are contiguous
-	// (pack_arm64.s): block b is rows b*d ... b*d+d-1, row p read from
+	// (i8_pack_arm64.s): block b is rows b*d ... b*d+d-1, row p read from
 	// x + base + off[p], panel q its columns q*nr ... q*nr+nr-1, stored
 	// at dst + q*pstride + b*nr*d. blocks and panels are at least 1.
 	packRows func(blocks, panels int, x *int8, base int, off *int32, dst *int8, pstride int)
-	// gemvKernel, if not nil, is the matrix-vector kernel (gemv_arm64.go)
+	// packCols packs chunks*16 depth values of panels full panels of X
+	// whose columns are contiguous (i8_pack_arm64.s): column j at x + j*xcs,
+	// panel q at dst + q*pstride.
+	packCols func(chunks, panels int, x *int8, xcs int, dst *int8, pstride int)
+	// gemvKernel, if not nil, is the matrix-vector kernel (i8_gemv_arm64.go)
 	// that gemm runs instead of the tiles when n <= gemvMaxN.
 	gemvKernel func(kb, panels int, w, x *int8, bias, mult, shift *int32, out *int8, zp, lo, hi int32)
 	gemvMaxN   int
@@ -41,13 +45,13 @@ type armInt8Shape struct {
 // neon (Cortex-A72): 4×4 tiles, 16 depth values per block, so that each
 // 16-byte register holds one channel's (or column's) depth run for
 // SMULL/SMLAL2/SADALP.
-var neon4x4 = &armInt8Shape{mr: 4, nr: 4, d: 16, kAlign: 16, kernel: int8Neon4x4, packRows: packRowsNeon,
-	gemvKernel: int8GemvNeon, gemvMaxN: 1}
+var neon4x4 = &armInt8Shape{mr: 4, nr: 4, d: 16, kAlign: 16, kernel: i8Gemm4x4c16NEON, packRows: i8PackRows4c16NEON, packCols: i8PackCols4c16NEON,
+	gemvKernel: i8Gemv4c16NEON, gemvMaxN: 1}
 
 // dotprod (Cortex-A76): 8×8 tiles, 4 depth values per block (one SDOT lane
 // group), two blocks per loop iteration.
-var dot8x8 = &armInt8Shape{mr: 8, nr: 8, d: 4, kAlign: 8, kernel: int8Dot8x8, packRows: packRowsDot,
-	gemvKernel: int8GemvDot, gemvMaxN: 1}
+var dot8x8 = &armInt8Shape{mr: 8, nr: 8, d: 4, kAlign: 8, kernel: i8Gemm8x8c4Dot, packRows: i8PackRows8c4Dot, packCols: i8PackCols8c4Dot,
+	gemvKernel: i8Gemv8c4Dot, gemvMaxN: 1}
 
 var (
 	neonInt8 = &int8Impl{pack: neon4x4.pack, gemm: neon4x4.gemm,
@@ -56,30 +60,42 @@ var (
 		gemmRows: dot8x8.gemmRows, tile: 8, rowRunMACs: 1600}
 )
 
-// int8Neon4x4 is the 4×4 kernel of the neon path: SMULL, SMLAL2 and SADALP
+// i8Gemm4x4c16NEON is the 4×4 kernel of the neon path: SMULL, SMLAL2 and SADALP
 // over blocks of 16 depth values (kb blocks), then the requantize epilogue.
 //
 //go:noescape
-func int8Neon4x4(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
+func i8Gemm4x4c16NEON(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
 
-// int8Dot8x8 is the 8×8 kernel of the dotprod path: SDOT by element over
+// i8Gemm8x8c4Dot is the 8×8 kernel of the dotprod path: SDOT by element over
 // kb pairs of 4-value depth blocks, then the requantize epilogue. It needs
 // the ASIMDDP feature.
 //
 //go:noescape
-func int8Dot8x8(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
+func i8Gemm8x8c4Dot(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
 
-// packRowsNeon is packRows of the neon path: LD4 to one lane splits 4
+// i8PackRows4c16NEON is packRows of the neon path: LD4 to one lane splits 4
 // bytes of each of 16 rows into the 4 columns of a panel.
 //
 //go:noescape
-func packRowsNeon(blocks, panels int, x *int8, base int, off *int32, dst *int8, pstride int)
+func i8PackRows4c16NEON(blocks, panels int, x *int8, base int, off *int32, dst *int8, pstride int)
 
-// packRowsDot is packRows of the dotprod path: ST4 interleaves 8 bytes of
+// i8PackRows8c4Dot is packRows of the dotprod path: ST4 interleaves 8 bytes of
 // each of 4 rows into the 8 columns of a panel.
 //
 //go:noescape
-func packRowsDot(blocks, panels int, x *int8, base int, off *int32, dst *int8, pstride int)
+func i8PackRows8c4Dot(blocks, panels int, x *int8, base int, off *int32, dst *int8, pstride int)
+
+// i8PackCols4c16NEON is packCols of the neon path: each chunk is one block, the
+// 16 bytes of each of the 4 columns in turn.
+//
+//go:noescape
+func i8PackCols4c16NEON(chunks, panels int, x *int8, xcs int, dst *int8, pstride int)
+
+// i8PackCols8c4Dot is packCols of the dotprod path: each chunk is four blocks,
+// and each block gathers 4 bytes of each of the 8 columns (TRN1/TRN2).
+//
+//go:noescape
+func i8PackCols8c4Dot(chunks, panels int, x *int8, xcs int, dst *int8, pstride int)
 
 // panels returns the number of panels of size rows needed for n rows.
 func panels(n, size int) int { return (n + size - 1) / size }
@@ -114,11 +130,23 @@ func (s *armInt8Shape) packX(sc *armInt8Scratch, x []int8, base int, off []int32
 	nr, d := s.nr, s.d
 	blk := nr * d
 	switch {
-	case off == nil && xRS == 1: // columns are contiguous: copy runs of d values
+	case off == nil && xRS == 1: // columns are contiguous: runs of d values
+		// The full panels' whole chunks of 16 depth values in assembly,
+		// the rest (the last depth values, a partial last panel) in Go.
+		nfull, chunks := n/nr, k/16
+		if nfull > 0 && chunks > 0 {
+			_ = x[base+(nfull*nr-1)*xCS+chunks*16-1]
+			_ = dst[(nfull-1)*nr*kp+chunks*16*nr-1]
+			s.packCols(chunks, nfull, &x[base], xCS, &dst[0], nr*kp)
+		}
 		for j := range n {
+			p0 := 0
+			if j < nfull*nr {
+				p0 = chunks * 16
+			}
 			col := x[base+j*xCS:][:k]
 			pan := dst[(j/nr)*nr*kp+(j%nr)*d:]
-			for p := 0; p < k; p += d {
+			for p := p0; p < k; p += d {
 				copy(pan[(p/d)*blk:][:d], col[p:min(k, p+d)])
 			}
 		}

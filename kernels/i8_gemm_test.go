@@ -798,7 +798,7 @@ func randEpilogue(r *rand.Rand, m, round int) *Requant {
 			rq.Multiplier[i] = int32(1<<30 + r.IntN(1<<30))
 		}
 		var acc int32
-		switch r.IntN(6) {
+		switch r.IntN(7) {
 		case 0:
 			acc = []int32{math.MinInt32, math.MaxInt32, -1, 0, 1, math.MinInt32 + 1}[r.IntN(6)]
 		case 1: // small values: many exact ties in the right shift
@@ -807,6 +807,15 @@ func randEpilogue(r *rand.Rand, m, round int) *Requant {
 			e := max(-sh, 1)
 			rq.Multiplier[i] = 1 << 30
 			acc = int32((2*int64(r.IntN(64)-32) + 1) << e)
+		case 3: // below -2^30 after SQRDMULH (bit 30 clear: the rounding's
+			// sign fix-up must take bit 31 alone), at or one past a tie of
+			// a right shift that brings it into the int8 range; SQRDMULH
+			// by MaxInt32 maps acc to acc+1 there
+			e := 24 + r.IntN(6)
+			rq.Shift[i], rq.Multiplier[i] = -int32(e), math.MaxInt32
+			x := -int64(3)<<29 - r.Int64N(1<<29)
+			x = x>>e<<e + int64(1)<<(e-1) + r.Int64N(2)
+			acc = int32(x - 1)
 		default:
 			acc = int32(r.Uint32())
 		}

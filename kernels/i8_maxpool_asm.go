@@ -4,14 +4,14 @@ package kernels
 
 // The int8 max pool in assembly, for windows inside the image: 16 outputs
 // of a row at a time, stride 1 or 2, windows up to poolMaxKW columns wide
-// and any number of rows. pool_amd64.go and pool_arm64.go say how each
+// and any number of rows. i8_maxpool_amd64.go and i8_maxpool_arm64.go say how each
 // architecture computes a block and hook maxPoolInt8SIMD in; the driver
 // below and the contract of the assembly are shared.
 
-// poolMaxKW is the widest window maxPoolInt8Rows has a variant for.
+// poolMaxKW is the widest window i8MaxPoolRows has a variant for.
 const poolMaxKW = 8
 
-// maxPoolInt8Rows computes the max pool of chans channels (chanStride bytes
+// i8MaxPoolRows computes the max pool of chans channels (chanStride bytes
 // apart in src) of rows output rows each, outW outputs per row; output rows
 // follow each other in dst. Output row oh of a channel reads the kh window
 // rows that start rowStride*oh bytes into it, w bytes apart, kw values
@@ -23,10 +23,10 @@ const poolMaxKW = 8
 // sw 1 or 2.
 //
 //go:noescape
-func maxPoolInt8Rows(src, dst *int8, chans, rows, outW, blocks, w, chanStride, rowStride, kh, kw, sw int)
+func i8MaxPoolRows(src, dst *int8, chans, rows, outW, blocks, w, chanStride, rowStride, kh, kw, sw int)
 
 // poolReach bounds how many bytes past the first column of a window row
-// maxPoolInt8Rows reads for a row of blocks: the last block starts
+// i8MaxPoolRows reads for a row of blocks: the last block starts
 // 16*sw*(blocks-1) bytes in, and each of its ceil(kw/sw) loads of 16*sw
 // bytes starts at most sw*(ceil(kw/sw)-1) bytes past that.
 func poolReach(blocks, kw, sw int) int {
@@ -39,7 +39,7 @@ func poolReach(blocks, kw, sw int) int {
 // leaves the windows it has no variant for to the Go loops.
 //
 // The assembly over-reads and over-writes the end of each row (see
-// maxPoolInt8Rows), which is harmless in the middle of the image: what it
+// i8MaxPoolRows), which is harmless in the middle of the image: what it
 // reads is discarded and what it writes is overwritten by the next rows.
 // At the end of src and dst it is not, so the last output rows, those whose
 // loads or stores would pass the end of the C input or output channels,
@@ -67,10 +67,10 @@ func maxPoolInt8SIMD(src, dst []int8, g ConvGeom) bool {
 	}
 	full, part := n/g.OutH, n%g.OutH
 	if full > 0 {
-		maxPoolInt8Rows(&src[0], &dst[0], full, g.OutH, g.OutW, blocks, g.W, plane, g.SH*g.W, g.KH, g.KW, sw)
+		i8MaxPoolRows(&src[0], &dst[0], full, g.OutH, g.OutW, blocks, g.W, plane, g.SH*g.W, g.KH, g.KW, sw)
 	}
 	if part > 0 {
-		maxPoolInt8Rows(&src[full*plane], &dst[full*g.OutH*g.OutW], 1, part, g.OutW, blocks, g.W, plane, g.SH*g.W, g.KH, g.KW, sw)
+		i8MaxPoolRows(&src[full*plane], &dst[full*g.OutH*g.OutW], 1, part, g.OutW, blocks, g.W, plane, g.SH*g.W, g.KH, g.KW, sw)
 	}
 	// The remaining rows, channel by channel, as smaller pools of the
 	// bottom of the channel.

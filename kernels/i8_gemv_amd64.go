@@ -8,7 +8,7 @@ import (
 )
 
 // The int8 matrix-vector product of the avxvnni and vnni paths (kernels
-// in gemv_amd64.s), for GemmInt8 with few columns: a fully connected layer
+// in i8_gemv_amd64.s), for GemmInt8 with few columns: a fully connected layer
 // at batch 1 (or a small batch), where the tiled GEMM would compute 16 or
 // 32 columns to keep one. (avx2 runs these layouts on its pixel-major
 // kernel, i8_gemm_amd64.go, whatever the number of columns.)
@@ -162,25 +162,25 @@ func (s *i8Shape) packColumns(dst []byte, x []int8, k, o, rs, cs, nc int) {
 	}
 }
 
-// i8GemvVNNI computes panels consecutive 16-row panels of vnni weights at
+// i8Gemv16c4VNNI computes panels consecutive 16-row panels of vnni weights at
 // w (ks steps of 64 bytes each) against one column x (ks steps of 4
 // uint8), requantizes with ep (bias + corr, advancing 16 rows per panel)
 // and stores 16 int8 per panel at out.
 //
 //go:noescape
-func i8GemvVNNI(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
+func i8Gemv16c4VNNI(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
 
-// i8GemvVNNI4 is i8GemvVNNI for four columns at once, x holding per step 4
+// i8Gemv4x16c4VNNI is i8Gemv16c4VNNI for four columns at once, x holding per step 4
 // uint8 of each column in turn (16 bytes): it stores the 16 int8 per panel
 // of column j < nc at out + j*ldo.
 //
 //go:noescape
-func i8GemvVNNI4(ks, panels int, w *int8, x *byte, out *int8, ldo, nc int, ep *i8Epi)
+func i8Gemv4x16c4VNNI(ks, panels int, w *int8, x *byte, out *int8, ldo, nc int, ep *i8Epi)
 
-// i8GemvAVXVNNI computes panels consecutive 6-row panels of avxvnni
+// i8Gemv6c4AVXVNNI computes panels consecutive 6-row panels of avxvnni
 // weights at w (ks steps of 24 bytes each) against one column x (ks steps
 // of 4 uint8, readable for 16 bytes more), requantizes with ep (bias +
 // corr, advancing 6 rows per panel) and stores 6 int8 per panel at out.
 //
 //go:noescape
-func i8GemvAVXVNNI(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)
+func i8Gemv6c4AVXVNNI(ks, panels int, w *int8, x *byte, out *int8, ep *i8Epi)

@@ -91,7 +91,7 @@ type int8Impl struct {
 	// this layout.
 	gemm func(w *PackedInt8, x []int8, n, xRowStride, xColStride int, rq *Requant, c []int8, cRowStride, cColStride int)
 	// gemmRows, if not nil, is the GEMM of the direct convolution path
-	// (conv_direct.go), whose X rows start at arbitrary ascending offsets:
+	// (i8_conv_direct.go), whose X rows start at arbitrary ascending offsets:
 	// for one group of weights, each segment s < segs and j < n,
 	//     c[i*cRowStride + s*cSeg + j] = requant(Σ_r W[i][r] * x[s*xSeg + off[r] + j])
 	// It may read up to a tile width of values past x[s*xSeg + off[r] + n-1]
@@ -262,7 +262,7 @@ func Im2colInt8(src []int8, g ConvGeom, padValue int8, dst []int8) {
 // It is Im2colInt8 into col, then one GemmInt8 over the groups: the rows of
 // col for group g are rows g*k ... g*k+k-1, k = C/groups*KH*KW; or, for a
 // stride-1 convolution with few input channels on a SIMD path, the direct
-// path of conv_direct.go, which skips im2col. col is scratch for at least
+// path of i8_conv_direct.go, which skips im2col. col is scratch for at least
 // C*KH*KW*OutH*OutW values; a 1×1 convolution with stride 1 and no padding
 // reads src directly and may pass a nil col. dst must not overlap src or
 // col. ConvInt8 allocates nothing.

@@ -2,8 +2,8 @@
 
 #include "textflag.h"
 
-// The int8 max pool of the avx2, avxvnni and vnni paths (pool_amd64.go):
-// maxPoolInt8Rows, whose contract is in pool_asm.go. Each stride (1 or 2)
+// The int8 max pool of the avx2, avxvnni and vnni paths (i8_maxpool_amd64.go):
+// i8MaxPoolRows, whose contract is in i8_maxpool_asm.go. Each stride (1 or 2)
 // has a variant per window width kw (1 to 8) that loops over the kh window
 // rows, and variants for square 2×2 and 3×3 windows, the common pools, with
 // their rows unrolled.
@@ -158,8 +158,8 @@ W:                   \
 	JEQ  K7      \
 	JMP  K8
 
-// func maxPoolInt8Rows(src, dst *int8, chans, rows, outW, blocks, w, chanStride, rowStride, kh, kw, sw int)
-TEXT ·maxPoolInt8Rows(SB), NOSPLIT, $0-96
+// func i8MaxPoolRows(src, dst *int8, chans, rows, outW, blocks, w, chanStride, rowStride, kh, kw, sw int)
+TEXT ·i8MaxPoolRows(SB), NOSPLIT, $0-96
 	// The constants first: R15 is not yet in use, and a global access
 	// may clobber it when dynamically linking.
 	VPBROADCASTB poolMin<>(SB), Y15
