@@ -2,7 +2,6 @@ package preprocess
 
 import (
 	"image"
-	"math"
 )
 
 // The digit path: find one handwritten digit on paper in a photo and lay
@@ -46,10 +45,8 @@ type digitFinder struct {
 	comps     components
 	mask      []bool
 	ink       []uint8
-	thick     []uint8
 	lrow      []uint8
-	rs        Resampler
-	img       []uint8
+	lay       digitLayout
 	recip     [256]uint32
 	gray      []uint8
 	acc       []uint32
@@ -161,110 +158,13 @@ func (f *digitFinder) render(pl Plane, roi image.Rectangle, sb image.Rectangle, 
 	if level < minInk/2 {
 		return image.Rectangle{}, false
 	}
-	// Re-binarise softly around half the ink level: lo..hi maps to 0..255.
-	lo, hi := level*4/10, level*7/10
-	var lut [256]uint8
-	for v := range 256 {
-		lut[v] = uint8(min(max((v-lo)*255/max(hi-lo, 1), 0), 255))
-	}
-	tb := image.Rectangle{Min: image.Pt(pw, ph)}
-	area, edges := 0, 0
-	for y := range ph {
-		row := f.ink[y*pw : (y+1)*pw]
-		for x, v := range row {
-			v = lut[v]
-			row[x] = v
-			if v >= 128 {
-				tb.Min.X, tb.Min.Y = min(tb.Min.X, x), min(tb.Min.Y, y)
-				tb.Max.X, tb.Max.Y = max(tb.Max.X, x+1), max(tb.Max.Y, y+1)
-			}
-		}
-	}
-	if tb.Empty() {
+	SoftBinarize(f.ink[:pw*ph], level)
+	tb, ok := f.lay.layout(out, w, h, f.ink, pw, ph)
+	if !ok {
 		return image.Rectangle{}, false
 	}
-	// Stroke width: twice the area over the perimeter of the ink (>= 128).
-	for y := tb.Min.Y; y < tb.Max.Y; y++ {
-		for x := tb.Min.X; x < tb.Max.X; x++ {
-			if f.ink[y*pw+x] < 128 {
-				continue
-			}
-			area++
-			if x == 0 || y == 0 || x == pw-1 || y == ph-1 || f.ink[y*pw+x-1] < 128 || f.ink[y*pw+x+1] < 128 ||
-				f.ink[(y-1)*pw+x] < 128 || f.ink[(y+1)*pw+x] < 128 {
-				edges++
-			}
-		}
-	}
-	inkBox := tb // the digit's own box, for the caller
-	bw, bh := tb.Dx(), tb.Dy()
-	size := max(bw, bh)
-	stroke := 2 * float64(area) / float64(max(edges, 1))
-	// MNIST's pens draw strokes about a ninth of the 20-pixel box wide; a
-	// thinner stroke is thickened before it is shrunk.
-	if want := float64(size) / 9; stroke < 0.75*want {
-		r := int(math.Round((want - stroke) / 2))
-		if r > 0 {
-			tb = f.thicken(pw, ph, tb, r)
-			bw, bh = tb.Dx(), tb.Dy()
-			size = max(bw, bh)
-		}
-	}
-	// Scale the box to fit mnistBox x mnistBox, keeping its aspect ratio.
-	tw := max(1, (bw*mnistBox+size/2)/size)
-	th := max(1, (bh*mnistBox+size/2)/size)
-	f.img = grow(f.img, tw*th)
-	f.rs.resizePlane(f.img, f.ink[tb.Min.Y*pw+tb.Min.X:], bw, bh, pw, tw, th)
-	// Centre of mass to the centre of the output.
-	var sum, sx, sy int64
-	for y := range th {
-		for x := range tw {
-			v := int64(f.img[y*tw+x])
-			sum += v
-			sx += v * int64(2*x+1)
-			sy += v * int64(2*y+1)
-		}
-	}
-	if sum == 0 {
-		return image.Rectangle{}, false
-	}
-	ox := int(math.Round(float64(w)/2 - float64(sx)/float64(2*sum)))
-	oy := int(math.Round(float64(h)/2 - float64(sy)/float64(2*sum)))
-	for y := range th {
-		yy := y + oy
-		if yy < 0 || yy >= h {
-			continue
-		}
-		for x := range tw {
-			if xx := x + ox; xx >= 0 && xx < w {
-				out[yy*w+xx] = f.img[y*tw+x]
-			}
-		}
-	}
-	box := image.Rect(inkBox.Min.X*lvl, inkBox.Min.Y*lvl, inkBox.Max.X*lvl, inkBox.Max.Y*lvl).Add(image.Pt(px0, py0))
+	box := image.Rect(tb.Min.X*lvl, tb.Min.Y*lvl, tb.Max.X*lvl, tb.Max.Y*lvl).Add(image.Pt(px0, py0))
 	return box, true
-}
-
-// thicken dilates the ink image (pw x ph) by a disc of radius r within
-// box tb grown by r, and returns the grown box.
-func (f *digitFinder) thicken(pw, ph int, tb image.Rectangle, r int) image.Rectangle {
-	gb := tb.Inset(-r).Intersect(image.Rect(0, 0, pw, ph))
-	f.thick = grow(f.thick, pw*ph)
-	copy(f.thick, f.ink)
-	for y := gb.Min.Y; y < gb.Max.Y; y++ {
-		for x := gb.Min.X; x < gb.Max.X; x++ {
-			m := f.thick[y*pw+x]
-			for j := max(y-r, 0); j <= min(y+r, ph-1); j++ {
-				for i := max(x-r, 0); i <= min(x+r, pw-1); i++ {
-					if (i-x)*(i-x)+(j-y)*(j-y) <= r*r {
-						m = max(m, f.thick[j*pw+i])
-					}
-				}
-			}
-			f.ink[y*pw+x] = m
-		}
-	}
-	return gb
 }
 
 // levelRow returns n pixels of plane row y from x0 on, each the average of

@@ -78,7 +78,7 @@ func (s *scene) digit(img []uint8, w, h int) (image.Rectangle, string, bool) {
 		width = math.Max(width, 1.6)
 		// Each skeleton pixel joined to its neighbours by a pen stroke
 		// (fwd takes pixel-edge coordinates: centres at +0.5).
-		for _, seg := range skeleton(img, w, h) {
+		for _, seg := range Skeleton(img, w, h) {
 			ax, ay := fwd(seg[0]+0.5, seg[1]+0.5)
 			bx, by := fwd(seg[2]+0.5, seg[3]+0.5)
 			s.segment(cx+ax, cy+ay, cx+bx, cy+by, width, s.digitInk)
@@ -140,11 +140,11 @@ func bilinear(img []uint8, w, h int, u, v float64) float64 {
 // smooth skeleton.
 const skelUp = 4
 
-// skeleton returns the centre line of the digit's strokes as segments
+// Skeleton returns the centre line of the digit's strokes as segments
 // x0, y0, x1, y1 between neighbouring skeleton pixels, in MNIST pixel
 // coordinates (pixel centres at integers): the digit enlarged skelUp
 // times, thresholded, and thinned to one pixel (Zhang and Suen's method).
-func skeleton(img []uint8, w, h int) [][4]float64 {
+func Skeleton(img []uint8, w, h int) [][4]float64 {
 	W, H := w*skelUp, h*skelUp
 	on := make([]bool, W*H)
 	for y := range H {
