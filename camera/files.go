@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -148,22 +149,32 @@ func NewImageFiles(name string, files []string) *ImageFiles {
 	return &ImageFiles{name: name, files: files}
 }
 
-// NewFolder reads the .jpg, .jpeg and .png files of dir (any case; not its
-// subfolders, not hidden files) in name order.
+// NewFolder reads the .jpg, .jpeg and .png files of dir and of its
+// subfolders (any case; not hidden files or folders), in path order: a
+// dataset laid out as DIR/<label>/*.jpg runs as it is.
 func NewFolder(dir string) (*ImageFiles, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("camera: %w", err)
-	}
 	var files []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") || e.IsDir() {
-			continue
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path != dir && strings.HasPrefix(e.Name(), ".") {
+			if e.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if e.IsDir() {
+			return nil
 		}
 		switch strings.ToLower(filepath.Ext(e.Name())) {
 		case ".jpg", ".jpeg", ".png":
-			files = append(files, filepath.Join(dir, e.Name()))
+			files = append(files, path)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("camera: %w", err)
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("camera: %s holds no .jpg, .jpeg or .png images", dir)
