@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -150,25 +150,35 @@ func NewImageFiles(name string, files []string) *ImageFiles {
 	return &ImageFiles{name: name, files: files}
 }
 
-// NewFolder reads the .jpg, .jpeg and .png files of dir (any case; not its
-// subfolders, not hidden files, nothing but regular files or links to
-// them) in name order.
+// NewFolder reads the .jpg, .jpeg and .png files of dir and of its
+// subfolders (any case; not hidden files or folders; nothing but regular
+// files or links to them), in path order: a dataset laid out as
+// DIR/<label>/*.jpg runs as it is.
 func NewFolder(dir string) (*ImageFiles, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("camera: %w", err)
-	}
 	var files []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			continue
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
 		}
-		switch path := filepath.Join(dir, e.Name()); strings.ToLower(filepath.Ext(e.Name())) {
+		if path != dir && strings.HasPrefix(e.Name(), ".") {
+			if e.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if e.IsDir() {
+			return nil
+		}
+		switch strings.ToLower(filepath.Ext(e.Name())) {
 		case ".jpg", ".jpeg", ".png":
 			if e.Type().IsRegular() || safefile.IsRegular(path) { // a FIFO or a link to /dev/zero is no image
 				files = append(files, path)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("camera: %w", err)
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("camera: %s holds no .jpg, .jpeg or .png images", dir)
@@ -177,9 +187,6 @@ func NewFolder(dir string) (*ImageFiles, error) {
 	return NewImageFiles(dir, files), nil
 }
 
-// maxImageFileBytes bounds the size of one image file.
-const maxImageFileBytes = 64 << 20
-
 func (s *ImageFiles) Read(f *Frame) error {
 	if s.next >= len(s.files) {
 		return io.EOF
@@ -187,7 +194,7 @@ func (s *ImageFiles) Read(f *Frame) error {
 	i, path := s.next, s.files[s.next]
 	s.next++
 	f.Index, f.Name, f.Time = i, path, time.Now()
-	data, err := safefile.ReadFile(path, maxImageFileBytes)
+	data, err := preprocess.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}

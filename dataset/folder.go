@@ -122,13 +122,6 @@ type FolderOptions struct {
 // refused before it is decoded.
 const decodeBudget = 2 * preprocess.MaxDecodeBytes
 
-// maxImageFileBytes bounds the size of one image file.
-const maxImageFileBytes = 64 << 20
-
-// ReadImageFile reads the image file at path: a regular file of at most
-// 64 MiB (not a FIFO, not a link to /dev/zero).
-func ReadImageFile(path string) ([]byte, error) { return safefile.ReadFile(path, maxImageFileBytes) }
-
 // LoadFolder reads the images of dir through opt.Input's contract. The set
 // is named dir, holds the file names and, for the digit path, whether a
 // digit was found in each image. The classes are checked before any image
@@ -230,7 +223,7 @@ func imageFiles(dir string) ([]string, error) {
 // loadImage decodes the image file at path through p into dst, within the
 // memory budget, and reports whether the preprocessing found something.
 func loadImage(dst []uint8, path string, p *preprocess.Preprocessor, b *budget) (bool, error) {
-	data, err := ReadImageFile(path)
+	data, err := preprocess.ReadFile(path)
 	if err != nil {
 		return false, err
 	}

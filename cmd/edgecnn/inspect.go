@@ -98,9 +98,7 @@ func printModel(w io.Writer, name string, m *nn.Model) error {
 	in := m.Input
 	fmt.Fprintf(w, "model   %s (%s)\n", name, m.Arch)
 	fmt.Fprintf(w, "input   %v, pixel/255 normalised with mean %v std %v", in.Shape(), in.Mean, in.Std)
-	if in.Digit {
-		fmt.Fprint(w, ", MNIST-style digit preprocessing")
-	}
+	fmt.Fprintf(w, "; preprocessing %s", in.Describe())
 	fmt.Fprintf(w, "\nlabels  %d: %s\n", len(m.Labels), strings.Join(m.Labels, " "))
 	if m.Quantized() {
 		fmt.Fprintf(w, "format  int8 (input scale %.4g, zero point %d)\n", m.Input.Quant.Scale, m.Input.Quant.ZeroPoint)

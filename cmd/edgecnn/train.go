@@ -294,7 +294,7 @@ func trainContract(job trainJob, stderr io.Writer) (nn.Input, []string, error) {
 				return in, nil, fmt.Errorf("--labels: %w", err)
 			}
 		}
-		first, err := dataset.ReadImageFile(f.Files[0])
+		first, err := preprocess.ReadFile(f.Files[0])
 		if err != nil {
 			return in, nil, fmt.Errorf("--data: %w", err)
 		}
