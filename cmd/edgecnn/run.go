@@ -35,7 +35,8 @@ type runOptions struct {
 	fps                                   float64
 	asJSON, every, loop, generic          bool
 	top, smooth, threads, limit           int
-	gpio, webAllow                        []string
+	gpio                                  []string
+	webAllow                              hostNames
 	maxMemory                             memoryLimit
 	outputOptions
 }
@@ -97,7 +98,7 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
 	f.BoolVar(&o.generic, "generic", false, "use the image path (resize and crop) even for a digit model")
 	f.StringVar(&o.saveInputs, "save-inputs", "", "write each frame as the model saw it to this folder (PNG), to debug a camera setup")
 	f.StringVar(&o.web, "web", "", "serve a live preview page on HOST:PORT, e.g. 0.0.0.0:8080 (a bare --web is 127.0.0.1:8080; PORT or :PORT binds 127.0.0.1)")
-	f.StringSliceVar(&o.webAllow, "web-allow", nil, "also serve the page to browsers that reach it by these host names (e.g. a DNS name or a proxy's; default: loopback, the bound address, and with 0.0.0.0 the host's addresses and NAME.local; * allows any)")
+	f.Var(&o.webAllow, "web-allow", "also serve the page to browsers that reach it by these host names (e.g. a DNS name or a proxy's; default: loopback, the bound address, and with 0.0.0.0 the host's addresses and NAME.local; * allows any)")
 	addMemoryFlag(f, &o.maxMemory)
 	o.outputOptions.addFlags(f)
 	f.StringArrayVar(&o.gpio, "gpio", nil, "drive PIN high while LABEL is seen with probability >= THRESHOLD (PIN=LABEL[:THRESHOLD], default 0.5; repeatable; Raspberry Pi)")

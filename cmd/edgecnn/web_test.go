@@ -165,6 +165,17 @@ func TestPreviewAnswersOnlyItsOwnHosts(t *testing.T) {
 	}
 }
 
+// TestWebAllowNames: --web-allow takes comma-separated names and may be
+// repeated, on the command line and in a config file.
+func TestWebAllowNames(t *testing.T) {
+	fs := runFlags(t, "--web-allow", "a.example, b.example", "--web-allow=c.example,")
+	require.NoError(t, parseConfig(fs, "config", []byte("web-allow=d.example\n")), "the command line wins")
+	require.Equal(t, "a.example,b.example,c.example", fs.Lookup("web-allow").Value.String())
+	fs = runFlags(t)
+	require.NoError(t, parseConfig(fs, "config", []byte("web-allow=d.example\nweb-allow=e.example,*\n")))
+	require.Equal(t, "d.example,e.example,*", fs.Lookup("web-allow").Value.String())
+}
+
 func TestHostCheckOnEveryInterface(t *testing.T) {
 	c := newHostCheck(net.IPv4zero, nil)
 	name, err := os.Hostname()
