@@ -610,6 +610,11 @@ func FuzzDecode(f *testing.F) {
 		keys = fmt.Appendf(keys, `"%d":0,`, i)
 	}
 	f.Add(file(append(keys, `"x":0}`...), nil))
+	// 50000 empty layers "{}": 3 bytes of file each, and a layer is 160
+	// bytes of memory (once 69 bytes per byte).
+	p = parse(f, small)
+	p.meta()["model"] = `{"nodes":[` + strings.Repeat("{},", 50000) + `{}]}`
+	f.Add(p.bytes(f))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var m *Model

@@ -169,8 +169,8 @@ func (m *Model) Shapes() ([]Shape, error) {
 		if n == nil {
 			return nil, fmt.Errorf("layer %d is missing (null)", i)
 		}
-		if n.Name == "" || n.Name == InputName {
-			return nil, fmt.Errorf("layer %d (%s): invalid name %q", i, n.Op, n.Name)
+		if err := checkName(i, n.Op, n.Name); err != nil {
+			return nil, err
 		}
 		if _, dup := known[n.Name]; dup {
 			return nil, fmt.Errorf("layer %q: name used twice", n.Name)
@@ -194,6 +194,15 @@ func (m *Model) Shapes() ([]Shape, error) {
 		shapes[i] = out
 	}
 	return shapes, nil
+}
+
+// checkName is the rule for the name of layer i: not empty, and not the
+// input's.
+func checkName(i int, op Op, name string) error {
+	if name == "" || name == InputName {
+		return fmt.Errorf("layer %d (%s): invalid name %q", i, op, name)
+	}
+	return nil
 }
 
 // outShape is the shape inference of one layer.
