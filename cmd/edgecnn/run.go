@@ -303,6 +303,11 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		}
 	}
 
+	// Ctrl-C is handled from here on: the preview's address is announced
+	// below, and an interrupt right after it must still shut down cleanly.
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
 	var web *preview
 	if o.web != "" {
 		if web, err = startPreview(o.web, o.webAllow); err != nil {
@@ -320,8 +325,6 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 	}
 	defer outs.close()
 
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	retry := camera.NewRetry(src, func() (camera.Source, error) { return openSource(o.source, opt) })
 	retry.OnRetry = func(err error, wait time.Duration) {
 		fmt.Fprintf(stderr, "edgecnn run: %v; retrying in %v\n", err, wait)
