@@ -152,7 +152,7 @@ func AvgPoolInt8HWC(src, dst []int8, g ConvGeom) {
 // each channel's maximum or rounded mean over them.
 func poolHWCInt8(src, dst []int8, g ConvGeom, isMax bool, c0 int) {
 	c := g.C
-	sc := poolPool.Get().(*[]int32)
+	sc := poolPool.Get()
 	if cap(*sc) < c {
 		*sc = make([]int32, c)
 	}
@@ -192,7 +192,7 @@ func poolHWCInt8(src, dst []int8, g ConvGeom, isMax bool, c0 int) {
 }
 
 // poolPool holds the channel sums of the average pools.
-var poolPool = freeList{New: func() any { return new([]int32) }}
+var poolPool = newFreeList(func() *[]int32 { return new([]int32) }, func(d, s *[]int32) { fitSlice(d, *s) })
 
 // poolMaxTaps is the largest window the SIMD pool kernels take.
 const poolMaxTaps = 64
@@ -222,7 +222,7 @@ func poolHWCRuns(src, dst []int8, g ConvGeom, run func(*poolArgs)) {
 			return
 		}
 	}
-	a := poolArgsPool.Get().(*poolArgs)
+	a := poolArgsPool.Get()
 	*a = poolArgs{src: &src[0], step: g.SW * g.C, c: g.C}
 	lo, hi := g.insideColumns()
 	for oh := range g.OutH {
@@ -240,7 +240,7 @@ func poolHWCRuns(src, dst []int8, g ConvGeom, run func(*poolArgs)) {
 	poolArgsPool.Put(a)
 }
 
-var poolArgsPool = freeList{New: func() any { return new(poolArgs) }}
+var poolArgsPool = newFreeList(func() *poolArgs { return new(poolArgs) }, nil)
 
 // poolRun runs the kernel on n output pixels of row oh from column ow0,
 // with the taps of the first pixel's window that lie inside the image.

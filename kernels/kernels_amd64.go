@@ -144,7 +144,7 @@ func sgemmRows(m, k, n int, a *float32, asi, asp int, b *float32, ldb int, acc *
 // eight rows of B at a time, each a sequential chain of scalar FMAs. B
 // streams through once per row of C, row by row.
 func sgemmDotAVX2(transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sc := scratchPool.Get().(*gemmScratch)
+	sc := scratchPool.Get()
 	sc.a = grow(sc.a, k)
 	x := sc.a
 	var out [8]float32

@@ -157,7 +157,11 @@ type gemmScratch struct {
 	a, b, tile []float32
 }
 
-var scratchPool = freeList{New: func() any { return new(gemmScratch) }}
+var scratchPool = newFreeList(func() *gemmScratch { return new(gemmScratch) }, func(d, s *gemmScratch) {
+	fitSlice(&d.a, s.a)
+	fitSlice(&d.b, s.b)
+	fitSlice(&d.tile, s.tile)
+})
 
 func grow(buf []float32, n int) []float32 {
 	if cap(buf) < n {
@@ -193,7 +197,7 @@ func sgemmPanels(s *gemmShape, transA, transB bool, m, n, k int, alpha float32, 
 	// packing it (only full panels; the ragged last one is still packed).
 	direct := !transB && m <= 4*mr && packed == nil
 
-	sc := scratchPool.Get().(*gemmScratch)
+	sc := scratchPool.Get()
 	sc.a = grow(sc.a, mc*k)
 	if packed == nil {
 		sc.b = grow(sc.b, nc*k)
