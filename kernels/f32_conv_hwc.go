@@ -80,6 +80,22 @@ func ConvF32HWC(src, dst []float32, w []*PackedF32, bias []float32, g ConvGeom, 
 		im2colHWC(src, g, groups, 0, col, oh0, oh1)
 		a, lda = col[p0*g.C*g.KH*g.KW:], g.C*g.KH*g.KW
 	}
+	fused := active.Load().gemmHWCF32
+	if fused != nil {
+		for grp, p := range w {
+			var b []float32
+			if bias != nil {
+				b = bias[grp*ocg : (grp+1)*ocg]
+			}
+			if !fused(n, a[grp*k:], lda, p, b, dst[p0*out+grp*ocg:], out, lo, hi) {
+				fused = nil
+				break
+			}
+		}
+		if fused != nil {
+			return
+		}
+	}
 	// Blocks of pixels: the bias and clamp of a block run while its
 	// output is still in cache.
 	const block = 128

@@ -182,3 +182,40 @@ func TestPoolF32HWC(t *testing.T) {
 		}
 	}
 }
+
+// TestConvF32HWCGuarded runs 1x1 float32 convolutions on HWC images (the
+// fused GEMM where a path has one) with src and dst ending at an
+// inaccessible page, NaN and infinities in the input, every tail of the
+// 6-pixel and 16-channel tiles, against the reference loop.
+func TestConvF32HWCGuarded(t *testing.T) {
+	r := rand.New(rand.NewPCG(93, 94))
+	srcMem, dstMem := guardedF32(t, 1<<14), guardedF32(t, 1<<14)
+	for _, out := range []int{1, 8, 15, 16, 17, 33} {
+		for _, pixels := range []int{1, 5, 6, 7, 13} {
+			c := 1 + r.IntN(20)
+			g := ConvGeom{C: c, H: 1, W: pixels, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 1, OutW: pixels}
+			src, w, bias := randF32(r, c*pixels), randF32(r, out*c), randF32(r, out)
+			src[r.IntN(len(src))] = float32(math.NaN())
+			src[r.IntN(len(src))] = float32(math.Inf(-1))
+			want := make([]float32, out*pixels)
+			for p := range pixels {
+				for o := range out {
+					var acc float32
+					for k := range c {
+						acc = fma32(src[p*c+k], w[o*c+k], acc)
+					}
+					want[p*out+o] = min(max(acc+bias[o], 0), 6)
+				}
+			}
+			s := srcMem[len(srcMem)-len(src):]
+			copy(s, src)
+			d := dstMem[len(dstMem)-len(want):]
+			for _, path := range Paths() {
+				usePath(t, path)
+				pw := PackConvF32HWC(w, out, c, 1, 1, 1)
+				ConvF32HWC(s, d, pw, bias, g, nil, 0, 6, 0, 1)
+				requireSameF32(t, want, d, "%s out %d pixels %d c %d", path, out, pixels, c)
+			}
+		}
+	}
+}

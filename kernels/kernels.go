@@ -144,6 +144,11 @@ type impl struct {
 	// biasClamp, if not nil, runs BiasClampF32 or BiasClampColsF32 if it
 	// can and reports whether it did.
 	biasClamp func(x []float32, rows, cols, ldx int, bias []float32, byCol bool, lo, hi float32) bool
+
+	// gemmHWCF32, if not nil, runs SgemmPacked followed by
+	// BiasClampColsF32 in one pass if it can and reports whether it did
+	// (f32_conv_hwc.go).
+	gemmHWCF32 func(m int, a []float32, lda int, w *PackedF32, bias, c []float32, ldc int, lo, hi float32) bool
 }
 
 var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, f32Shape: func(int) *gemmShape { return genericShape },
