@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/edgecnn/edgecnn/internal/safefile"
 	"github.com/edgecnn/edgecnn/preprocess"
 )
 
@@ -39,7 +41,7 @@ func (s *MJPEGSource) Read(f *Frame) error {
 	}
 	f.Format, f.Width, f.Height = FormatMJPEG, 0, 0
 	f.Data = append(f.Data[:0], img...)
-	f.Index, f.Name, f.Time = s.index, fmt.Sprintf("%s#%d", s.name, s.index), time.Now()
+	f.Index, f.Name, f.Time = s.index, frameName(s.name, s.index), time.Now()
 	s.index++
 	return nil
 }
@@ -112,7 +114,7 @@ func (s *RawSource) Read(f *Frame) error {
 		return fmt.Errorf("%s: %w", s.name, err)
 	}
 	f.Format, f.Width, f.Height = s.format, s.width, s.height
-	f.Index, f.Name, f.Time = s.index, fmt.Sprintf("%s#%d", s.name, s.index), time.Now()
+	f.Index, f.Name, f.Time = s.index, frameName(s.name, s.index), time.Now()
 	s.index++
 	return nil
 }
@@ -148,22 +150,35 @@ func NewImageFiles(name string, files []string) *ImageFiles {
 	return &ImageFiles{name: name, files: files}
 }
 
-// NewFolder reads the .jpg, .jpeg and .png files of dir (any case; not its
-// subfolders, not hidden files) in name order.
+// NewFolder reads the .jpg, .jpeg and .png files of dir and of its
+// subfolders (any case; not hidden files or folders; nothing but regular
+// files or links to them), in path order: a dataset laid out as
+// DIR/<label>/*.jpg runs as it is.
 func NewFolder(dir string) (*ImageFiles, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("camera: %w", err)
-	}
 	var files []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") || e.IsDir() {
-			continue
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path != dir && strings.HasPrefix(e.Name(), ".") {
+			if e.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if e.IsDir() {
+			return nil
 		}
 		switch strings.ToLower(filepath.Ext(e.Name())) {
 		case ".jpg", ".jpeg", ".png":
-			files = append(files, filepath.Join(dir, e.Name()))
+			if e.Type().IsRegular() || safefile.IsRegular(path) { // a FIFO or a link to /dev/zero is no image
+				files = append(files, path)
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("camera: %w", err)
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("camera: %s holds no .jpg, .jpeg or .png images", dir)
@@ -172,9 +187,6 @@ func NewFolder(dir string) (*ImageFiles, error) {
 	return NewImageFiles(dir, files), nil
 }
 
-// maxImageFileBytes bounds the size of one image file.
-const maxImageFileBytes = 64 << 20
-
 func (s *ImageFiles) Read(f *Frame) error {
 	if s.next >= len(s.files) {
 		return io.EOF
@@ -182,14 +194,7 @@ func (s *ImageFiles) Read(f *Frame) error {
 	i, path := s.next, s.files[s.next]
 	s.next++
 	f.Index, f.Name, f.Time = i, path, time.Now()
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrCorrupt, err)
-	}
-	if fi.Size() > maxImageFileBytes {
-		return fmt.Errorf("%s: %w: file of %d bytes is too big", path, ErrCorrupt, fi.Size())
-	}
-	data, err := os.ReadFile(path)
+	data, err := preprocess.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
@@ -218,3 +223,10 @@ func (s *ImageFiles) Info() Info {
 func (s *ImageFiles) Close() error { return nil }
 
 func (s *ImageFiles) rewind() error { s.next = 0; return nil }
+
+// frameName names frame i of a stream called name, as messages show it. It
+// allocates only the string: streams of tiny frames are read at a rate
+// where fmt's boxing would be most of the work.
+func frameName(name string, i int) string {
+	return name + "#" + strconv.Itoa(i)
+}

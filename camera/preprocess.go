@@ -26,6 +26,10 @@ type PreOptions struct {
 // buffers between frames and is not safe for concurrent use.
 type Preprocessor struct {
 	p *preprocess.Preprocessor
+	// pic is the raw frame's view, kept here so that preparing a frame
+	// allocates nothing: a fresh Picture would escape through the
+	// pointer Picture takes, once per frame.
+	pic preprocess.Picture
 }
 
 // Input is a frame prepared for the model.
@@ -71,7 +75,8 @@ func (p *Preprocessor) Process(f *Frame) (*Input, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	res, err := p.p.Picture(&pic)
+	p.pic = pic
+	res, err := p.p.Picture(&p.pic)
 	if err != nil {
 		if errors.Is(err, preprocess.ErrOutside) {
 			return nil, err

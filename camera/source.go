@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/edgecnn/edgecnn/internal/safefile"
 )
 
 // Source delivers frames: a camera, a file, a folder, a stream.
@@ -139,8 +141,17 @@ func openPath(path string, opt Options) (Source, error) {
 	case ".mjpeg", ".mjpg":
 		opt.Format = FormatMJPEG
 	}
-	f, err := os.Open(path)
+	// A FIFO (another program's output) opens without waiting for its
+	// writer, and its reads end when the source is closed.
+	f, err := safefile.Open(path)
 	if err != nil {
+		return nil, fmt.Errorf("camera: %w", err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() && fi.Mode()&os.ModeNamedPipe == 0 {
+		f.Close()
+		if err == nil {
+			err = fmt.Errorf("%s is %s, not an image, stream or camera", path, safefile.Kind(fi.Mode()))
+		}
 		return nil, fmt.Errorf("camera: %w", err)
 	}
 	src, err := newStreamSource(path, f, opt)

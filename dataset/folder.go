@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/edgecnn/edgecnn/internal/safefile"
 	"github.com/edgecnn/edgecnn/nn"
 	"github.com/edgecnn/edgecnn/preprocess"
 )
@@ -121,9 +122,6 @@ type FolderOptions struct {
 // refused before it is decoded.
 const decodeBudget = 2 * preprocess.MaxDecodeBytes
 
-// maxImageFileBytes bounds the size of one image file.
-const maxImageFileBytes = 64 << 20
-
 // LoadFolder reads the images of dir through opt.Input's contract. The set
 // is named dir, holds the file names and, for the digit path, whether a
 // digit was found in each image. The classes are checked before any image
@@ -211,10 +209,10 @@ func imageFiles(dir string) ([]string, error) {
 		if strings.HasPrefix(e.Name(), ".") { // e.g. macOS "._x.jpg" metadata
 			continue
 		}
-		switch strings.ToLower(filepath.Ext(e.Name())) {
+		switch path := filepath.Join(dir, e.Name()); strings.ToLower(filepath.Ext(e.Name())) {
 		case ".png", ".jpg", ".jpeg":
-			if e.Type().IsRegular() || e.Type()&os.ModeSymlink != 0 {
-				files = append(files, filepath.Join(dir, e.Name()))
+			if e.Type().IsRegular() || safefile.IsRegular(path) { // not a FIFO, nor a link to /dev/zero
+				files = append(files, path)
 			}
 		}
 	}
@@ -225,14 +223,7 @@ func imageFiles(dir string) ([]string, error) {
 // loadImage decodes the image file at path through p into dst, within the
 // memory budget, and reports whether the preprocessing found something.
 func loadImage(dst []uint8, path string, p *preprocess.Preprocessor, b *budget) (bool, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return false, err
-	}
-	if fi.Size() > maxImageFileBytes {
-		return false, fmt.Errorf("%s: file of %d bytes is too big for an image (%d MB at most)", path, fi.Size(), maxImageFileBytes>>20)
-	}
-	data, err := os.ReadFile(path)
+	data, err := preprocess.ReadFile(path)
 	if err != nil {
 		return false, err
 	}

@@ -16,6 +16,10 @@ type Options struct {
 	// contract, matched to which labels, on how many threads. MNIST and
 	// CIFAR-10 ignore it.
 	Folder FolderOptions
+	// Limit, if positive, asks for the first Limit images only. MNIST
+	// then reads and decompresses only those (LoadMNISTHead); other sets
+	// may return more.
+	Limit int
 }
 
 // Load reads the training split (train) or the test split of the dataset
@@ -23,6 +27,8 @@ type Options struct {
 //
 //	mnist          MNIST, found by FindMNIST(opt.MNISTDir)
 //	mnist:DIR      MNIST from the IDX files in DIR
+//	fashion        Fashion-MNIST from Debian's dataset-fashion-mnist
+//	fashion:DIR    Fashion-MNIST from the IDX files in DIR
 //	cifar10:DIR    CIFAR-10 from the binary batches in DIR
 //	DIR            a folder: CIFAR-10 if it holds data_batch_1.bin or
 //	               test_batch.bin (or a cifar-10-batches-bin subfolder),
@@ -41,9 +47,13 @@ func Load(spec string, train bool, opt Options) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		return LoadMNIST(dir, train)
+		return LoadMNISTHead(dir, train, opt.Limit)
 	case strings.HasPrefix(spec, "mnist:"):
-		return LoadMNIST(strings.TrimPrefix(spec, "mnist:"), train)
+		return LoadMNISTHead(strings.TrimPrefix(spec, "mnist:"), train, opt.Limit)
+	case spec == "fashion":
+		return LoadFashionHead("", train, opt.Limit)
+	case strings.HasPrefix(spec, "fashion:"):
+		return LoadFashionHead(strings.TrimPrefix(spec, "fashion:"), train, opt.Limit)
 	case spec == "cifar10":
 		return nil, fmt.Errorf("dataset: cifar10 needs its folder: use cifar10:DIR, DIR being the cifar-10-batches-bin folder of %s", cifar10URL)
 	case strings.HasPrefix(spec, "cifar10:"):
@@ -60,7 +70,7 @@ func Load(spec string, train bool, opt Options) (*Set, error) {
 	case isCIFAR10(spec) || isCIFAR10(filepath.Join(spec, "cifar-10-batches-bin")):
 		return LoadCIFAR10(spec, train)
 	case hasMNIST(spec):
-		return LoadMNIST(spec, train)
+		return LoadMNISTHead(spec, train, opt.Limit)
 	}
 	if opt.Folder.Input.Channels == 0 {
 		return nil, fmt.Errorf("dataset: image folder %s: no input contract given (Options.Folder.Input)", spec)
@@ -71,7 +81,7 @@ func Load(spec string, train bool, opt Options) (*Set, error) {
 // IsFolder reports whether spec names a folder of images (not MNIST or
 // CIFAR-10 files).
 func IsFolder(spec string) bool {
-	if spec == "mnist" || strings.HasPrefix(spec, "mnist:") || strings.HasPrefix(spec, "cifar10") && !isDir(spec) {
+	if spec == "mnist" || strings.HasPrefix(spec, "mnist:") || spec == "fashion" || strings.HasPrefix(spec, "fashion:") || strings.HasPrefix(spec, "cifar10") && !isDir(spec) {
 		return false
 	}
 	return isDir(spec) && !isCIFAR10(spec) && !isCIFAR10(filepath.Join(spec, "cifar-10-batches-bin")) && !hasMNIST(spec)

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -144,4 +145,30 @@ func (s *Set) Split(fraction float64, seed uint64) (train, test *Set) {
 	train, test = s.Subset(keep), s.Subset(out)
 	test.Name = fmt.Sprintf("%s[held out %d%% seed %d]", s.Name, int(100*fraction+0.5), seed)
 	return train, test
+}
+
+// ChannelStats returns the mean and standard deviation of each channel's
+// pixels over the whole set, on the 0..1 scale of nn.Input's Mean and Std
+// (a constant channel gets a deviation of 1, not 0).
+func (s *Set) ChannelStats() (mean, std []float32) {
+	mean, std = make([]float32, s.Channels), make([]float32, s.Channels)
+	plane := s.Height * s.Width
+	for c := range s.Channels {
+		var sum, sq float64
+		for i := range s.Len() {
+			for _, v := range s.Image(i)[c*plane : (c+1)*plane] {
+				x := float64(v) / 255
+				sum += x
+				sq += x * x
+			}
+		}
+		n := float64(max(s.Len()*plane, 1))
+		m := sum / n
+		sd := math.Sqrt(max(sq/n-m*m, 0))
+		if sd < 1e-6 {
+			sd = 1
+		}
+		mean[c], std[c] = float32(m), float32(sd)
+	}
+	return mean, std
 }

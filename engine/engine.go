@@ -144,10 +144,18 @@ type scratch struct {
 // New prepares m for inference: it checks the model, infers the shapes,
 // chooses the format of every tensor, binds every layer to its kernels
 // (packing weights once) and checks the memory it will need against
-// opt.MaxMemory.
+// opt.MaxMemory. A model with batch norms (a checkpoint's) runs them
+// folded into their convolutions (nn.FoldBatchNorm), and Model returns the
+// folded model.
 func New(m *nn.Model, opt Options) (*Engine, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
+	}
+	if !m.Folded() {
+		var err error
+		if m, err = nn.FoldBatchNorm(m); err != nil {
+			return nil, err
+		}
 	}
 	if err := kernels.EnvError(); err != nil {
 		return nil, err

@@ -57,6 +57,12 @@ type Node struct {
 	Groups int `json:"groups,omitempty"`
 	// Rate is the dropout probability used in training.
 	Rate float32 `json:"rate,omitempty"`
+	// NoBias marks a conv2d without a bias, as before a batch norm.
+	NoBias bool `json:"nobias,omitempty"`
+	// Eps and Momentum are a batch norm's epsilon and the weight of each
+	// batch in its running statistics (see OpBatchNorm).
+	Eps      float32 `json:"eps,omitempty"`
+	Momentum float32 `json:"momentum,omitempty"`
 
 	// Quant holds the int8 parameters of the node's output in a quantized
 	// model (see Model.Quantized); nil in a float model.
@@ -256,6 +262,8 @@ func (n *Node) outShape(ins []Shape) (Shape, error) {
 		return slices.Clone(in), nil
 	case OpReLU, OpReLU6, OpTanh, OpSoftmax:
 		return slices.Clone(in), nil
+	case OpBatchNorm:
+		return n.batchNormShape(in)
 	}
 	return nil, fmt.Errorf("unknown layer type")
 }
@@ -282,14 +290,22 @@ func (n *Node) window(h, w int) (oh, ow int, err error) {
 }
 
 // ParamShapes returns the shapes of the weight and bias of node n given its
-// input shape, or nils for layers without parameters. Conv weights are
-// [Out, In/Groups, KH, KW]; linear weights are [Out, In] (PyTorch's layout).
+// input shape, or nils for layers without parameters (bias alone nil for a
+// convolution without bias). Conv weights are [Out, In/Groups, KH, KW];
+// linear weights are [Out, In] (PyTorch's layout); a batch norm's weight
+// and bias are [C].
 func (n *Node) ParamShapes(in Shape) (weight, bias []int) {
 	switch n.Op {
 	case OpConv2D:
-		return []int{n.Out, in[0] / n.Groups, n.Kernel[0], n.Kernel[1]}, []int{n.Out}
+		w := []int{n.Out, in[0] / n.Groups, n.Kernel[0], n.Kernel[1]}
+		if n.NoBias {
+			return w, nil
+		}
+		return w, []int{n.Out}
 	case OpLinear:
 		return []int{n.Out, in[0]}, []int{n.Out}
+	case OpBatchNorm:
+		return []int{in[0]}, []int{in[0]}
 	}
 	return nil, nil
 }
@@ -346,9 +362,15 @@ func (n *Node) params(in Shape, int8Weights bool) []param {
 	if w == nil {
 		return nil
 	}
-	ps := []param{{n.Name + ".weight", w}, {n.Name + ".bias", b}}
+	ps := []param{{n.Name + ".weight", w}}
+	if b != nil {
+		ps = append(ps, param{n.Name + ".bias", b})
+	}
+	if n.Op == OpBatchNorm {
+		ps = append(ps, param{n.Name + ".running_mean", b}, param{n.Name + ".running_var", b})
+	}
 	if int8Weights {
-		ps = append(ps, param{n.Name + ".weight_scale", b})
+		ps = append(ps, param{n.Name + ".weight_scale", w[:1]})
 	}
 	return ps
 }
@@ -450,7 +472,10 @@ func (m *Model) Stats() ([]LayerStats, error) {
 		in := ins[i]
 		params := 0
 		if w, b := n.ParamShapes(in); w != nil {
-			params = Shape(w).Size() + Shape(b).Size()
+			params = Shape(w).Size()
+			if b != nil {
+				params += Shape(b).Size()
+			}
 		}
 		stats[i] = LayerStats{Node: n, In: in, Out: shapes[i], Params: params, MACs: n.MACs(in, shapes[i])}
 	}

@@ -96,6 +96,12 @@ func checkParams(p *quant.Params) error {
 // biases and positive float32 weight scales.
 func (m *Model) checkParamTypes(n *Node, int8Weights bool) error {
 	w, b := m.Weight(n), m.Bias(n)
+	if b == nil {
+		if int8Weights {
+			return fmt.Errorf("int8 layer needs a bias")
+		}
+		b = w // a convolution without bias: only the weight to check
+	}
 	if !int8Weights {
 		if w.DType != F32 || b.DType != F32 {
 			return fmt.Errorf("float layer needs F32 weight and bias, has %s and %s", w.DType, b.DType)

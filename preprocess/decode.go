@@ -8,6 +8,8 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+
+	"github.com/edgecnn/edgecnn/internal/safefile"
 )
 
 // Bounds on the images Decode accepts, so that a small file claiming a
@@ -25,6 +27,14 @@ const (
 
 // ErrFormat marks data that is neither a JPEG nor a PNG.
 var ErrFormat = errors.New("not a JPEG or PNG image")
+
+// MaxFileBytes bounds the size of one image file.
+const MaxFileBytes = 64 << 20
+
+// ReadFile reads the image file at path, for every command that takes
+// images: a regular file (not a FIFO, not a link to /dev/zero) of at most
+// MaxFileBytes.
+func ReadFile(path string) ([]byte, error) { return safefile.ReadFile(path, MaxFileBytes) }
 
 // IsJPEG reports whether data starts like a JPEG.
 func IsJPEG(data []byte) bool { return len(data) >= 2 && data[0] == 0xFF && data[1] == 0xD8 }

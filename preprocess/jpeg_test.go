@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/edgecnn/edgecnn/internal/memcheck"
 )
 
 // testJPEG encodes a photo-like colour test image (4:2:0, as image/jpeg
@@ -221,7 +223,11 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, s uint8) {
 		scale := 1 << (s % 4)
 		var d Decoder
-		p, err := d.Decode(data, scale, s&4 != 0)
+		var p Picture
+		var err error
+		// A decoded image rightly outgrows its file; MaxDecodeBytes is the
+		// cap on one decode.
+		memcheck.Bound(t, memcheck.Limit(len(data))+MaxDecodeBytes, func() { p, err = d.Decode(data, scale, s&4 != 0) })
 		if err != nil {
 			return
 		}

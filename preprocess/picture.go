@@ -149,3 +149,6 @@ func (p *Picture) ToImage() (image.Image, error) {
 	}
 	return m, nil
 }
+
+// bounds is the picture's rectangle.
+func (p *Picture) bounds() image.Rectangle { return image.Rect(0, 0, p.Width, p.Height) }

@@ -25,10 +25,10 @@ import (
 	"io"
 	"maps"
 	"math"
-	"os"
 	"slices"
 
 	"github.com/edgecnn/edgecnn/internal/atomicfile"
+	"github.com/edgecnn/edgecnn/internal/safefile"
 	"github.com/edgecnn/edgecnn/nn"
 )
 
@@ -38,6 +38,10 @@ const checkpointVersion = 2
 
 // checkpointMagic starts every checkpoint file.
 const checkpointMagic = "ECNNCKPT"
+
+// maxCheckpointFile bounds the size of a checkpoint Resume reads: a model
+// and two optimizer buffers of its size.
+const maxCheckpointFile = 16 << 30
 
 // maxCheckpointHeader bounds the header: it holds the configuration, the
 // metrics of every epoch and one line per tensor.
@@ -116,7 +120,7 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 // Resume restores a trainer from a checkpoint. epochs, if positive,
 // replaces the configured number of epochs (to train further than planned).
 func Resume(path string, epochs int) (*Trainer, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, maxCheckpointFile)
 	if err != nil {
 		return nil, err
 	}

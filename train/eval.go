@@ -1,6 +1,9 @@
 package train
 
 import (
+	"math"
+	"slices"
+
 	"github.com/edgecnn/edgecnn/dataset"
 	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/nn"
@@ -18,6 +21,9 @@ type Result struct {
 	// NotFound counts the images where the digit path found no digit:
 	// they count as wrong and stay out of Confusion.
 	NotFound int
+	// LossSum is the cross-entropy summed over the images that held
+	// something (Loss is its mean).
+	LossSum float64
 	// Predicted holds every image's predicted class (-1 where nothing was
 	// found), when asked for.
 	Predicted []int
@@ -38,6 +44,10 @@ type EvalOptions struct {
 
 // Top1 is the fraction of images classified correctly.
 func (r *Result) Top1() float64 { return float64(r.Correct) / float64(max(r.N, 1)) }
+
+// Loss is the mean cross-entropy of the images that held something, or 0
+// when there were none.
+func (r *Result) Loss() float64 { return r.LossSum / float64(max(r.N-r.NotFound, 1)) }
 
 // TopKAccuracy is the fraction of images whose class is among their TopK
 // most likely.
@@ -80,6 +90,7 @@ func EvaluateWith(e *engine.Engine, s *dataset.Set, opt EvalOptions) (*Result, e
 		r.Confusion[c] = make([]int, classes)
 	}
 	size := in.Shape().Size()
+	probabilities := e.Model().Nodes[len(e.Model().Nodes)-1].Op == nn.OpSoftmax
 	for lo := 0; lo < s.Len(); lo += evalBatch {
 		hi := min(lo+evalBatch, s.Len())
 		logits, err := e.Infer(s.Images[lo*size:hi*size], hi-lo)
@@ -97,6 +108,7 @@ func EvaluateWith(e *engine.Engine, s *dataset.Set, opt EvalOptions) (*Result, e
 				r.NotFound++
 			} else {
 				r.Confusion[s.Labels[i]][pred]++
+				r.LossSum += crossEntropy(l, s.Labels[i], probabilities)
 				if pred == s.Labels[i] {
 					r.Correct++
 				}
@@ -114,6 +126,20 @@ func EvaluateWith(e *engine.Engine, s *dataset.Set, opt EvalOptions) (*Result, e
 		}
 	}
 	return r, nil
+}
+
+// crossEntropy is -log p(label) for one image's logits, or for its
+// probabilities when the model ends in softmax.
+func crossEntropy(out []float32, label int, probabilities bool) float64 {
+	if probabilities {
+		return -math.Log(max(float64(out[label]), 1e-30))
+	}
+	hi := float64(slices.Max(out))
+	var sum float64
+	for _, v := range out {
+		sum += math.Exp(float64(v) - hi)
+	}
+	return hi + math.Log(sum) - float64(out[label])
 }
 
 // rank is the number of classes scored above class c (ties to the lower

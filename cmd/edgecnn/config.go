@@ -4,10 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/edgecnn/edgecnn/internal/safefile"
 )
 
 // maxConfigSize bounds a --config file; a real one is a few hundred bytes.
@@ -19,13 +20,15 @@ const maxConfigSize = 1 << 20
 // wins over the file; a repeatable flag (--gpio) takes every line that
 // names it. The file may not name the config flag itself.
 func applyConfig(fs *pflag.FlagSet, path string) error {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, maxConfigSize)
 	if err != nil {
 		return fmt.Errorf("--config: %w", err)
 	}
-	if len(data) > maxConfigSize {
-		return fmt.Errorf("--config: %s is %d bytes; a config file is at most %d", path, len(data), maxConfigSize)
-	}
+	return parseConfig(fs, path, data)
+}
+
+// parseConfig applies the config file text data, read from path.
+func parseConfig(fs *pflag.FlagSet, path string, data []byte) error {
 	onCommandLine := map[string]bool{}
 	fs.Visit(func(f *pflag.Flag) { onCommandLine[f.Name] = true })
 	lines := bufio.NewScanner(bytes.NewReader(data))

@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/require"
+
+	"github.com/edgecnn/edgecnn/internal/memcheck"
 )
 
 // runFlags is the flag set of `edgecnn run`, parsed from args.
@@ -85,4 +87,21 @@ func TestRunConfigQuietAndLogEvery(t *testing.T) {
 
 	_, stderr, code = edgecnn(t, "run", "--log-every", "-1s")
 	require.Equal(t, 2, code, stderr)
+}
+
+// FuzzParseConfig: any config text is applied or refused with a usage error
+// naming the line, never a panic.
+func FuzzParseConfig(f *testing.F) {
+	for _, seed := range []string{"source=rpicam\nquiet\n", "# c\ngpio=GPIO17=7:0.8\nthreads=2", "log-every=1m\r\n", "=\n--\nfps=-1"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fs := runFlags(t)
+		var err error
+		memcheck.Check(t, len(data), func() { err = parseConfig(fs, "config", data) })
+		if err != nil {
+			require.ErrorAs(t, err, new(usageError))
+			require.True(t, strings.HasPrefix(err.Error(), "config:"), err.Error())
+		}
+	})
 }

@@ -75,6 +75,9 @@ type dataRequest struct {
 	input   nn.Input
 	labels  []string
 	threads int
+	// limit, if positive, keeps the first limit images only; MNIST then
+	// reads no more than those.
+	limit int
 	// progress receives the loading bar of image folders.
 	progress io.Writer
 }
@@ -82,7 +85,7 @@ type dataRequest struct {
 // loadSet reads the dataset a request names.
 func loadSet(r dataRequest) (*dataset.Set, error) {
 	var bar *progress.Bar
-	opt := dataset.Options{MNISTDir: r.mnistDir, Folder: dataset.FolderOptions{
+	opt := dataset.Options{MNISTDir: r.mnistDir, Limit: r.limit, Folder: dataset.FolderOptions{
 		Input: r.input, Labels: r.labels, Threads: r.threads,
 		Progress: func(done, total int) {
 			if r.progress == nil {
@@ -100,6 +103,9 @@ func loadSet(r dataRequest) (*dataset.Set, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.flag, err)
+	}
+	if r.limit > 0 && r.limit < s.Len() {
+		s = s.Head(r.limit)
 	}
 	return s, nil
 }

@@ -58,12 +58,14 @@ model saw of each image.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			set, err := loadSet(modelData("--data", data, mnistDir, false, m, threads, cmd.ErrOrStderr()))
+			if limit < 0 {
+				return usagef("--limit must not be negative, got %d", limit)
+			}
+			req := modelData("--data", data, mnistDir, false, m, threads, cmd.ErrOrStderr())
+			req.limit = limit
+			set, err := loadSet(req)
 			if err != nil {
 				return err
-			}
-			if limit > 0 && limit < set.Len() {
-				set = set.Head(limit)
 			}
 			if saveInputs != "" {
 				if err := saveSetInputs(saveInputs, set, m.Input); err != nil {

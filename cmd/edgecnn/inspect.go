@@ -18,6 +18,7 @@ func inspectCmd() *cobra.Command {
 		modelPath string
 		threads   int
 		maxMemory memoryLimit
+		asJSON    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "inspect",
@@ -29,7 +30,8 @@ A model that needs more than --max-memory is reported and inspect exits 1, as
 run, eval, bench and predict would refuse it.`,
 		Example: `  edgecnn inspect --model lenet5.safetensors
   edgecnn inspect            # the embedded LeNet-5
-  edgecnn inspect --model mobilenetv2-f32`,
+  edgecnn inspect --model mobilenetv2-f32
+  edgecnn inspect --model lenet5.int8.safetensors --json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkThreads(threads); err != nil {
 				return err
@@ -37,6 +39,16 @@ run, eval, bench and predict would refuse it.`,
 			m, name, err := loadModel(modelPath)
 			if err != nil {
 				return err
+			}
+			if asJSON {
+				r, err := inspectJSON(name, m)
+				if err != nil {
+					return err
+				}
+				if err := writeJSON(cmd.OutOrStdout(), r); err != nil {
+					return err
+				}
+				return printMemory(io.Discard, name, m, threads, int64(maxMemory)) // the limit check only
 			}
 			if err := printModel(cmd.OutOrStdout(), name, m); err != nil {
 				return err
@@ -47,6 +59,7 @@ run, eval, bench and predict would refuse it.`,
 	f := cmd.Flags()
 	f.StringVar(&modelPath, "model", "", "model file, or a built-in network: "+builtinNames+" (default: the embedded LeNet-5)")
 	f.IntVar(&threads, "threads", 0, "worker threads the memory is planned for (default: all cores)")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object: the model, its input, labels and every layer")
 	addMemoryFlag(f, &maxMemory)
 	return cmd
 }
@@ -85,9 +98,7 @@ func printModel(w io.Writer, name string, m *nn.Model) error {
 	in := m.Input
 	fmt.Fprintf(w, "model   %s (%s)\n", name, m.Arch)
 	fmt.Fprintf(w, "input   %v, pixel/255 normalised with mean %v std %v", in.Shape(), in.Mean, in.Std)
-	if in.Digit {
-		fmt.Fprint(w, ", MNIST-style digit preprocessing")
-	}
+	fmt.Fprintf(w, "; preprocessing %s", in.Describe())
 	fmt.Fprintf(w, "\nlabels  %d: %s\n", len(m.Labels), strings.Join(m.Labels, " "))
 	if m.Quantized() {
 		fmt.Fprintf(w, "format  int8 (input scale %.4g, zero point %d)\n", m.Input.Quant.Scale, m.Input.Quant.ZeroPoint)

@@ -223,7 +223,7 @@ func TestTrainShortRunWritesModelMetricsAndPlot(t *testing.T) {
 	}
 	csv, err := os.ReadFile(filepath.Join(dir, "m.csv"))
 	require.NoError(t, err)
-	require.True(t, strings.HasPrefix(string(csv), "epoch,loss,train_top1,test_top1,seconds,images_per_s,lr\n1,"))
+	require.True(t, strings.HasPrefix(string(csv), "epoch,loss,train_top1,test_top1,seconds,images_per_s,lr,test_loss\n1,"))
 	_, stderr, code = edgecnn(t, "eval", "--model", out, "--limit", "100")
 	require.Zero(t, code, stderr)
 }

@@ -56,13 +56,14 @@ type heartbeat struct {
 // minute between tries). TOPIC/status is "online" while connected and
 // "offline" (the broker's last will, or on exit) otherwise.
 type mqttPublisher struct {
-	client mqtt.Client
-	topic  string
-	start  time.Time
-	queue  chan labelMessage
-	stop   chan struct{}
-	done   chan struct{}
-	log    io.Writer
+	client  mqtt.Client
+	topic   string
+	version string // for the heartbeat
+	start   time.Time
+	queue   chan labelMessage
+	stop    chan struct{}
+	done    chan struct{}
+	log     io.Writer
 
 	mu      sync.Mutex // guards the fields below, shared with the publishing goroutine
 	label   string
@@ -90,7 +91,7 @@ func startMQTT(broker, topic string, every time.Duration, log io.Writer) (*mqttP
 	if err != nil {
 		return nil, err
 	}
-	p := &mqttPublisher{topic: topic, start: time.Now(), queue: make(chan labelMessage, mqttQueue),
+	p := &mqttPublisher{topic: topic, version: readBuildInfo().Version, start: time.Now(), queue: make(chan labelMessage, mqttQueue),
 		stop: make(chan struct{}), done: make(chan struct{}), log: log}
 	host, _ := os.Hostname()
 	opt := mqtt.NewClientOptions().
@@ -117,8 +118,8 @@ func startMQTT(broker, topic string, every time.Duration, log io.Writer) (*mqttP
 		}
 	}
 	p.client = mqtt.NewClient(opt)
-	p.client.Connect() // with ConnectRetry the token completes only once connected
-	go p.publish(every)
+	// With ConnectRetry the token completes once the first connection is up.
+	go p.publish(p.client.Connect(), every)
 	return p, nil
 }
 
@@ -168,9 +169,16 @@ func (p *mqttPublisher) observe(r *result) {
 	}
 }
 
-// publish is the publishing goroutine.
-func (p *mqttPublisher) publish(every time.Duration) {
+// publish is the publishing goroutine. It starts once the first connection
+// is up: paho drops what was published before it (a clean session starts
+// with an empty store), while after a reconnection it resends what waited.
+func (p *mqttPublisher) publish(connected mqtt.Token, every time.Duration) {
 	defer close(p.done)
+	select {
+	case <-connected.Done():
+	case <-p.stop:
+		return
+	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -210,7 +218,7 @@ func (p *mqttPublisher) beat() {
 	}
 	p.mu.Lock()
 	h := heartbeat{Time: time.Now().UTC(), Uptime: round(time.Since(p.start).Seconds(), 1e3), Frames: p.frames,
-		FPS: p.fps, Dropped: p.dropped, Label: p.label, Queued: len(p.queue), Lost: p.lost, Version: readBuildInfo().Version}
+		FPS: p.fps, Dropped: p.dropped, Label: p.label, Queued: len(p.queue), Lost: p.lost, Version: p.version}
 	p.mu.Unlock()
 	data, _ := json.Marshal(h)
 	p.client.Publish(p.topic+"/heartbeat", 0, false, data)

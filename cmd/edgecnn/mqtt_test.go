@@ -219,3 +219,18 @@ func TestRunMQTTFlags(t *testing.T) {
 		require.Contains(t, stderr, c.want)
 	}
 }
+
+// TestMQTTQueueKeepsTheNewest: while the broker is away, only label changes
+// are queued, and a full queue drops its oldest.
+func TestMQTTQueueKeepsTheNewest(t *testing.T) {
+	p := &mqttPublisher{queue: make(chan labelMessage, 2)}
+	for i, l := range []string{"1", "1", "2", "3", "3", "4", "5"} {
+		p.observe(&result{Frame: i, Label: l, Found: true})
+	}
+	require.Equal(t, 3, p.lost, "the changes to 1, 2 and 3 dropped")
+	require.Equal(t, 7, p.frames)
+	a, b := <-p.queue, <-p.queue
+	require.Equal(t, []int{5, 6}, []int{a.Frame, b.Frame})
+	require.Equal(t, "3", a.Previous)
+	require.Equal(t, "4", b.Previous)
+}

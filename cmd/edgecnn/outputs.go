@@ -17,13 +17,13 @@ type outputOptions struct {
 }
 
 func (o *outputOptions) addFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.config, "config", "", "read flags from FILE, one NAME=VALUE per line (# comments); flags on the command line win")
+	f.StringVar(&o.config, "config", "", "read flags from `FILE`, one NAME=VALUE per line (# comments); flags on the command line win")
 	f.BoolVar(&o.quiet, "quiet", false, "print no line per frame (the first line, errors and the summary still go to stderr)")
-	f.DurationVar(&o.logEvery, "log-every", 0, "print at most one frame line per DURATION, e.g. 1m (default: every frame)")
-	f.StringVar(&o.mqtt, "mqtt", "", "publish label changes and heartbeats to an MQTT broker, e.g. tcp://127.0.0.1:1883 (tcp://USER:PASS@HOST:PORT for credentials)")
-	f.StringVar(&o.mqttTopic, "mqtt-topic", defaultMQTTTopic(), "MQTT topic: label changes on TOPIC, TOPIC/heartbeat, online/offline on TOPIC/status")
+	f.DurationVar(&o.logEvery, "log-every", 0, "print at most one frame line per `DURATION`, e.g. 1m (default: every frame)")
+	f.StringVar(&o.mqtt, "mqtt", "", "publish label changes and heartbeats to the MQTT broker at `URL`, e.g. tcp://127.0.0.1:1883 (tcp://USER:PASS@HOST:PORT for credentials)")
+	f.StringVar(&o.mqttTopic, "mqtt-topic", defaultMQTTTopic(), "MQTT `TOPIC`: label changes on TOPIC, TOPIC/heartbeat, online/offline on TOPIC/status")
 	f.DurationVar(&o.mqttHeartbeat, "mqtt-heartbeat", 30*time.Second, "interval between MQTT heartbeats")
-	f.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on HOST:PORT/metrics, e.g. 127.0.0.1:9100 (a bare PORT binds 127.0.0.1)")
+	f.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `HOST:PORT`/metrics, e.g. 127.0.0.1:9180 (a bare PORT binds 127.0.0.1)")
 }
 
 // check validates the flags before any work starts.

@@ -23,19 +23,30 @@ import (
 func trainCmd() *cobra.Command {
 	var (
 		arch, data, mnistDir, out, testData, labelsPath, pre string
-		classic, resume                                      bool
-		channels                                             int
+		classic, resume, asJSON                              bool
+		channels, testLimit                                  int
+		width                                                float64
 		cfg                                                  train.Config
 	)
 	cmd := &cobra.Command{
 		Use:   "train",
-		Short: "Train a float32 model (LeNet-5 or the 32x32 AlexNet) on a dataset",
+		Short: "Train a float32 model (LeNet-5, AlexNet, ResNet, MobileNet, ...) on a dataset",
 		Long: `Train a float32 model. A checkpoint is written to OUT.ckpt after every epoch
 and on Ctrl-C; --resume continues from it bit-identically. Per-epoch metrics go
 to OUT.csv and the loss/accuracy curves to OUT.png.
 
 --data is "mnist" (found in the Go module cache, --mnist DIR or $EDGECNN_MNIST),
-a CIFAR-10 binary folder, or an image folder DIR/<label>/*.png|jpg.
+"fashion" (Fashion-MNIST from Debian's dataset-fashion-mnist), a CIFAR-10
+binary folder, or an image folder DIR/<label>/*.png|jpg. Images that are not
+digits are normalised per channel with the training set's mean and standard
+deviation, kept in the model.
+
+Architectures (all 32x32, 1 or 3 channels): lenet5, alexnet, zfnet, vgg11,
+resnet20, resnet18, mobilenet and mobilenetv2 (--width scales their channels),
+googlenet and densenet. The batch-normalised ones default to SGD (lr 0.1,
+momentum 0.9, weight decay 5e-4, cosine) for 20 epochs with batch 128, random
+crops and flips; the model written has its batch norms folded into the
+convolutions, while OUT.ckpt keeps them for --resume.
 
 An image folder is read through the preprocessing the model will keep
 (its input contract, used again by eval, convert and run): --preprocess digit
@@ -47,6 +58,8 @@ per line). The test images are --test DIR, DIR/test (or DIR/val) when DIR has
 train/ and test/ subfolders, or else a seeded 10% of each class held out.`,
 		Example: `  edgecnn train --arch lenet5 --data mnist --out lenet5.safetensors
   edgecnn train --arch alexnet --data mnist --limit 10000 --epochs 1 --out alexnet.safetensors
+  edgecnn train --arch resnet20 --data fashion --out resnet20.safetensors
+  edgecnn train --arch mobilenetv2 --width 0.5 --data cifar10:cifar-10-batches-bin --out mnv2.safetensors
   edgecnn train --arch lenet5 --data mydigits/ --out mydigits.safetensors   # photos from 'edgecnn capture'
   edgecnn train --resume --out lenet5.safetensors`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -61,7 +74,7 @@ train/ and test/ subfolders, or else a seeded 10% of each class held out.`,
 				"opt": func() { cfg.Optimizer = defaults.Optimizer }, "lr": func() { cfg.LR = defaults.LR },
 				"momentum": func() { cfg.Momentum = defaults.Momentum }, "wd": func() { cfg.WeightDecay = defaults.WeightDecay },
 				"schedule": func() { cfg.Schedule = defaults.Schedule }, "shift": func() { cfg.Shift = defaults.Shift },
-				"threads": func() { cfg.Threads = defaults.Threads },
+				"threads": func() { cfg.Threads = defaults.Threads }, "flip": func() { cfg.Flip = defaults.Flip },
 			} {
 				if !flags.Changed(name) {
 					apply()
@@ -69,6 +82,9 @@ train/ and test/ subfolders, or else a seeded 10% of each class held out.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if testLimit < 0 {
+				return usagef("--test-limit must not be negative, got %d", testLimit)
+			}
 			if pre != "" && pre != "digit" && pre != "image" {
 				return usagef("--preprocess %q: want digit or image", pre)
 			}
@@ -77,12 +93,13 @@ train/ and test/ subfolders, or else a seeded 10% of each class held out.`,
 			}
 			return runTrain(ctx, cmd, trainJob{arch: arch, data: data, mnistDir: mnistDir, out: out, test: testData,
 				labels: labelsPath, preprocess: pre, channels: channels,
-				classic: classic, resume: resume, cfg: cfg, epochsSet: flags.Changed("epochs")})
+				classic: classic, width: width, resume: resume, asJSON: asJSON, testLimit: testLimit, cfg: cfg, epochsSet: flags.Changed("epochs")})
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&arch, "arch", "lenet5", "architecture: "+strings.Join(nn.Archs, ", "))
 	f.BoolVar(&classic, "classic", false, "LeNet-5 with tanh and average pooling (the 1998 original)")
+	f.Float64Var(&width, "width", 1, "mobilenet, mobilenetv2: width multiplier of the channels")
 	f.StringVar(&data, "data", "mnist", `training data: "mnist", a CIFAR-10 folder, or DIR/<label>/*.png|jpg`)
 	f.StringVar(&mnistDir, "mnist", "", "folder holding the MNIST IDX files (default: the Go module cache)")
 	f.StringVar(&out, "out", "", "model file to write (required)")
@@ -101,19 +118,22 @@ train/ and test/ subfolders, or else a seeded 10% of each class held out.`,
 	f.IntVar(&cfg.Threads, "threads", 0, "worker threads (default: all cores)")
 	f.IntVar(&cfg.Shift, "shift", 0, "augmentation: random translation in pixels (default per architecture: lenet5 2, alexnet 1)")
 	f.BoolVar(&cfg.Flip, "flip", false, "augmentation: random horizontal flips (natural images only)")
+	f.IntVar(&testLimit, "test-limit", 0, "evaluate each epoch on N test images picked at random (seeded) only (default: all)")
 	f.StringVar(&testData, "test", "", "test data (default: the data's test split, or 10% of an image folder held out)")
 	f.StringVar(&labelsPath, "labels", "", "image folders: file with one class label per line, in the model's order")
 	f.StringVar(&pre, "preprocess", "", "image folders: digit (MNIST-style digit path) or image (resize and crop); default: what the data implies")
 	f.IntVar(&channels, "channels", 0, "image folders, image path: 1 (gray) or 3 (RGB); default: as the images")
+	f.BoolVar(&asJSON, "json", false, `print one JSON object per epoch: "epoch", "loss", "train_top1", "test_top1", "seconds", ...`)
 	return cmd
 }
 
 type trainJob struct {
-	arch, data, mnistDir, out  string
-	test, labels, preprocess   string
-	channels                   int
-	classic, resume, epochsSet bool
-	cfg                        train.Config
+	arch, data, mnistDir, out          string
+	test, labels, preprocess           string
+	channels, testLimit                int
+	width                              float64
+	classic, resume, epochsSet, asJSON bool
+	cfg                                train.Config
 }
 
 func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
@@ -151,9 +171,15 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 	if err != nil {
 		return err
 	}
+	if job.testLimit > 0 {
+		testSet = testSet.Sample(job.testLimit, job.cfg.Seed)
+	}
 	if t == nil {
-		if !dataset.IsFolder(job.data) {
+		switch {
+		case !dataset.IsFolder(job.data):
 			in = storedContract(trainSet, job.preprocess)
+		case !in.Digit:
+			in.Mean, in.Std = trainSet.ChannelStats()
 		}
 		if t, err = newTrainer(job, in, trainSet); err != nil {
 			return err
@@ -169,8 +195,12 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 	}
 	t.OnEpoch = func(e train.EpochMetrics) {
 		bar.Done()
-		fmt.Fprintf(stdout, "epoch %d: loss %.4f  train %.2f%%  test %.2f%%  %.1fs  %.0f img/s\n",
-			e.Epoch, e.Loss, 100*e.TrainTop1, 100*e.TestTop1, e.Seconds, e.ImagesPerSec)
+		if job.asJSON {
+			reportErr(stderr, writeJSON(stdout, epochLine(e, t.Cfg.Epochs, ckpt)))
+		} else {
+			fmt.Fprintf(stdout, "epoch %d: loss %.4f  train %.2f%%  test %.2f%%  %.1fs  %.0f img/s\n",
+				e.Epoch, e.Loss, 100*e.TrainTop1, 100*e.TestTop1, e.Seconds, e.ImagesPerSec)
+		}
 		reportErr(stderr, t.SaveCheckpoint(ckpt))
 		reportErr(stderr, train.WriteMetricsCSV(trimExt(job.out)+".csv", t.History()))
 		reportErr(stderr, train.PlotCurves(trimExt(job.out)+".png", t.History()))
@@ -193,15 +223,24 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 		}
 		return err
 	}
-	if err := nn.Save(job.out, t.Model); err != nil {
+	final := t.Model
+	if !final.Folded() {
+		if final, err = nn.FoldBatchNorm(final); err != nil {
+			return err
+		}
+	}
+	if err := nn.Save(job.out, final); err != nil {
 		return err
+	}
+	if job.asJSON {
+		stdout = stderr // stdout holds only the epochs' objects
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", job.out)
 	return nil
 }
 
 func newTrainer(job trainJob, in nn.Input, data *dataset.Set) (*train.Trainer, error) {
-	m, err := nn.Build(nn.Arch{Name: job.arch, Input: in, Labels: data.Classes, Classic: job.classic})
+	m, err := nn.Build(nn.Arch{Name: job.arch, Input: in, Labels: data.Classes, Classic: job.classic, Width: job.width})
 	if err != nil {
 		return nil, usagef("--arch: %w", err)
 	}
@@ -214,16 +253,22 @@ func newTrainer(job trainJob, in nn.Input, data *dataset.Set) (*train.Trainer, e
 // trainInputSide is the input size of the architectures train builds.
 const trainInputSide = 32
 
-// storedContract is the input contract of a model trained on MNIST or
-// CIFAR-10: their images as stored, and for MNIST the digit path for
-// camera frames unless --preprocess image says otherwise.
+// storedContract is the input contract of a model trained on MNIST,
+// Fashion-MNIST or CIFAR-10: their images as stored, and for MNIST the
+// digit path for camera frames unless --preprocess image says otherwise.
+// Images other than digits are normalised per channel with the training
+// set's mean and standard deviation, which the model keeps.
 func storedContract(s *dataset.Set, pre string) nn.Input {
 	in := nn.Input{Channels: s.Channels, Height: s.Height, Width: s.Width,
 		Digit: strings.HasPrefix(s.Name, "mnist") && pre != "image"}
-	in.Mean, in.Std = make([]float32, in.Channels), make([]float32, in.Channels)
-	for c := range in.Std {
-		in.Std[c] = 1
+	if in.Digit {
+		in.Mean, in.Std = make([]float32, in.Channels), make([]float32, in.Channels)
+		for c := range in.Std {
+			in.Std[c] = 1
+		}
+		return in
 	}
+	in.Mean, in.Std = s.ChannelStats()
 	return in
 }
 
@@ -249,7 +294,7 @@ func trainContract(job trainJob, stderr io.Writer) (nn.Input, []string, error) {
 				return in, nil, fmt.Errorf("--labels: %w", err)
 			}
 		}
-		first, err := os.ReadFile(f.Files[0])
+		first, err := preprocess.ReadFile(f.Files[0])
 		if err != nil {
 			return in, nil, fmt.Errorf("--data: %w", err)
 		}

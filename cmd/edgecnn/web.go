@@ -104,17 +104,9 @@ func startPreview(addr string, allow []string) (*preview, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--web: %w", err)
 	}
-	hosts := newHostCheck(ln.Addr().(*net.TCPAddr).IP, allow)
 	p := &preview{ln: ln}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", p.serveIndex)
-	mux.HandleFunc("GET /app.js", p.serveAsset("web/app.js", "text/javascript; charset=utf-8"))
-	mux.HandleFunc("GET /style.css", p.serveAsset("web/style.css", "text/css; charset=utf-8"))
-	mux.HandleFunc("GET /state", p.serveState)
-	mux.HandleFunc("GET /frame.jpg", p.serveFrame)
-	mux.HandleFunc("GET /input.png", p.serveInput)
 	p.srv = &http.Server{
-		Handler:           secure(hosts, mux),
+		Handler:           p.handler(newHostCheck(ln.Addr().(*net.TCPAddr).IP, allow)),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
@@ -123,6 +115,18 @@ func startPreview(addr string, allow []string) (*preview, error) {
 	}
 	go p.srv.Serve(ln)
 	return p, nil
+}
+
+// handler serves the page and its parts to the hosts it answers to.
+func (p *preview) handler(hosts *hostCheck) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", p.serveIndex)
+	mux.HandleFunc("GET /app.js", p.serveAsset("web/app.js", "text/javascript; charset=utf-8"))
+	mux.HandleFunc("GET /style.css", p.serveAsset("web/style.css", "text/css; charset=utf-8"))
+	mux.HandleFunc("GET /state", p.serveState)
+	mux.HandleFunc("GET /frame.jpg", p.serveFrame)
+	mux.HandleFunc("GET /input.png", p.serveInput)
+	return secure(hosts, mux)
 }
 
 // URL is the address of the page.

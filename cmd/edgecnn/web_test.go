@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
@@ -14,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/edgecnn/edgecnn/camera"
+	"github.com/edgecnn/edgecnn/internal/memcheck"
 )
 
 func TestListenAddrBindsLoopbackByDefault(t *testing.T) {
@@ -183,4 +187,40 @@ func TestBareWebMeansLoopback8080(t *testing.T) {
 	} {
 		require.Equal(t, want, strings.Join(withBareWeb(strings.Fields(in)), " "), in)
 	}
+}
+
+// FuzzPreviewRequest serves hostile HTTP requests (parsed by net/http as
+// the server would) to the preview's handlers, with a frame published: a
+// page, a refusal or "not found", never a panic or a server error, within
+// memcheck's bound.
+func FuzzPreviewRequest(f *testing.F) {
+	for _, req := range []string{
+		"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n",
+		"GET /frame.jpg HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost:8080\r\n\r\n",
+		"GET /input.png HTTP/1.0\r\n\r\n",
+		"HEAD /state HTTP/1.1\r\nHost: [::1]:80\r\n\r\n",
+		"POST /state HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc",
+		"GET /../app.js HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+		"GET /style.css?x=%zz HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: null\r\n\r\n",
+	} {
+		f.Add([]byte(req))
+	}
+	p := &preview{}
+	h := p.handler(newHostCheck(net.IPv4(127, 0, 0, 1), []string{"pi.example"}))
+	in := &camera.Input{Pixels: make([]uint8, 32*32)}
+	frame := &camera.Frame{Format: camera.FormatGray, Width: 64, Height: 48, Data: make([]byte, 64*48)}
+	p.publish(frame, in, &result{Label: "1", Top: []topEntry{{"1", 1}}, Found: true}, 1, 32, 32, true)
+	if _, err := p.frameJPEG(); err != nil { // encoded once, as the first request would
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(data)))
+		if err != nil {
+			return
+		}
+		rec := httptest.NewRecorder()
+		memcheck.Check(t, len(data), func() { h.ServeHTTP(rec, req) })
+		require.Contains(t, []int{200, 403, 404, 405}, rec.Code, "%q", data)
+		require.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
+	})
 }

@@ -43,10 +43,12 @@ func TestKilledWriterLeavesNothingForLong(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"="+out)
 	require.NoError(t, cmd.Start())
+	// Never leave the writer behind, also when the test fails early.
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	temp := tempPrefix("model.safetensors") + strconv.Itoa(cmd.Process.Pid) + "-"
 	require.Eventually(t, func() bool { return len(matching(t, dir, temp)) == 1 }, 20*time.Second, 10*time.Millisecond)
 	require.NoError(t, cmd.Process.Kill())
-	cmd.Wait()
+	_, _ = cmd.Process.Wait()
 
 	keep := []string{
 		tempPrefix("model.safetensors") + strconv.Itoa(os.Getpid()) + "-1", // this process: may be writing

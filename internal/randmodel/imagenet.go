@@ -60,7 +60,8 @@ func mobileNetV2(g *graph) {
 
 // invertedResidual is torchvision's InvertedResidual: a 1x1 expansion
 // (unless expand is 1), a 3x3 depthwise convolution, a linear 1x1
-// projection, and the residual sum when the shape allows it.
+// projection and its batch norm (conv.k and conv.k+1), and the residual sum
+// when the shape allows it.
 func (g *graph) invertedResidual(name, x string, in, out, stride, expand int) string {
 	hidden := in * expand
 	y, k := x, 0
@@ -69,7 +70,7 @@ func (g *graph) invertedResidual(name, x string, in, out, stride, expand int) st
 		y = g.convAct(sub(), y, hidden, 1, 1, 1, nn.OpReLU6)
 	}
 	y = g.convAct(sub(), y, hidden, 3, stride, hidden, nn.OpReLU6)
-	y = g.conv(sub(), y, out, 1, 1, 1)
+	y = g.conv(sub(), sub(), y, out, 1, 1, 1)
 	if stride == 1 && in == out {
 		y = g.sum(name+".add", y, x)
 	}
@@ -82,7 +83,7 @@ func (g *graph) invertedResidual(name, x string, in, out, stride, expand int) st
 // BasicBlock calls its one ReLU module twice; the second call is named
 // relu_1, as the ONNX exporter names it.
 func resNet18(g *graph) {
-	x := g.conv("conv1", nn.InputName, 64, 7, 2, 1)
+	x := g.conv("conv1", "bn1", nn.InputName, 64, 7, 2, 1)
 	x = g.act("relu", x, nn.OpReLU)
 	x = g.add(&nn.Node{Name: "maxpool", Op: nn.OpMaxPool, Kernel: [2]int{3, 3}, Stride: [2]int{2, 2},
 		Pad: [4]int{1, 1, 1, 1}}, x)
@@ -94,12 +95,12 @@ func resNet18(g *graph) {
 				stride = 2
 			}
 			name := fmt.Sprintf("layer%d.%d", stage+1, b)
-			y := g.conv(name+".conv1", x, planes, 3, stride, 1)
+			y := g.conv(name+".conv1", name+".bn1", x, planes, 3, stride, 1)
 			y = g.act(name+".relu", y, nn.OpReLU)
-			y = g.conv(name+".conv2", y, planes, 3, 1, 1)
+			y = g.conv(name+".conv2", name+".bn2", y, planes, 3, 1, 1)
 			shortcut := x
 			if stride != 1 || in != planes {
-				shortcut = g.conv(name+".downsample.0", x, planes, 1, stride, 1)
+				shortcut = g.conv(name+".downsample.0", name+".downsample.1", x, planes, 1, stride, 1)
 			}
 			y = g.sum(name+".add", y, shortcut)
 			x = g.act(name+".relu_1", y, nn.OpReLU)
@@ -133,18 +134,19 @@ func (g *graph) add(n *nn.Node, inputs ...string) string {
 	return n.Name
 }
 
-// conv adds a k x k convolution (with a batch norm, folded by finish) padded
-// by (k-1)/2 on every side, as all of these networks pad.
-func (g *graph) conv(name, x string, out, k, stride, groups int) string {
+// conv adds a k x k convolution without a bias, padded by (k-1)/2 on every
+// side as all of these networks pad, and the batch norm bn after it.
+func (g *graph) conv(name, bn, x string, out, k, stride, groups int) string {
 	p := (k - 1) / 2
-	return g.add(&nn.Node{Name: name, Op: nn.OpConv2D, Out: out, Kernel: [2]int{k, k},
-		Stride: [2]int{stride, stride}, Pad: [4]int{p, p, p, p}, Groups: groups}, x)
+	x = g.add(&nn.Node{Name: name, Op: nn.OpConv2D, Out: out, Kernel: [2]int{k, k},
+		Stride: [2]int{stride, stride}, Pad: [4]int{p, p, p, p}, Groups: groups, NoBias: true}, x)
+	return g.add(nn.BatchNorm(bn), x)
 }
 
 // convAct is torchvision's Conv2dNormActivation: convolution name.0, batch
-// norm name.1 (folded), activation name.2.
+// norm name.1, activation name.2.
 func (g *graph) convAct(name, x string, out, k, stride, groups int, act nn.Op) string {
-	return g.act(name+".2", g.conv(name+".0", x, out, k, stride, groups), act)
+	return g.act(name+".2", g.conv(name+".0", name+".1", x, out, k, stride, groups), act)
 }
 
 func (g *graph) act(name, x string, op nn.Op) string {
@@ -169,18 +171,16 @@ func (g *graph) classifier(x, fc string) {
 	g.add(&nn.Node{Name: fc, Op: nn.OpLinear, Out: len(g.m.Labels)}, x)
 }
 
-// Batch norms drawn for folding: gamma in [0.5, 1.5), beta and the running
-// mean normal with this deviation, the running variance in [0.5, 2).
-const (
-	bnShift = 0.1
-	bnEps   = 1e-5 // PyTorch's BatchNorm2d default, as torchvision uses it
-)
+// Batch norms are drawn as a trained network's look: gamma in [0.5, 1.5),
+// beta and the running mean normal with this deviation, the running
+// variance in [0.5, 2).
+const bnShift = 0.1
 
-// finish draws the parameters: every convolution gets He-normal weights
-// (fan-in) and a random batch norm folded into its weights and bias, as
-// the ONNX importer folds one (w * gamma/sqrt(var+eps), beta - mean *
-// gamma/sqrt(var+eps)); the classifier gets torchvision's N(0, 0.01)
-// weights and a zero bias.
+// finish draws the parameters and folds the batch norms into the
+// convolutions (nn.FoldBatchNorm, as every inference path runs them):
+// convolutions get He-normal weights (fan-in), batch norms random
+// statistics, the classifier torchvision's N(0, 0.01) weights and a zero
+// bias.
 func (g *graph) finish() (*nn.Model, error) {
 	m := g.m
 	if err := m.InitParams(); err != nil {
@@ -188,30 +188,30 @@ func (g *graph) finish() (*nn.Model, error) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 0xb4))
 	for _, n := range m.Nodes {
-		w, b := m.Weight(n), m.Bias(n)
-		if w == nil {
-			continue
-		}
-		out := w.Shape[0]
-		per := w.Len() / out
-		if n.Op == nn.OpLinear {
+		w := m.Weight(n)
+		switch n.Op {
+		case nn.OpConv2D:
+			std := math.Sqrt(2 / float64(w.Len()/w.Shape[0]))
+			for i := range w.F32 {
+				w.F32[i] = float32(rng.NormFloat64() * std)
+			}
+		case nn.OpBatchNorm:
+			beta, mean, variance := m.Bias(n).F32, m.RunningMean(n).F32, m.RunningVar(n).F32
+			for c := range w.F32 {
+				w.F32[c] = float32(0.5 + rng.Float64())
+				beta[c] = float32(rng.NormFloat64() * bnShift)
+				mean[c] = float32(rng.NormFloat64() * bnShift)
+				variance[c] = float32(0.5 + 1.5*rng.Float64())
+			}
+		case nn.OpLinear:
 			for i := range w.F32 {
 				w.F32[i] = float32(rng.NormFloat64() * 0.01)
 			}
-			continue
-		}
-		std := math.Sqrt(2 / float64(per))
-		for o := range out {
-			gamma := 0.5 + rng.Float64()
-			beta := rng.NormFloat64() * bnShift
-			mean := rng.NormFloat64() * bnShift
-			variance := 0.5 + 1.5*rng.Float64()
-			scale := gamma / math.Sqrt(variance+bnEps)
-			for i := range per {
-				w.F32[o*per+i] = float32(rng.NormFloat64() * std * scale)
-			}
-			b.F32[o] = float32(beta - mean*scale)
 		}
 	}
-	return m, m.Validate()
+	folded, err := nn.FoldBatchNorm(m)
+	if err != nil {
+		return nil, err
+	}
+	return folded, folded.Validate()
 }

@@ -11,9 +11,9 @@
 // of the PyTorch modules (internal/randmodel/testdata/export.py exports the
 // same networks to ONNX, and the tests check that `edgecnn import` of that
 // export gives the same layers, shapes, parameter counts and MACs). Their
-// batch norms are drawn at random and folded into the convolutions as the
-// ONNX importer folds them, so per-channel weight ranges differ the way they
-// do in a trained model. Quantization is tools/convert's min/max
+// batch norms are drawn at random and folded into the convolutions
+// (nn.FoldBatchNorm; the ONNX importer folds them the same way), so
+// per-channel weight ranges differ the way they do in a trained model. Quantization is tools/convert's min/max
 // calibration, on MNIST digits for the AlexNet and on seeded random images
 // for the others. The same name and calibration images give the same bits.
 package randmodel

@@ -62,7 +62,7 @@ if [ "${1:-}" != model ]; then
 		run "$name" "$1" "" -op "$2" -path "$3" -m "$M" -n "$N" -k "$K"
 		echo "== $2 $3 ($1), ${M}x${N}x${K} GEMM, $((M * N * K)) MACs"
 		"$tmp/icount-host" -report -plugin "$tmp/$name.stderr" -hist "$tmp/$name.hist" -exe "$tmp/icount" \
-			-macs $((M * N * K)) -cycles "$(core "$1")" -top 6 "${groups[@]}"
+			-macs $((M * N * K)) -unit call -cycles "$(core "$1")" -top 6 "${groups[@]}"
 		echo
 	done
 	exit 0

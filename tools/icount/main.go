@@ -68,13 +68,14 @@ func main() {
 	cycles := flag.String("cycles", "", "comma-separated core models for the llvm-mca cycle estimate: a72, a76 (-report)")
 	top := flag.Int("top", 12, "functions to list (-report)")
 	macs := flag.Int64("macs", 0, "multiply-accumulates per image, for a run without layers (-report)")
+	unit := flag.String("unit", "image", "what the counts are per, in the report's words (-report)")
 	var groups groupFlags
 	flag.Var(&groups, "group", "NAME=REGEXP: a column of the functions matching REGEXP (repeatable; -report)")
 	flag.Parse()
 
 	if *report {
 		opt := reportOptions{plugin: *pluginOut, hist: *hist, exe: *exe, objects: *objects, prefix: *prefix,
-			batch: *batch, groups: groups, top: *top, macs: *macs}
+			batch: *batch, groups: groups, top: *top, macs: *macs, unit: *unit}
 		err := func() error {
 			if opt.plugin == "" || opt.hist == "" || opt.exe == "" || opt.batch < 1 {
 				return fmt.Errorf("-report needs -plugin, -hist, -exe and a positive -batch")

@@ -22,6 +22,7 @@ type reportOptions struct {
 	groups       []group
 	layers       []layerInfo // segments 1, 2, ...; nil: name segments by their marks
 	macs         int64       // per image, when layers do not say
+	unit         string      // what a count is per: "image" (default) or e.g. "call"
 	top          int
 }
 
@@ -102,6 +103,9 @@ func printRegionReport(w io.Writer, opt reportOptions) error {
 
 // writeReport is printRegionReport on what it read.
 func writeReport(w io.Writer, opt reportOptions, run *pluginRun, entries []histEntry, objs []*object) error {
+	if opt.unit == "" {
+		opt.unit = "image"
+	}
 	nreg := float64(len(run.regions)) * float64(opt.batch)
 	per := func(v float64) float64 { return v / nreg }
 
@@ -150,7 +154,7 @@ func writeReport(w io.Writer, opt reportOptions, run *pluginRun, entries []histE
 	}
 	mean := run.mean() / float64(opt.batch)
 	smallest := slices.Min(run.regions)
-	fmt.Fprintf(w, "instructions per image: %.0f (mean of %d calls; the smallest call %.0f)", mean, len(run.regions),
+	fmt.Fprintf(w, "instructions per %s: %.0f (mean of %d calls; the smallest call %.0f)", opt.unit, mean, len(run.regions),
 		float64(smallest)/float64(opt.batch))
 	if macs > 0 {
 		fmt.Fprintf(w, ", %.4f per MAC", mean/float64(macs))
@@ -164,7 +168,7 @@ func writeReport(w io.Writer, opt reportOptions, run *pluginRun, entries []histE
 		for _, b := range blocks {
 			sum += cyc(c, b)
 		}
-		fmt.Fprintf(w, "cycles per image, %s: %.0f (IPC %.2f", core.what, per(sum), per(modelled)/per(sum))
+		fmt.Fprintf(w, "cycles per %s, %s: %.0f (IPC %.2f", opt.unit, core.what, per(sum), per(modelled)/per(sum))
 		if macs > 0 {
 			fmt.Fprintf(w, ", %.2f MACs per cycle", float64(macs)/per(sum))
 		}
@@ -182,7 +186,7 @@ func writeReport(w io.Writer, opt reportOptions, run *pluginRun, entries []histE
 	}
 	groups = append(groups, "other")
 	if len(opt.groups) > 0 {
-		fmt.Fprintf(w, "\n%-10s %14s %8s", "group", "instr/image", "share")
+		fmt.Fprintf(w, "\n%-10s %14s %8s", "group", "instr/"+opt.unit, "share")
 		for _, core := range opt.cores {
 			fmt.Fprintf(w, " %14s %8s", core.name+" cycles", "share")
 		}
@@ -236,7 +240,7 @@ func writeReport(w io.Writer, opt reportOptions, run *pluginRun, entries []histE
 		fns = append(fns, f)
 	}
 	slices.SortFunc(fns, func(a, b *fnCount) int { return cmp.Compare(b.ins, a.ins) })
-	fmt.Fprintf(w, "\n%14s %7s", "instr/image", "share")
+	fmt.Fprintf(w, "\n%14s %7s", "instr/"+opt.unit, "share")
 	for _, core := range opt.cores {
 		fmt.Fprintf(w, " %14s", core.name+" cycles")
 	}
@@ -257,6 +261,9 @@ func writeReport(w io.Writer, opt reportOptions, run *pluginRun, entries []histE
 func printSegments(w io.Writer, opt reportOptions, run *pluginRun, blocks []blockInfo, groups []string,
 	cyc func(int, blockInfo) float64, per func(float64) float64) {
 	nseg := len(run.segments)
+	if nseg <= 1 {
+		return // no marks: one segment, the whole call
+	}
 	named := opt.layers != nil && len(opt.layers) == nseg-1
 	if opt.layers != nil && !named {
 		fmt.Fprintf(w, "\nwarning: %d segments for %d layers: segments are named by their marks\n", nseg, len(opt.layers))
@@ -276,7 +283,7 @@ func printSegments(w io.Writer, opt reportOptions, run *pluginRun, blocks []bloc
 			cycles[b.seg][c] += cyc(c, b)
 		}
 	}
-	fmt.Fprintf(w, "\n%-28s %12s %12s %12s %9s", "layer", "MACs", "instr/image", "smallest", "instr/MAC")
+	fmt.Fprintf(w, "\n%-28s %12s %12s %12s %9s", "layer", "MACs", "instr/"+opt.unit, "smallest", "instr/MAC")
 	for _, core := range opt.cores {
 		fmt.Fprintf(w, " %12s", core.name+" cycles")
 	}

@@ -1,6 +1,6 @@
 //go:build race
 
-package camera_test
+package preprocess_test
 
 // raceEnabled is set under the race detector, which makes the accuracy
 // run on generated photos (single-goroutine code) too slow to be worth it.

@@ -1,5 +1,5 @@
 //go:build !race
 
-package camera_test
+package preprocess_test
 
 const raceEnabled = false
