@@ -155,30 +155,43 @@ func TestConvF32HWC(t *testing.T) {
 	}
 }
 
-// TestPoolF32HWC checks the HWC float pools against the CHW ones, bit for
-// bit, with NaN, infinities and signed zeros in the images.
+// TestPoolF32HWC checks the HWC float pools on every path against the CHW
+// ones, bit for bit, with NaN, infinities and signed zeros in the images,
+// channel counts that cover each SIMD block and its tails, and src and dst
+// ending at an inaccessible page.
 func TestPoolF32HWC(t *testing.T) {
 	r := rand.New(rand.NewPCG(89, 90))
+	srcMem, dstMem := guardedF32(t, 1<<16), guardedF32(t, 1<<16)
 	for i := range 200 {
-		g := randConvGeom(r, 1+r.IntN(12))
-		if g.PadT >= g.KH || g.PadL >= g.KW || (g.OutH-1)*g.SH-g.PadT >= g.H || (g.OutW-1)*g.SW-g.PadL >= g.W {
+		g := randConvGeom(r, 1+r.IntN(12)+[]int{0, 0, 32}[i%3])
+		if !g.noEmptyWindow() {
 			continue // a window all padding, which MaxPoolF32 does not take
 		}
 		src := randF32(r, g.C*g.H*g.W)
 		for range 3 {
 			src[r.IntN(len(src))] = []float32{float32(math.NaN()), float32(math.Inf(-1)), float32(math.Copysign(0, -1))}[r.IntN(3)]
 		}
+		hwc := srcMem[len(srcMem)-len(src):]
+		copy(hwc, toHWCF32(src, g.C, g.H, g.W))
 		for _, isMax := range []bool{true, false} {
 			want := make([]float32, g.C*g.OutH*g.OutW)
-			got := make([]float32, len(want))
 			if isMax {
 				MaxPoolF32(src, want, g)
-				MaxPoolF32HWC(toHWCF32(src, g.C, g.H, g.W), got, g)
 			} else {
 				AvgPoolF32(src, want, g)
-				AvgPoolF32HWC(toHWCF32(src, g.C, g.H, g.W), got, g)
 			}
-			requireSameF32(t, toHWCF32(want, g.C, g.OutH, g.OutW), got, "%d max %v %+v", i, isMax, g)
+			want = toHWCF32(want, g.C, g.OutH, g.OutW)
+			got := dstMem[len(dstMem)-len(want):]
+			for _, path := range Paths() {
+				usePath(t, path)
+				clear(got)
+				if isMax {
+					MaxPoolF32HWC(hwc, got, g)
+				} else {
+					AvgPoolF32HWC(hwc, got, g)
+				}
+				requireSameF32(t, want, got, "%s %d max %v %+v", path, i, isMax, g)
+			}
 		}
 	}
 }

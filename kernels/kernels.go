@@ -132,6 +132,12 @@ type impl struct {
 	// maxPoolHWC, if not nil, runs MaxPoolInt8HWC on runs of pixels
 	// (i8_conv_hwc.go).
 	maxPoolHWC func(a *poolArgs)
+	// maxPoolHWCF32, if not nil, runs MaxPoolF32HWC on runs of pixels
+	// (f32_conv_hwc.go).
+	maxPoolHWCF32 func(a *poolArgs)
+	// maxPoolF32, if not nil, runs MaxPoolF32 (CHW) if it can and reports
+	// whether it did.
+	maxPoolF32 func(src, dst []float32, g ConvGeom) bool
 
 	// maxPool, if not nil, runs MaxPoolInt8 on windows inside the image
 	// if it can and reports whether it did (i8_maxpool_asm.go).
@@ -371,6 +377,9 @@ func Col2im(col []float32, g ConvGeom, dst []float32) {
 // gives 0.
 func MaxPoolF32(src, dst []float32, g ConvGeom) {
 	g.check("MaxPoolF32", len(src), g.C*g.H*g.W, len(dst), g.C*g.OutH*g.OutW)
+	if mp := active.Load().maxPoolF32; mp != nil && mp(src, dst, g) {
+		return
+	}
 	if g.inside() {
 		maxPoolF32Inside(src, dst, g)
 		return

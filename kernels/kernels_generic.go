@@ -419,20 +419,28 @@ func maxPoolGeneric(src, dst []float32, g ConvGeom) {
 		for oh := range g.OutH {
 			h0, h1 := max(oh*g.SH-g.PadT, 0), min(oh*g.SH-g.PadT+g.KH, g.H)
 			for ow := range g.OutW {
-				w0, w1 := max(ow*g.SW-g.PadL, 0), min(ow*g.SW-g.PadL+g.KW, g.W)
-				m := float32(0)
-				first := true
-				for ih := h0; ih < h1; ih++ {
-					for _, v := range img[ih*g.W+w0 : ih*g.W+max(w0, w1)] {
-						if first || v > m {
-							m, first = v, false
-						}
-					}
-				}
-				out[oh*g.OutW+ow] = m
+				out[oh*g.OutW+ow] = maxPoolF32Window(img, g, h0, h1, ow)
 			}
 		}
 	}
+}
+
+// maxPoolF32Window is MaxPoolF32's output column ow of the window rows
+// [h0, h1) of one channel img: the first cell inside the image, replaced
+// only by a strictly greater one in window order; 0 for a window all
+// padding.
+func maxPoolF32Window(img []float32, g ConvGeom, h0, h1, ow int) float32 {
+	w0, w1 := max(ow*g.SW-g.PadL, 0), min(ow*g.SW-g.PadL+g.KW, g.W)
+	m := float32(0)
+	first := true
+	for ih := h0; ih < h1; ih++ {
+		for _, v := range img[ih*g.W+w0 : ih*g.W+max(w0, w1)] {
+			if first || v > m {
+				m, first = v, false
+			}
+		}
+	}
+	return m
 }
 
 func avgPoolGeneric(src, dst []float32, g ConvGeom) {
