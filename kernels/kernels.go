@@ -128,6 +128,9 @@ type impl struct {
 	// add, if not nil, runs AddInt8 on a prefix of its elements and
 	// returns how many it did; the Go loop does the rest.
 	add func(dst, a, b []int8, p *AddParams) int
+	// addF32, if not nil, runs AddF32 on a prefix of its elements and
+	// returns how many it did; the Go loop does the rest.
+	addF32 func(dst, a, b []float32, lo, hi float32) int
 
 	// maxPoolHWC, if not nil, runs MaxPoolInt8HWC on runs of pixels
 	// (i8_conv_hwc.go).
