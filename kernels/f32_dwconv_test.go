@@ -171,6 +171,11 @@ func TestPoolF32HWC(t *testing.T) {
 		for range 3 {
 			src[r.IntN(len(src))] = []float32{float32(math.NaN()), float32(math.Inf(-1)), float32(math.Copysign(0, -1))}[r.IntN(3)]
 		}
+		if i%2 == 0 { // ties of signed zeros, NaN first and later in windows
+			for j := range src {
+				src[j] = []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, -1, src[j]}[r.IntN(5)]
+			}
+		}
 		hwc := srcMem[len(srcMem)-len(src):]
 		copy(hwc, toHWCF32(src, g.C, g.H, g.W))
 		for _, isMax := range []bool{true, false} {
