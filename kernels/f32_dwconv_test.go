@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -234,6 +235,24 @@ func TestConvF32HWCGuarded(t *testing.T) {
 				ConvF32HWC(s, d, pw, bias, g, nil, 0, 6, 0, 1)
 				requireSameF32(t, want, d, "%s out %d pixels %d c %d", path, out, pixels, c)
 			}
+		}
+	}
+}
+
+// BenchmarkDepthwiseConvF32 times MobileNet v2's depthwise layers in
+// float32 on every path (the fastest call, loopMin).
+func BenchmarkDepthwiseConvF32(b *testing.B) {
+	for _, s := range mobileNetV2Depthwise {
+		for _, path := range Paths() {
+			b.Run(fmt.Sprintf("%s/%s", path, s.name), func(b *testing.B) {
+				usePath(b, path)
+				g := s.g
+				r := rand.New(rand.NewPCG(67, 68))
+				w := PackDepthwiseF32(randF32(r, g.C*g.KH*g.KW), g.C, g.KH, g.KW)
+				src, bias := randF32(r, g.C*g.H*g.W), randF32(r, g.C)
+				dst := make([]float32, g.C*g.OutH*g.OutW)
+				loopMin(b, func() { DepthwiseConvF32(src, dst, w, bias, g, 0, 6) })
+			})
 		}
 	}
 }
