@@ -104,3 +104,80 @@ fpstore:
 	SUBS $1, R3, R3
 	BNE  fppix
 	RET
+
+// func f32MaxPoolCHWNEON(dst, src *float32, rows, ld, kw, stride, blocks int)
+//
+// An f32MaxPoolCHWKernel (f32_maxpool_chw.go): blocks*8 outputs of a row,
+// outputs 0-3 of a block in V0 and 4-7 in V2, the taps in window order,
+// FCMGT and BIT per tap as f32MaxPoolHWCNEON. With stride 2, LD2 takes a
+// tap's 8 lanes as the even floats of 16 (reading one past the last
+// cell). R0 = dst, R1 = the block's src, R2 = rows, R3 = ld, R4 = kw, R5
+// = stride, R6 = blocks left, R7 = rows left, R8 = the row, R9 = the tap,
+// R10 = the tap's address, R11 = the block's bytes of src (32*stride).
+TEXT ·f32MaxPoolCHWNEON(SB), NOSPLIT, $0-56
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD rows+16(FP), R2
+	MOVD ld+24(FP), R3
+	MOVD kw+32(FP), R4
+	MOVD stride+40(FP), R5
+	MOVD blocks+48(FP), R6
+	LSL  $5, R5, R11
+
+mcblock:
+	MOVD R1, R10
+	CMP  $2, R5
+	BEQ  mcfirst2
+	WORD $0x4c407940 // ld1 {v0.4s}, [x10]
+	ADD  $16, R10, R12
+	WORD $0x4c407982 // ld1 {v2.4s}, [x12]
+	B    mctaps
+
+mcfirst2:
+	WORD $0x4c408940 // ld2 {v0.4s, v1.4s}, [x10]
+	ADD  $32, R10, R12
+	WORD $0x4c408982 // ld2 {v2.4s, v3.4s}, [x12]
+
+mctaps:
+	MOVD R2, R7
+	MOVD R1, R8
+	MOVD $1, R9
+
+mcrow:
+	CMP  R4, R9
+	BGE  mcnextrow
+	ADD  R9<<2, R8, R10
+	CMP  $2, R5
+	BEQ  mctap2
+	WORD $0x4c407950 // ld1 {v16.4s}, [x10]
+	ADD  $16, R10, R12
+	WORD $0x4c407992 // ld1 {v18.4s}, [x12]
+	B    mcmax
+
+mctap2:
+	WORD $0x4c408950 // ld2 {v16.4s, v17.4s}, [x10]
+	ADD  $32, R10, R12
+	WORD $0x4c408992 // ld2 {v18.4s, v19.4s}, [x12]
+
+mcmax:
+	WORD $0x6ea0e614 // fcmgt v20.4s, v16.4s, v0.4s
+	WORD $0x6eb41e00 // bit v0.16b, v16.16b, v20.16b
+	WORD $0x6ea2e655 // fcmgt v21.4s, v18.4s, v2.4s
+	WORD $0x6eb51e42 // bit v2.16b, v18.16b, v21.16b
+	ADD  $1, R9, R9
+	B    mcrow
+
+mcnextrow:
+	SUBS $1, R7, R7
+	BEQ  mcstore
+	ADD  R3, R8, R8
+	MOVD $0, R9
+	B    mcrow
+
+mcstore:
+	VST1.P [V0.S4], 16(R0)
+	VST1.P [V2.S4], 16(R0)
+	ADD    R11, R1, R1
+	SUBS   $1, R6, R6
+	BNE    mcblock
+	RET

@@ -2,52 +2,14 @@
 
 package kernels
 
-// maxPoolF32CHWAVX2 is the maxPoolF32 field of the amd64 paths: the rows
-// of MaxPoolF32 (CHW) with stride 1 or 2 along them, eight outputs per
-// vector (f32_maxpool_chw_amd64.s) over the columns whose windows lie
-// inside the image, the last block overlapping the one before when the
-// columns are not a multiple of 8; the Go loop on the columns at the
-// edges.
+// maxPoolF32CHWAVX2 is the maxPoolF32 field of the amd64 paths:
+// maxPoolF32CHW on f32MaxPoolCHWAVX2 (f32_maxpool_chw_amd64.s).
 func maxPoolF32CHWAVX2(src, dst []float32, g ConvGeom) bool {
-	if g.SW != 1 && g.SW != 2 || !g.noEmptyWindow() {
-		return false
-	}
-	lo, hi := g.insideColumns()
-	if hi-lo < 8 {
-		return false
-	}
-	// The last float a block of 8 outputs reads, from its first window's
-	// first column: stride 2 loads 16 floats from each tap, one past the
-	// last cell, which must still lie in src.
-	span := 8*g.SW - 1 + g.KW - 1
-	for c := range g.C {
-		img := src[c*g.H*g.W : (c+1)*g.H*g.W]
-		out := dst[c*g.OutH*g.OutW : (c+1)*g.OutH*g.OutW]
-		for oh := range g.OutH {
-			h0, h1 := max(oh*g.SH-g.PadT, 0), min(oh*g.SH-g.PadT+g.KH, g.H)
-			row := out[oh*g.OutW : (oh+1)*g.OutW]
-			for ow := range lo {
-				row[ow] = maxPoolF32Window(img, g, h0, h1, ow)
-			}
-			last := hi - 8
-			if c*g.H*g.W+(h1-1)*g.W+last*g.SW-g.PadL+span >= len(src) {
-				last-- // the over-read would leave src: that block in Go
-			}
-			done := lo // the end of the columns the vectors did
-			if last >= lo {
-				if n := (last - lo + 7) / 8; n > 0 {
-					f32MaxPoolCHWAVX2(&row[lo], &img[h0*g.W+lo*g.SW-g.PadL], h1-h0, 4*g.W, g.KW, g.SW, n)
-				}
-				f32MaxPoolCHWAVX2(&row[last], &img[h0*g.W+last*g.SW-g.PadL], h1-h0, 4*g.W, g.KW, g.SW, 1)
-				done = last + 8
-			}
-			for ow := done; ow < g.OutW; ow++ {
-				row[ow] = maxPoolF32Window(img, g, h0, h1, ow)
-			}
-		}
-	}
-	return true
+	return maxPoolF32CHW(src, dst, g, f32MaxPoolCHWAVX2)
 }
 
+// f32MaxPoolCHWAVX2 is an f32MaxPoolCHWKernel, eight outputs per YMM
+// register.
+//
 //go:noescape
 func f32MaxPoolCHWAVX2(dst, src *float32, rows, ld, kw, stride, blocks int)

@@ -5,7 +5,7 @@
 // func f32MaxPoolCHWAVX2(dst, src *float32, rows, ld, kw, stride, blocks int)
 //
 // blocks*8 consecutive outputs of one row of a float32 max pool on a CHW
-// channel (f32_maxpool_chw_amd64.go), one output per lane: output j's
+// channel (f32_maxpool_chw.go), one output per lane: output j's
 // window is rows rows (ld bytes apart) of kw cells from src + 4*stride*j.
 // The taps go in window order; the first is loaded, each next one t makes
 // m = VMAXPS(t, m), (t > m) ? t : m, as the Go loop. With stride 2 a tap's
