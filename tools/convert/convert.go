@@ -206,11 +206,11 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 }
 
 // fusedActivation returns the index of the ReLU or ReLU6 that follows node
-// i and is the only reader of its output, when node i is a conv or linear
-// layer; -1 otherwise.
+// i and is the only reader of its output, when node i is a conv, linear or
+// add layer (the ones whose int8 epilogue clamps); -1 otherwise.
 func fusedActivation(m *nn.Model, i int) int {
 	n := m.Nodes[i]
-	if (n.Op != nn.OpConv2D && n.Op != nn.OpLinear) || i+1 >= len(m.Nodes) {
+	if (n.Op != nn.OpConv2D && n.Op != nn.OpLinear && n.Op != nn.OpAdd) || i+1 >= len(m.Nodes) {
 		return -1
 	}
 	next := m.Nodes[i+1]
