@@ -5,7 +5,9 @@
 // how far each layer's int8 output strays from float (SQNR).
 //
 // The result follows the int8 scheme of package quant and runs on the
-// engine's int8 kernels. Layers named in Options.Float stay float32.
+// engine's int8 kernels. Layers named in Options.Float stay float32. A model
+// from quantization-aware training (package train) carries the ranges its
+// activations were trained with (nn.Node.Range); they are used as they are.
 package convert
 
 import (
@@ -169,22 +171,24 @@ func forEachBatch(calib *dataset.Set, f func(pixels []uint8, n int) error) error
 // quantize builds the int8 model from the float one and the observed ranges.
 func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, error) {
 	q := &nn.Model{Arch: m.Arch, Input: m.Input, Labels: m.Labels, Params: map[string]*nn.Tensor{}}
-	q.Input.Quant = inputParams(m.Input)
+	inParams := m.Input.QuantParams()
+	q.Input.Quant = &inParams
 	params := map[string]*quant.Params{nn.InputName: q.Input.Quant}
 	for i, n := range m.Nodes {
 		c := *n
 		c.Inputs = slices.Clone(n.Inputs)
+		c.Range = nil // the int8 model carries Quant instead
 		in := params[n.Inputs[0]]
 		switch n.Op {
 		case nn.OpMaxPool, nn.OpAvgPool, nn.OpFlatten, nn.OpDropout:
 			// These move values without changing them: same quantization.
 			c.Quant = in
 		default:
-			p := chooseParams(observers[i])
-			if next := fusedActivation(m, i); next >= 0 {
+			p := outputParams(m, observers, i)
+			if next := m.FusedActivation(i); next >= 0 {
 				// The engine fuses this activation into the layer's
 				// epilogue, so the layer takes the activation's range.
-				p = chooseParams(observers[next])
+				p = outputParams(m, observers, next)
 			}
 			c.Quant = &p
 		}
@@ -205,52 +209,15 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 	return q, q.Validate()
 }
 
-// fusedActivation returns the index of the ReLU or ReLU6 that follows node
-// i and is the only reader of its output, when node i is a conv or linear
-// layer; -1 otherwise.
-func fusedActivation(m *nn.Model, i int) int {
-	n := m.Nodes[i]
-	if (n.Op != nn.OpConv2D && n.Op != nn.OpLinear) || i+1 >= len(m.Nodes) {
-		return -1
+// outputParams returns the int8 parameters of node i's output: those of
+// the range quantization-aware training gave it, if any, else those of its
+// observer's range.
+func outputParams(m *nn.Model, observers []quant.Observer, i int) quant.Params {
+	if r := m.Nodes[i].Range; r != nil {
+		return r.Params()
 	}
-	next := m.Nodes[i+1]
-	if (next.Op != nn.OpReLU && next.Op != nn.OpReLU6) || next.Inputs[0] != n.Name {
-		return -1
-	}
-	for _, other := range m.Nodes {
-		if other != next && slices.Contains(other.Inputs, n.Name) {
-			return -1
-		}
-	}
-	return i + 1
-}
-
-func chooseParams(o quant.Observer) quant.Params {
-	lo, hi := o.Range()
+	lo, hi := observers[i].Range()
 	return quant.ChooseParams(lo, hi)
-}
-
-// inputParams quantizes the normalised input so that 8-bit pixels map to
-// int8 by q = p - 128, with no float round trip: scale 1/(255 std) and zero
-// point 255 mean - 128. That needs one normalisation for all channels with
-// 255 mean a whole number; otherwise the range of the normalised pixels is
-// used and the engine quantizes through float.
-func inputParams(in nn.Input) *quant.Params {
-	same := true
-	for c := range in.Channels {
-		same = same && in.Mean[c] == in.Mean[0] && in.Std[c] == in.Std[0]
-	}
-	zp := 255*float64(in.Mean[0]) - 128
-	if same && zp == math.Round(zp) && zp >= -128 && zp <= 127 {
-		return &quant.Params{Scale: float32(1 / (255 * float64(in.Std[0]))), ZeroPoint: int32(zp)}
-	}
-	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-	for c := range in.Channels {
-		lo = min(lo, -in.Mean[c]/in.Std[c])
-		hi = max(hi, (1-in.Mean[c])/in.Std[c])
-	}
-	p := quant.ChooseParams(lo, hi)
-	return &p
 }
 
 // compare runs the calibration images through both models and reports
@@ -274,7 +241,7 @@ func compare(m, q *nn.Model, float *engine.Engine, calib *dataset.Set, opt Optio
 		}
 		for i := range ref {
 			r := ref[i]
-			if next := fusedActivation(m, i); next >= 0 {
+			if next := m.FusedActivation(i); next >= 0 {
 				r = ref[next] // the int8 layer's output is after its activation
 			}
 			for j, v := range r {

@@ -10,7 +10,6 @@ import (
 	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/models"
 	"github.com/edgecnn/edgecnn/nn"
-	"github.com/edgecnn/edgecnn/quant"
 	"github.com/edgecnn/edgecnn/train"
 )
 
@@ -195,13 +194,4 @@ func TestRejectsBadInput(t *testing.T) {
 			require.ErrorContains(t, err, tt.want)
 		})
 	}
-}
-
-func TestInputMapsPixelsExactly(t *testing.T) {
-	p := inputParams(nn.Input{Channels: 1, Height: 32, Width: 32, Mean: []float32{0}, Std: []float32{1}})
-	require.Equal(t, quant.Params{Scale: 1.0 / 255, ZeroPoint: -128}, *p)
-	// Per-channel normalisation cannot map pixels directly: it falls back
-	// to the range of the normalised values, zero included.
-	p = inputParams(nn.Input{Channels: 3, Height: 32, Width: 32, Mean: []float32{0.5, 0.4, 0.3}, Std: []float32{0.2, 0.2, 0.25}})
-	require.InDelta(t, (0.6/0.2+0.5/0.2)/255, p.Scale, 1e-6) // [-2.5, 3]
 }
