@@ -130,20 +130,26 @@ func (f *fakeQuant) params(x []float32) quant.Params {
 	case f.owner.Range != nil:
 		return f.owner.Range.Params()
 	}
-	lo, hi := extremes(x)
-	return quant.ChooseParams(lo, hi)
+	return quant.ChooseParams(f.extremes(x))
+}
+
+// extremes returns the smallest and largest value of x after the fused
+// activation, if any.
+func (f *fakeQuant) extremes(x []float32) (lo, hi float32) {
+	lo, hi = extremes(x)
+	switch f.act {
+	case quant.ReLU:
+		return max(lo, 0), max(hi, 0)
+	case quant.ReLU6:
+		return min(max(lo, 0), 6), min(max(hi, 0), 6)
+	}
+	return lo, hi
 }
 
 func (f *fakeQuant) forward(x, y []float32, n int, training bool) {
 	x, y = x[:n*f.size], y[:n*f.size]
 	if training && f.observe {
-		f.lo, f.hi = extremes(x)
-		switch f.act { // the range of the fused activation's output
-		case quant.ReLU:
-			f.lo, f.hi = max(f.lo, 0), max(f.hi, 0)
-		case quant.ReLU6:
-			f.lo, f.hi = min(max(f.lo, 0), 6), min(max(f.hi, 0), 6)
-		}
+		f.lo, f.hi = f.extremes(x)
 	}
 	p := f.params(x)
 	inside := f.inside[:len(x)]
@@ -158,7 +164,15 @@ func (f *fakeQuant) forward(x, y []float32, n int, training bool) {
 		return
 	}
 	for i, v := range x {
-		y[i], inside[i] = quant.FakeQuantize(v, p)
+		a := v // after the fused activation, whose clamp stops the gradient too
+		switch f.act {
+		case quant.ReLU:
+			a = max(v, 0)
+		case quant.ReLU6:
+			a = min(max(v, 0), 6)
+		}
+		y[i], inside[i] = quant.FakeQuantize(a, p)
+		inside[i] = inside[i] && a == v
 	}
 }
 

@@ -159,6 +159,17 @@ func TestFakeQuantPassesGradientInsideRange(t *testing.T) {
 	dx := make([]float32, 4)
 	f.backward(x, y, []float32{1, 2, 3, 4}, dx, 1)
 	require.Equal(t, []float32{0, 2, 3, 0}, dx)
+
+	// A fused ReLU6 before its layer's input has a range (the first
+	// step): the activation is applied, and its clamp stops the gradient.
+	owner.Range = &nn.Range{Min: 0, Max: 6}
+	f.act = quant.ReLU6
+	x = []float32{-2, 0.5, 5.9, 7}
+	f.forward(x, y, 1, false)
+	p = owner.Range.Params()
+	require.Equal(t, []float32{0, quant.Dequantize(quant.Quantize(0.5, p), p), quant.Dequantize(quant.Quantize(5.9, p), p), 6}, y)
+	f.backward(x, y, []float32{1, 2, 3, 4}, dx, 1)
+	require.Equal(t, []float32{0, 2, 3, 0}, dx)
 }
 
 // TestMeanCodesRoundsLikeTheInt8AveragePool compares the fake-quantized
