@@ -142,6 +142,8 @@ func TestTrainQATThenConvert(t *testing.T) {
 	stdout, stderr, code = edgecnn(t, "convert", "--in", qat, "--calib", dir, "--calib-n", "20", "--eval", dir, "--out", int8)
 	require.Zero(t, code, stderr)
 	require.Contains(t, stdout, "int8 "+fake[1]+"%", "int8 top-1 differs from the fake-quantized %s%%", fake[1])
+	require.Regexp(t, `b1_add +add +learned`, stdout)
+	require.NotRegexp(t, `calibrated +\d`, stdout, "every range was learned")
 
 	for _, args := range [][]string{
 		{"train", "--qat", "--data", dir, "--out", qat},

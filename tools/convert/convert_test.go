@@ -195,3 +195,29 @@ func TestRejectsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestIsolatedSQNR: every int8 conv and linear layer of LeNet-5 gets the
+// SQNR of its output with only itself in int8; it is measured for no other
+// layer, and the last layer, which in the int8 model inherits the error of
+// all before it, has less error alone.
+func TestIsolatedSQNR(t *testing.T) {
+	_, report := convertLeNet5(t, "minmax")
+	last := -1
+	for i, r := range report {
+		if r.Op == nn.OpConv2D || r.Op == nn.OpLinear {
+			require.False(t, math.IsNaN(r.IsolatedSQNR), "layer %s", r.Name)
+			require.Greater(t, r.IsolatedSQNR, 25.0, "layer %s", r.Name)
+			last = i
+		} else {
+			require.True(t, math.IsNaN(r.IsolatedSQNR), "layer %s", r.Name)
+		}
+		require.False(t, r.Learned)
+	}
+	require.Greater(t, report[last].IsolatedSQNR, report[last].SQNR)
+	t.Logf("%s: SQNR %.1f dB, alone %.1f dB", report[last].Name, report[last].SQNR, report[last].IsolatedSQNR)
+
+	// A layer kept float has no isolated error either.
+	_, report, err := Convert(lenet5(t), mnist(t, true).Sample(200, 1), Options{Method: "minmax", Float: []string{"fc3"}})
+	require.NoError(t, err)
+	require.True(t, math.IsNaN(report[last].IsolatedSQNR))
+}
