@@ -377,6 +377,11 @@ func (t *Trainer) Evaluate(s *dataset.Set) (*Result, error) {
 		res.Confusion[c] = make([]int, classes)
 	}
 	for k, pred := range preds {
+		if !s.HasImage(k) { // as EvaluateWith counts an image without a digit
+			preds[k] = -1
+			res.NotFound++
+			continue
+		}
 		label := s.Labels[k]
 		res.Confusion[label][pred]++
 		res.LossSum += losses[k]
