@@ -67,7 +67,21 @@ type Node struct {
 	// Quant holds the int8 parameters of the node's output in a quantized
 	// model (see Model.Quantized); nil in a float model.
 	Quant *quant.Params `json:"quant,omitempty"`
+	// Range, in a float model trained with quantization-aware training,
+	// is the range of the node's output that training quantized it with;
+	// conversion to int8 uses it instead of calibrating one.
+	Range *Range `json:"range,omitempty"`
 }
+
+// Range is the real interval [Min, Max] an int8 tensor covers
+// (quant.ChooseParams turns it into a scale and zero point).
+type Range struct {
+	Min float32 `json:"min"`
+	Max float32 `json:"max"`
+}
+
+// Params returns the int8 parameters of the range.
+func (r Range) Params() quant.Params { return quant.ChooseParams(r.Min, r.Max) }
 
 // Model is a classifier: its graph in topological order (the last node is the
 // output), its parameters by name ("<node>.weight", "<node>.bias"), and the
