@@ -1,17 +1,18 @@
 package camera
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"image"
-	"image/png"
 	"io"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/edgecnn/edgecnn/internal/safefile"
+	"github.com/edgecnn/edgecnn/preprocess"
 )
 
 // MJPEGSource reads a stream of concatenated JPEGs. Frames are FormatMJPEG
@@ -40,7 +41,7 @@ func (s *MJPEGSource) Read(f *Frame) error {
 	}
 	f.Format, f.Width, f.Height = FormatMJPEG, 0, 0
 	f.Data = append(f.Data[:0], img...)
-	f.Index, f.Name, f.Time = s.index, fmt.Sprintf("%s#%d", s.name, s.index), time.Now()
+	f.Index, f.Name, f.Time = s.index, frameName(s.name, s.index), time.Now()
 	s.index++
 	return nil
 }
@@ -113,7 +114,7 @@ func (s *RawSource) Read(f *Frame) error {
 		return fmt.Errorf("%s: %w", s.name, err)
 	}
 	f.Format, f.Width, f.Height = s.format, s.width, s.height
-	f.Index, f.Name, f.Time = s.index, fmt.Sprintf("%s#%d", s.name, s.index), time.Now()
+	f.Index, f.Name, f.Time = s.index, frameName(s.name, s.index), time.Now()
 	s.index++
 	return nil
 }
@@ -136,8 +137,8 @@ func (s *RawSource) rewind() error {
 	return nil
 }
 
-// ImageFiles reads image files one per frame: JPEGs as FormatMJPEG frames
-// (undecoded: the fast path decodes them), PNGs decoded to gray or RGB.
+// ImageFiles reads image files one per frame, undecoded: JPEGs as
+// FormatMJPEG frames, PNGs as FormatPNG frames.
 type ImageFiles struct {
 	name  string
 	files []string
@@ -149,22 +150,35 @@ func NewImageFiles(name string, files []string) *ImageFiles {
 	return &ImageFiles{name: name, files: files}
 }
 
-// NewFolder reads the .jpg, .jpeg and .png files of dir (any case; not its
-// subfolders, not hidden files) in name order.
+// NewFolder reads the .jpg, .jpeg and .png files of dir and of its
+// subfolders (any case; not hidden files or folders; nothing but regular
+// files or links to them), in path order: a dataset laid out as
+// DIR/<label>/*.jpg runs as it is.
 func NewFolder(dir string) (*ImageFiles, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("camera: %w", err)
-	}
 	var files []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") || e.IsDir() {
-			continue
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path != dir && strings.HasPrefix(e.Name(), ".") {
+			if e.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if e.IsDir() {
+			return nil
 		}
 		switch strings.ToLower(filepath.Ext(e.Name())) {
 		case ".jpg", ".jpeg", ".png":
-			files = append(files, filepath.Join(dir, e.Name()))
+			if e.Type().IsRegular() || safefile.IsRegular(path) { // a FIFO or a link to /dev/zero is no image
+				files = append(files, path)
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("camera: %w", err)
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("camera: %s holds no .jpg, .jpeg or .png images", dir)
@@ -173,9 +187,6 @@ func NewFolder(dir string) (*ImageFiles, error) {
 	return NewImageFiles(dir, files), nil
 }
 
-// maxImageFileBytes bounds the size of one image file.
-const maxImageFileBytes = 64 << 20
-
 func (s *ImageFiles) Read(f *Frame) error {
 	if s.next >= len(s.files) {
 		return io.EOF
@@ -183,64 +194,22 @@ func (s *ImageFiles) Read(f *Frame) error {
 	i, path := s.next, s.files[s.next]
 	s.next++
 	f.Index, f.Name, f.Time = i, path, time.Now()
-	fi, err := os.Stat(path)
+	data, err := preprocess.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	if fi.Size() > maxImageFileBytes {
-		return fmt.Errorf("%s: %w: file of %d bytes is too big", path, ErrCorrupt, fi.Size())
+	// Kept encoded: the preprocessing decodes them as it decodes a file
+	// for training and evaluation, so that both see the same pixels.
+	switch {
+	case preprocess.IsJPEG(data):
+		f.Format = FormatMJPEG
+	case preprocess.IsPNG(data):
+		f.Format = FormatPNG
+	default:
+		return fmt.Errorf("%s: %w: %w", path, ErrCorrupt, preprocess.ErrFormat)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrCorrupt, err)
-	}
-	if len(data) >= 2 && data[0] == 0xFF && data[1] == 0xD8 {
-		f.Format, f.Width, f.Height = FormatMJPEG, 0, 0
-		f.Data = append(f.Data[:0], data...)
-		return nil
-	}
-	if err := decodePNG(f, data); err != nil {
-		return fmt.Errorf("%s: %w: %w", path, ErrCorrupt, err)
-	}
-	return nil
-}
-
-// decodePNG decodes a PNG into f as a gray or RGB frame.
-func decodePNG(f *Frame, data []byte) error {
-	cfg, err := png.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxDim || cfg.Height > MaxDim || cfg.Width*cfg.Height > maxJPEGPixels {
-		return fmt.Errorf("image size %dx%d out of range", cfg.Width, cfg.Height)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	f.Width, f.Height = w, h
-	if g, ok := img.(*image.Gray); ok {
-		f.Format = FormatGray
-		f.Data = f.Data[:0]
-		for y := range h {
-			f.Data = append(f.Data, g.Pix[y*g.Stride:y*g.Stride+w]...)
-		}
-		return nil
-	}
-	f.Format = FormatRGB
-	if cap(f.Data) < 3*w*h {
-		f.Data = make([]byte, 3*w*h)
-	}
-	f.Data = f.Data[:3*w*h]
-	for y := range h {
-		for x := range w {
-			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA() // premultiplied: onto black
-			i := 3 * (y*w + x)
-			f.Data[i], f.Data[i+1], f.Data[i+2] = uint8(r>>8), uint8(g>>8), uint8(bl>>8)
-		}
-	}
+	f.Width, f.Height = 0, 0
+	f.Data = append(f.Data[:0], data...)
 	return nil
 }
 
@@ -254,3 +223,10 @@ func (s *ImageFiles) Info() Info {
 func (s *ImageFiles) Close() error { return nil }
 
 func (s *ImageFiles) rewind() error { s.next = 0; return nil }
+
+// frameName names frame i of a stream called name, as messages show it. It
+// allocates only the string: streams of tiny frames are read at a rate
+// where fmt's boxing would be most of the work.
+func frameName(name string, i int) string {
+	return name + "#" + strconv.Itoa(i)
+}

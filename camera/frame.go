@@ -24,12 +24,14 @@ const (
 	// FormatMJPEG is one JPEG image; Width and Height are known once it is
 	// decoded (sources that know them set them).
 	FormatMJPEG
-	// FormatRGB is packed 8-bit R, G, B, Width*Height*3 bytes (decoded
-	// image files).
+	// FormatRGB is packed 8-bit R, G, B, Width*Height*3 bytes.
 	FormatRGB
+	// FormatPNG is one PNG image file; Width and Height are known once it
+	// is decoded.
+	FormatPNG
 )
 
-var formatNames = [...]string{"unknown", "gray", "yuyv", "i420", "mjpeg", "rgb"}
+var formatNames = [...]string{"unknown", "gray", "yuyv", "i420", "mjpeg", "rgb", "png"}
 
 func (f Format) String() string {
 	if int(f) < len(formatNames) {
@@ -107,9 +109,9 @@ func (f *Frame) CopyFrom(src *Frame) {
 
 // check verifies that a raw frame holds as many bytes as its size needs.
 func (f *Frame) check() error {
-	if f.Format == FormatMJPEG {
+	if f.Format == FormatMJPEG || f.Format == FormatPNG {
 		if len(f.Data) < 4 {
-			return fmt.Errorf("%s: jpeg frame of %d bytes", f.Name, len(f.Data))
+			return fmt.Errorf("%s: %s frame of %d bytes", f.Name, f.Format, len(f.Data))
 		}
 		return nil
 	}

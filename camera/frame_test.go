@@ -37,13 +37,15 @@ func TestParseFormatAndFrameSize(t *testing.T) {
 func TestDecodeYUYVAndI420KnownVectors(t *testing.T) {
 	// Two pixel pairs: red-ish (Y 76, Cb 85, Cr 255) and white (Y 255, Cb 128, Cr 128).
 	yuyv := &Frame{Format: FormatYUYV, Width: 4, Height: 1, Data: []byte{76, 85, 77, 255, 255, 128, 254, 128}}
-	var d Decoder
-	pl, err := d.Luma(yuyv, 1)
+	pic, err := RawPicture(yuyv)
 	require.NoError(t, err)
+	pl := pic.Planes[0]
 	require.Equal(t, []uint8{76, 77, 255, 254}, []uint8{pl.At(0, 0), pl.At(1, 0), pl.At(2, 0), pl.At(3, 0)})
+	require.Equal(t, []uint8{85, 128}, []uint8{pic.Planes[1].At(0, 0), pic.Planes[1].At(1, 0)})
+	require.Equal(t, []uint8{255, 128}, []uint8{pic.Planes[2].At(0, 0), pic.Planes[2].At(1, 0)})
 	img, err := Image(yuyv)
 	require.NoError(t, err)
-	r, g, b, _ := img.At(0, 0).RGBA()
+	r, g, b, _ := img.At(0, 0).RGBA() // the chroma upsampling mixes a quarter of white in at x = 1
 	require.InDelta(t, 255, r>>8, 2)
 	require.InDelta(t, 0, g>>8, 2)
 	require.InDelta(t, 0, b>>8, 2)
@@ -54,24 +56,24 @@ func TestDecodeYUYVAndI420KnownVectors(t *testing.T) {
 
 	// I420 2x2: Y plane, then one U and one V sample (blue: Y 29 Cb 255 Cr 107).
 	i420 := &Frame{Format: FormatI420, Width: 2, Height: 2, Data: []byte{29, 30, 31, 32, 255, 107}}
-	pl, err = d.Luma(i420, 1)
+	pic, err = RawPicture(i420)
 	require.NoError(t, err)
-	require.Equal(t, uint8(32), pl.At(1, 1))
+	require.Equal(t, uint8(32), pic.Planes[0].At(1, 1))
 	img, err = Image(i420)
 	require.NoError(t, err)
 	r, g, b, _ = img.At(0, 0).RGBA()
 	require.InDelta(t, 0, r>>8, 2)
 	require.InDelta(t, 0, g>>8, 2)
 	require.InDelta(t, 255, b>>8, 3)
-	require.IsType(t, &image.YCbCr{}, img)
+	require.IsType(t, &image.RGBA{}, img)
 
 	rgb := &Frame{Format: FormatRGB, Width: 1, Height: 1, Data: []byte{255, 0, 0}}
-	pl, err = d.Luma(rgb, 1)
+	pic, err = RawPicture(rgb)
 	require.NoError(t, err)
-	require.Equal(t, uint8(76), pl.At(0, 0))
+	require.Equal(t, []uint8{255, 0, 0}, []uint8{pic.Planes[0].At(0, 0), pic.Planes[1].At(0, 0), pic.Planes[2].At(0, 0)})
 
 	short := &Frame{Format: FormatI420, Width: 4, Height: 4, Data: make([]byte, 10), Name: "x"}
-	_, err = d.Luma(short, 1)
+	_, err = RawPicture(short)
 	require.ErrorContains(t, err, "has 10 bytes, want 24")
 	_, err = Image(short)
 	require.Error(t, err)
@@ -79,28 +81,12 @@ func TestDecodeYUYVAndI420KnownVectors(t *testing.T) {
 
 func TestCorruptJPEGIsAnErrorNotAPanic(t *testing.T) {
 	data := testJPEG(t, 64, 48, 80, false)
-	var d Decoder
+	p, err := NewPreprocessor(lenetInput(), PreOptions{})
+	require.NoError(t, err)
 	for _, bad := range [][]byte{data[:len(data)/2], data[:20], {0xFF, 0xD8, 0xFF, 0xD9}, append([]byte{}, data[:100]...)} {
-		_, err := d.Luma(&Frame{Format: FormatMJPEG, Data: bad, Name: "bad.jpg"}, 2)
+		_, err := p.Process(&Frame{Format: FormatMJPEG, Data: bad, Name: "bad.jpg"})
+		require.ErrorIs(t, err, ErrCorrupt)
+		_, err = Image(&Frame{Format: FormatMJPEG, Data: bad, Name: "bad.jpg"})
 		require.Error(t, err)
 	}
-	flipped := append([]byte{}, data...)
-	for i := len(flipped) / 2; i < len(flipped)/2+40; i++ {
-		flipped[i] ^= 0x5A
-	}
-	d.Luma(&Frame{Format: FormatMJPEG, Data: flipped}, 1) // may or may not decode; must not panic
-}
-
-func FuzzDecodeJPEG(f *testing.F) {
-	f.Add(testJPEG(f, 40, 24, 75, false), uint8(1))
-	f.Add(testJPEG(f, 17, 9, 90, true), uint8(2))
-	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0}, uint8(8))
-	f.Fuzz(func(t *testing.T, data []byte, s uint8) {
-		scale := 1 << (s % 4)
-		var d Decoder
-		p, err := d.Luma(&Frame{Format: FormatMJPEG, Data: data}, scale)
-		if err == nil {
-			require.LessOrEqual(t, (p.Height-1)*p.Stride+p.Width, len(p.Pix))
-		}
-	})
 }

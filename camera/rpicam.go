@@ -3,7 +3,6 @@ package camera
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -16,9 +15,15 @@ import (
 // rpicam-vid (Raspberry Pi OS Bookworm; libcamera-vid on older systems)
 // and reading raw I420 or MJPEG frames from its standard output.
 type Rpicam struct {
+	// FrameTimeout is how long Read waits for a frame before it stops the
+	// program and reports the camera lost (3 s, as V4L2); StartTimeout
+	// replaces it for the first frame, while libcamera starts the sensor
+	// (10 s).
+	FrameTimeout, StartTimeout time.Duration
+
 	prog   string
 	cmd    *exec.Cmd
-	out    io.ReadCloser
+	out    *os.File
 	inner  Source
 	stderr *tailWriter
 	info   Info
@@ -65,7 +70,8 @@ func OpenRpicam(opt Options) (Source, error) {
 	}
 	args := []string{"-t", "0", "-n", "--codec", codec, "--width", strconv.Itoa(w), "--height", strconv.Itoa(h),
 		"--framerate", strconv.FormatFloat(fps, 'f', -1, 64), "--flush", "-o", "-"}
-	r := &Rpicam{prog: prog, stderr: &tailWriter{max: 4096}, waited: make(chan struct{})}
+	r := &Rpicam{FrameTimeout: 3 * time.Second, StartTimeout: 10 * time.Second,
+		prog: prog, stderr: &tailWriter{max: 4096}, waited: make(chan struct{})}
 	r.cmd = exec.Command(prog, args...)
 	r.cmd.Stderr = r.stderr
 	setDeathSignal(r.cmd)
@@ -96,6 +102,13 @@ func OpenRpicam(opt Options) (Source, error) {
 }
 
 func (r *Rpicam) Read(f *Frame) error {
+	timeout := r.FrameTimeout
+	if r.index == 0 {
+		timeout = max(timeout, r.StartTimeout)
+	}
+	// Pipes are pollable: a read past the deadline fails with
+	// os.ErrDeadlineExceeded instead of waiting for ever.
+	r.out.SetReadDeadline(time.Now().Add(timeout))
 	err := r.inner.Read(f)
 	if err == nil {
 		f.Index, f.Name = r.index, "rpicam"
@@ -104,6 +117,12 @@ func (r *Rpicam) Read(f *Frame) error {
 	}
 	if errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrShortFrame) {
 		return err
+	}
+	what := "stopped"
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// A program that hangs sends nothing and never exits.
+		what = fmt.Sprintf("sent no frame for %v", timeout)
+		r.cmd.Process.Kill()
 	}
 	// The program ended (or its output broke): the camera is lost. Wait
 	// for it to exit so that its last words on stderr are in the error;
@@ -116,7 +135,7 @@ func (r *Rpicam) Read(f *Frame) error {
 	if msg == "" {
 		msg = err.Error()
 	}
-	return fmt.Errorf("%s stopped: %w: %s", r.prog, ErrLost, msg)
+	return fmt.Errorf("%s %s: %w: %s", r.prog, what, ErrLost, msg)
 }
 
 func (r *Rpicam) Info() Info { return r.info }

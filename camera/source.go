@@ -1,6 +1,7 @@
 package camera
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/edgecnn/edgecnn/internal/safefile"
 )
 
 // Source delivers frames: a camera, a file, a folder, a stream.
@@ -60,7 +63,8 @@ type Options struct {
 	// camera for (0: the source's default).
 	Width, Height int
 	// FPS is the frame rate to ask a camera for; file and synthetic sources
-	// are paced to it (0: as fast as they can be read).
+	// are paced to it (0: as fast as they can be read). Otherwise it must
+	// lie in [MinFPS, MaxFPS].
 	FPS float64
 	// Loop repeats file sources forever.
 	Loop bool
@@ -85,6 +89,9 @@ type Options struct {
 // A file with another name is read as raw frames if Options.Format is set,
 // else as MJPEG.
 func Open(spec string, opt Options) (Source, error) {
+	if err := CheckFPS(opt.FPS); err != nil {
+		return nil, err
+	}
 	var src Source
 	var err error
 	switch {
@@ -134,8 +141,17 @@ func openPath(path string, opt Options) (Source, error) {
 	case ".mjpeg", ".mjpg":
 		opt.Format = FormatMJPEG
 	}
-	f, err := os.Open(path)
+	// A FIFO (another program's output) opens without waiting for its
+	// writer, and its reads end when the source is closed.
+	f, err := safefile.Open(path)
 	if err != nil {
+		return nil, fmt.Errorf("camera: %w", err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() && fi.Mode()&os.ModeNamedPipe == 0 {
+		f.Close()
+		if err == nil {
+			err = fmt.Errorf("%s is %s, not an image, stream or camera", path, safefile.Kind(fi.Mode()))
+		}
 		return nil, fmt.Errorf("camera: %w", err)
 	}
 	src, err := newStreamSource(path, f, opt)
@@ -153,6 +169,23 @@ func newStreamSource(name string, r io.ReadCloser, opt Options) (Source, error) 
 		return NewMJPEGSource(name, r), nil
 	}
 	return NewRawSource(name, r, opt.Format, opt.Width, opt.Height)
+}
+
+// The frame rates Options.FPS may ask for: from one frame every 100
+// seconds (a slower rate would leave a paced source asleep, deaf to
+// Ctrl-C, for longer) to 1000 a second.
+const (
+	MinFPS = 0.01
+	MaxFPS = 1000
+)
+
+// CheckFPS reports a frame rate that is neither 0 (none asked) nor in
+// [MinFPS, MaxFPS].
+func CheckFPS(fps float64) error {
+	if fps != 0 && !(fps >= MinFPS && fps <= MaxFPS) {
+		return fmt.Errorf("camera: frame rate %v outside [%v, %v]", fps, MinFPS, MaxFPS)
+	}
+	return nil
 }
 
 // rewinder is a finite source that can start again.
@@ -221,18 +254,25 @@ func (p *paced) Info() Info {
 	return in
 }
 
-// Retry opens a source with open and reopens it with back-off (from
-// 250 ms, doubling up to max) whenever it reports ErrLost or fails to open,
-// until ctx ends. It is what keeps `edgecnn run` alive when a camera is
-// unplugged and plugged back.
+// Retry opens a source with open and reopens it with back-off whenever it
+// reports ErrLost or fails to open, until ctx ends. It is what keeps
+// `edgecnn run` alive when a camera is unplugged and plugged back.
+//
+// The wait starts at Start and doubles with every failure up to Max. It
+// goes back to Start only once a source has delivered frames for Stable:
+// a camera program that dies after a few frames each time is restarted
+// ever more slowly, not every 250 ms forever.
 type Retry struct {
 	Open func() (Source, error)
-	Max  time.Duration
+	// Start, Max and Stable default to 250 ms, 8 s and 30 s.
+	Start, Max, Stable time.Duration
 	// OnRetry, if set, is told about each failure before the wait.
 	OnRetry func(err error, wait time.Duration)
 
 	src      Source
 	info     Info
+	opened   time.Time     // when src was opened
+	wait     time.Duration // the next wait; 0: Start
 	Restarts int
 }
 
@@ -245,11 +285,7 @@ func NewRetry(src Source, open func() (Source, error)) *Retry {
 // Read reads the next frame, reopening the source as needed. Errors other
 // than ErrLost and open failures are passed on.
 func (r *Retry) Read(ctx context.Context, f *Frame) error {
-	wait := 250 * time.Millisecond
-	maxWait := r.Max
-	if maxWait <= 0 {
-		maxWait = 8 * time.Second
-	}
+	start, maxWait, stable := cmp.Or(r.Start, 250*time.Millisecond), cmp.Or(r.Max, 8*time.Second), cmp.Or(r.Stable, 30*time.Second)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -258,7 +294,7 @@ func (r *Retry) Read(ctx context.Context, f *Frame) error {
 		if r.src == nil {
 			r.src, err = r.Open()
 			if err == nil {
-				r.info = r.src.Info()
+				r.info, r.opened = r.src.Info(), time.Now()
 			}
 		}
 		if err == nil {
@@ -268,17 +304,23 @@ func (r *Retry) Read(ctx context.Context, f *Frame) error {
 			}
 			r.src.Close()
 			r.src = nil
+			if time.Since(r.opened) >= stable {
+				r.wait = 0 // it worked for a while: start again
+			}
+		}
+		if r.wait == 0 {
+			r.wait = start
 		}
 		r.Restarts++
 		if r.OnRetry != nil {
-			r.OnRetry(err, wait)
+			r.OnRetry(err, r.wait)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(wait):
+		case <-time.After(r.wait):
 		}
-		wait = min(2*wait, maxWait)
+		r.wait = min(2*r.wait, maxWait)
 	}
 }
 
@@ -298,6 +340,9 @@ func (r *Retry) Close() error {
 // OpenReader reads MJPEG (or, with opt.Format, raw) frames from r, named
 // name. Looping needs r to be an io.Seeker.
 func OpenReader(name string, r io.Reader, opt Options) (Source, error) {
+	if err := CheckFPS(opt.FPS); err != nil {
+		return nil, err
+	}
 	rc, ok := r.(io.ReadCloser)
 	if !ok {
 		rc = readNopCloser{r}

@@ -23,10 +23,18 @@ type Synthetic struct {
 // through.
 const syntheticFrames = 16
 
+// MaxSyntheticPixels bounds the size of synthetic frames (1920x1080): a
+// Synthetic renders all its frames up front.
+const MaxSyntheticPixels = 1920 * 1080
+
 // NewSynthetic makes a synthetic source: opt.Format (gray, yuyv or i420;
-// default i420), opt.Width x opt.Height (default 640x480), at opt.FPS
-// frames per second (0: as fast as they are read).
+// default i420), opt.Width x opt.Height (default 640x480, at most
+// MaxSyntheticPixels), at opt.FPS frames per second (0: as fast as they
+// are read).
 func NewSynthetic(opt Options) (*Synthetic, error) {
+	if err := CheckFPS(opt.FPS); err != nil {
+		return nil, err
+	}
 	s := &Synthetic{format: opt.Format, width: opt.Width, height: opt.Height}
 	if s.format == FormatUnknown {
 		s.format = FormatI420
@@ -42,6 +50,9 @@ func NewSynthetic(opt Options) (*Synthetic, error) {
 	size, err := FrameSize(s.format, s.width, s.height)
 	if err != nil {
 		return nil, fmt.Errorf("camera: synthetic: %w", err)
+	}
+	if s.width*s.height > MaxSyntheticPixels {
+		return nil, fmt.Errorf("camera: synthetic: %dx%d frames are over %d pixels (e.g. 1920x1080)", s.width, s.height, MaxSyntheticPixels)
 	}
 	if opt.FPS > 0 {
 		s.every = time.Duration(float64(time.Second) / opt.FPS)

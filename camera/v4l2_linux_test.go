@@ -172,8 +172,7 @@ func TestV4L2FallsBackToMJPEG(t *testing.T) {
 	require.Equal(t, FormatMJPEG, f.Format)
 	require.Equal(t, jpg, f.Data)
 	require.NoError(t, src.Read(&f)) // the splitter is not involved: the decoder finds it broken
-	var d Decoder
-	_, err = d.Luma(&f, 1)
+	_, err = Image(&f)
 	require.Error(t, err)
 
 	_, err = openV4L2Device("/dev/video9", &fakeDevice{pixfmt: fourcc("H264"), width: 160, height: 120}, Options{Format: FormatYUYV})

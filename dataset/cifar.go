@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/edgecnn/edgecnn/internal/safefile"
 )
 
 // CIFAR-10 binary records: one label byte, then a 32x32 image as 1024 red,
@@ -58,6 +60,9 @@ func LoadCIFAR10(dir string, train bool) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s: %s, not a CIFAR-10 batch file", files[i], safefile.Kind(fi.Mode()))
+		}
 		if fi.Size() == 0 || fi.Size()%cifarRecord != 0 {
 			return nil, fmt.Errorf("%s: %d bytes, not a whole number of %d-byte CIFAR-10 records", files[i], fi.Size(), cifarRecord)
 		}
@@ -85,7 +90,7 @@ func LoadCIFAR10(dir string, train bool) (*Set, error) {
 // readCIFARBatch reads the records of one batch file into s from image
 // index next on, and returns the index after the last.
 func readCIFARBatch(path string, s *Set, next int) (int, error) {
-	f, err := os.Open(path)
+	f, _, err := safefile.OpenRegular(path)
 	if err != nil {
 		return next, err
 	}
@@ -116,7 +121,7 @@ func readCIFARBatch(path string, s *Set, next int) (int, error) {
 // returns the standard names if there is none.
 func cifarClasses(dir string) ([]string, error) {
 	path := filepath.Join(dir, "batches.meta.txt")
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, 1<<20)
 	if errors.Is(err, fs.ErrNotExist) {
 		return cifar10Classes, nil
 	}

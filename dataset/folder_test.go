@@ -1,18 +1,23 @@
 package dataset
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
-	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/edgecnn/edgecnn/nn"
+	"github.com/edgecnn/edgecnn/preprocess"
 )
 
 // writeImage writes a solid w x h image of colour c as PNG or JPEG (by the
@@ -57,15 +62,26 @@ func fakeFolder(t *testing.T) string {
 	return dir
 }
 
+// rgbInput is an image-path contract of c x h x w.
+func rgbInput(c, h, w int) nn.Input {
+	in := nn.Input{Channels: c, Height: h, Width: w, Mean: make([]float32, c), Std: make([]float32, c)}
+	for i := range c {
+		in.Std[i] = 1
+	}
+	return in
+}
+
 func TestLoadFolder(t *testing.T) {
 	dir := fakeFolder(t)
 
-	s, err := LoadFolder(dir, 3, 4, 5)
+	s, err := LoadFolder(dir, FolderOptions{Input: rgbInput(3, 4, 5)})
 	require.NoError(t, err)
 	assert.Equal(t, dir, s.Name)
 	assert.Equal(t, []string{"cat", "dog"}, s.Classes)
 	assert.Equal(t, []int{0, 0, 0, 1}, s.Labels)
 	assert.Equal(t, []int{3, 4, 5}, []int{s.Channels, s.Height, s.Width})
+	assert.Equal(t, filepath.Join(dir, "cat", "3.jpg"), s.Files[2])
+	assert.Nil(t, s.Found, "the image path finds every image")
 	want := []color.NRGBA{red, green, green, blue}
 	for i, c := range want {
 		img := s.Image(i)
@@ -80,10 +96,10 @@ func TestLoadFolder(t *testing.T) {
 		}
 	}
 
-	s, err = LoadFolder(dir, 1, 2, 2)
+	s, err = LoadFolder(dir, FolderOptions{Input: rgbInput(1, 2, 2), Threads: 1})
 	require.NoError(t, err)
 	for i, c := range want {
-		g := gray(c.R, c.G, c.B)
+		g := preprocess.Luma(c.R, c.G, c.B)
 		tol := 0.0
 		if i == 2 {
 			tol = 3
@@ -102,114 +118,86 @@ func TestLoadFolderSymlink(t *testing.T) {
 	if err := os.Symlink(elsewhere, filepath.Join(dir, "fox")); err != nil {
 		t.Skipf("no symlinks here: %v", err)
 	}
-	s, err := LoadFolder(dir, 3, 1, 1)
+	s, err := LoadFolder(dir, FolderOptions{Input: rgbInput(3, 1, 1)})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"cat", "fox"}, s.Classes)
 	assert.Equal(t, []uint8{red.R, red.G, red.B}, s.Image(1))
 }
 
+// TestLoadFolderMatchesClassesByName: folders are matched to the model's
+// labels by name, in any order; an unknown folder is an error that names
+// the folders and the labels (it used to be matched by sorted position:
+// folders a..j passed for labels 0..9).
+func TestLoadFolderMatchesClassesByName(t *testing.T) {
+	dir := fakeFolder(t)
+	s, err := LoadFolder(dir, FolderOptions{Input: rgbInput(3, 1, 1), Labels: []string{"dog", "bird", "cat"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"dog", "bird", "cat"}, s.Classes)
+	assert.Equal(t, []int{2, 2, 2, 0}, s.Labels)
+	assert.Equal(t, []uint8{blue.R, blue.G, blue.B}, s.Image(3))
+
+	_, err = LoadFolder(dir, FolderOptions{Input: rgbInput(3, 1, 1), Labels: []string{"0", "1", "cat"}})
+	assert.EqualError(t, err, dir+`: class folders "dog" match no label of the model (labels: "0", "1", "cat"); name each folder after its label`)
+}
+
+// TestLoadFolderChecksBeforeDecoding is issue 16's item 8: the classes are
+// checked before anything is decoded, and an image whose decode would cost
+// too much memory is refused from its header.
+func TestLoadFolderChecksBeforeDecoding(t *testing.T) {
+	dir := t.TempDir()
+	huge := filepath.Join(dir, "cat", "huge.png")
+	require.NoError(t, os.MkdirAll(filepath.Dir(huge), 0o755))
+	require.NoError(t, os.WriteFile(huge, pngHeader(8192, 8192), 0o644))
+	writeImage(t, filepath.Join(dir, "zebra", "a.png"), 2, 2, red)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := LoadFolder(dir, FolderOptions{Input: rgbInput(3, 32, 32), Labels: []string{"cat", "dog"}})
+	assert.ErrorContains(t, err, `class folders "zebra" match no label`)
+	_, err = LoadFolder(dir, FolderOptions{Input: rgbInput(3, 32, 32), Threads: 2})
+	runtime.ReadMemStats(&after)
+	assert.ErrorContains(t, err, huge+": cannot decode image: png: image is 8192x8192")
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(4<<20))
+}
+
+// pngHeader returns a PNG that is only a header claiming w x h pixels of
+// 16-bit RGBA: what a tiny file compressing a blank huge image starts with.
+func pngHeader(w, h int) []byte {
+	chunk := func(kind string, data []byte) []byte {
+		c := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+		c = append(c, kind...)
+		c = append(c, data...)
+		return binary.BigEndian.AppendUint32(c, crc32.ChecksumIEEE(c[4:]))
+	}
+	ihdr := binary.BigEndian.AppendUint32(nil, uint32(w))
+	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(h))
+	ihdr = append(ihdr, 16, 6, 0, 0, 0) // 16-bit, RGBA
+	out := []byte("\x89PNG\r\n\x1a\n")
+	out = append(out, chunk("IHDR", ihdr)...)
+	return append(out, chunk("IEND", nil)...)
+}
+
 func TestLoadFolderErrors(t *testing.T) {
 	dir := t.TempDir()
-	_, err := LoadFolder(dir, 3, 32, 32)
+	in := rgbInput(3, 32, 32)
+	_, err := LoadFolder(dir, FolderOptions{Input: in})
 	assert.EqualError(t, err, dir+": no class subfolders (want "+dir+"/<class>/*.png|jpg|jpeg)")
 
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "cat"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "cat", "notes.txt"), nil, 0o644))
-	_, err = LoadFolder(dir, 3, 32, 32)
+	_, err = LoadFolder(dir, FolderOptions{Input: in})
 	assert.EqualError(t, err, filepath.Join(dir, "cat")+": class folder holds no .png, .jpg or .jpeg images")
 
 	writeImage(t, filepath.Join(dir, "cat", "ok.png"), 4, 4, red)
 	bad := filepath.Join(dir, "cat", "bad.png")
 	require.NoError(t, os.WriteFile(bad, []byte("not a picture"), 0o644))
-	_, err = LoadFolder(dir, 3, 32, 32)
-	assert.EqualError(t, err, bad+": cannot decode image: image: unknown format")
+	_, err = LoadFolder(dir, FolderOptions{Input: in})
+	assert.EqualError(t, err, bad+": cannot decode image: not a JPEG or PNG image")
 
-	_, err = LoadFolder(dir, 2, 32, 32)
-	assert.EqualError(t, err, "dataset: image folder "+dir+": 2 channels, want 1 (gray) or 3 (RGB)")
-	_, err = LoadFolder(dir, 3, 0, 32)
-	assert.EqualError(t, err, "dataset: image folder "+dir+": image size 0x32, want positive")
-	_, err = LoadFolder(filepath.Join(dir, "nope"), 3, 32, 32)
+	_, err = LoadFolder(dir, FolderOptions{Input: rgbInput(2, 32, 32)})
+	assert.EqualError(t, err, "dataset: image folder "+dir+": preprocess: the model takes 2 channels; images give 1 (gray) or 3 (RGB)")
+	_, err = LoadFolder(dir, FolderOptions{Input: rgbInput(3, 0, 32)})
+	assert.EqualError(t, err, "dataset: image folder "+dir+": input: invalid size 3x0x32")
+	_, err = LoadFolder(filepath.Join(dir, "nope"), FolderOptions{Input: in})
 	assert.ErrorContains(t, err, "nope")
-}
-
-func TestResize(t *testing.T) {
-	// Same size: untouched.
-	src := []uint8{1, 2, 3, 4, 5, 6}
-	dst := make([]uint8, 6)
-	resize(dst, src, 1, 2, 3, 2, 3)
-	assert.Equal(t, src, dst)
-
-	// A constant stays constant at any size.
-	flat := make([]uint8, 2*7*9)
-	for i := range flat {
-		flat[i] = 77 + uint8(i/(7*9))
-	}
-	for _, hw := range [][2]int{{3, 4}, {14, 18}, {1, 1}, {20, 2}} {
-		out := make([]uint8, 2*hw[0]*hw[1])
-		resize(out, flat, 2, 7, 9, hw[0], hw[1])
-		for i, v := range out {
-			require.Equal(t, 77+uint8(i/(hw[0]*hw[1])), v, "%v pixel %d", hw, i)
-		}
-	}
-
-	// Halving averages neighbours; doubling interpolates between them.
-	row := []uint8{0, 0, 100, 100}
-	half := make([]uint8, 2)
-	resize(half, row, 1, 1, 4, 1, 2)
-	assert.Equal(t, []uint8{14, 86}, half) // tent weights 3/7, 3/7, 1/7 per side
-	ramp := []uint8{0, 100}
-	twice := make([]uint8, 4)
-	resize(twice, ramp, 1, 1, 2, 1, 4)
-	assert.Equal(t, []uint8{0, 25, 75, 100}, twice)
-
-	// A checkerboard shrinks to grey.
-	board := make([]uint8, 16*16)
-	for i := range board {
-		if (i/16+i%16)%2 == 0 {
-			board[i] = 255
-		}
-	}
-	small := make([]uint8, 4*4)
-	resize(small, board, 1, 16, 16, 4, 4)
-	for _, v := range small {
-		assert.InDelta(t, 127.5, v, 12)
-	}
-}
-
-func TestGray(t *testing.T) {
-	for _, c := range []color.NRGBA{red, green, blue, {255, 255, 255, 255}, {0, 0, 0, 255}, {1, 2, 3, 255}} {
-		want := math.Round(0.299*float64(c.R) + 0.587*float64(c.G) + 0.114*float64(c.B))
-		assert.InDelta(t, want, gray(c.R, c.G, c.B), 0, "%v", c)
-	}
-}
-
-func TestToPlanes(t *testing.T) {
-	// Transparency is blended onto black.
-	nrgba := image.NewNRGBA(image.Rect(0, 0, 1, 1))
-	nrgba.SetNRGBA(0, 0, color.NRGBA{200, 100, 50, 128})
-	assert.Equal(t, []uint8{100, 50, 25}, toPlanes(nrgba, 3))
-
-	// Gray, an offset sub-image, and a kind without a fast path (paletted).
-	g := image.NewGray(image.Rect(0, 0, 3, 2))
-	copy(g.Pix, []uint8{1, 2, 3, 4, 5, 6})
-	assert.Equal(t, []uint8{1, 2, 3, 4, 5, 6}, toPlanes(g, 1))
-	assert.Equal(t, []uint8{5, 6, 5, 6, 5, 6}, toPlanes(g.SubImage(image.Rect(1, 1, 3, 2)), 3))
-	pal := image.NewPaletted(image.Rect(0, 0, 2, 1), color.Palette{color.Black, red})
-	pal.SetColorIndex(1, 0, 1)
-	assert.Equal(t, []uint8{0, 200, 0, 10, 0, 20}, toPlanes(pal, 3))
-	assert.Equal(t, []uint8{0, gray(200, 10, 20)}, toPlanes(pal, 1))
-
-	// RGBA and YCbCr sub-images start at their own origin.
-	rgba := image.NewRGBA(image.Rect(0, 0, 2, 2))
-	rgba.SetRGBA(1, 1, color.RGBA{9, 8, 7, 255})
-	assert.Equal(t, []uint8{9, 8, 7}, toPlanes(rgba.SubImage(image.Rect(1, 1, 2, 2)), 3))
-	ycc := image.NewYCbCr(image.Rect(0, 0, 4, 4), image.YCbCrSubsampleRatio420)
-	for i := range ycc.Y {
-		ycc.Y[i] = uint8(i)
-	}
-	for i := range ycc.Cb {
-		ycc.Cb[i], ycc.Cr[i] = 128, 128
-	}
-	assert.Equal(t, []uint8{10, 11, 14, 15}, toPlanes(ycc.SubImage(image.Rect(2, 2, 4, 4)), 1))
-	assert.Equal(t, []uint8{10, 11, 14, 15, 10, 11, 14, 15, 10, 11, 14, 15}, toPlanes(ycc.SubImage(image.Rect(2, 2, 4, 4)), 3))
 }

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
@@ -102,6 +103,83 @@ func readIDXGzip(name string, data []byte, ndims int) (*IDX, error) {
 		return nil, fmt.Errorf("%s: IDX header claims %s = %d values, gzip stream holds more", name, dimString(dims), size)
 	}
 	return &IDX{Dims: intDims(dims), Data: buf[:size:size]}, nil
+}
+
+// idxHead reads the start of the IDX file (gzip-compressed or not) that r
+// holds: its header, and the data of its first n entries along the first
+// dimension, returned as an uncompressed IDX file of those n entries (or
+// fewer, if the file holds fewer) for ReadIDX. The dimensions after the
+// first must be inner. Nothing beyond those entries is read or
+// decompressed, and memory grows with the data actually read, not with
+// what the header claims.
+func idxHead(name string, r io.Reader, inner []int, n int) ([]byte, error) {
+	br := bufio.NewReader(r)
+	zipped := false
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, gzipError(name, err)
+		}
+		r, zipped = zr, true
+	} else {
+		r = br
+	}
+	readErr := func(err error) error {
+		if zipped {
+			return gzipError(name, err)
+		}
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	short := func(err error, got int, what string) error {
+		if zipped {
+			return gzipShort(name, err, got, what)
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("%s: %d bytes, too short for %s", name, got, what)
+		}
+		return readErr(err)
+	}
+	out := make([]byte, 4)
+	if got, err := io.ReadFull(r, out); err != nil {
+		return nil, short(err, got, "an IDX header")
+	}
+	ndims, err := idxMagic(name, out, 1+len(inner))
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, make([]byte, 4*ndims)...)
+	if got, err := io.ReadFull(r, out[4:]); err != nil {
+		return nil, short(err, 4+got, fmt.Sprintf("an IDX header of %d dimensions (%d bytes)", ndims, 4+4*ndims))
+	}
+	dims := idxDims(out[4:])
+	for i, d := range inner {
+		if uint64(dims[1+i]) != uint64(d) {
+			return nil, fmt.Errorf("%s: IDX entries are %s, want %s", name, dimString(dims[1:]), dimString(intsToDims(inner)))
+		}
+	}
+	record, _ := idxSize(dims[1:], math.MaxInt) // inner sizes: small
+	count := min(int(min(dims[0], math.MaxInt32)), max(n, 0))
+	if record > 0 && count > math.MaxInt/record {
+		return nil, fmt.Errorf("%s: %d IDX entries of %d values overflow", name, count, record)
+	}
+	binary.BigEndian.PutUint32(out[4:], uint32(count))
+	want := len(out) + count*record
+	out, err = readAll(out, r, want)
+	if err != nil {
+		return nil, readErr(err)
+	}
+	if len(out) < want {
+		return nil, fmt.Errorf("%s: holds %d bytes of IDX data, %d entries of %d values need %d (truncated?)", name, len(out)-4-4*ndims, count, record, count*record)
+	}
+	return out, nil
+}
+
+func intsToDims(v []int) []uint32 {
+	out := make([]uint32, len(v))
+	for i, d := range v {
+		out[i] = uint32(d)
+	}
+	return out
 }
 
 // gzipShort describes a gzip stream that ended (or failed) after got bytes

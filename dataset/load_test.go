@@ -12,7 +12,7 @@ import (
 func TestLoad(t *testing.T) {
 	t.Setenv("GOENV", "off")
 	t.Setenv(MNISTEnv, "")
-	size := Options{Channels: 1, Height: 8, Width: 8}
+	size := Options{Folder: FolderOptions{Input: rgbInput(1, 8, 8)}}
 
 	mnist := fakeMNIST(t, []byte{3, 1, 4})
 	for _, spec := range []string{"mnist:" + mnist, mnist} {
@@ -72,5 +72,5 @@ func TestLoadErrors(t *testing.T) {
 	_, err = Load(file, true, Options{})
 	assert.EqualError(t, err, `dataset "`+file+`": not mnist, cifar10:DIR or a folder`)
 	_, err = Load(fakeFolder(t), true, Options{})
-	assert.ErrorContains(t, err, "no image size given")
+	assert.ErrorContains(t, err, "no input contract given")
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/edgecnn/edgecnn/internal/safefile"
 )
 
 // The Go module that carries the MNIST files in its data/ folder, and the
@@ -40,9 +42,23 @@ var mnistFiles = [...]string{
 // LeNet-5 input; Channels is 1 and Classes are "0".."9". The set is named
 // "mnist-train" or "mnist-test".
 func LoadMNIST(dir string, train bool) (*Set, error) {
-	prefix, name := "t10k", "mnist-test"
+	return LoadMNISTHead(dir, train, 0)
+}
+
+// LoadMNISTHead is LoadMNIST reading only the first n images and labels
+// (all when n <= 0): only those are read from the files, and decompressed,
+// whatever the files claim to hold.
+func LoadMNISTHead(dir string, train bool, n int) (*Set, error) {
+	return loadDigitsLike(dir, train, n, "mnist", []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"})
+}
+
+// loadDigitsLike reads the first n (all when n <= 0) images of a set in
+// MNIST's files and layout (Fashion-MNIST too), named set-train or
+// set-test, with the 10 classes given.
+func loadDigitsLike(dir string, train bool, n int, set string, classes []string) (*Set, error) {
+	prefix, name := "t10k", set+"-test"
 	if train {
-		prefix, name = "train", "mnist-train"
+		prefix, name = "train", set+"-train"
 	}
 	imgPath, err := mnistFile(dir, prefix+"-images-idx3-ubyte")
 	if err != nil {
@@ -52,11 +68,11 @@ func LoadMNIST(dir string, train bool) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, err := readIDXFile(imgPath, 3)
+	img, err := readIDXFile(imgPath, []int{mnistRaw, mnistRaw}, n)
 	if err != nil {
 		return nil, err
 	}
-	lbl, err := readIDXFile(lblPath, 1)
+	lbl, err := readIDXFile(lblPath, nil, n)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +90,7 @@ func LoadMNIST(dir string, train bool) (*Set, error) {
 		Channels: 1, Height: MNISTSize, Width: MNISTSize,
 		Images:  make([]uint8, n*MNISTSize*MNISTSize),
 		Labels:  make([]int, n),
-		Classes: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
+		Classes: classes,
 	}
 	for i, v := range lbl.Data {
 		if v > 9 {
@@ -92,13 +108,31 @@ func LoadMNIST(dir string, train bool) (*Set, error) {
 	return s, nil
 }
 
-// readIDXFile reads and decodes one IDX file; errors name its path.
-func readIDXFile(path string, ndims int) (*IDX, error) {
-	data, err := os.ReadFile(path)
+// maxIDXFile bounds the size of an IDX file (MNIST's largest is 47 MB).
+const maxIDXFile = 1 << 30
+
+// readIDXFile reads and decodes one IDX file of 1+len(inner) dimensions;
+// errors name its path. When limit > 0 only the header and the first limit
+// entries are read (see idxHead), and inner, if not nil, must be the
+// dimensions after the first.
+func readIDXFile(path string, inner []int, limit int) (*IDX, error) {
+	if limit <= 0 {
+		data, err := safefile.ReadFile(path, maxIDXFile)
+		if err != nil {
+			return nil, err
+		}
+		return ReadIDX(path, data, 1+len(inner))
+	}
+	f, _, err := safefile.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
-	return ReadIDX(path, data, ndims)
+	defer f.Close()
+	data, err := idxHead(path, f, inner, limit)
+	if err != nil {
+		return nil, err
+	}
+	return ReadIDX(path, data, 1+len(inner))
 }
 
 // mnistFile returns the path of dir/base.gz, or of dir/base if there is no
@@ -216,7 +250,7 @@ func goEnv(key string) string {
 		}
 		file = filepath.Join(dir, "go", "env")
 	}
-	f, err := os.Open(file)
+	f, _, err := safefile.OpenRegular(file)
 	if err != nil {
 		return ""
 	}

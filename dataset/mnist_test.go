@@ -82,7 +82,7 @@ func TestLoadMNIST(t *testing.T) {
 			}
 
 			// Pixels sit 2 rows and 2 columns in from where the IDX file has them.
-			raw, err := readIDXFile(filepath.Join(dir, tt.file), 3)
+			raw, err := readIDXFile(filepath.Join(dir, tt.file), []int{28, 28}, 0)
 			require.NoError(t, err)
 			for _, i := range []int{0, 1, tt.n - 1} {
 				for y := range 28 {

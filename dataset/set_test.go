@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -97,4 +98,28 @@ func TestBelowIsUniform(t *testing.T) {
 	for v, c := range counts {
 		assert.InDelta(t, 10000, c, 500, "value %d", v)
 	}
+}
+
+func TestSplitHoldsOutEveryClass(t *testing.T) {
+	s := &Set{Name: "d", Channels: 1, Height: 1, Width: 1, Classes: []string{"a", "b", "c"}}
+	for i := range 43 {
+		l := i % 3
+		if i >= 30 {
+			l = 0
+		}
+		s.Labels = append(s.Labels, l)
+		s.Images = append(s.Images, uint8(i))
+		s.Files = append(s.Files, fmt.Sprint(i))
+	}
+	train, test := s.Split(0.1, 7)
+	require.Equal(t, s.Len(), train.Len()+test.Len())
+	require.Equal(t, []int{21, 9, 9}, train.ClassCounts())
+	require.Equal(t, []int{2, 1, 1}, test.ClassCounts())
+	for i := range test.Len() {
+		require.Equal(t, test.Files[i], fmt.Sprint(test.Image(i)[0]), "files follow their images")
+	}
+	again, _ := s.Split(0.1, 7)
+	require.Equal(t, train.Images, again.Images, "the seed decides")
+	other, _ := s.Split(0.1, 8)
+	require.NotEqual(t, train.Images, other.Images)
 }

@@ -11,6 +11,10 @@
 // (pooling, activations, flatten) run in the format of their input, add and
 // concat in that of their first input. The logits are dequantized at the
 // end and softmax runs in float.
+//
+// Int8 convolutional layers keep their feature maps HWC (channels
+// innermost) rather than the model's CHW: layout.go says which layers read
+// which layout and where tensors are transposed.
 package engine
 
 import (
@@ -24,6 +28,10 @@ import (
 	"github.com/edgecnn/edgecnn/quant"
 )
 
+// MaxThreads bounds Options.Threads: each thread is a goroutine and a set
+// of buffers.
+const MaxThreads = 256
+
 // Options tune execution.
 type Options struct {
 	// Threads is the number of workers a batch is split across; 0 means one
@@ -31,6 +39,11 @@ type Options struct {
 	// each layer instead, where a share holds at least about a million
 	// multiply-adds; smaller layers run on one thread.
 	Threads int
+	// MaxMemory bounds the memory the engine holds, in bytes: weights,
+	// activations and scratch (see Memory). New refuses a model that
+	// needs more for one sample, Infer a batch that would. 0 means
+	// DefaultMaxMemory(); a negative value means no limit.
+	MaxMemory int64
 }
 
 // Engine runs one model. It is not safe for concurrent use: give each
@@ -50,14 +63,22 @@ type Engine struct {
 	// pixelExact is set when pixels map straight to the int8 input
 	// (q = p - 128), without a float round trip.
 	pixelExact bool
+	// memory is the plan's footprint; limit the most it may hold (0: no
+	// limit).
+	memory Memory
+	limit  int64
 }
 
-// tensorInfo describes a tensor as the engine stores it: elements per
-// sample, and for int8 tensors their quantization.
+// tensorInfo describes a tensor as the engine stores it: its shape per
+// sample, its layout, and for int8 tensors their quantization.
 type tensorInfo struct {
+	shape nn.Shape
 	size  int
 	int8  bool
 	quant quant.Params
+	// hwc is set when a [C, H, W] feature map is stored [H][W][C]
+	// (layout.go).
+	hwc bool
 }
 
 // step is one node, prepared: its layer, its inputs and its output.
@@ -79,8 +100,16 @@ type edge struct {
 	from, in tensorInfo
 }
 
-// converts reports whether the input changes format before use.
-func (e *edge) converts() bool { return e.from.int8 != e.in.int8 }
+// converts reports whether the input changes format before use: number
+// format, layout or both.
+func (e *edge) converts() bool { return e.requantizes() || e.transposes() }
+
+// requantizes reports whether the input is quantized or dequantized
+// before use.
+func (e *edge) requantizes() bool { return e.from.int8 != e.in.int8 }
+
+// transposes reports whether the input changes layout before use.
+func (e *edge) transposes() bool { return !sameLayout(e.from, e.in) }
 
 // buffer is a batch of one tensor in the engine's storage format.
 type buffer struct {
@@ -90,12 +119,16 @@ type buffer struct {
 
 // worker holds the buffers one thread needs for its share of a batch.
 type worker struct {
-	batch   int
-	input   buffer
-	acts    []buffer
-	ins     [][]buffer // per step, the buffers its layer reads
-	staged  [][]buffer // per step and input, converted inputs where needed
-	scratch scratch
+	batch  int
+	input  buffer
+	acts   []buffer
+	ins    [][]buffer // per step, the buffers its layer reads
+	staged [][]buffer // per step and input, converted inputs where needed
+	// transposed holds, per step and input, the input in the layout the
+	// layer reads, where it also changes number format (staged then
+	// holds the final form).
+	transposed [][]buffer
+	scratch    scratch
 }
 
 // scratch is temporary space a layer may use during forward, and the
@@ -109,11 +142,20 @@ type scratch struct {
 }
 
 // New prepares m for inference: it checks the model, infers the shapes,
-// chooses the format of every tensor and binds every layer to its kernels
-// (packing weights once).
+// chooses the format of every tensor, binds every layer to its kernels
+// (packing weights once) and checks the memory it will need against
+// opt.MaxMemory. A model with batch norms (a checkpoint's) runs them
+// folded into their convolutions (nn.FoldBatchNorm), and Model returns the
+// folded model.
 func New(m *nn.Model, opt Options) (*Engine, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
+	}
+	if !m.Folded() {
+		var err error
+		if m, err = nn.FoldBatchNorm(m); err != nil {
+			return nil, err
+		}
 	}
 	if err := kernels.EnvError(); err != nil {
 		return nil, err
@@ -122,12 +164,22 @@ func New(m *nn.Model, opt Options) (*Engine, error) {
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	e := &Engine{model: m}
+	if threads > MaxThreads {
+		return nil, fmt.Errorf("engine: %d threads, at most %d", threads, MaxThreads)
+	}
+	e := &Engine{model: m, limit: opt.MaxMemory}
+	if e.limit == 0 {
+		e.limit = DefaultMaxMemory()
+	}
 	if err := e.plan(threads); err != nil {
 		return nil, err
 	}
+	e.planMemory()
 	for range threads {
 		e.workers = append(e.workers, &worker{})
+	}
+	if err := e.admit(1, false); err != nil {
+		return nil, err
 	}
 	e.pool = newPool(threads)
 	// The pool's goroutines hold the pool, not the engine, so an engine
@@ -163,11 +215,12 @@ func (e *Engine) plan(threads int) error {
 	if err != nil {
 		return err
 	}
-	e.input = tensorInfo{size: m.Input.Shape().Size(), int8: m.Quantized()}
+	e.input = tensorInfo{shape: m.Input.Shape(), size: m.Input.Shape().Size(), int8: m.Quantized()}
 	if e.input.int8 {
 		e.input.quant = *m.Input.Quant
 		e.pixelExact = pixelExact(m.Input)
 	}
+	e.input.hwc = inputHWC(m)
 	index := map[string]int{nn.InputName: -1}
 	consumers := map[string]int{}
 	for _, n := range m.Nodes {
@@ -188,27 +241,30 @@ func (e *Engine) plan(threads int) error {
 			inShapes = append(inShapes, shape)
 		}
 		first := s.inputs[0].from
-		s.out = tensorInfo{size: shapes[i].Size(), int8: runsInt8(m, n, first)}
+		s.out = tensorInfo{shape: shapes[i], size: shapes[i].Size(), int8: runsInt8(m, n, first)}
 		if s.out.int8 {
 			s.out.quant = *n.Quant
 		}
+		// conv and linear read their own format, multi-input layers
+		// the format of their first input: inputs in the other format
+		// are converted, quantized with the parameters calibrated for
+		// them. Every input is read in the layout the layer takes.
+		want := first.int8
+		if m.Weight(n) != nil {
+			want = s.out.int8
+		}
+		hwc := readsHWC(n, want, first.shape, first.hwc)
 		for k := range s.inputs {
-			// conv and linear read their own format, multi-input layers
-			// the format of their first input: inputs in the other format
-			// are converted, quantized with the parameters calibrated for
-			// them.
 			in := &s.inputs[k]
-			want := first.int8
-			if m.Weight(n) != nil {
-				want = s.out.int8
-			}
+			in.in.hwc = hwc
 			if in.from.int8 != want {
-				in.in = tensorInfo{size: in.from.size, int8: want}
+				in.in = tensorInfo{shape: in.from.shape, size: in.from.size, int8: want, hwc: hwc}
 				if want {
 					in.in.quant = *producerQuant(m, n.Inputs[k])
 				}
 			}
 		}
+		s.out.hwc = writesHWC(n, hwc)
 		if fusable(m, n, e.steps, s.inputs[0].src, consumers) {
 			s.alias = true
 			e.steps[s.inputs[0].src].layer.(fuser).fuse(n.Op, s.out.quant)
@@ -248,8 +304,12 @@ func fusable(m *nn.Model, n *nn.Node, steps []step, src int, consumers map[strin
 		return false
 	}
 	p := steps[src]
-	_, ok := p.layer.(fuser)
-	return ok && !p.alias && p.out.int8 && n.Quant != nil && *n.Quant == p.out.quant
+	if _, ok := p.layer.(fuser); !ok || p.alias {
+		return false
+	}
+	// A float32 layer's clamp is the activation itself; an int8 one's is
+	// when the activation keeps its input's quantization.
+	return !p.out.int8 || n.Quant != nil && *n.Quant == p.out.quant
 }
 
 // pixelExact reports whether 8-bit pixels map to the int8 input by q = p -
@@ -275,11 +335,20 @@ func (e *Engine) Classes() int { return e.classes }
 // Threads is the number of workers.
 func (e *Engine) Threads() int { return len(e.workers) }
 
+// Memory is the engine's planned footprint.
+func (e *Engine) Memory() Memory { return e.memory }
+
+// MaxMemory is the most memory the engine may hold, in bytes (0: no limit).
+func (e *Engine) MaxMemory() int64 { return max(e.limit, 0) }
+
 // Infer runs n images given as pixels (n*C*H*W bytes, CHW per image) and
 // returns n*Classes() logits. The result is owned by the engine and valid
 // until the next call.
 func (e *Engine) Infer(pixels []uint8, n int) ([]float32, error) {
 	if err := e.checkPixels(pixels, n); err != nil {
+		return nil, err
+	}
+	if err := e.admit(n, false); err != nil {
 		return nil, err
 	}
 	return e.infer(batch{pixels: pixels, n: n}), nil
@@ -303,6 +372,9 @@ func (e *Engine) InferFloat(input []float32, n int) ([]float32, error) {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			return nil, fmt.Errorf("engine: input holds %v", v)
 		}
+	}
+	if err := e.admit(n, false); err != nil {
+		return nil, err
 	}
 	return e.infer(batch{floats: input, n: n}), nil
 }
@@ -361,6 +433,7 @@ func (e *Engine) reserve(w *worker, batch int) {
 	w.acts = make([]buffer, len(e.steps))
 	w.ins = make([][]buffer, len(e.steps))
 	w.staged = make([][]buffer, len(e.steps))
+	w.transposed = make([][]buffer, len(e.steps))
 	var f, q int
 	for i, s := range e.steps {
 		if s.alias {
@@ -370,16 +443,23 @@ func (e *Engine) reserve(w *worker, batch int) {
 		w.acts[i] = newBuffer(s.out, batch)
 		w.ins[i] = make([]buffer, len(s.inputs))
 		w.staged[i] = make([]buffer, len(s.inputs))
+		w.transposed[i] = make([]buffer, len(s.inputs))
 		for k, in := range s.inputs {
 			if in.converts() {
 				w.staged[i][k] = newBuffer(in.in, batch)
+			}
+			if in.transposes() && in.requantizes() {
+				w.transposed[i][k] = newBuffer(in.from, batch)
 			}
 		}
 		sf, sq := s.layer.scratch(batch)
 		f, q = max(f, sf), max(q, sq)
 	}
-	if e.input.int8 && !e.pixelExact {
-		f = max(f, e.input.size) // loadInput normalises through float
+	if e.input.int8 && !e.pixelExact || e.input.hwc && !e.input.int8 {
+		f = max(f, e.input.size) // loadInput normalises, then quantizes or transposes
+	}
+	if e.input.hwc && e.input.int8 {
+		q = max(q, e.input.size) // loadInput quantizes floats, then transposes
 	}
 	w.scratch = scratch{f: make([]float32, f), q: make([]int8, q), pool: e.pool, parts: 1}
 }
@@ -426,7 +506,15 @@ func (e *Engine) runStep(w *worker, i, n int) {
 		if edge.src >= 0 {
 			in = w.acts[edge.src]
 		}
-		if edge.converts() {
+		if edge.transposes() {
+			t := w.staged[i][k]
+			if edge.requantizes() {
+				t = w.transposed[i][k]
+			}
+			toLayout(t, in, edge.from.shape, edge.from.hwc, n)
+			in = t
+		}
+		if edge.requantizes() {
 			size, staged := n*edge.in.size, w.staged[i][k]
 			if edge.in.int8 {
 				quant.QuantizeSlice(staged.q[:size], in.f[:size], edge.in.quant)
@@ -444,10 +532,28 @@ func (e *Engine) runStep(w *worker, i, n int) {
 func (e *Engine) loadInput(w *worker, b batch, lo, hi int) {
 	size, in := e.input.size, e.model.Input
 	switch {
+	case b.floats != nil && e.input.int8 && e.input.hwc:
+		for s := lo; s < hi; s++ {
+			chw := w.scratch.q[:size]
+			quant.QuantizeSlice(chw, b.floats[s*size:(s+1)*size], e.input.quant)
+			toLayout(buffer{q: w.input.q[(s-lo)*size:]}, buffer{q: chw}, e.input.shape, false, 1)
+		}
 	case b.floats != nil && e.input.int8:
 		quant.QuantizeSlice(w.input.q[:(hi-lo)*size], b.floats[lo*size:hi*size], e.input.quant)
+	case b.floats != nil && e.input.hwc:
+		toLayout(w.input, buffer{f: b.floats[lo*size : hi*size]}, e.input.shape, false, hi-lo)
 	case b.floats != nil:
 		copy(w.input.f, b.floats[lo*size:hi*size])
+	case e.pixelExact && e.input.hwc:
+		c, hw := in.Channels, in.Height*in.Width
+		for s := lo; s < hi; s++ {
+			px, q := b.pixels[s*size:(s+1)*size], w.input.q[(s-lo)*size:(s-lo+1)*size]
+			for ch := range c {
+				for i, p := range px[ch*hw : (ch+1)*hw] {
+					q[i*c+ch] = int8(int(p) - 128)
+				}
+			}
+		}
 	case e.pixelExact:
 		for i, p := range b.pixels[lo*size : hi*size] {
 			w.input.q[i] = int8(int(p) - 128)
@@ -457,7 +563,20 @@ func (e *Engine) loadInput(w *worker, b batch, lo, hi int) {
 		tmp := w.scratch.f[:size]
 		for s := lo; s < hi; s++ {
 			in.Normalize(tmp, b.pixels[s*size:(s+1)*size])
-			quant.QuantizeSlice(w.input.q[(s-lo)*size:(s-lo+1)*size], tmp, e.input.quant)
+			q := w.input.q[(s-lo)*size : (s-lo+1)*size]
+			if !e.input.hwc {
+				quant.QuantizeSlice(q, tmp, e.input.quant)
+				continue
+			}
+			chw := w.scratch.q[:size]
+			quant.QuantizeSlice(chw, tmp, e.input.quant)
+			toLayout(buffer{q: q}, buffer{q: chw}, e.input.shape, false, 1)
+		}
+	case e.input.hwc:
+		tmp := w.scratch.f[:size]
+		for s := lo; s < hi; s++ {
+			in.Normalize(tmp, b.pixels[s*size:(s+1)*size])
+			toLayout(buffer{f: w.input.f[(s-lo)*size:]}, buffer{f: tmp}, e.input.shape, false, 1)
 		}
 	default:
 		for s := lo; s < hi; s++ {
@@ -474,6 +593,9 @@ func (e *Engine) Outputs(pixels []uint8, n int) ([][]float32, error) {
 	if err := e.checkPixels(pixels, n); err != nil {
 		return nil, err
 	}
+	if err := e.admit(n, true); err != nil {
+		return nil, err
+	}
 	e.sizeLogits(n)
 	w := e.workers[0]
 	e.reserve(w, n)
@@ -486,6 +608,11 @@ func (e *Engine) Outputs(pixels []uint8, n int) ([][]float32, error) {
 			quant.DequantizeSlice(outs[i], w.acts[i].q[:n*s.out.size], s.out.quant)
 		} else {
 			copy(outs[i], w.acts[i].f)
+		}
+		if s.out.hwc && spatial(s.out.shape) {
+			chw := make([]float32, len(outs[i]))
+			toLayout(buffer{f: chw}, buffer{f: outs[i]}, s.out.shape, true, n)
+			outs[i] = chw
 		}
 	}
 	return outs, nil

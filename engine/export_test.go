@@ -4,3 +4,7 @@ package engine
 // however little work the layer holds, so that tests on small models
 // exercise the split paths.
 func SplitSmallLayers(e *Engine) { e.pool.minMACs = 1 }
+
+// UseHWC sets whether engines built afterwards store int8 feature maps
+// HWC (the default) or run every layer on CHW, the reference for HWC.
+func UseHWC(on bool) { hwcLayouts = on }

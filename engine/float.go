@@ -33,18 +33,22 @@ func newLayer(m *nn.Model, n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []ed
 	if inputs[0].in.int8 {
 		return newInt8Layer(m, n, ins[0], out, inputs[0].in, outInfo, threads)
 	}
-	return newFloatLayer(m, n, ins[0], out)
+	return newFloatLayer(m, n, ins[0], out, inputs[0].in.hwc)
 }
 
-func newFloatLayer(m *nn.Model, n *nn.Node, in, out nn.Shape) (layer, error) {
+func newFloatLayer(m *nn.Model, n *nn.Node, in, out nn.Shape, hwc bool) (layer, error) {
 	switch n.Op {
 	case nn.OpConv2D:
-		return &convF32{g: Geometry(n, in, out), out: n.Out, groups: n.Groups,
-			w: m.Weight(n).F32, b: m.Bias(n).F32, inSize: in.Size(), outSize: out.Size()}, nil
+		g := Geometry(n, in, out)
+		if hwc {
+			return newConvF32HWC(m, n, g), nil
+		}
+		return &convF32{g: g, out: n.Out, groups: n.Groups, w: m.Weight(n).F32, b: m.Bias(n).F32,
+			lo: float32(math.Inf(-1)), hi: float32(math.Inf(1)), inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpLinear:
 		return newLinearF32(m.Weight(n).F32, m.Bias(n).F32, in[0], out[0]), nil
 	case nn.OpMaxPool, nn.OpAvgPool:
-		return &poolF32{g: Geometry(n, in, out), max: n.Op == nn.OpMaxPool, inSize: in.Size(), outSize: out.Size()}, nil
+		return &poolF32{g: Geometry(n, in, out), max: n.Op == nn.OpMaxPool, hwc: hwc, inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpReLU, nn.OpReLU6, nn.OpTanh:
 		return &activationF32{op: n.Op, size: out.Size()}, nil
 	case nn.OpSoftmax:
@@ -66,13 +70,15 @@ func Geometry(n *nn.Node, in, out nn.Shape) kernels.ConvGeom {
 	}
 }
 
-// convF32 is a float convolution: im2col then one GEMM per group. When a
+// convF32 is a float convolution on CHW images: im2col then one GEMM per
+// group, then the bias and a fused ReLU or ReLU6 as the clamp. When a
 // batch leaves threads idle, the GEMM's output columns (pixels) are split
 // across them.
 type convF32 struct {
 	g               kernels.ConvGeom
 	out, groups     int
 	w, b            []float32
+	lo, hi          float32
 	inSize, outSize int
 	// The image being split across threads; layers are shared by the
 	// workers, so these are only set while one worker runs alone.
@@ -81,28 +87,39 @@ type convF32 struct {
 
 func (c *convF32) scratch(int) (int, int) { return c.g.C * c.g.KH * c.g.KW * c.g.OutH * c.g.OutW, 0 }
 
+// fuse makes a ReLU or ReLU6 the clamp of the epilogue.
+func (c *convF32) fuse(act nn.Op, _ quant.Params) {
+	c.lo = 0
+	if act == nn.OpReLU6 {
+		c.hi = 6
+	}
+}
+
 func (c *convF32) forward(xs []buffer, y buffer, n int, sc *scratch) {
 	x := xs[0]
 	for s := range n {
 		src, dst := x.f[s*c.inSize:(s+1)*c.inSize], y.f[s*c.outSize:(s+1)*c.outSize]
+		kernels.Im2col(src, c.g, sc.f)
 		if sc.parts == 1 {
-			kernels.ConvF32(src, dst, c.w, c.b, c.g, c.groups, sc.f)
+			c.pixels(sc.f, dst, 0, c.g.OutH*c.g.OutW)
 			continue
 		}
-		kernels.Im2col(src, c.g, sc.f)
 		c.col, c.dst = sc.f, dst
 		sc.pool.splitWork(c, c.g.OutH*c.g.OutW, sc.parts, c.out*c.g.C/c.groups*c.g.KH*c.g.KW)
 	}
 }
 
 // run computes output pixels [lo, hi) of the current image.
-func (c *convF32) run(_, lo, hi int) {
+func (c *convF32) run(_, lo, hi int) { c.pixels(c.col, c.dst, lo, hi) }
+
+// pixels computes output pixels [lo, hi) of the image unfolded in col.
+func (c *convF32) pixels(col, dst []float32, lo, hi int) {
 	p := c.g.OutH * c.g.OutW
 	ocg, k := c.out/c.groups, c.g.C/c.groups*c.g.KH*c.g.KW
 	for grp := range c.groups {
-		kernels.Sgemm(false, false, ocg, hi-lo, k, 1, c.w[grp*ocg*k:], k, c.col[grp*k*p+lo:], p, 0, c.dst[grp*ocg*p+lo:], p)
+		kernels.Sgemm(false, false, ocg, hi-lo, k, 1, c.w[grp*ocg*k:], k, col[grp*k*p+lo:], p, 0, dst[grp*ocg*p+lo:], p)
 	}
-	kernels.BiasClampF32(c.dst[lo:], c.out, hi-lo, p, c.b, float32(math.Inf(-1)), float32(math.Inf(1)))
+	kernels.BiasClampF32(dst[lo:], c.out, hi-lo, p, c.b, c.lo, c.hi)
 }
 
 // linearF32 is y = x W^T + b over the whole batch as one GEMM; when the
@@ -130,6 +147,8 @@ func newLinearF32(w, b []float32, in, out int) *linearF32 {
 
 func (l *linearF32) scratch(int) (int, int) { return 0, 0 }
 
+func (l *linearF32) weightBytes() int64 { return 4 * int64(len(l.wt)) }
+
 func (l *linearF32) forward(xs []buffer, y buffer, n int, sc *scratch) {
 	x := xs[0]
 	if sc.parts == 1 {
@@ -151,7 +170,7 @@ func (l *linearF32) features(x, y []float32, n, lo, hi int) {
 
 type poolF32 struct {
 	g               kernels.ConvGeom
-	max             bool
+	max, hwc        bool
 	inSize, outSize int
 }
 
@@ -161,9 +180,14 @@ func (p *poolF32) forward(xs []buffer, y buffer, n int, _ *scratch) {
 	x := xs[0]
 	for s := range n {
 		xs, ys := x.f[s*p.inSize:(s+1)*p.inSize], y.f[s*p.outSize:(s+1)*p.outSize]
-		if p.max {
+		switch {
+		case p.max && p.hwc:
+			kernels.MaxPoolF32HWC(xs, ys, p.g)
+		case p.max:
 			kernels.MaxPoolF32(xs, ys, p.g)
-		} else {
+		case p.hwc:
+			kernels.AvgPoolF32HWC(xs, ys, p.g)
+		default:
 			kernels.AvgPoolF32(xs, ys, p.g)
 		}
 	}

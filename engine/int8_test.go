@@ -158,3 +158,35 @@ func TestInt8AlexNetAllocatesNothing(t *testing.T) {
 		e.Close()
 	}
 }
+
+// TestMobileNetAndResNetAllocateNothing: steady-state inference of
+// MobileNet v2 and ResNet-18 (224x224, random weights, int8 and float32)
+// allocates nothing, at batch 1 on one thread and split across two, and
+// at batch 2, where each thread takes its own image.
+func TestMobileNetAndResNetAllocateNothing(t *testing.T) {
+	if engine.RaceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
+	if testing.Short() || runtime.GOARCH != "amd64" {
+		t.Skip("two 224x224 networks: minutes without SIMD kernels")
+	}
+	for _, name := range []string{"mobilenetv2", "resnet18"} {
+		float, q, err := randmodel.Build(name, nil)
+		require.NoError(t, err)
+		pixels := randmodel.RandomImages(float, 2, 7).Images
+		for _, m := range []*nn.Model{q, float} {
+			for _, threads := range []int{1, 2} {
+				e, err := engine.New(m, engine.Options{Threads: threads})
+				require.NoError(t, err)
+				for _, n := range []int{1, 2} {
+					px := pixels[:n*len(pixels)/2]
+					_, err := e.Infer(px, n)
+					require.NoError(t, err)
+					require.Zero(t, testing.AllocsPerRun(2, func() { e.Infer(px, n) }),
+						"%s int8 %v, threads %d, batch %d", name, m.Quantized(), threads, n)
+				}
+				e.Close()
+			}
+		}
+	}
+}

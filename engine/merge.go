@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"math"
+	"fmt"
 
 	"github.com/edgecnn/edgecnn/kernels"
 	"github.com/edgecnn/edgecnn/nn"
@@ -17,13 +17,24 @@ func newMerge(n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []edge, outInfo t
 	quantized := inputs[0].in.int8
 	switch {
 	case n.Op == nn.OpAdd && quantized:
-		return newAddInt8(inputs[0].in.quant, inputs[1].in.quant, outInfo.quant, out.Size()), nil
+		return newAddInt8(inputs[0].in.quant, inputs[1].in.quant, outInfo.quant, out.Size())
 	case n.Op == nn.OpAdd:
 		return addF32{size: out.Size()}, nil
 	case quantized:
-		return newConcatInt8(inputs, outInfo.quant, sizes), nil
+		c, err := newConcatInt8(inputs, outInfo.quant, sizes)
+		if err != nil {
+			return nil, err
+		}
+		if inputs[0].in.hwc && spatial(out) {
+			c.pixels = out[1] * out[2]
+		}
+		return c, nil
 	}
-	return concatF32{sizes: sizes, size: out.Size()}, nil
+	c := concatF32{sizes: sizes, size: out.Size()}
+	if inputs[0].in.hwc && spatial(out) {
+		c.pixels = out[1] * out[2]
+	}
+	return c, nil
 }
 
 type addF32 struct{ size int }
@@ -38,19 +49,25 @@ func (a addF32) forward(x []buffer, y buffer, n int, _ *scratch) {
 }
 
 // concatF32 joins each sample's inputs along channels: in CHW order that
-// is the inputs' blocks one after the other.
+// is the inputs' blocks one after the other, on HWC images (pixels > 0)
+// each pixel's channels of the inputs one after the other.
 type concatF32 struct {
-	sizes []int // per input, elements per sample
-	size  int
+	sizes  []int // per input, elements per sample
+	size   int
+	pixels int
 }
 
 func (c concatF32) scratch(int) (int, int) { return 0, 0 }
 
 func (c concatF32) forward(x []buffer, y buffer, n int, _ *scratch) {
+	runs := max(c.pixels, 1)
 	for s := range n {
 		at := s * c.size
-		for k, size := range c.sizes {
-			at += copy(y.f[at:], x[k].f[s*size:(s+1)*size])
+		for p := range runs {
+			for k, size := range c.sizes {
+				run := size / runs
+				at += copy(y.f[at:at+run], x[k].f[s*size+p*run:])
+			}
 		}
 	}
 }
@@ -60,21 +77,37 @@ type addInt8 struct {
 	size int
 }
 
-// newAddInt8 prepares TFLite's int8 addition: both inputs scaled to twice
-// the larger input scale, with AddLeftShift bits of headroom.
-func newAddInt8(a, b, out quant.Params, size int) *addInt8 {
-	twiceMax := 2 * math.Max(float64(a.Scale), float64(b.Scale))
+// newAddInt8 prepares TFLite's int8 addition (quant.AddFactors). It fails
+// when the scales put a multiplier out of range.
+func newAddInt8(a, b, out quant.Params, size int) (*addInt8, error) {
 	l := &addInt8{size: size, p: kernels.AddParams{
 		InZeroPoint:  [2]int32{a.ZeroPoint, b.ZeroPoint},
 		OutZeroPoint: out.ZeroPoint, Min: -128, Max: 127,
 	}}
-	for k, in := range []quant.Params{a, b} {
-		m, s := quant.QuantizeMultiplier(float64(in.Scale) / twiceMax)
-		l.p.InMultiplier[k], l.p.InShift[k] = m, int32(s)
+	in, sum := quant.AddFactors(a, b, out)
+	for k, f := range in {
+		m, s, err := multiplier(f)
+		if err != nil {
+			return nil, fmt.Errorf("input %d: %w", k, err)
+		}
+		l.p.InMultiplier[k], l.p.InShift[k] = m, s
 	}
-	m, s := quant.QuantizeMultiplier(twiceMax / (float64(int64(1)<<kernels.AddLeftShift) * float64(out.Scale)))
-	l.p.OutMultiplier, l.p.OutShift = m, int32(s)
-	return l
+	m, s, err := multiplier(sum)
+	if err != nil {
+		return nil, fmt.Errorf("output scale %g: %w", out.Scale, err)
+	}
+	l.p.OutMultiplier, l.p.OutShift = m, s
+	return l, nil
+}
+
+// multiplier is quant.QuantizeMultiplier with the shift as the kernels
+// take it, or the reason the factor cannot be represented.
+func multiplier(real float64) (int32, int32, error) {
+	if err := quant.CheckMultiplier(real); err != nil {
+		return 0, 0, err
+	}
+	m, s := quant.QuantizeMultiplier(real)
+	return m, int32(s), nil
 }
 
 func (a *addInt8) scratch(int) (int, int) { return 0, 0 }
@@ -84,11 +117,13 @@ func (a *addInt8) forward(x []buffer, y buffer, n int, _ *scratch) {
 }
 
 // concatInt8 copies inputs quantized like the output and requantizes the
-// others.
+// others. On HWC images (pixels > 0) each pixel's channels are the
+// inputs' channels of that pixel one after the other.
 type concatInt8 struct {
-	sizes []int
-	size  int
-	moves []requantization
+	sizes  []int
+	size   int
+	moves  []requantization
+	pixels int
 }
 
 type requantization struct {
@@ -96,33 +131,42 @@ type requantization struct {
 	inZP, mult, shift, outZP int32
 }
 
-func newConcatInt8(inputs []edge, out quant.Params, sizes []int) *concatInt8 {
+func newConcatInt8(inputs []edge, out quant.Params, sizes []int) (*concatInt8, error) {
 	c := &concatInt8{sizes: sizes}
 	for k, in := range inputs {
 		c.size += sizes[k]
 		r := requantization{same: in.in.quant == out, inZP: in.in.quant.ZeroPoint, outZP: out.ZeroPoint}
 		if !r.same {
-			m, s := quant.QuantizeMultiplier(float64(in.in.quant.Scale) / float64(out.Scale))
-			r.mult, r.shift = m, int32(s)
+			var err error
+			if r.mult, r.shift, err = multiplier(quant.RescaleFactor(in.in.quant, out)); err != nil {
+				return nil, fmt.Errorf("input %d: %w", k, err)
+			}
 		}
 		c.moves = append(c.moves, r)
 	}
-	return c
+	return c, nil
 }
 
 func (c *concatInt8) scratch(int) (int, int) { return 0, 0 }
 
 func (c *concatInt8) forward(x []buffer, y buffer, n int, _ *scratch) {
+	runs, pixels := 1, 1 // runs of channels per sample, and their stride
+	if c.pixels > 0 {
+		runs, pixels = c.pixels, c.pixels
+	}
 	for s := range n {
 		at := s * c.size
-		for k, size := range c.sizes {
-			src, dst := x[k].q[s*size:(s+1)*size], y.q[at:at+size]
-			if r := c.moves[k]; r.same {
-				copy(dst, src)
-			} else {
-				kernels.RequantizeInt8(dst, src, r.inZP, r.mult, r.shift, r.outZP)
+		for p := range runs {
+			for k, size := range c.sizes {
+				run := size / pixels
+				src, dst := x[k].q[s*size+p*run:][:run], y.q[at:at+run]
+				if r := c.moves[k]; r.same {
+					copy(dst, src)
+				} else {
+					kernels.RequantizeInt8(dst, src, r.inZP, r.mult, r.shift, r.outZP)
+				}
+				at += run
 			}
-			at += size
 		}
 	}
 }

@@ -30,6 +30,9 @@ func (e *Engine) Profile(pixels []uint8, n, iters int) ([]LayerTime, error) {
 	if err := e.checkPixels(pixels, n); err != nil {
 		return nil, err
 	}
+	if err := e.admit(n, true); err != nil {
+		return nil, err
+	}
 	stats, err := e.model.Stats()
 	if err != nil {
 		return nil, err

@@ -57,15 +57,11 @@ func AdamF32(w, m, v, g []float32, h *Adam) {
 		panic(fmt.Sprintf("kernels: AdamF32: %d gradients, but w, m, v hold %d, %d, %d", n, len(w), len(m), len(v)))
 	}
 	done := 0
-	if adamF32Asm != nil && active.Load() != genericImpl {
-		done = adamF32Asm(w, m, v, g, h)
+	if adam := active.Load().adam; adam != nil {
+		done = adam(w, m, v, g, h)
 	}
 	adamF32Generic(w[done:n], m[done:n], v[done:n], g[done:], h)
 }
-
-// adamF32Asm, set where there is assembly, runs AdamF32 on a prefix of the
-// elements and returns its length; the Go loop does the rest.
-var adamF32Asm func(w, m, v, g []float32, h *Adam) int
 
 // adamF32Generic is AdamF32 in Go. The conversions to float32 round each
 // product on its own: without them the compiler may fuse a multiply and an

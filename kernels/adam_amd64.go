@@ -9,10 +9,8 @@ import "unsafe"
 // adamF32Generic in the same order, each rounded once. The step is bound by
 // memory (28 bytes per element), so AVX-512 would not be faster.
 
-func init() { adamF32Asm = adamF32AVX2 }
-
-// adamConsts is what adamAVX2 broadcasts into registers; the field offsets
-// are the ADAM_* constants of adam_amd64.s.
+// adamConsts is what adamAVX2 broadcasts into registers, at the offsets
+// go_asm.h gives.
 type adamConsts struct {
 	beta1, c1, beta2, c2, r1, r2, eps, lr, decay, tiny, minGrad float32
 	absMask                                                     uint32

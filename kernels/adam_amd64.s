@@ -1,5 +1,6 @@
 //go:build !purego
 
+#include "go_asm.h"
 #include "textflag.h"
 
 // adamAVX2(w, m, v, grad *float32, n int, c *adamConsts): the Adam step of
@@ -14,20 +15,8 @@
 //
 // The comparisons: predicate 0x05 (not less than, true for NaN) keeps
 // |x| >= tiny and NaN, as FlushTiny does; predicate 0x1D (greater or
-// equal, false for NaN) is the test |g| >= minGrad.
-
-#define ADAM_BETA1 0
-#define ADAM_C1 4
-#define ADAM_BETA2 8
-#define ADAM_C2 12
-#define ADAM_R1 16
-#define ADAM_R2 20
-#define ADAM_EPS 24
-#define ADAM_LR 28
-#define ADAM_DECAY 32
-#define ADAM_TINY 36
-#define ADAM_MINGRAD 40
-#define ADAM_ABSMASK 44
+// equal, false for NaN) is the test |g| >= minGrad. adamConsts offsets
+// come from go_asm.h.
 
 // FLUSH(x, t) zeroes the lanes of x whose magnitude is below tiny; t is
 // clobbered.
@@ -44,18 +33,18 @@ TEXT ·adamAVX2(SB), NOSPLIT, $0-48
 	MOVQ n+32(FP), CX
 	MOVQ c+40(FP), R8
 	SHLQ $2, CX
-	VBROADCASTSS ADAM_BETA1(R8), Y12
-	VBROADCASTSS ADAM_C1(R8), Y11
-	VBROADCASTSS ADAM_BETA2(R8), Y10
-	VBROADCASTSS ADAM_C2(R8), Y9
-	VBROADCASTSS ADAM_R1(R8), Y8
-	VBROADCASTSS ADAM_R2(R8), Y7
-	VBROADCASTSS ADAM_EPS(R8), Y6
-	VBROADCASTSS ADAM_LR(R8), Y5
-	VBROADCASTSS ADAM_DECAY(R8), Y4
-	VBROADCASTSS ADAM_TINY(R8), Y14
-	VBROADCASTSS ADAM_MINGRAD(R8), Y13
-	VBROADCASTSS ADAM_ABSMASK(R8), Y15
+	VBROADCASTSS adamConsts_beta1(R8), Y12
+	VBROADCASTSS adamConsts_c1(R8), Y11
+	VBROADCASTSS adamConsts_beta2(R8), Y10
+	VBROADCASTSS adamConsts_c2(R8), Y9
+	VBROADCASTSS adamConsts_r1(R8), Y8
+	VBROADCASTSS adamConsts_r2(R8), Y7
+	VBROADCASTSS adamConsts_eps(R8), Y6
+	VBROADCASTSS adamConsts_lr(R8), Y5
+	VBROADCASTSS adamConsts_decay(R8), Y4
+	VBROADCASTSS adamConsts_tiny(R8), Y14
+	VBROADCASTSS adamConsts_minGrad(R8), Y13
+	VBROADCASTSS adamConsts_absMask(R8), Y15
 
 loop:
 	VMOVUPS (BX), Y0                // g

@@ -4,8 +4,10 @@ package kernels
 // needs GNU as for aarch64 (Debian: binutils-aarch64-linux-gnu). Only
 // go generate runs it; building and testing use the committed .s files.
 
-//go:generate go run ../tools/asmgen -lib requant_arm64.tmpl -in gemv_arm64.s.in -out gemv_arm64.s
-//go:generate go run ../tools/asmgen -lib requant_arm64.tmpl -in int8_arm64.s.in -out int8_arm64.s
+//go:generate go run ../tools/asmgen -lib i8_requant_arm64.tmpl -in i8_gemv_arm64.s.in -out i8_gemv_arm64.s
+//go:generate go run ../tools/asmgen -lib i8_requant_arm64.tmpl -in i8_gemm_arm64.s.in -out i8_gemm_arm64.s
+//go:generate go run ../tools/asmgen -lib i8_requant_arm64.tmpl -in i8_dwconv_arm64.s.in -out i8_dwconv_arm64.s
+//go:generate go run ../tools/asmgen -in i8_add_arm64.s.in -out i8_add_arm64.s
 //go:generate go run ../tools/asmgen -in kernels_arm64.s.in -out kernels_arm64.s
-//go:generate go run ../tools/asmgen -in pack_arm64.s.in -out pack_arm64.s
-//go:generate go run ../tools/asmgen -in pool_arm64.s.in -out pool_arm64.s
+//go:generate go run ../tools/asmgen -in i8_pack_arm64.s.in -out i8_pack_arm64.s
+//go:generate go run ../tools/asmgen -in i8_maxpool_arm64.s.in -out i8_maxpool_arm64.s

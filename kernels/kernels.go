@@ -39,15 +39,36 @@
 // each product and the sum rounded to float32 otherwise. If alpha == 0 or
 // k == 0 the products are not computed: C = beta*C (C = 0 when beta == 0).
 //
+// Every float32 kernel gives the bits its definition gives, with one
+// exception: a NaN result may carry any payload and sign (Go's own min and
+// max give different ones on amd64 and arm64).
+//
 // # Int8
 //
-// The int8 kernels (GemmInt8, ConvInt8, MaxPoolInt8, AvgPoolInt8,
-// LookupInt8) compute the int8 scheme of package quant exactly: int32
-// accumulation, then quant.Requantize per output value (Requant). Weights are
-// packed once, at model load, by PackInt8 or PackInt8Grouped into the layout
-// of the path in use; activations are packed per call. generic's layout is
-// the row-major weight matrix; avx2, avxvnni and vnni pack micro-kernel panels and
-// fuse the requantize epilogue into their assembly (int8_amd64.go).
+// The int8 kernels (GemmInt8, ConvInt8, ConvInt8HWC, DepthwiseConvInt8,
+// MaxPoolInt8, AvgPoolInt8, their HWC twins, AddInt8, LookupInt8) compute
+// the int8 scheme of package quant exactly: int32 accumulation, then
+// quant.Requantize per output value (Requant). Weights are packed once, at
+// model load, by PackInt8, PackInt8Grouped, PackConvInt8HWC or
+// PackDepthwiseInt8 into the layout of the path in use, which the packed
+// weights point at; activations are packed per call where a kernel needs
+// it. Files are named by dtype, operation and architecture, kernels by
+// dtype, operation, tile (rows x columns, c: the k values per step) and
+// instruction set:
+//
+//	i8_gemm.go, i8_gemm_generic.go    GemmInt8, ConvInt8 (CHW), the generic reference
+//	i8_gemm_amd64.go, .s              i8Gemm6x16c2AVX2, i8Gemm6x16c4AVXVNNI, i8Gemm8x32c4VNNI: column-major tiles
+//	i8_gemm_hwc_amd64.go, .s          i8GemmHWC6x16c2AVX2: X and C with contiguous columns (HWC images, batches)
+//	i8_gemv_amd64.go, .s              matrix-vector kernels of avxvnni and vnni
+//	i8_gemm_arm64.go, .s.in           i8Gemm4x4c16NEON, i8Gemm8x8c4Dot, and their packers (i8_pack_arm64.s.in)
+//	i8_conv_hwc.go                    ConvInt8HWC, the HWC pools, TransposeInt8
+//	i8_dwconv.go (+ _amd64, _arm64)   DepthwiseConvInt8: i8Dw8cAVX2, i8Dw16cNEON
+//	i8_add.go (+ _amd64, _arm64)      AddInt8, RequantizeInt8
+//	i8_maxpool_*                      the max pools' assembly
+//	f32_*.go                          the float32 twins: ConvF32, ConvF32HWC, DepthwiseConvF32, SgemmPacked, pools
+//
+// The arm64 assembly is generated from the .s.in templates by tools/asmgen
+// (gen_arm64asm.go).
 package kernels
 
 import (
@@ -92,11 +113,41 @@ type impl struct {
 	// with m, n, k >= 1 and alpha != 0.
 	sgemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 
-	// i8 packs int8 weights and runs the int8 GEMM (int8.go).
+	// f32Shape is the float32 micro-kernel that runs SgemmPacked for
+	// weights of n output channels (f32_packed.go).
+	f32Shape func(n int) *gemmShape
+
+	// i8 packs int8 weights and runs the int8 GEMM (i8_gemm.go).
 	i8 *int8Impl
+
+	// dw is the int8 depthwise convolution (i8_dwconv.go), dwF32 the
+	// float32 one (f32_dwconv.go); nil runs the Go reference.
+	dw    *dwImpl
+	dwF32 *dwF32Impl
+
+	// add, if not nil, runs AddInt8 on a prefix of its elements and
+	// returns how many it did; the Go loop does the rest.
+	add func(dst, a, b []int8, p *AddParams) int
+
+	// maxPoolHWC, if not nil, runs MaxPoolInt8HWC on runs of pixels
+	// (i8_conv_hwc.go).
+	maxPoolHWC func(a *poolArgs)
+
+	// maxPool, if not nil, runs MaxPoolInt8 on windows inside the image
+	// if it can and reports whether it did (i8_maxpool_asm.go).
+	maxPool func(src, dst []int8, g ConvGeom) bool
+
+	// adam, if not nil, runs AdamF32 on a prefix of the elements and
+	// returns its length; the Go loop does the rest.
+	adam func(w, m, v, g []float32, h *Adam) int
+
+	// biasClamp, if not nil, runs BiasClampF32 or BiasClampColsF32 if it
+	// can and reports whether it did.
+	biasClamp func(x []float32, rows, cols, ldx int, bias []float32, byCol bool, lo, hi float32) bool
 }
 
-var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, i8: genericInt8}
+var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, f32Shape: func(int) *gemmShape { return genericShape },
+	i8: genericInt8}
 
 // table is the dispatch table: generic first, then the paths of this
 // architecture (from archImpls) in order of preference.
@@ -154,6 +205,18 @@ func Paths() []string {
 		if p.missing == "" {
 			out = append(out, p.name)
 		}
+	}
+	return out
+}
+
+// Compiled returns the names of the paths built into this binary, whether or
+// not this CPU can run them, generic first and in order of preference: the
+// architecture's assembly paths, or generic alone under the purego tag or on
+// another architecture.
+func Compiled() []string {
+	out := make([]string, len(table))
+	for i, p := range table {
+		out[i] = p.name
 	}
 	return out
 }
@@ -333,7 +396,7 @@ func BiasClampF32(x []float32, rows, cols, ldx int, bias []float32, lo, hi float
 	if bias != nil && len(bias) < rows {
 		panic(fmt.Sprintf("kernels: BiasClampF32: len(bias)=%d < %d rows", len(bias), rows))
 	}
-	biasClampGeneric(x, rows, cols, ldx, bias, false, lo, hi)
+	biasClamp(x, rows, cols, ldx, bias, false, lo, hi)
 }
 
 // BiasClampColsF32 is BiasClampF32 with the bias indexed by column:
@@ -343,5 +406,27 @@ func BiasClampColsF32(x []float32, rows, cols, ldx int, bias []float32, lo, hi f
 	if bias != nil && len(bias) < cols {
 		panic(fmt.Sprintf("kernels: BiasClampColsF32: len(bias)=%d < %d columns", len(bias), cols))
 	}
-	biasClampGeneric(x, rows, cols, ldx, bias, true, lo, hi)
+	biasClamp(x, rows, cols, ldx, bias, true, lo, hi)
+}
+
+// biasClamp runs BiasClampF32 (byCol false) or BiasClampColsF32 on the
+// path in use.
+func biasClamp(x []float32, rows, cols, ldx int, bias []float32, byCol bool, lo, hi float32) {
+	if bc := active.Load().biasClamp; bc != nil && bc(x, rows, cols, ldx, bias, byCol, lo, hi) {
+		return
+	}
+	biasClampGeneric(x, rows, cols, ldx, bias, byCol, lo, hi)
+}
+
+// zeros is a bias of zeros for the SIMD kernels, grown as needed.
+var zeros atomic.Pointer[[]float32]
+
+// zeroF32 returns n zeros, shared by every caller (never written).
+func zeroF32(n int) []float32 {
+	if z := zeros.Load(); z != nil && len(*z) >= n {
+		return (*z)[:n]
+	}
+	z := make([]float32, n)
+	zeros.Store(&z)
+	return z
 }

@@ -28,10 +28,13 @@ func archImpls() []*impl {
 		return strings.Join(append(need[:len(need):len(need)], feature), ", ")
 	}
 	return []*impl{
-		{name: PathAVX2, missing: avx2, sgemm: sgemmAVX2, i8: avx2Int8},
-		{name: PathAVXVNNI, missing: missing("AVX_VNNI", cpuid.AVXVNNI), sgemm: sgemmAVX2, i8: avxvnniInt8},
+		{name: PathAVX2, missing: avx2, sgemm: sgemmAVX2, f32Shape: avx2F32Shape, i8: avx2Int8, dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, maxPoolHWC: i8MaxPoolHWCAVX2,
+			maxPool: maxPoolInt8SIMD, adam: adamF32AVX2, biasClamp: biasClampAVX2},
+		{name: PathAVXVNNI, missing: missing("AVX_VNNI", cpuid.AVXVNNI), sgemm: sgemmAVX2, f32Shape: avx2F32Shape, i8: avxvnniInt8, dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, maxPoolHWC: i8MaxPoolHWCAVX2,
+			maxPool: maxPoolInt8SIMD, adam: adamF32AVX2, biasClamp: biasClampAVX2},
 		{name: PathVNNI, missing: missing("AVX512F+AVX512VL+AVX512_VNNI", cpuid.AVX512F, cpuid.AVX512VL, cpuid.AVX512VNNI),
-			sgemm: sgemmAVX512, i8: vnniInt8},
+			sgemm: sgemmAVX512, f32Shape: avx512F32Shape, i8: vnniInt8, dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, maxPoolHWC: i8MaxPoolHWCAVX2,
+			maxPool: maxPoolInt8SIMD, adam: adamF32AVX2, biasClamp: biasClampAVX2},
 	}
 }
 
@@ -77,11 +80,23 @@ var avx512Shape = &gemmShape{mr: avx512MR, nr: avx512NR, kernel: kernelAVX512}
 // last 32-wide tile would leave more than an eighth of the work unused
 // (AlexNet conv3 at batch 1, 36 columns, ran at 0.6 times avx2's speed).
 func sgemmAVX512(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m < avx512MR || (roundUp(n, avx512NR)-n)*8 > n {
+	if m < avx512MR || avx512F32Shape(n) != avx512Shape {
 		sgemmAVX2(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	sgemmBlocked(avx512Shape, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// avx2F32Shape is the f32Shape of the avx2 and avxvnni paths.
+func avx2F32Shape(int) *gemmShape { return avx2Shape }
+
+// avx512F32Shape is the f32Shape of the vnni path: the 12×32 tile unless
+// the last 32 columns would leave more than an eighth of the work unused.
+func avx512F32Shape(n int) *gemmShape {
+	if (roundUp(n, avx512NR)-n)*8 > n {
+		return avx2Shape
+	}
+	return avx512Shape
 }
 
 // kernelAVX512 is the gemmKernel of the vnni path (see kernelAVX2).

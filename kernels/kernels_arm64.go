@@ -23,8 +23,10 @@ func archImpls() []*impl {
 	}
 	dotprod := strings.Join(need, ", ")
 	return []*impl{
-		{name: PathNEON, missing: neon, sgemm: sgemmNEON, i8: neonInt8},
-		{name: PathDotProd, missing: dotprod, sgemm: sgemmNEON, i8: dotprodInt8},
+		{name: PathNEON, missing: neon, sgemm: sgemmNEON, f32Shape: neonF32Shape, i8: neonInt8, dw: dwNEON, add: addInt8NEON,
+			maxPoolHWC: i8MaxPoolHWCNEON, maxPool: maxPoolInt8SIMD},
+		{name: PathDotProd, missing: dotprod, sgemm: sgemmNEON, f32Shape: neonF32Shape, i8: dotprodInt8, dw: dwNEON, add: addInt8NEON,
+			maxPoolHWC: i8MaxPoolHWCNEON, maxPool: maxPoolInt8SIMD},
 	}
 }
 
@@ -43,6 +45,9 @@ func sgemmNEON(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	}
 	sgemmBlocked(neonShape, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// neonF32Shape is the f32Shape of the arm64 paths.
+func neonF32Shape(int) *gemmShape { return neonShape }
 
 // kernelNEON is the gemmKernel of the neon path. The slices are only checked
 // here, cheaply; the driver guarantees their extent.

@@ -179,26 +179,38 @@ const (
 // stick out of C go through a small buffer. K is not blocked, so each C
 // element is one sequential chain of k FMAs in every path.
 func sgemmBlocked(s *gemmShape, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmPanels(s, transA, transB, m, n, k, alpha, a, lda, b, ldb, nil, beta, c, ldc)
+}
+
+// sgemmPanels is sgemmBlocked with op(B) already packed into panels when
+// packed is not nil (PackF32's layout: panel q of nr columns at
+// packed[q*nr*k:]); b is not read then.
+func sgemmPanels(s *gemmShape, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, packed []float32, beta float32, c []float32, ldc int) {
 	mr, nr := s.mr, s.nr
 	mc := min(roundUp(max(blockA/k, 1), mr), roundUp(m, mr))
 	nc := min(roundUp(max(blockB/k, 1), nr), roundUp(n, nr))
 	// With few rows, B is read by few A panels: read it in place instead of
 	// packing it (only full panels; the ragged last one is still packed).
-	direct := !transB && m <= 4*mr
+	direct := !transB && m <= 4*mr && packed == nil
 
 	sc := scratchPool.Get().(*gemmScratch)
 	sc.a = grow(sc.a, mc*k)
-	sc.b = grow(sc.b, nc*k)
+	if packed == nil {
+		sc.b = grow(sc.b, nc*k)
+	}
 	sc.tile = grow(sc.tile, mr*nr)
 	ap, bp, tile := sc.a, sc.b, sc.tile
 
 	for j0 := 0; j0 < n; j0 += nc {
 		ncur := min(nc, n-j0)
 		nfull := ncur
-		if direct {
+		switch {
+		case packed != nil:
+			bp = packed[j0*k:]
+		case direct:
 			nfull = ncur / nr * nr
 			packB(transB, b, ldb, j0+nfull, ncur-nfull, k, nr, bp)
-		} else {
+		default:
 			packB(transB, b, ldb, j0, ncur, k, nr, bp)
 		}
 		for i0 := 0; i0 < m; i0 += mc {

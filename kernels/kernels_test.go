@@ -383,7 +383,8 @@ func TestSgemmScaleOnly(t *testing.T) {
 
 func TestPaths(t *testing.T) {
 	paths := Paths()
-	t.Logf("paths %v, in use %s", paths, Path())
+	t.Logf("paths %v of %v compiled in, in use %s", paths, Compiled(), Path())
+	assert.Subset(t, Compiled(), paths)
 	require.NotEmpty(t, paths)
 	assert.Equal(t, PathGeneric, paths[0])
 	assert.Contains(t, paths, Path())
@@ -419,6 +420,7 @@ func TestUseMissingFeature(t *testing.T) {
 	t.Cleanup(func() { table = saved })
 	table = []*impl{genericImpl, {name: PathAVX2, missing: "AVX2, FMA3", sgemm: sgemmGeneric}}
 	assert.Equal(t, []string{PathGeneric}, Paths())
+	assert.Equal(t, []string{PathGeneric, PathAVX2}, Compiled(), "a path the CPU lacks is still compiled in")
 	assert.EqualError(t, Use(PathAVX2), `kernels: path "avx2": this CPU lacks AVX2, FMA3`)
 
 	old := Path()
@@ -577,4 +579,62 @@ func TestBiasClamp(t *testing.T) {
 	assert.Equal(t, []float32{1, 4, 9, 99, 2, 2, 7, 99}, x)
 	BiasClampF32(x, 2, 3, 4, nil, 2, 8)
 	assert.Equal(t, []float32{2, 4, 8, 99, 2, 2, 7, 99}, x)
+}
+
+// sameF32 reports whether a and b have the same bits, or are both NaN.
+func sameF32(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b
+}
+
+// TestBiasClampPaths checks both layouts on every path against the Go
+// loop, bit for bit: values with NaN, infinities and signed zeros,
+// columns with every tail of 8, padded rows, no bias, and the bounds of
+// no clamp, ReLU, ReLU6, NaN and -0.
+func TestBiasClampPaths(t *testing.T) {
+	r := rand.New(rand.NewPCG(91, 92))
+	inf := float32(math.Inf(1))
+	nan := float32(math.NaN())
+	negZero := float32(math.Copysign(0, -1))
+	bounds := [][2]float32{{-inf, inf}, {0, inf}, {0, 6}, {nan, 6}, {-1, negZero}, {negZero, 1}}
+	for i := range 300 {
+		rows, cols := 1+r.IntN(9), 1+r.IntN(40)
+		ldx := cols + r.IntN(3)
+		x := make([]float32, rows*ldx)
+		for j := range x {
+			x[j] = float32(r.NormFloat64() * 4)
+			if r.IntN(20) == 0 {
+				x[j] = []float32{nan, inf, -inf, 0, negZero}[r.IntN(5)]
+			}
+		}
+		byCol := i%2 == 0
+		n := rows
+		if byCol {
+			n = cols
+		}
+		var bias []float32
+		if i%3 != 0 {
+			bias = make([]float32, n)
+			for j := range bias {
+				bias[j] = float32(r.NormFloat64())
+			}
+			bias[r.IntN(n)] = negZero
+		}
+		lo, hi := bounds[i%len(bounds)][0], bounds[i%len(bounds)][1]
+		want := append([]float32(nil), x...)
+		biasClampGeneric(want, rows, cols, ldx, bias, byCol, lo, hi)
+		for _, path := range Paths() {
+			usePath(t, path)
+			got := append([]float32(nil), x...)
+			if byCol {
+				BiasClampColsF32(got, rows, cols, ldx, bias, lo, hi)
+			} else {
+				BiasClampF32(got, rows, cols, ldx, bias, lo, hi)
+			}
+			for j := range want {
+				if !sameF32(want[j], got[j]) {
+					t.Fatalf("%s: %d×%d ld %d byCol %v bounds [%v, %v]: element %d of %v: got %v (%#x), want %v (%#x)", path, rows, cols, ldx, byCol, lo, hi, j, x[j], got[j], math.Float32bits(got[j]), want[j], math.Float32bits(want[j]))
+				}
+			}
+		}
+	}
 }

@@ -8,7 +8,7 @@ import (
 // Pools whose windows lie entirely inside the image (no padding, none
 // clipped at the bottom or right), the common case: 2x2 stride 2, 3x3 stride
 // 2 and so on. They give exactly the results of the general loops in
-// kernels_generic.go and int8_generic.go, without per-window clipping.
+// kernels_generic.go and i8_gemm_generic.go, without per-window clipping.
 
 // inside reports whether every window of g lies inside the image.
 func (g ConvGeom) inside() bool {

@@ -6,20 +6,25 @@ import (
 )
 
 // Arch describes a model to build by name: the input it takes, the classes it
-// predicts and, for LeNet-5, whether to use the classic tanh and average
-// pooling instead of ReLU and max pooling.
+// predicts, for LeNet-5 whether to use the classic tanh and average
+// pooling instead of ReLU and max pooling, and for the MobileNets the width
+// multiplier of their channels (0 means 1).
 type Arch struct {
 	Name    string
 	Input   Input
 	Labels  []string
 	Classic bool
+	Width   float64
 }
 
 // Archs lists the architectures Build knows.
-var Archs = []string{"lenet5", "alexnet"}
+var Archs = []string{"lenet5", "alexnet", "zfnet", "vgg11", "resnet20", "resnet18", "mobilenet", "mobilenetv2", "googlenet", "densenet"}
+
+// Scalable reports whether architecture name takes a width multiplier.
+func Scalable(name string) bool { return name == "mobilenet" || name == "mobilenetv2" }
 
 // Build returns the graph of the named architecture with zero parameters.
-// Both architectures take a 32x32 input with 1 or 3 channels.
+// Every architecture takes a 32x32 input with 1 or 3 channels.
 func Build(a Arch) (*Model, error) {
 	if a.Input.Height != 32 || a.Input.Width != 32 || (a.Input.Channels != 1 && a.Input.Channels != 3) {
 		return nil, fmt.Errorf("architecture %q takes a 1x32x32 or 3x32x32 input, not %v", a.Name, a.Input.Shape())
@@ -28,7 +33,21 @@ func Build(a Arch) (*Model, error) {
 		return nil, fmt.Errorf("architecture %q needs at least 2 classes, have %d", a.Name, len(a.Labels))
 	}
 	classes := len(a.Labels)
+	if a.Classic && a.Name != "lenet5" {
+		return nil, fmt.Errorf("architecture %q has no classic variant", a.Name)
+	}
+	width := a.Width
+	if width == 0 {
+		width = 1
+	}
+	if width != 1 && !Scalable(a.Name) {
+		return nil, fmt.Errorf("architecture %q has no width multiplier", a.Name)
+	}
+	if !(width >= 0.1 && width <= 4) {
+		return nil, fmt.Errorf("width multiplier %v outside [0.1, 4]", width)
+	}
 	var m *Model
+	seq := func(nodes []*Node) *Model { return Sequential(a.Name, a.Input, a.Labels, nodes...) }
 	switch a.Name {
 	case "lenet5":
 		act, pool := OpReLU, OpMaxPool
@@ -44,9 +63,6 @@ func Build(a Arch) (*Model, error) {
 			FC("fc3", classes),
 		)
 	case "alexnet":
-		if a.Classic {
-			return nil, fmt.Errorf("architecture %q has no classic variant", a.Name)
-		}
 		m = Sequential(a.Name, a.Input, a.Labels,
 			Conv("conv1", 96, 11, 1, 1), Act("relu1", OpReLU), Pool("pool1", OpMaxPool, 2),
 			Conv("conv2", 256, 3, 1, 1), Act("relu2", OpReLU), Pool("pool2", OpMaxPool, 2),
@@ -58,6 +74,22 @@ func Build(a Arch) (*Model, error) {
 			Drop("drop2", 0.5), FC("fc2", 4096), Act("relu7", OpReLU),
 			FC("fc3", classes),
 		)
+	case "zfnet":
+		m = seq(zfnet(classes))
+	case "vgg11":
+		m = seq(vgg11(classes))
+	case "resnet20":
+		m = seq(resnet([]int{16, 32, 64}, 3, classes))
+	case "resnet18":
+		m = seq(resnet([]int{64, 128, 256, 512}, 2, classes))
+	case "mobilenet":
+		m = seq(mobilenet(width, classes))
+	case "mobilenetv2":
+		m = seq(mobilenetv2(width, classes))
+	case "googlenet":
+		m = seq(googlenet(classes))
+	case "densenet":
+		m = seq(densenet(classes))
 	default:
 		return nil, fmt.Errorf("unknown architecture %q (known: %s)", a.Name, strings.Join(Archs, ", "))
 	}

@@ -43,13 +43,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
 
 	"github.com/edgecnn/edgecnn/internal/atomicfile"
+	"github.com/edgecnn/edgecnn/internal/safefile"
 )
 
 // FileFormat is the value of the "format" metadata key of a model file.
@@ -62,6 +62,10 @@ const FileVersion = 1
 // maxHeader bounds the JSON header of a model file, as in the reference
 // safetensors implementation.
 const maxHeader = 100_000_000
+
+// maxFile bounds the size of a model file Load reads: 4 GiB, a billion
+// int8 weights, far more than a Raspberry Pi runs.
+const maxFile = 4 << 30
 
 // metadataKey is the header entry that holds string metadata rather than a tensor.
 const metadataKey = "__metadata__"
@@ -101,9 +105,9 @@ func Save(path string, m *Model) error {
 
 // Load reads the model file at path with a single read and decodes it
 // without copying the tensors (see Decode). Errors about the content are
-// prefixed with path.
+// prefixed with path. path must be a regular file of at most 4 GiB.
 func Load(path string) (*Model, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, maxFile)
 	if err != nil {
 		return nil, err
 	}

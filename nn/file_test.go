@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/edgecnn/edgecnn/internal/memcheck"
 	"github.com/edgecnn/edgecnn/quant"
 )
 
@@ -575,8 +576,9 @@ func TestLoadErrors(t *testing.T) {
 	require.EqualError(t, err, path+": model file version 2 is newer than this edgecnn (1): upgrade")
 }
 
-// FuzzDecode checks that Decode never panics and that whatever it accepts
-// encodes and decodes back to the same model.
+// FuzzDecode checks that Decode never panics, allocates within memcheck's
+// bound, and that whatever it accepts encodes and decodes back to the same
+// model.
 func FuzzDecode(f *testing.F) {
 	small := encode(f, tiny(f))
 	f.Add(small)
@@ -597,7 +599,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(p.bytes(f))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := Decode(data)
+		var m *Model
+		var err error
+		memcheck.Check(t, len(data), func() { m, err = Decode(data) })
 		if err != nil {
 			if strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error on more than one line: %q", err)

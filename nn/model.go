@@ -11,7 +11,6 @@ import (
 	"fmt"
 
 	"github.com/edgecnn/edgecnn/quant"
-	"math"
 	"slices"
 )
 
@@ -79,31 +78,17 @@ type Node struct {
 	// From names the nodes of the file the model was imported from (ONNX)
 	// that this layer computes, when there are others than its own name.
 	From []string `json:"from,omitempty"`
+	// NoBias marks a conv2d without a bias, as before a batch norm.
+	NoBias bool `json:"nobias,omitempty"`
+	// Eps and Momentum are a batch norm's epsilon and the weight of each
+	// batch in its running statistics (see OpBatchNorm).
+	Eps      float32 `json:"eps,omitempty"`
+	Momentum float32 `json:"momentum,omitempty"`
 
 	// Quant holds the int8 parameters of the node's output in a quantized
 	// model (see Model.Quantized); nil in a float model.
 	Quant *quant.Params `json:"quant,omitempty"`
 }
-
-// Input is the contract between a camera frame and the model: the image size
-// and the normalisation the model was trained with. A pixel p in [0, 255] of
-// channel c becomes (p/255 - Mean[c]) / Std[c].
-type Input struct {
-	Channels int       `json:"channels"`
-	Height   int       `json:"height"`
-	Width    int       `json:"width"`
-	Mean     []float32 `json:"mean"`
-	Std      []float32 `json:"std"`
-	// Digit asks for MNIST-style preprocessing of camera frames: grayscale,
-	// dark ink inverted to white on black, centred by mass in the frame.
-	Digit bool `json:"digit,omitempty"`
-	// Quant holds the int8 parameters of the normalised input in a
-	// quantized model; nil in a float model.
-	Quant *quant.Params `json:"quant,omitempty"`
-}
-
-// Shape returns the input tensor shape [C, H, W].
-func (in Input) Shape() Shape { return Shape{in.Channels, in.Height, in.Width} }
 
 // Model is a classifier: its graph in topological order (the last node is the
 // output), its parameters by name ("<node>.weight", "<node>.bias"), and the
@@ -211,7 +196,7 @@ func Sequential(arch string, in Input, labels []string, layers ...*Node) *Model 
 // Shapes infers the output shape of every node, in the order of m.Nodes.
 // Errors name the offending layer.
 func (m *Model) Shapes() ([]Shape, error) {
-	if err := m.Input.validate(); err != nil {
+	if err := m.Input.Validate(); err != nil {
 		return nil, err
 	}
 	if len(m.Nodes) == 0 {
@@ -248,24 +233,6 @@ func (m *Model) Shapes() ([]Shape, error) {
 		shapes[i] = out
 	}
 	return shapes, nil
-}
-
-func (in Input) validate() error {
-	if in.Channels <= 0 || in.Height <= 0 || in.Width <= 0 || in.Channels > 4 || in.Height > 4096 || in.Width > 4096 {
-		return fmt.Errorf("input: invalid size %dx%dx%d", in.Channels, in.Height, in.Width)
-	}
-	if len(in.Mean) != in.Channels || len(in.Std) != in.Channels {
-		return fmt.Errorf("input: need %d mean and std values, have %d and %d", in.Channels, len(in.Mean), len(in.Std))
-	}
-	for c := range in.Channels {
-		if mean := float64(in.Mean[c]); math.IsNaN(mean) || math.IsInf(mean, 0) {
-			return fmt.Errorf("input: mean %v is not finite", in.Mean[c])
-		}
-		if std := float64(in.Std[c]); !(std > 0) || math.IsInf(std, 0) {
-			return fmt.Errorf("input: std %v must be positive and finite", in.Std[c])
-		}
-	}
-	return nil
 }
 
 // outShape is the shape inference of one layer.
@@ -313,6 +280,12 @@ func (n *Node) outShape(ins []Shape) (Shape, error) {
 			if g <= 0 || n.Out <= 0 || c%g != 0 || n.Out%g != 0 {
 				return nil, fmt.Errorf("%d input and %d output channels do not split into %d groups", c, n.Out, g)
 			}
+			// The engine and the trainer unfold the input (im2col): C*KH*KW
+			// values for every output pixel, bounded like an activation.
+			if (Shape{c, n.Kernel[0], n.Kernel[1], oh, ow}).checkSize() != nil {
+				return nil, fmt.Errorf("unfolded input of %dx%dx%d values for each of %dx%d output pixels has more than %d elements",
+					c, n.Kernel[0], n.Kernel[1], oh, ow, MaxElements)
+			}
 			c = n.Out
 		}
 		return Shape{c, oh, ow}, nil
@@ -335,6 +308,8 @@ func (n *Node) outShape(ins []Shape) (Shape, error) {
 		return slices.Clone(in), nil
 	case OpHardSigmoid, OpHardSwish, OpLRN, OpChannels:
 		return n.importedShape(in)
+	case OpBatchNorm:
+		return n.batchNormShape(in)
 	}
 	return nil, fmt.Errorf("unknown layer type")
 }
@@ -361,14 +336,22 @@ func (n *Node) window(h, w int) (oh, ow int, err error) {
 }
 
 // ParamShapes returns the shapes of the weight and bias of node n given its
-// input shape, or nils for layers without parameters. Conv weights are
-// [Out, In/Groups, KH, KW]; linear weights are [Out, In] (PyTorch's layout).
+// input shape, or nils for layers without parameters (bias alone nil for a
+// convolution without bias). Conv weights are [Out, In/Groups, KH, KW];
+// linear weights are [Out, In] (PyTorch's layout); a batch norm's weight
+// and bias are [C].
 func (n *Node) ParamShapes(in Shape) (weight, bias []int) {
 	switch n.Op {
 	case OpConv2D:
-		return []int{n.Out, in[0] / n.Groups, n.Kernel[0], n.Kernel[1]}, []int{n.Out}
+		w := []int{n.Out, in[0] / n.Groups, n.Kernel[0], n.Kernel[1]}
+		if n.NoBias {
+			return w, nil
+		}
+		return w, []int{n.Out}
 	case OpLinear:
 		return []int{n.Out, in[0]}, []int{n.Out}
+	case OpBatchNorm:
+		return []int{in[0]}, []int{in[0]}
 	}
 	return nil, nil
 }
@@ -425,9 +408,15 @@ func (n *Node) params(in Shape, int8Weights bool) []param {
 	if w == nil {
 		return nil
 	}
-	ps := []param{{n.Name + ".weight", w}, {n.Name + ".bias", b}}
+	ps := []param{{n.Name + ".weight", w}}
+	if b != nil {
+		ps = append(ps, param{n.Name + ".bias", b})
+	}
+	if n.Op == OpBatchNorm {
+		ps = append(ps, param{n.Name + ".running_mean", b}, param{n.Name + ".running_var", b})
+	}
 	if int8Weights {
-		ps = append(ps, param{n.Name + ".weight_scale", b})
+		ps = append(ps, param{n.Name + ".weight_scale", w[:1]})
 	}
 	return ps
 }
@@ -485,6 +474,9 @@ func (m *Model) Validate() error {
 			return fmt.Errorf("layer %q: %w", n.Name, err)
 		}
 	}
+	if err := m.checkFactors(); err != nil {
+		return err
+	}
 	if len(m.Params) > len(want) {
 		var stray []string
 		for name := range m.Params {
@@ -526,7 +518,10 @@ func (m *Model) Stats() ([]LayerStats, error) {
 		in := ins[i]
 		params := 0
 		if w, b := n.ParamShapes(in); w != nil {
-			params = Shape(w).Size() + Shape(b).Size()
+			params = Shape(w).Size()
+			if b != nil {
+				params += Shape(b).Size()
+			}
 		}
 		stats[i] = LayerStats{Node: n, In: in, Out: shapes[i], Params: params, MACs: n.MACs(in, shapes[i])}
 	}

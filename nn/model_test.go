@@ -154,6 +154,8 @@ func TestShapesErrors(t *testing.T) {
 		{"two inputs", []*Node{Act("a", OpReLU), {Name: "b", Op: OpReLU, Inputs: []string{"a", "input"}}}, nil, `layer "b" (relu): takes 1 input, has 2`},
 		{"null layer", []*Node{{Name: "a", Op: OpReLU, Inputs: []string{InputName}}, nil}, nil, "layer 1 is missing (null)"},
 		{"too large", []*Node{Conv("c", 1<<22, 1, 1, 0)}, nil, `layer "c" (conv2d): output [4194304 32 32] has more than 1073741824 elements`},
+		{"unfolded too large", []*Node{Conv("a", 4096, 1, 1, 0), Conv("b", 1, 17, 1, 8)}, nil,
+			`layer "b" (conv2d): unfolded input of 4096x17x17 values for each of 32x32 output pixels has more than 1073741824 elements`},
 		{"input size", []*Node{Act("a", OpReLU)}, &Input{Channels: 5, Height: 32, Width: 32}, "input: invalid size 5x32x32"},
 		{"input mean", []*Node{Act("a", OpReLU)}, &Input{Channels: 1, Height: 8, Width: 8, Std: []float32{1}}, "input: need 1 mean and std values, have 0 and 1"},
 		{"input std", []*Node{Act("a", OpReLU)}, &Input{Channels: 1, Height: 8, Width: 8, Mean: []float32{0}, Std: []float32{0}}, "input: std 0 must be positive and finite"},
@@ -301,8 +303,9 @@ func TestBuild(t *testing.T) {
 			require.NoError(t, err, "%s %v", arch, in.Shape())
 			require.NoError(t, m.Validate())
 			assert.Equal(t, arch, m.Arch)
-			assert.Equal(t, "fc3", m.Nodes[len(m.Nodes)-1].Name)
-			assert.Equal(t, []int{2}, m.Bias(m.Node("fc3")).Shape)
+			last := m.Nodes[len(m.Nodes)-1]
+			assert.Equal(t, OpLinear, last.Op)
+			assert.Equal(t, []int{2}, m.Bias(last).Shape)
 		}
 	}
 	m, err := Build(Arch{Name: "lenet5", Input: gray32(), Labels: digits, Classic: true})
@@ -314,8 +317,10 @@ func TestBuild(t *testing.T) {
 		arch Arch
 		want string
 	}{
-		{Arch{Name: "vgg16", Input: gray32(), Labels: digits}, `unknown architecture "vgg16" (known: lenet5, alexnet)`},
-		{Arch{Name: "", Input: gray32(), Labels: digits}, `unknown architecture "" (known: lenet5, alexnet)`},
+		{Arch{Name: "vgg16", Input: gray32(), Labels: digits}, `unknown architecture "vgg16" (known: lenet5, alexnet, zfnet, vgg11, resnet20, resnet18, mobilenet, mobilenetv2, googlenet, densenet)`},
+		{Arch{Name: "", Input: gray32(), Labels: digits}, `unknown architecture "" (known: lenet5, alexnet, zfnet, vgg11, resnet20, resnet18, mobilenet, mobilenetv2, googlenet, densenet)`},
+		{Arch{Name: "resnet20", Input: gray32(), Labels: digits, Width: 0.5}, `architecture "resnet20" has no width multiplier`},
+		{Arch{Name: "mobilenet", Input: gray32(), Labels: digits, Width: 8}, `width multiplier 8 outside [0.1, 4]`},
 		{Arch{Name: "lenet5", Input: Input{Channels: 1, Height: 28, Width: 28}, Labels: digits}, `architecture "lenet5" takes a 1x32x32 or 3x32x32 input, not 1x28x28`},
 		{Arch{Name: "alexnet", Input: Input{Channels: 2, Height: 32, Width: 32}, Labels: digits}, `architecture "alexnet" takes a 1x32x32 or 3x32x32 input, not 2x32x32`},
 		{Arch{Name: "lenet5", Input: gray32(), Labels: []string{"only"}}, `architecture "lenet5" needs at least 2 classes, have 1`},

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -38,6 +39,48 @@ func (m *Model) checkQuant() error {
 	return nil
 }
 
+// checkFactors checks that every fixed-point factor an int8 engine derives
+// from the scales can be represented (quant.CheckMultiplier): scales that
+// are each positive and finite can still have a ratio of 2^31 or more (a
+// weight scale of 3e38, an output scale of 1e-30). It runs after the
+// parameters are checked, and mirrors what the engine computes: conv2d and
+// linear layers with int8 weights requantize input scale * weight scale /
+// output scale per channel, add scales its inputs and their sum
+// (quant.AddFactors), concat rescales each input quantized unlike its
+// output. Each tensor is read with the parameters of the node producing it.
+func (m *Model) checkFactors() error {
+	if !m.Quantized() {
+		return nil
+	}
+	q := make(map[string]quant.Params, len(m.Nodes)+1)
+	q[InputName] = *m.Input.Quant
+	for _, n := range m.Nodes {
+		q[n.Name] = *n.Quant
+	}
+	for _, n := range m.Nodes {
+		var err error
+		switch n.Op {
+		case OpAdd:
+			in, sum := quant.AddFactors(q[n.Inputs[0]], q[n.Inputs[1]], *n.Quant)
+			err = cmp.Or(quant.CheckMultiplier(in[0]), quant.CheckMultiplier(in[1]), quant.CheckMultiplier(sum))
+		case OpConcat:
+			for _, src := range n.Inputs {
+				if q[src] != *n.Quant && err == nil {
+					err = quant.CheckMultiplier(quant.RescaleFactor(q[src], *n.Quant))
+				}
+			}
+		default:
+			if w := m.Weight(n); w != nil && w.DType == I8 {
+				_, _, err = quant.OutputMultipliers(q[n.Inputs[0]].Scale, m.Params[n.Name+".weight_scale"].F32, n.Quant.Scale)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("layer %q: int8 scales out of range: %w", n.Name, err)
+		}
+	}
+	return nil
+}
+
 func checkParams(p *quant.Params) error {
 	if !(p.Scale > 0) || math.IsInf(float64(p.Scale), 0) {
 		return fmt.Errorf("int8 scale %v must be positive and finite", p.Scale)
@@ -53,6 +96,12 @@ func checkParams(p *quant.Params) error {
 // biases and positive float32 weight scales.
 func (m *Model) checkParamTypes(n *Node, int8Weights bool) error {
 	w, b := m.Weight(n), m.Bias(n)
+	if b == nil {
+		if int8Weights {
+			return fmt.Errorf("int8 layer needs a bias")
+		}
+		b = w // a convolution without bias: only the weight to check
+	}
 	if !int8Weights {
 		if w.DType != F32 || b.DType != F32 {
 			return fmt.Errorf("float layer needs F32 weight and bias, has %s and %s", w.DType, b.DType)

@@ -56,12 +56,30 @@ func RoundingDivideByPOT(x int32, exponent int) int32 {
 // (below about 2^-32), give (0, 0): the product is then 0.
 //
 // real must be finite, >= 0 and < 2^31 (shift <= 31); it panics otherwise.
+// CheckMultiplier tells beforehand whether it would.
 func QuantizeMultiplier(real float64) (multiplier int32, shift int) {
+	multiplier, shift, err := quantizeMultiplier(real)
+	if err != nil {
+		panic("quant: " + err.Error())
+	}
+	return multiplier, shift
+}
+
+// CheckMultiplier returns the reason QuantizeMultiplier cannot represent
+// real (a NaN, a negative or infinite real, or one that rounds to 2^31 or
+// more, whose shift would pass 31), or nil. The scales of a model read from
+// a file can have any ratio: callers check it here instead of panicking.
+func CheckMultiplier(real float64) error {
+	_, _, err := quantizeMultiplier(real)
+	return err
+}
+
+func quantizeMultiplier(real float64) (multiplier int32, shift int, err error) {
 	if math.IsNaN(real) || math.IsInf(real, 0) || real < 0 {
-		panic(fmt.Sprintf("quant: QuantizeMultiplier(%v): want a finite real >= 0", real))
+		return 0, 0, fmt.Errorf("multiplier %v is not a finite real >= 0", real)
 	}
 	if real == 0 {
-		return 0, 0
+		return 0, 0, nil
 	}
 	frac, exp := math.Frexp(real) // real = frac * 2^exp, frac in [0.5, 1)
 	q := math.Round(frac * (1 << 31))
@@ -70,12 +88,12 @@ func QuantizeMultiplier(real float64) (multiplier int32, shift int) {
 		exp++
 	}
 	if exp < -31 {
-		return 0, 0
+		return 0, 0, nil
 	}
 	if exp > 31 {
-		panic(fmt.Sprintf("quant: QuantizeMultiplier(%v): real too large (shift %d > 31)", real, exp))
+		return 0, 0, fmt.Errorf("multiplier %g is too large for a fixed-point shift <= 31 (must be below 2^31)", real)
 	}
-	return int32(q), exp
+	return int32(q), exp, nil
 }
 
 // MultiplyByQuantizedMultiplier returns acc * multiplier * 2^(shift-31)

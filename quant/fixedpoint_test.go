@@ -242,7 +242,14 @@ func TestQuantizeMultiplier(t *testing.T) {
 func TestQuantizeMultiplierPanics(t *testing.T) {
 	for _, real := range []float64{-1, -0x1p-40, math.NaN(), math.Inf(1), math.Inf(-1), 0x1p31, 1e300} {
 		assert.Panics(t, func() { quant.QuantizeMultiplier(real) }, "%v", real)
+		assert.Error(t, quant.CheckMultiplier(real), "%v", real)
 	}
+	// The largest accepted reals, and the first one rounding up to 2^31.
+	for _, real := range []float64{0, 1e-300, 0x1p31 - 1} {
+		assert.NoError(t, quant.CheckMultiplier(real), "%v", real)
+		assert.NotPanics(t, func() { quant.QuantizeMultiplier(real) }, "%v", real)
+	}
+	require.Error(t, quant.CheckMultiplier(0x1p31-0.5), "rounds to 2^31")
 }
 
 // TestQuantizeMultiplierRandom checks the representation against float64 on

@@ -197,25 +197,65 @@ func QuantizeBias(b []float32, inputScale float32, weightScales []float32) []int
 // OutputMultiplier returns the fixed-point form of the requantization factor
 // inputScale*weightScale/outputScale (computed in float64), as
 // QuantizeMultiplier does: the factor is multiplier * 2^(shift-31), positive
-// shift meaning left. The scales must be positive and finite.
+// shift meaning left. The scales must be positive and finite, and the factor
+// below 2^31; it panics otherwise (OutputMultipliers reports it instead).
 func OutputMultiplier(inputScale, weightScale, outputScale float32) (multiplier int32, shift int) {
-	if !(inputScale > 0) || !(weightScale > 0) || !(outputScale > 0) ||
-		!isFinite(inputScale) || !isFinite(weightScale) || !isFinite(outputScale) {
-		panic(fmt.Sprintf("quant: OutputMultiplier(%v, %v, %v): scales must be positive and finite",
-			inputScale, weightScale, outputScale))
+	multiplier, shift, err := outputMultiplier(inputScale, weightScale, outputScale)
+	if err != nil {
+		panic("quant: OutputMultiplier: " + err.Error())
 	}
-	real := float64(inputScale) * float64(weightScale) / float64(outputScale)
-	return QuantizeMultiplier(real)
+	return multiplier, shift
 }
 
-// OutputMultipliers returns OutputMultiplier for every output channel.
-func OutputMultipliers(inputScale float32, weightScales []float32, outputScale float32) (multipliers []int32, shifts []int) {
+func outputMultiplier(inputScale, weightScale, outputScale float32) (multiplier int32, shift int, err error) {
+	if !(inputScale > 0) || !(weightScale > 0) || !(outputScale > 0) ||
+		!isFinite(inputScale) || !isFinite(weightScale) || !isFinite(outputScale) {
+		return 0, 0, fmt.Errorf("scales %v, %v, %v must be positive and finite", inputScale, weightScale, outputScale)
+	}
+	real := float64(inputScale) * float64(weightScale) / float64(outputScale)
+	multiplier, shift, err = quantizeMultiplier(real)
+	if err != nil {
+		return 0, 0, fmt.Errorf("input scale %g * weight scale %g / output scale %g: %w", inputScale, weightScale, outputScale, err)
+	}
+	return multiplier, shift, nil
+}
+
+// OutputMultipliers returns OutputMultiplier for every output channel, or
+// an error naming the first channel whose factor cannot be represented.
+func OutputMultipliers(inputScale float32, weightScales []float32, outputScale float32) (multipliers []int32, shifts []int, err error) {
 	multipliers = make([]int32, len(weightScales))
 	shifts = make([]int, len(weightScales))
 	for c, ws := range weightScales {
-		multipliers[c], shifts[c] = OutputMultiplier(inputScale, ws, outputScale)
+		multipliers[c], shifts[c], err = outputMultiplier(inputScale, ws, outputScale)
+		if err != nil {
+			return nil, nil, fmt.Errorf("output channel %d: %w", c, err)
+		}
 	}
-	return multipliers, shifts
+	return multipliers, shifts, nil
+}
+
+// RescaleFactor returns the real factor that moves int8 values quantized as
+// in to the quantization out (concat does this for inputs quantized unlike
+// its output): in.Scale / out.Scale, for QuantizeMultiplier.
+func RescaleFactor(in, out Params) float64 { return float64(in.Scale) / float64(out.Scale) }
+
+// AddLeftShift is the headroom the two inputs of an int8 addition get
+// before scaling, as in TFLite: 20 bits leave 11 for the int8 values and
+// their sum.
+const AddLeftShift = 20
+
+// AddFactors returns the real factors of TFLite's int8 addition of tensors
+// quantized as a and b into one quantized as out: each input, centred on
+// its zero point and shifted left by AddLeftShift, is multiplied by its
+// factor in[k] (its scale over twice the larger input scale, at most 1/2),
+// and their sum by the factor sum (twice the larger input scale over
+// 2^AddLeftShift times the output scale). Each goes through
+// QuantizeMultiplier; sum is the one an extreme output scale puts out of
+// its range (CheckMultiplier).
+func AddFactors(a, b, out Params) (in [2]float64, sum float64) {
+	twiceMax := 2 * math.Max(float64(a.Scale), float64(b.Scale))
+	in = [2]float64{float64(a.Scale) / twiceMax, float64(b.Scale) / twiceMax}
+	return in, twiceMax / (float64(int64(1)<<AddLeftShift) * float64(out.Scale))
 }
 
 // Activation is an activation function fused into the requantization clamp.

@@ -206,7 +206,8 @@ func TestOutputMultipliers(t *testing.T) {
 	assert.Equal(t, int32(1<<30), m)
 	assert.Equal(t, -1, s)
 
-	ms, ss := quant.OutputMultipliers(0.02, []float32{0.01, 0.004, 1}, 0.05)
+	ms, ss, err := quant.OutputMultipliers(0.02, []float32{0.01, 0.004, 1}, 0.05)
+	require.NoError(t, err)
 	require.Len(t, ms, 3)
 	for c, ws := range []float32{0.01, 0.004, 1} {
 		wm, wsh := quant.QuantizeMultiplier(float64(float32(0.02)) * float64(ws) / float64(float32(0.05)))
@@ -214,6 +215,33 @@ func TestOutputMultipliers(t *testing.T) {
 		assert.Equal(t, wsh, ss[c])
 	}
 	assert.Equal(t, -1, ss[2], "0.02*1/0.05 = 0.4 = 0.8*2^-1")
+}
+
+// TestOutputMultipliersReportExtremeScales: scales that are each positive
+// and finite, as a model file may hold them, but whose factor is 2^31 or
+// more, are an error naming the channel, where OutputMultiplier panics.
+func TestOutputMultipliersReportExtremeScales(t *testing.T) {
+	for _, tt := range []struct{ in, fine, w, out float32 }{
+		{0.02, 0.5, 3e38, 0.05},
+		{0.02, 1e-30, 0.01, 1e-30},
+		{1, 1e-45, 1, 1e-45}, // a denormal output scale
+		{1, 0.5, 0x1p31, 1},
+	} {
+		_, _, err := quant.OutputMultipliers(tt.in, []float32{tt.fine, tt.w}, tt.out)
+		require.Error(t, err, "%v", tt)
+		assert.Contains(t, err.Error(), "output channel 1")
+		assert.Panics(t, func() { quant.OutputMultiplier(tt.in, tt.w, tt.out) })
+	}
+	_, _, err := quant.OutputMultipliers(1, []float32{1e-45}, 1) // a denormal weight scale: the factor is 0
+	require.NoError(t, err)
+}
+
+func TestAddFactors(t *testing.T) {
+	in, sum := quant.AddFactors(quant.Params{Scale: 0.5}, quant.Params{Scale: 0.25}, quant.Params{Scale: 2})
+	assert.Equal(t, [2]float64{0.5, 0.25}, in)
+	assert.Equal(t, 1.0/(1<<quant.AddLeftShift)/2, sum)
+	_, sum = quant.AddFactors(quant.Params{Scale: 1}, quant.Params{Scale: 1}, quant.Params{Scale: 1e-30})
+	require.Error(t, quant.CheckMultiplier(sum))
 }
 
 func TestActivationRange(t *testing.T) {
@@ -304,7 +332,8 @@ func TestDotProductEndToEnd(t *testing.T) {
 		ref[c] = float32(s)
 	}
 	yp := quant.ChooseParams(-3, 3)
-	ms, ss := quant.OutputMultipliers(xp.Scale, ws, yp.Scale)
+	ms, ss, err := quant.OutputMultipliers(xp.Scale, ws, yp.Scale)
+	require.NoError(t, err)
 	lo, hi := quant.ActivationRange(quant.None, yp)
 	got := make([]float32, out)
 	for c := range out {

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -26,7 +27,41 @@ func gradCheckModels() map[string]*nn.Model {
 		return &nn.Node{Name: name, Op: op, Kernel: [2]int{k, k}, Stride: [2]int{s, s}, Pad: [4]int{pad, pad, pad, pad}}
 	}
 	labels := []string{"a", "b", "c"}
+	bn := nn.BatchNorm
+	dw := func(name string, c, k, s int, pad [4]int) *nn.Node { return conv(name, c, k, k, s, s, pad, c) }
+	node := func(n *nn.Node, inputs ...string) *nn.Node { n.Inputs = inputs; return n }
+	nobias := func(n *nn.Node) *nn.Node { n.NoBias = true; return n }
+	gap := func(name string, side int) *nn.Node { return pool(name, nn.OpAvgPool, side, side, 0) }
 	return map[string]*nn.Model{
+		// Batch norm, depthwise convolutions (stride 1 and 2, with and
+		// without bias), a residual add whose input is also read by the
+		// next layer, ReLU6 and global average pooling.
+		"conv-bn-depthwise-add-gap": nn.Sequential("t", in(2, 7, 7), labels,
+			nobias(conv("c1", 4, 3, 3, 1, 1, [4]int{1, 1, 1, 1}, 1)), bn("b1"), nn.Act("r1", nn.OpReLU),
+			nobias(dw("dw1", 4, 3, 1, [4]int{1, 1, 1, 1})), bn("b2"),
+			node(&nn.Node{Name: "add", Op: nn.OpAdd}, "r1", "b2"), nn.Act("r2", nn.OpReLU6),
+			dw("dw2", 4, 3, 2, [4]int{0, 1, 1, 0}), bn("b3"),
+			gap("gap", 3), nn.Flat("f"), nn.FC("l1", 3)),
+		// Channel concatenation of three branches, one of them the input
+		// itself, which three layers read; a padded max pool after a ReLU
+		// that others read too (so not folded into the pool); 1x1
+		// convolutions, dense and grouped, that read their input in place.
+		"conv-branches-concat": nn.Sequential("t", in(3, 6, 6), labels,
+			conv("c1", 3, 3, 3, 1, 1, [4]int{1, 1, 1, 1}, 1), nn.Act("r1", nn.OpReLU),
+			node(conv("b1", 2, 1, 1, 1, 1, [4]int{}, 1), "r1"),
+			node(pool("b2", nn.OpMaxPool, 3, 1, 1), "r1"),
+			node(&nn.Node{Name: "cat", Op: nn.OpConcat}, "b1", "b2", "r1"),
+			conv("pw", 8, 1, 1, 1, 1, [4]int{}, 2), // grouped pointwise: no im2col
+			dw("dw", 8, 5, 2, [4]int{2, 2, 2, 2}), bn("bn"), nn.Act("r2", nn.OpReLU),
+			nn.Flat("f"), nn.FC("l1", 3)),
+		// Residual adds in a chain, each sum read by the next add; a
+		// depthwise convolution whose bias counts (no batch norm after it).
+		"add-chain": nn.Sequential("t", in(2, 5, 5), labels,
+			conv("c1", 3, 3, 3, 1, 1, [4]int{1, 1, 1, 1}, 1),
+			dw("c2", 3, 3, 1, [4]int{1, 1, 1, 1}),
+			node(&nn.Node{Name: "a1", Op: nn.OpAdd}, "c1", "c2"), nn.Act("t1", nn.OpTanh),
+			node(&nn.Node{Name: "a2", Op: nn.OpAdd}, "t1", "a1"),
+			gap("gap", 5), nn.Flat("f"), nn.FC("l1", 3)),
 		"conv-groups-relu6-maxpool-linear-tanh": nn.Sequential("t", in(2, 9, 9), labels,
 			conv("c1", 4, 3, 3, 2, 2, [4]int{1, 1, 1, 1}, 2), nn.Act("a1", nn.OpReLU6),
 			pool("p1", nn.OpMaxPool, 2, 2, 0), nn.Flat("f"), nn.FC("l1", 6), nn.Act("a2", nn.OpTanh), nn.FC("l2", 3)),
@@ -61,61 +96,136 @@ func ones(n int) []float32 {
 func TestGradients(t *testing.T) {
 	for name, m := range gradCheckModels() {
 		t.Run(name, func(t *testing.T) {
-			require.NoError(t, Init(m, 7))
-			rng := rand.New(rand.NewPCG(1, 2))
-			for _, name := range paramNames(m) {
-				p := m.Params[name]
-				for i := range p.F32 { // non-zero biases, so every path is live
-					p.F32[i] += float32(rng.NormFloat64() * 0.1)
-				}
-			}
-			const batch = 3
-			r, err := newReplica(m, batch)
-			require.NoError(t, err)
-			// Each sample drawn in [C, H, W] order, then stored channel-major.
-			sample := make([]float32, m.Input.Shape().Size())
-			for s := range batch {
-				for i := range sample {
-					sample[i] = float32(3 * rng.NormFloat64()) // large enough to saturate relu6
-				}
-				planeCopy(sample, r.input, m.Input.Channels, batch, s, true)
-			}
-			labels := []int{0, 2, 1}
-			loss := func() float64 {
-				r.noise.Seed(3, 4) // the same dropout mask every pass
-				r.forward(batch, true)
-				l, _ := r.lossAndGrad(labels, batch)
-				return l / batch
-			}
-			loss()
-			r.backward(batch)
-			base := loss()
-			checked, kinks := 0, 0
-			for _, p := range r.params {
-				analytic := append([]float32(nil), p.grad...)
-				for i := range p.w {
-					const eps = 1e-3
-					orig := p.w[i]
-					p.w[i] = orig + eps
-					up := loss()
-					p.w[i] = orig - eps
-					down := loss()
-					p.w[i] = orig
-					// Where a step crosses a kink (ReLU at 0 or 6, a max-pool
-					// tie changing hands) the one-sided slopes disagree and no
-					// derivative exists to compare with: skip, but count.
-					if fwd, bwd := (up-base)/eps, (base-down)/eps; math.Abs(fwd-bwd) > 1e-2+0.05*math.Abs(fwd) {
-						kinks++
-						continue
-					}
-					numeric := (up - down) / (2 * eps)
-					tol := 2e-3 + 2e-2*math.Abs(numeric)
-					require.InDeltaf(t, numeric, float64(analytic[i]), tol, "%s[%d]", p.name, i)
-					checked++
-				}
-			}
-			require.LessOrEqual(t, kinks, checked/20, "too many non-smooth points to trust the check")
-			require.Greater(t, checked, 50)
+			c := checkGradients(t, m, nil)
+			require.Empty(t, c.mismatches)
+			require.LessOrEqual(t, c.kinks, c.checked/20, "too many non-smooth points to trust the check")
+			require.Greater(t, c.checked, 50)
 		})
 	}
+}
+
+// TestGradientsCatchBrokenBackward breaks the backward pass of one layer at
+// a time, every layer of every check model in turn (its input gradient
+// scaled by 0.8), and requires the check to notice: a check that
+// passes anything would pass a real bug too. The first layer of each model
+// has no input gradient to break; its weight gradient is compared directly.
+func TestGradientsCatchBrokenBackward(t *testing.T) {
+	for name, m := range gradCheckModels() {
+		require.NoError(t, Init(m, 7))
+		r, err := newReplica(m, 1)
+		require.NoError(t, err)
+		for i := 1; i < len(r.layers); i++ {
+			if _, ok := r.layers[i].(folded); ok || i == len(r.layers)-1 && len(m.Nodes) < len(r.layers) {
+				continue // no work of its own; the loss's own flatten
+			}
+			t.Run(fmt.Sprintf("%s/%d", name, i), func(t *testing.T) {
+				c := checkGradients(t, m, func(r *replica) {
+					if r.layers[i] != nil {
+						r.layers[i] = brokenLayer{r.layers[i]}
+					} else {
+						r.joins[i] = brokenJoin{r.joins[i]}
+					}
+				})
+				require.NotEmpty(t, c.mismatches, "layer %d (%T%T) broken, yet every gradient matched", i, r.layers[i], r.joins[i])
+			})
+		}
+	}
+}
+
+// brokenLayer and brokenJoin get their input gradients wrong by 20%.
+type (
+	brokenLayer struct{ layer }
+	brokenJoin  struct{ joiner }
+)
+
+func (b brokenLayer) backward(x, y, dy, dx []float32, n int) {
+	b.layer.backward(x, y, dy, dx, n)
+	breakGrad(dx)
+}
+
+func (b brokenJoin) split(dy []float32, dxs [][]float32, n int) {
+	b.joiner.split(dy, dxs, n)
+	for _, dx := range dxs {
+		breakGrad(dx)
+	}
+}
+
+func breakGrad(dx []float32) {
+	for i := range dx {
+		dx[i] *= 0.8
+	}
+}
+
+// gradCheck is the outcome of checkGradients: the parameters whose
+// analytic gradient missed the numeric one, how many matched, and how many
+// sat on a kink and were skipped.
+type gradCheck struct {
+	mismatches     []string
+	checked, kinks int
+}
+
+// checkGradients compares every analytic parameter gradient of m (fresh
+// parameters, biases made non-zero) with a central finite difference of
+// the mean loss over a batch of random inputs. alter, if set, changes the
+// replica before the check.
+func checkGradients(t *testing.T, m *nn.Model, alter func(*replica)) gradCheck {
+	require.NoError(t, Init(m, 7))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, name := range paramNames(m) {
+		p := m.Params[name]
+		for i := range p.F32 { // non-zero biases, so every path is live
+			p.F32[i] += float32(rng.NormFloat64() * 0.1)
+		}
+	}
+	const batch = 3
+	r, err := newReplica(m, batch)
+	require.NoError(t, err)
+	if alter != nil {
+		alter(r)
+	}
+	// Each sample drawn in [C, H, W] order, then stored channel-major.
+	sample := make([]float32, m.Input.Shape().Size())
+	for s := range batch {
+		for i := range sample {
+			sample[i] = float32(3 * rng.NormFloat64()) // large enough to saturate relu6
+		}
+		planeCopy(sample, r.input, m.Input.Channels, batch, s, true)
+	}
+	labels := []int{0, 2, 1}
+	loss := func() float64 {
+		r.noise.Seed(3, 4) // the same dropout mask every pass
+		r.forward(batch, true)
+		l, _ := r.lossAndGrad(labels, batch)
+		return l / batch
+	}
+	loss()
+	r.backward(batch)
+	base := loss()
+	var c gradCheck
+	for _, p := range r.params {
+		analytic := append([]float32(nil), p.grad...)
+		for i := range p.w {
+			const eps = 1e-3
+			orig := p.w[i]
+			p.w[i] = orig + eps
+			up := loss()
+			p.w[i] = orig - eps
+			down := loss()
+			p.w[i] = orig
+			// Where a step crosses a kink (ReLU at 0 or 6, a max-pool
+			// tie changing hands) the one-sided slopes disagree and no
+			// derivative exists to compare with: skip, but count.
+			if fwd, bwd := (up-base)/eps, (base-down)/eps; math.Abs(fwd-bwd) > 1e-2+0.05*math.Abs(fwd) {
+				c.kinks++
+				continue
+			}
+			numeric := (up - down) / (2 * eps)
+			if tol := 3e-4 + 2e-2*math.Abs(numeric); math.Abs(numeric-float64(analytic[i])) > tol {
+				c.mismatches = append(c.mismatches, fmt.Sprintf("%s[%d]: analytic %v, numeric %v", p.name, i, analytic[i], numeric))
+				continue
+			}
+			c.checked++
+		}
+	}
+	return c
 }

@@ -8,8 +8,10 @@ import (
 )
 
 // Init draws fresh parameters for m from seed: He (Kaiming) normal for layers
-// followed by ReLU or ReLU6, Xavier (Glorot) uniform for the rest (tanh and
-// the output layer); biases start at zero.
+// followed by ReLU or ReLU6 (after a batch norm or not), Xavier (Glorot)
+// uniform for the rest (tanh and the output layer); biases start at zero.
+// Batch norms start as the identity: weight 1, bias 0, running mean 0 and
+// variance 1.
 func Init(m *nn.Model, seed uint64) error {
 	if err := m.InitParams(); err != nil {
 		return err
@@ -18,6 +20,13 @@ func Init(m *nn.Model, seed uint64) error {
 	for i, n := range m.Nodes {
 		w := m.Weight(n)
 		if w == nil {
+			continue
+		}
+		if n.Op == nn.OpBatchNorm {
+			fill(w.F32, 1)
+			clear(m.Bias(n).F32)
+			clear(m.RunningMean(n).F32)
+			fill(m.RunningVar(n).F32, 1)
 			continue
 		}
 		fanOut, fanIn := w.Shape[0], w.Len()/w.Shape[0]
@@ -35,13 +44,25 @@ func Init(m *nn.Model, seed uint64) error {
 				w.F32[j] = float32((2*rng.Float64() - 1) * limit)
 			}
 		}
-		clear(m.Bias(n).F32)
+		if b := m.Bias(n); b != nil {
+			clear(b.F32)
+		}
 	}
 	return nil
 }
 
-// followedByReLU reports whether the node after node i is a ReLU or ReLU6.
+func fill(s []float32, v float32) {
+	for i := range s {
+		s[i] = v
+	}
+}
+
+// followedByReLU reports whether the node after node i, or after the batch
+// norm that follows it, is a ReLU or ReLU6.
 func followedByReLU(m *nn.Model, i int) bool {
+	if i+1 < len(m.Nodes) && m.Nodes[i+1].Op == nn.OpBatchNorm {
+		i++
+	}
 	if i+1 >= len(m.Nodes) {
 		return false
 	}

@@ -49,23 +49,25 @@ func (s *scratch) reserve(n int) {
 
 func (s *scratch) get(n int) []float32 { return s.buf[:n] }
 
-// conv is a 2-D convolution over the shard as im2col + one GEMM per group.
-// The bias rides in the GEMM as one more weight column, against a row of
-// ones below the im2col matrix: out[g] (OCg x nP) = [W[g] b[g]]
-// (OCg x Kg+1) * [col[g]; 1] (Kg+1 x nP), P pixels per sample.
+// conv is a 2-D convolution over the shard as im2col + one GEMM per group:
+// out[g] (OCg x nP) = W[g] (OCg x Kg) * col[g] (Kg x nP), P pixels per
+// sample, then the bias added per output channel. A 1x1 convolution with
+// stride 1 and no padding needs no im2col: in the channel-major layout the
+// input of group g already is col[g].
 type conv struct {
 	g           kernels.ConvGeom
 	out, groups int
 	w, b        *param
-	// col holds the shard's [col[g]; 1] of every group, kept from forward
-	// for the weight gradient; wb holds one group's [W[g] b[g]] and then
-	// its gradient, Kpad columns wide.
-	col, wb []float32
+	pointwise   bool
+	// col holds the shard's col[g] of every group, kept from forward for
+	// the weight gradient (unused when pointwise); wt holds one group's
+	// weight gradient, Kpad columns wide.
+	col, wt []float32
 	sc      *scratch
 }
 
 // The weight gradient is dY (OCg x nP) * colT (nP x Kpad), colT the
-// transpose of [col[g]; 1] with its rows padded to Kpad, a multiple of
+// transpose of col[g] with its rows padded to Kpad, a multiple of
 // convPad: every GEMM micro-kernel's width divides it, so Sgemm reads colT
 // in place instead of packing it. colT is made convChunk floats at a time
 // (but at least 4*OCg rows, so that the weight gradient is not rewritten
@@ -77,17 +79,19 @@ const (
 
 func newConv(n *nn.Node, in, out nn.Shape, w, b *param, batch int, sc *scratch) *conv {
 	g := engine.Geometry(n, in, out)
-	c := &conv{g: g, out: n.Out, groups: n.Groups, w: w, b: b, sc: sc}
+	c := &conv{g: g, out: n.Out, groups: n.Groups, w: w, b: b, sc: sc,
+		pointwise: g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PadT == 0 && g.PadL == 0 && g.OutH == g.H && g.OutW == g.W}
 	ocg, kg, p := c.dims()
-	kpad := roundUp(kg+1, convPad)
-	c.col = make([]float32, c.groups*(kg+1)*batch*p)
-	c.wb = make([]float32, ocg*kpad)
-	sc.reserve(max(kg*batch*p, c.chunk(batch*p)*kpad)) // dcol, colT
+	if !c.pointwise {
+		c.col = make([]float32, c.groups*kg*batch*p)
+	}
+	c.wt = make([]float32, ocg*roundUp(kg, convPad))
+	sc.reserve(max(kg*batch*p, c.chunk(batch*p)*roundUp(kg, convPad))) // dcol, colT
 	return c
 }
 
 // dims returns the per-group GEMM sizes: output channels, reduction length
-// (without the bias) and output pixels per sample.
+// and output pixels per sample.
 func (c *conv) dims() (ocg, kg, p int) {
 	return c.out / c.groups, c.g.C / c.groups * c.g.KH * c.g.KW, c.g.OutH * c.g.OutW
 }
@@ -96,7 +100,7 @@ func (c *conv) dims() (ocg, kg, p int) {
 // for a shard of np pixels.
 func (c *conv) chunk(np int) int {
 	ocg, kg, _ := c.dims()
-	return min(np, max(convChunk/roundUp(kg+1, convPad), 4*ocg))
+	return min(np, max(convChunk/roundUp(kg, convPad), 4*ocg))
 }
 
 // group returns the geometry of one group's input channels and the offset
@@ -107,54 +111,90 @@ func (c *conv) group(g, n int) (kernels.ConvGeom, int) {
 	return gg, g * gg.C * n * gg.H * gg.W
 }
 
+// cols returns col[g] of a shard of n samples whose input is x: x itself
+// for a pointwise convolution, else the part of c.col that forward filled.
+func (c *conv) cols(x []float32, g, n int) []float32 {
+	_, kg, p := c.dims()
+	np := n * p
+	if c.pointwise {
+		return x[g*kg*np : (g+1)*kg*np]
+	}
+	return c.col[g*kg*np : (g+1)*kg*np]
+}
+
 func (c *conv) forward(x, y []float32, n int, _ bool) {
 	ocg, kg, p := c.dims()
-	np, kb := n*p, kg+1
+	np := n * p
 	for g := range c.groups {
-		col := c.col[g*kb*np : (g+1)*kb*np]
-		gg, off := c.group(g, n)
-		kernels.Im2colBatch(x[off:], gg, n, col)
-		ones := col[kg*np:]
-		for i := range ones {
-			ones[i] = 1
+		if !c.pointwise {
+			gg, off := c.group(g, n)
+			kernels.Im2colBatch(x[off:], gg, n, c.cols(x, g, n))
 		}
-		for o := range ocg {
-			copy(c.wb[o*kb:], c.w.w[(g*ocg+o)*kg:(g*ocg+o+1)*kg])
-			c.wb[o*kb+kg] = c.b.w[g*ocg+o]
-		}
-		kernels.Sgemm(false, false, ocg, np, kb, 1, c.wb, kb, col, np, 0, y[g*ocg*np:], np)
+		kernels.Sgemm(false, false, ocg, np, kg, 1, c.w.w[g*ocg*kg:], kg, c.cols(x, g, n), np, 0, y[g*ocg*np:], np)
+	}
+	if c.b != nil {
+		kernels.BiasClampF32(y, c.out, np, np, c.b.w, float32(math.Inf(-1)), float32(math.Inf(1)))
 	}
 }
 
-func (c *conv) backward(_, _, dy, dx []float32, n int) {
+func (c *conv) backward(x, _, dy, dx []float32, n int) {
 	ocg, kg, p := c.dims()
-	np, kb, kpad := n*p, kg+1, roundUp(kg+1, convPad)
+	np, kpad := n*p, roundUp(kg, convPad)
+	if c.b != nil {
+		for o := range c.out {
+			c.b.grad[o] = sum(dy[o*np : (o+1)*np])
+		}
+	}
 	chunk := c.chunk(np)
 	colT := c.sc.get(chunk * kpad)
 	for g := range c.groups {
-		// [dW[g] db[g]] (OCg x Kpad) = dY[g] (OCg x nP) * colT (nP x Kpad),
-		// a chunk of rows at a time, each added to the sum of those before.
+		// dW[g] (OCg x Kpad) = dY[g] (OCg x nP) * colT (nP x Kpad), a
+		// chunk of rows at a time, each added to the sum of those before.
+		col := c.cols(x, g, n)
 		for j := 0; j < np; j += chunk {
 			w := min(chunk, np-j)
-			kernels.TransposeF32(colT, kpad, c.col[g*kb*np+j:], np, kb, w)
-			kernels.Sgemm(false, false, ocg, kpad, w, 1, dy[g*ocg*np+j:], np, colT, kpad, float32(min(j, 1)), c.wb, kpad)
+			kernels.TransposeF32(colT, kpad, col[j:], np, kg, w)
+			kernels.Sgemm(false, false, ocg, kpad, w, 1, dy[g*ocg*np+j:], np, colT, kpad, float32(min(j, 1)), c.wt, kpad)
 		}
 		for o := range ocg {
-			copy(c.w.grad[(g*ocg+o)*kg:(g*ocg+o+1)*kg], c.wb[o*kpad:])
-			c.b.grad[g*ocg+o] = c.wb[o*kpad+kg]
+			copy(c.w.grad[(g*ocg+o)*kg:(g*ocg+o+1)*kg], c.wt[o*kpad:])
 		}
 	}
 	if dx == nil {
 		return
 	}
-	clear(dx[:c.g.C*n*c.g.H*c.g.W])
-	dcol := c.sc.get(kg * np)
+	if !c.pointwise {
+		clear(dx[:c.g.C*n*c.g.H*c.g.W])
+	}
 	for g := range c.groups {
-		// dcol[g] (Kg x nP) = W[g]^T (Kg x OCg) * dY[g] (OCg x nP)
-		kernels.Sgemm(true, false, kg, np, ocg, 1, c.w.w[g*ocg*kg:], kg, dy[g*ocg*np:], np, 0, dcol, np)
+		// dcol[g] (Kg x nP) = W[g]^T (Kg x OCg) * dY[g] (OCg x nP); for a
+		// pointwise convolution that is dX[g] itself.
 		gg, off := c.group(g, n)
+		if c.pointwise {
+			kernels.Sgemm(true, false, kg, np, ocg, 1, c.w.w[g*ocg*kg:], kg, dy[g*ocg*np:], np, 0, dx[off:], np)
+			continue
+		}
+		dcol := c.sc.get(kg * np)
+		kernels.Sgemm(true, false, kg, np, ocg, 1, c.w.w[g*ocg*kg:], kg, dy[g*ocg*np:], np, 0, dcol, np)
 		kernels.Col2imBatch(dcol, gg, n, dx[off:])
 	}
+}
+
+// sum returns the sum of xs, in four interleaved partial sums (a single
+// chain of dependent additions would run at a quarter of the speed).
+func sum(xs []float32) float32 {
+	var s [4]float32
+	i := 0
+	for ; i+4 <= len(xs); i += 4 {
+		s[0] += xs[i]
+		s[1] += xs[i+1]
+		s[2] += xs[i+2]
+		s[3] += xs[i+3]
+	}
+	for ; i < len(xs); i++ {
+		s[0] += xs[i]
+	}
+	return (s[0] + s[1]) + (s[2] + s[3])
 }
 
 // linear is y = x W^T + b over the shard.

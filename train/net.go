@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/nn"
@@ -15,8 +16,18 @@ import (
 // parameter gradients. Parameter values are shared by all replicas and only
 // read during a pass.
 type replica struct {
-	layers []layer
-	src    []int // index of each node's input node; -1 is the model input
+	layers []layer  // nil where the node has several inputs: see joins
+	joins  []joiner // the layers with several inputs, nil elsewhere
+	srcs   [][]int  // index of each node's input nodes; -1 is the model input
+	// direct[i][k] says whether layer i writes its gradient for input k
+	// straight into that input's gradient buffer: true for the last
+	// reader of each node (the first in the backward pass); the others
+	// write into spare[k] and add it there.
+	direct [][]bool
+	spare  [][]float32
+	xs     [][][]float32 // per layer, its inputs' activations (reused)
+	dxs    [][][]float32 // per layer, where its input gradients go (reused)
+	norms  []*batchNorm  // the batch norms, in node order
 	acts   [][]float32
 	grads  [][]float32
 	input  []float32 // channel-major, like every [C, H, W] activation
@@ -41,12 +52,21 @@ type replica struct {
 	noise *rand.PCG
 }
 
-// paramNames returns the model's parameter names in a fixed order, the order
-// in which gradients are reduced and the optimizer steps.
+// trainable reports whether a model parameter is fitted by the optimizer:
+// every one but a batch norm's running statistics, which the forward pass
+// keeps.
+func trainable(name string) bool {
+	return !strings.HasSuffix(name, ".running_mean") && !strings.HasSuffix(name, ".running_var")
+}
+
+// paramNames returns the model's trainable parameter names in a fixed
+// order, the order in which gradients are reduced and the optimizer steps.
 func paramNames(m *nn.Model) []string {
 	names := make([]string, 0, len(m.Params))
 	for name := range m.Params {
-		names = append(names, name)
+		if trainable(name) {
+			names = append(names, name)
+		}
 	}
 	slices.Sort(names)
 	return names
@@ -70,27 +90,34 @@ func newReplica(m *nn.Model, batch int) (*replica, error) {
 		byName[name] = p
 		r.params = append(r.params, p)
 	}
-	consumed := map[int]bool{}
+	shapeOf := func(src int) nn.Shape {
+		if src < 0 {
+			return m.Input.Shape()
+		}
+		return shapes[src]
+	}
 	for i, n := range m.Nodes {
-		if len(n.Inputs) != 1 {
-			return nil, fmt.Errorf("layer %q: training supports single-input layers only", n.Name)
+		var srcs []int
+		for _, name := range n.Inputs {
+			srcs = append(srcs, index[name])
 		}
-		src := index[n.Inputs[0]]
-		if consumed[src] {
-			return nil, fmt.Errorf("layer %q: training does not support a layer output read twice (%q)", n.Name, n.Inputs[0])
-		}
-		consumed[src] = true
-		in := m.Input.Shape()
-		if src >= 0 {
-			in = shapes[src]
-		}
-		out := shapes[i]
+		in, out := shapeOf(srcs[0]), shapes[i]
 		var l layer
+		var j joiner
 		switch n.Op {
 		case nn.OpConv2D:
-			l = newConv(n, in, out, byName[n.Name+".weight"], byName[n.Name+".bias"], batch, &r.sc)
+			w, b := byName[n.Name+".weight"], byName[n.Name+".bias"]
+			if n.Groups == in[0] && n.Out == in[0] && n.Groups > 1 {
+				l = newDepthwise(n, in, out, w, b)
+			} else {
+				l = newConv(n, in, out, w, b, batch, &r.sc)
+			}
 		case nn.OpLinear:
 			l = newLinear(in[0], out[0], batch, byName[n.Name+".weight"], byName[n.Name+".bias"], &r.sc)
+		case nn.OpBatchNorm:
+			bn := newBatchNorm(n, in, byName[n.Name+".weight"], byName[n.Name+".bias"], m)
+			r.norms = append(r.norms, bn)
+			l = bn
 		case nn.OpMaxPool, nn.OpAvgPool:
 			l = newPool(n, in, out, batch)
 		case nn.OpReLU, nn.OpReLU6, nn.OpTanh:
@@ -101,45 +128,114 @@ func newReplica(m *nn.Model, batch int) (*replica, error) {
 			l = newFlatten(in)
 		case nn.OpDropout:
 			l = &dropout{rate: n.Rate, size: out.Size(), mask: make([]float32, batch*out.Size()), rng: rng}
+		case nn.OpAdd:
+			j = add{size: out.Size()}
+		case nn.OpConcat:
+			if len(out) != 3 {
+				return nil, fmt.Errorf("layer %q: training joins CxHxW maps only, not vectors", n.Name)
+			}
+			c := concat{}
+			for _, src := range srcs {
+				c.sizes = append(c.sizes, shapeOf(src).Size())
+			}
+			j = c
 		default:
 			return nil, fmt.Errorf("layer %q: training does not support %s", n.Name, n.Op)
 		}
 		index[n.Name] = i
-		r.add(l, src, out.Size())
+		r.add(l, j, srcs, out.Size())
 	}
 	r.foldReLUs()
 	if last := shapes[len(shapes)-1]; len(last) == 3 {
 		// The loss reads each sample's logits as one row.
-		r.add(newFlatten(last), len(r.layers)-1, last.Size())
+		r.add(newFlatten(last), nil, []int{len(r.layers) - 1}, last.Size())
 	}
+	r.planGradients()
 	return r, nil
 }
 
-// foldReLUs hands each ReLU that feeds a max pool to the pool, which then
-// reads the ReLU's input: max pooling commutes with the ReLU, which is then
-// applied to the pool's output, a quarter as many values for a 2x2 pool,
-// and its backward pass folds into the pool's routing. The ReLU's own
-// buffers go unused.
+// readers counts the layers that read each node's output.
+func (r *replica) readers() []int {
+	count := make([]int, len(r.layers))
+	for _, srcs := range r.srcs {
+		for _, s := range srcs {
+			if s >= 0 {
+				count[s]++
+			}
+		}
+	}
+	return count
+}
+
+// foldReLUs hands each ReLU that feeds a max pool, and nothing else, to the
+// pool, which then reads the ReLU's input: max pooling commutes with the
+// ReLU, which is then applied to the pool's output, a quarter as many
+// values for a 2x2 pool, and its backward pass folds into the pool's
+// routing. The ReLU's own buffers go unused.
 func (r *replica) foldReLUs() {
+	readers := r.readers()
 	for j, l := range r.layers {
 		p, ok := l.(*pool)
-		i := r.src[j]
-		if !ok || !p.max || i < 0 {
+		if !ok || !p.max || r.srcs[j][0] < 0 {
 			continue
 		}
-		if a, ok := r.layers[i].(*activation); ok && a.op == nn.OpReLU {
+		i := r.srcs[j][0]
+		if a, ok := r.layers[i].(*activation); ok && a.op == nn.OpReLU && readers[i] == 1 && r.srcs[i][0] >= 0 {
 			p.relu = true
 			r.layers[i] = folded{}
-			r.src[j] = r.src[i]
+			r.srcs[j][0] = r.srcs[i][0]
+			r.srcs[i] = nil
 		}
 	}
 }
 
-// add appends layer l, reading the output of layer src and giving size
-// values per sample.
-func (r *replica) add(l layer, src, size int) {
+// planGradients decides, for every input of every layer, whether its
+// backward pass writes that input's gradient or adds to it (see direct),
+// and sizes the spare buffers.
+func (r *replica) planGradients() {
+	last := make([]int, len(r.layers)) // last reader of each node, as layer*maxInputs+input
+	for i := range last {
+		last[i] = -1
+	}
+	width := 0
+	for i, srcs := range r.srcs {
+		width = max(width, len(srcs))
+		for k, s := range srcs {
+			if s >= 0 {
+				last[s] = max(last[s], i*maxInputs+k)
+			}
+		}
+	}
+	r.direct = make([][]bool, len(r.layers))
+	r.xs = make([][][]float32, len(r.layers))
+	r.dxs = make([][][]float32, len(r.layers))
+	biggest := 0
+	for i, srcs := range r.srcs {
+		r.direct[i] = make([]bool, len(srcs))
+		r.xs[i] = make([][]float32, len(srcs))
+		r.dxs[i] = make([][]float32, len(srcs))
+		for k, s := range srcs {
+			r.direct[i][k] = s < 0 || last[s] == i*maxInputs+k
+			if !r.direct[i][k] {
+				biggest = max(biggest, len(r.acts[s]))
+			}
+		}
+	}
+	r.spare = make([][]float32, width)
+	for k := range r.spare {
+		r.spare[k] = make([]float32, biggest)
+	}
+}
+
+// maxInputs bounds the inputs of a layer in planGradients' numbering.
+const maxInputs = 1 << 16
+
+// add appends a layer (l, or j for several inputs) reading the outputs
+// of layers srcs and giving size values per sample.
+func (r *replica) add(l layer, j joiner, srcs []int, size int) {
 	r.layers = append(r.layers, l)
-	r.src = append(r.src, src)
+	r.joins = append(r.joins, j)
+	r.srcs = append(r.srcs, srcs)
 	r.acts = append(r.acts, make([]float32, r.batch*size))
 	r.grads = append(r.grads, make([]float32, r.batch*size))
 }
@@ -155,31 +251,66 @@ func (r *replica) setInput(in nn.Input, img []uint8, s, n int) {
 	planeCopy(r.image, r.input, in.Channels, n, s, true)
 }
 
-// in returns the activation node i reads.
-func (r *replica) in(i int) []float32 {
-	if r.src[i] < 0 {
+// act returns the activation of node src (-1: the model input).
+func (r *replica) act(src int) []float32 {
+	if src < 0 {
 		return r.input
 	}
-	return r.acts[r.src[i]]
+	return r.acts[src]
 }
 
 // forward runs n samples from r.input and returns the logits.
 func (r *replica) forward(n int, training bool) []float32 {
 	for i, l := range r.layers {
-		l.forward(r.in(i), r.acts[i], n, training)
+		if l != nil {
+			var x []float32
+			if len(r.srcs[i]) > 0 {
+				x = r.act(r.srcs[i][0])
+			}
+			l.forward(x, r.acts[i], n, training)
+			continue
+		}
+		xs := r.xs[i]
+		for k, s := range r.srcs[i] {
+			xs[k] = r.act(s)
+		}
+		r.joins[i].join(xs, r.acts[i], n)
 	}
 	return r.acts[len(r.acts)-1]
 }
 
 // backward propagates r.grads of the last node back to the first layer,
-// adding parameter gradients to r.params.
+// setting the parameter gradients of r.params.
 func (r *replica) backward(n int) {
 	for i := len(r.layers) - 1; i >= 0; i-- {
-		var dx []float32
-		if r.src[i] >= 0 {
-			dx = r.grads[r.src[i]]
+		srcs := r.srcs[i]
+		if len(srcs) == 0 { // folded
+			continue
 		}
-		r.layers[i].backward(r.in(i), r.acts[i], r.grads[i], dx, n)
+		dxs := r.dxs[i]
+		for k, s := range srcs {
+			switch {
+			case s < 0:
+				dxs[k] = nil
+			case r.direct[i][k]:
+				dxs[k] = r.grads[s]
+			default:
+				dxs[k] = r.spare[k]
+			}
+		}
+		if l := r.layers[i]; l != nil {
+			l.backward(r.act(srcs[0]), r.acts[i], r.grads[i], dxs[0], n)
+		} else {
+			r.joins[i].split(r.grads[i], dxs, n)
+		}
+		for k, s := range srcs {
+			if s >= 0 && !r.direct[i][k] {
+				g := r.grads[s][:len(r.acts[s])/r.batch*n]
+				for j, v := range r.spare[k][:len(g)] {
+					g[j] += v
+				}
+			}
+		}
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/edgecnn/edgecnn/dataset"
+	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/nn"
 )
 
@@ -49,8 +50,16 @@ type Config struct {
 func Defaults(arch string) Config {
 	cfg := Config{Epochs: 10, BatchSize: 64, Optimizer: "adam", LR: 2e-3, Schedule: "cosine",
 		Seed: 1, Threads: runtime.NumCPU(), Shift: 2}
-	if arch == "alexnet" {
+	switch arch {
+	case "alexnet", "zfnet":
 		cfg.Epochs, cfg.BatchSize, cfg.LR, cfg.Shift = 5, 16, 5e-4, 1
+	case "vgg11", "resnet20", "resnet18", "mobilenet", "mobilenetv2", "googlenet", "densenet":
+		// The batch-normalised networks: the CIFAR recipe of their papers
+		// (SGD with Nesterov-free momentum 0.9, weight decay 5e-4, a
+		// cosine schedule), shortened to 20 epochs, with random crops
+		// (2 pixels of padding) and flips.
+		cfg = Config{Epochs: 20, BatchSize: 128, Optimizer: "sgd", LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4,
+			Schedule: "cosine", Seed: 1, Threads: runtime.NumCPU(), Shift: 2, Flip: true}
 	}
 	return cfg
 }
@@ -63,8 +72,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("batch size must be positive, got %d", c.BatchSize)
 	case !(c.LR > 0):
 		return fmt.Errorf("learning rate must be positive, got %v", c.LR)
-	case c.Threads <= 0:
-		return fmt.Errorf("threads must be positive, got %d", c.Threads)
+	case c.Threads <= 0 || c.Threads > engine.MaxThreads:
+		return fmt.Errorf("threads must be 1 to %d, got %d", engine.MaxThreads, c.Threads)
 	case c.Shift < 0:
 		return fmt.Errorf("shift must not be negative, got %d", c.Shift)
 	case c.Limit < 0:
@@ -83,6 +92,7 @@ type EpochMetrics struct {
 	Loss         float64 // mean training loss
 	TrainTop1    float64 // fraction correct on the (augmented) training batches
 	TestTop1     float64 // fraction correct on the test set; -1 when there is none
+	TestLoss     float64 // mean cross-entropy on the test set; -1 when there is none
 	Seconds      float64 // wall time of the epoch's training steps
 	ImagesPerSec float64
 	LR           float64 // learning rate at the end of the epoch
@@ -188,14 +198,14 @@ func (t *Trainer) Run(ctx context.Context, train, test *dataset.Set) error {
 			}
 		}
 		em := EpochMetrics{Epoch: t.pos.Epoch + 1, Loss: t.pos.LossSum / float64(t.pos.Seen),
-			TrainTop1: float64(t.pos.Correct) / float64(t.pos.Seen), TestTop1: -1, Seconds: t.pos.Seconds,
+			TrainTop1: float64(t.pos.Correct) / float64(t.pos.Seen), TestTop1: -1, TestLoss: -1, Seconds: t.pos.Seconds,
 			ImagesPerSec: float64(t.pos.Seen) / t.pos.Seconds, LR: learningRate(t.Cfg, t.pos.Epoch, batches, batches)}
 		if test != nil {
 			res, err := Evaluate(t.Model, test, t.Cfg.Threads)
 			if err != nil {
 				return err
 			}
-			em.TestTop1 = res.Top1()
+			em.TestTop1, em.TestLoss = res.Top1(), res.Loss()
 		}
 		t.history = append(t.history, em)
 		t.pos = position{Epoch: t.pos.Epoch + 1, Steps: t.pos.Steps}
@@ -243,6 +253,13 @@ func (t *Trainer) step(s *dataset.Set, idx []int, lr float64) (float64, int) {
 		})
 	}
 	wg.Wait()
+	for i := range t.replicas[0].norms {
+		shards := make([]*batchNorm, busy)
+		for w, r := range t.replicas[:busy] {
+			shards[w] = r.norms[i]
+		}
+		mergeStats(shards)
+	}
 	t.opt.begin()
 	total := 0
 	for _, p := range t.replicas[0].params {

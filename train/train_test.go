@@ -117,3 +117,63 @@ func TestRejectsMismatchedData(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorContains(t, tr.Run(context.Background(), trainSet, nil), "10 classes, the model predicts 9")
 }
+
+// smallGraph is a network with every graph-only layer the survey's
+// architectures use (batch norm, depthwise convolution, a residual add, a
+// concat, global average pooling), small enough to train in a test.
+func smallGraph(t *testing.T) *nn.Model {
+	t.Helper()
+	in := nn.Input{Channels: 1, Height: 32, Width: 32, Mean: []float32{0.13}, Std: []float32{0.3}}
+	node := func(n *nn.Node, inputs ...string) *nn.Node { n.Inputs = inputs; return n }
+	dw := nn.Conv("dw", 8, 3, 1, 1)
+	dw.Groups, dw.NoBias = 8, true
+	m := nn.Sequential("small", in, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
+		nn.Conv("c1", 8, 3, 2, 1), nn.BatchNorm("b1"), nn.Act("r1", nn.OpReLU),
+		dw, nn.BatchNorm("b2"), nn.Act("r2", nn.OpReLU6),
+		node(&nn.Node{Name: "add", Op: nn.OpAdd}, "r1", "r2"),
+		nn.Conv("c2", 8, 3, 2, 1), nn.BatchNorm("b3"), nn.Act("r3", nn.OpReLU),
+		node(nn.Pool("p", nn.OpMaxPool, 2), "add"),
+		node(&nn.Node{Name: "cat", Op: nn.OpConcat}, "r3", "p"),
+		nn.Pool("avg", nn.OpAvgPool, 2),
+		nn.Flat("f"), nn.FC("fc", 10))
+	require.NoError(t, Init(m, 2))
+	return m
+}
+
+func graphConfig() Config {
+	cfg := Defaults("resnet20")
+	cfg.Epochs, cfg.Threads, cfg.BatchSize, cfg.Optimizer, cfg.LR = 3, 2, 32, "adam", 0.01
+	return cfg
+}
+
+// TestGraphNetworkResumesBitIdentically: with batch norms (whose running
+// statistics the checkpoint keeps), branches and joins, two runs of one
+// seed give the same weights, and so does a run stopped and resumed.
+func TestGraphNetworkResumesBitIdentically(t *testing.T) {
+	trainSet, testSet := mnist(t, 1280)
+	whole, err := New(smallGraph(t), graphConfig())
+	require.NoError(t, err)
+	require.NoError(t, whole.Run(context.Background(), trainSet, testSet))
+	again, err := New(smallGraph(t), graphConfig())
+	require.NoError(t, err)
+	require.NoError(t, again.Run(context.Background(), trainSet, testSet))
+	require.Equal(t, weights(whole.Model), weights(again.Model))
+	require.NotEqual(t, float32(1), whole.Model.Params["b1.running_var"].F32[0], "running statistics updated")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	part, err := New(smallGraph(t), graphConfig())
+	require.NoError(t, err)
+	part.OnBatch = func(p Progress) {
+		if p.Epoch == 1 && p.Batch == 7 {
+			cancel()
+		}
+	}
+	require.ErrorIs(t, part.Run(ctx, trainSet, testSet), context.Canceled)
+	ckpt := filepath.Join(t.TempDir(), "m.ckpt")
+	require.NoError(t, part.SaveCheckpoint(ckpt))
+	resumed, err := Resume(ckpt, 0)
+	require.NoError(t, err)
+	require.NoError(t, resumed.Run(context.Background(), trainSet, testSet))
+	require.Equal(t, weights(whole.Model), weights(resumed.Model))
+	require.Greater(t, whole.History()[2].TestTop1, 0.6, "test top-1 after 3 epochs on 1280 images")
+}

@@ -1,16 +1,29 @@
-// Command edgecnn-bench times edgecnn on the shapes of bench/ (square GEMMs,
-// every LeNet-5 and 32x32 AlexNet layer, both whole networks at batch 1 and
-// 64, float32 and int8) and, with -train, one LeNet-5 training epoch on
-// MNIST. It prints one tab-separated RESULT line per case, in the format
-// that bench/xnnpack/xnnbench and bench/torch/torchbench.py print too, so
-// that bench/report.py can put the three side by side:
+// Command edgecnn-bench times edgecnn on the shapes of bench/: square
+// GEMMs, every LeNet-5 and 32x32 AlexNet layer, whole networks (LeNet-5 and
+// the 32x32 AlexNet at batch 1 and 64; MobileNet v1, MobileNet v2 and
+// ResNet-18 at 224x224 and batch 1 and 8), float32 and int8, and, with
+// -train, one LeNet-5 training epoch on MNIST. It prints one tab-separated
+// RESULT line per case, in the format that bench/xnnpack/xnnbench and
+// bench/torch/torchbench.py print too, so that bench/report.py can put the
+// three side by side:
 //
-//	RESULT <engine> <dtype> <case> <batch> <median seconds> <MACs> <samples>
+//	RESULT <engine> <dtype> <case> <batch> <median seconds> <MACs> <samples> <threads> <median CPU seconds>
+//
+// and for each whole network at batch 1 one LAYER line per layer, from the
+// engine's profile (median over the profiled runs):
+//
+//	LAYER <engine> <dtype> <case> <batch> <threads> <index> <name> <kind> <median seconds> <MACs>
+//
+// kind is what report.py groups layers of every engine by: conv (dense,
+// k x k > 1), pwconv (dense 1x1), dwconv (depthwise), fc, add, maxpool,
+// avgpool, act (an activation not fused into its producer), other.
 //
 // Every case is timed the same way in the three programs: warm up, pick an
 // inner repeat count so that one sample lasts about 2 ms, then take samples
 // until both -min samples and -budget seconds are reached (at most -max
-// samples; slow cases stop earlier) and report the median per call.
+// samples; slow cases stop earlier) and report the median per call, of the
+// wall time and of the process's CPU time: on a machine shared with other
+// work, the CPU time of a single-threaded case is the steadier figure.
 //
 // Run it through bench/run.sh; it is a developer tool, not part of CI.
 package main
@@ -25,29 +38,28 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/edgecnn/edgecnn/dataset"
-	"github.com/edgecnn/edgecnn/engine"
-	"github.com/edgecnn/edgecnn/internal/randmodel"
 	"github.com/edgecnn/edgecnn/kernels"
-	"github.com/edgecnn/edgecnn/models"
 	"github.com/edgecnn/edgecnn/nn"
 	"github.com/edgecnn/edgecnn/train"
 )
 
 var (
-	threads     = flag.Int("threads", 1, "engine threads for the whole networks (the per-layer kernels always run on one)")
-	budget      = flag.Float64("budget", 0.5, "seconds of samples per case")
-	minSamples  = flag.Int("min", 15, "fewest samples per case (slow cases may stop at 3)")
-	maxSamples  = flag.Int("max", 400, "most samples per case")
-	only        = flag.String("only", "gemm,layers,nets", "comma-separated groups to run: gemm, layers, nets")
-	doTrain     = flag.Bool("train", false, "also time one LeNet-5 training epoch on MNIST")
-	trainThr    = flag.Int("train-threads", 2, "threads for the training epoch")
-	trainShift  = flag.Int("train-shift", 0, "augmentation shift for the training epoch (edgecnn train's default is 2; PyTorch side uses none)")
-	trainLimit  = flag.Int("train-limit", 0, "train on this many images only (0: all 60000)")
-	mnistDir    = flag.String("mnist", "", "MNIST folder (default: found in the Go module cache)")
-	saveAlexNet = flag.String("save-alexnet", "", "write the random-weight int8 AlexNet here (for edgecnn bench)")
+	threads    = flag.Int("threads", 1, "engine threads for the whole networks (the per-layer kernels always run on one)")
+	budget     = flag.Float64("budget", 0.5, "seconds of samples per case")
+	minSamples = flag.Int("min", 15, "fewest samples per case (slow cases may stop at 3)")
+	maxSamples = flag.Int("max", 400, "most samples per case")
+	only       = flag.String("only", "gemm,layers,nets,mobile", "comma-separated groups to run: gemm, layers, nets (lenet and alexnet), mobile (mobilenetv1, mobilenetv2 and resnet18), or network names")
+	dtypes     = flag.String("dtypes", "int8,f32", "comma-separated: int8, f32 (whole networks)")
+	doTrain    = flag.Bool("train", false, "also time one LeNet-5 training epoch on MNIST")
+	trainThr   = flag.Int("train-threads", 2, "threads for the training epoch")
+	trainShift = flag.Int("train-shift", 0, "augmentation shift for the training epoch (edgecnn train's default is 2; PyTorch side uses none)")
+	trainLimit = flag.Int("train-limit", 0, "train on this many images only (0: all 60000)")
+	mnistDir   = flag.String("mnist", "", "MNIST folder (default: found in the Go module cache)")
+	saveDir    = flag.String("save", "", "write the int8 random-weight networks it builds to this folder as NAME.int8.safetensors (for edgecnn bench)")
 )
 
 func main() {
@@ -71,17 +83,19 @@ func main() {
 			benchLayerF32(l)
 		}
 	}
-	if groups["nets"] || *doTrain {
-		test, err := dataset.Load("mnist", false, dataset.Options{MNISTDir: *mnistDir})
-		if err != nil {
+	nets := selectNets(groups)
+	var test *dataset.Set
+	if needsMNIST(nets) || *doTrain {
+		var err error
+		if test, err = dataset.Load("mnist", false, dataset.Options{MNISTDir: *mnistDir}); err != nil {
 			fail(err)
 		}
-		if groups["nets"] {
-			benchNets(test)
-		}
-		if *doTrain {
-			benchTrain(test)
-		}
+	}
+	for _, n := range nets {
+		benchNet(n, test)
+	}
+	if *doTrain {
+		benchTrain(test)
 	}
 }
 
@@ -91,13 +105,21 @@ func fail(err error) {
 }
 
 // result prints one RESULT line.
-func result(dtype, name string, batch int, sec float64, macs int64, samples int) {
-	fmt.Printf("RESULT\tedgecnn\t%s\t%s\t%d\t%.9g\t%d\t%d\n", dtype, name, batch, sec, macs, samples)
+func result(dtype, name string, batch, threads int, t timing, macs int64) {
+	fmt.Printf("RESULT\tedgecnn\t%s\t%s\t%d\t%.9g\t%d\t%d\t%d\t%.9g\n", dtype, name, batch, t.wall, macs, t.samples,
+		threads, t.cpu)
 }
 
-// measure returns the median time of one call of f and the number of
-// samples it took.
-func measure(f func()) (float64, int) {
+// timing is what measure found: the median wall time of one call, the
+// median process CPU time of one call (user and system, every thread), and
+// the number of samples.
+type timing struct {
+	wall, cpu float64
+	samples   int
+}
+
+// measure times calls of f.
+func measure(f func()) timing {
 	// Warm up: at least 3 calls and 20 ms.
 	start := time.Now()
 	for i := 0; i < 3 || time.Since(start) < 20*time.Millisecond; i++ {
@@ -110,22 +132,33 @@ func measure(f func()) (float64, int) {
 	if one < 2e-3 {
 		inner = int(math.Ceil(2e-3 / math.Max(one, 1e-8)))
 	}
-	var samples []float64
+	var wall, cpu []float64
 	begin := time.Now()
 	for {
-		t := time.Now()
+		t, c := time.Now(), cpuSeconds()
 		for range inner {
 			f()
 		}
-		samples = append(samples, time.Since(t).Seconds()/float64(inner))
+		wall = append(wall, time.Since(t).Seconds()/float64(inner))
+		cpu = append(cpu, (cpuSeconds()-c)/float64(inner))
 		el := time.Since(begin).Seconds()
-		n := len(samples)
+		n := len(wall)
 		if (n >= *minSamples && el >= *budget) || n >= *maxSamples || (n >= 3 && el >= 10**budget) {
 			break
 		}
 	}
-	slices.Sort(samples)
-	return samples[len(samples)/2], len(samples)
+	slices.Sort(wall)
+	slices.Sort(cpu)
+	return timing{wall[len(wall)/2], cpu[len(cpu)/2], len(wall)}
+}
+
+// cpuSeconds is the CPU time the process has used, user and system.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		fail(err)
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // layer is one convolution, pooling or fully connected layer at batch 1.
@@ -227,12 +260,12 @@ func benchGEMM(n int) {
 	w := kernels.PackInt8(randInt8(n*n, -127), n, n)
 	rq := requant(w, n, 0, false)
 	x, c := randInt8(n*n, -128), make([]int8, n*n)
-	sec, s := measure(func() { kernels.GemmInt8(w, x, n, n, 1, rq, c, n, 1) })
-	result("int8", fmt.Sprintf("gemm.%d", n), 1, sec, macs, s)
+	t := measure(func() { kernels.GemmInt8(w, x, n, n, 1, rq, c, n, 1) })
+	result("int8", fmt.Sprintf("gemm.%d", n), 1, 1, t, macs)
 
 	a, b, cf := randF32(n*n), randF32(n*n), make([]float32, n*n)
-	sec, s = measure(func() { kernels.Sgemm(false, false, n, n, n, 1, a, n, b, n, 0, cf, n) })
-	result("f32", fmt.Sprintf("gemm.%d", n), 1, sec, macs, s)
+	t = measure(func() { kernels.Sgemm(false, false, n, n, n, 1, a, n, b, n, 0, cf, n) })
+	result("f32", fmt.Sprintf("gemm.%d", n), 1, 1, t, macs)
 }
 
 func benchLayerInt8(l layer) {
@@ -258,8 +291,7 @@ func benchLayerInt8(l layer) {
 		// One sample: X is in x 1, C is out x 1 ([batch][features]).
 		f = func() { kernels.GemmInt8(w, x, 1, 1, l.in, rq, y, 1, l.out) }
 	}
-	sec, s := measure(f)
-	result("int8", l.name, 1, sec, l.macs(), s)
+	result("int8", l.name, 1, 1, measure(f), l.macs())
 }
 
 func benchLayerF32(l layer) {
@@ -297,61 +329,7 @@ func benchLayerF32(l layer) {
 			kernels.BiasClampColsF32(y, 1, l.out, l.out, b, lo, inf)
 		}
 	}
-	sec, s := measure(f)
-	result("f32", l.name, 1, sec, l.macs(), s)
-}
-
-// benchNets times engine.Infer on LeNet-5 (the embedded models) and the
-// 32x32 AlexNet (random weights, converted to int8 with 100 test images) at
-// batch 1 and 64.
-func benchNets(test *dataset.Set) {
-	lenetF, err := nn.Decode(models.LeNet5())
-	if err != nil {
-		fail(err)
-	}
-	lenetQ, err := nn.Decode(models.LeNet5Int8())
-	if err != nil {
-		fail(err)
-	}
-	alexF, alexQ, err := randmodel.AlexNet(test.Head(100))
-	if err != nil {
-		fail(err)
-	}
-	if *saveAlexNet != "" {
-		if err := nn.Save(*saveAlexNet, alexQ); err != nil {
-			fail(err)
-		}
-	}
-	for _, net := range []struct {
-		name, dtype string
-		m           *nn.Model
-	}{
-		{"lenet", "int8", lenetQ}, {"lenet", "f32", lenetF},
-		{"alexnet", "int8", alexQ}, {"alexnet", "f32", alexF},
-	} {
-		stats, err := net.m.Stats()
-		if err != nil {
-			fail(err)
-		}
-		var macs int64
-		for _, s := range stats {
-			macs += s.MACs
-		}
-		e, err := engine.New(net.m, engine.Options{Threads: *threads})
-		if err != nil {
-			fail(fmt.Errorf("%s %s: %w", net.name, net.dtype, err))
-		}
-		for _, batch := range []int{1, 64} {
-			pixels := test.Head(batch).Images
-			sec, s := measure(func() {
-				if _, err := e.Infer(pixels, batch); err != nil {
-					fail(err)
-				}
-			})
-			result(net.dtype, net.name, batch, sec, macs*int64(batch), s)
-		}
-		e.Close()
-	}
+	result("f32", l.name, 1, 1, measure(f), l.macs())
 }
 
 // benchTrain times one LeNet-5 epoch on the MNIST training set with
@@ -377,6 +355,7 @@ func benchTrain(test *dataset.Set) {
 	if err != nil {
 		fail(err)
 	}
+	cpu0 := cpuSeconds()
 	if err := t.Run(context.Background(), trainSet, nil); err != nil {
 		fail(err)
 	}
@@ -387,5 +366,6 @@ func benchTrain(test *dataset.Set) {
 	}
 	fmt.Printf("# edgecnn train epoch: %d images, %d threads, shift %d, loss %.4f, train top-1 %.4f, %.0f images/s\n",
 		images, cfg.Threads, cfg.Shift, h.Loss, h.TrainTop1, h.ImagesPerSec)
-	result("f32", fmt.Sprintf("lenet.train_epoch.t%d", cfg.Threads), cfg.BatchSize, h.Seconds, 0, 1)
+	result("f32", fmt.Sprintf("lenet.train_epoch.t%d", cfg.Threads), cfg.BatchSize, cfg.Threads,
+		timing{wall: h.Seconds, cpu: cpuSeconds() - cpu0, samples: 1}, 0)
 }

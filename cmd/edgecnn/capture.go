@@ -34,13 +34,16 @@ func captureCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "capture",
 		Short: "Save camera frames as a labelled image-folder dataset",
-		Long: `Capture saves frames of a source as PNG files OUT/LABEL/NNNNNN.png, numbered after
-the files already there, so that 'edgecnn train --data OUT' (and eval) read them.
-Run it once per label: show the camera a "7", capture --label 7, and so on.
+		Long: `Capture saves frames of a source as files OUT/LABEL/NNNNNN.jpg (JPEG frames as they
+came) or .png (other frames), numbered after the files already there, so that
+'edgecnn train --data OUT' (and eval) read them. Run it once per label: show the
+camera a "7", capture --label 7, and so on. Training reads the frames through the
+preprocessing the model keeps (for digit photos the MNIST-style digit path), so
+'edgecnn run' later prepares camera frames exactly as training did.
 
 --as frame saves the frame (or the --roi part of it); --as input saves what the
-model sees after preprocessing (the MNIST-style 32x32 digit for a digit model),
-which makes a dataset that matches 'edgecnn run' exactly.`,
+model sees after its preprocessing (the 32x32 digit for a digit model), to check
+a setup.`,
 		Example: `  edgecnn capture --source /dev/video0 --label 7 --out digits --count 50 --interval 200ms
   edgecnn capture --source rpicam --label cat --out pets --roi 80,0,480,480
   edgecnn capture --source photos/ --label 3 --out digits --as input`,
@@ -115,7 +118,7 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stderr := cmd.ErrOrStderr()
-	fmt.Fprintf(stderr, "edgecnn capture: %s -> %s (label %q, from %06d.png)\n", info.Name, dir, o.label, next)
+	fmt.Fprintf(stderr, "edgecnn capture: %s -> %s (label %q, from %06d)\n", info.Name, dir, o.label, next)
 	retry := camera.NewRetry(src, func() (camera.Source, error) { return openSource(o.source, opt) })
 	var f camera.Frame
 	saved, skipped := 0, 0
@@ -135,6 +138,20 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 			continue
 		}
 		var img image.Image
+		if pre == nil && f.Format == camera.FormatMJPEG && roi.Empty() {
+			// The JPEG as it came: no second lossy encoding.
+			path := filepath.Join(dir, fmt.Sprintf("%06d.jpg", next))
+			if err := atomicfile.WriteBytes(path, f.Data); err != nil {
+				return err
+			}
+			last = time.Now()
+			next++
+			saved++
+			if info.Live {
+				fmt.Fprintf(stderr, "edgecnn capture: saved %s\n", path)
+			}
+			continue
+		}
 		if pre != nil {
 			in, err := pre.Process(&f)
 			if err != nil {
@@ -179,7 +196,8 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 	return nil
 }
 
-// nextNumber returns the number after the highest NNNNNN.png in dir.
+// nextNumber returns the number after the highest NNNNNN.png or .jpg in
+// dir.
 func nextNumber(dir string) (int, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -188,10 +206,11 @@ func nextNumber(dir string) (int, error) {
 	next := 0
 	for _, e := range entries {
 		name := e.Name()
-		if !strings.HasSuffix(name, ".png") {
+		ext := filepath.Ext(name)
+		if ext != ".png" && ext != ".jpg" {
 			continue
 		}
-		if n, err := strconv.Atoi(strings.TrimSuffix(name, ".png")); err == nil && n >= next {
+		if n, err := strconv.Atoi(strings.TrimSuffix(name, ext)); err == nil && n >= next {
 			next = n + 1
 		}
 	}

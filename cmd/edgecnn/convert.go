@@ -22,6 +22,7 @@ func convertCmd() *cobra.Command {
 		calibN                                          int
 		seed                                            uint64
 		opt                                             convert.Options
+		asJSON                                          bool
 	)
 	cmd := &cobra.Command{
 		Use:   "convert",
@@ -49,8 +50,7 @@ only when everything succeeded.`,
 			if err != nil {
 				return fmt.Errorf("--in: %w", err)
 			}
-			c := m.Input
-			set, err := loadSet("--calib", calib, mnistDir, true, c.Channels, c.Height, c.Width)
+			set, err := loadSet(modelData("--calib", calib, mnistDir, true, m, 0, cmd.ErrOrStderr()))
 			if err != nil {
 				return err
 			}
@@ -60,15 +60,26 @@ only when everything succeeded.`,
 				return fmt.Errorf("%s: %w", in, err)
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "calibrated on %d images of %s with %s\n\n", set.Len(), set.Name, opt.Method)
-			printReport(w, report)
+			if !asJSON {
+				fmt.Fprintf(w, "calibrated on %d images of %s with %s\n\n", set.Len(), set.Name, opt.Method)
+				printReport(w, report)
+			}
+			var acc *accuracyJSON
 			if evalData != "" {
-				if err := compareAccuracy(cmd, m, q, evalData, mnistDir); err != nil {
+				if acc, err = compareAccuracy(cmd.ErrOrStderr(), m, q, evalData, mnistDir); err != nil {
 					return err
+				}
+				if !asJSON {
+					fmt.Fprintf(w, "\ntop-1 on %s (%d images): float %.2f%%  int8 %.2f%%  (%+.2f pp)\n\n",
+						acc.Data, acc.N, 100*acc.Float, 100*acc.Int8, 100*(acc.Int8-acc.Float))
 				}
 			}
 			if err := nn.Save(out, q); err != nil {
 				return err
+			}
+			if asJSON {
+				return writeJSON(w, convertJSON{In: in, Out: out, Calibration: set.Name, Images: set.Len(),
+					Method: opt.Method, Layers: convertLayers(report), Eval: acc})
 			}
 			fmt.Fprintf(w, "wrote %s\n", out)
 			return nil
@@ -85,6 +96,7 @@ only when everything succeeded.`,
 	f.StringVar(&floatLayers, "float", "", "comma-separated conv2d/linear layers to keep in float32")
 	f.StringVar(&evalData, "eval", "", "also report float and int8 top-1 on this data's test split")
 	f.StringVar(&mnistDir, "mnist", "", "folder holding the MNIST IDX files (default: the Go module cache)")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object: the calibration, every layer's report and the --eval accuracy")
 	return cmd
 }
 
@@ -117,27 +129,25 @@ func printReport(w io.Writer, report []convert.LayerReport) {
 	tw.Flush()
 }
 
-// compareAccuracy prints float and int8 top-1 on the test split of data.
-func compareAccuracy(cmd *cobra.Command, float, q *nn.Model, data, mnistDir string) error {
-	in := float.Input
-	set, err := loadSet("--eval", data, mnistDir, false, in.Channels, in.Height, in.Width)
+// compareAccuracy measures float and int8 top-1 on the test split of data;
+// notes on reading the data go to log.
+func compareAccuracy(log io.Writer, float, q *nn.Model, data, mnistDir string) (*accuracyJSON, error) {
+	set, err := loadSet(modelData("--eval", data, mnistDir, false, float, 0, log))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var top1 [2]float64
 	for i, m := range []*nn.Model{float, q} {
 		e, err := engine.New(m, engine.Options{})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		res, err := train.EvaluateWith(e, set, train.EvalOptions{})
 		e.Close()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		top1[i] = res.Top1()
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "\ntop-1 on %s (%d images): float %.2f%%  int8 %.2f%%  (%+.2f pp)\n\n",
-		set.Name, set.Len(), 100*top1[0], 100*top1[1], 100*(top1[1]-top1[0]))
-	return nil
+	return &accuracyJSON{Data: set.Name, N: set.Len(), Float: top1[0], Int8: top1[1]}, nil
 }

@@ -4,20 +4,21 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/edgecnn/edgecnn/internal/safefile"
 	"github.com/edgecnn/edgecnn/nn"
 	"github.com/edgecnn/edgecnn/tools/convert/onnx"
 )
 
 func importCmd() *cobra.Command {
 	var (
-		onnxPath, out, labelsPath, norm string
-		digit                           bool
+		onnxPath, out, labelsPath, norm, preset string
+		digit, bgr                              bool
+		resize                                  int
 	)
 	cmd := &cobra.Command{
 		Use:   "import",
@@ -26,22 +27,50 @@ func importCmd() *cobra.Command {
 edgecnn float32 model, ready for 'edgecnn convert' to int8. The input must be one
 [N, C, H, W] float32 batch (N dynamic or 1) and the output one [N, classes] tensor.
 
-ONNX does not record how images were normalised: --input-norm gives the mean and
-std applied to pixel/255, as "MEAN/STD" where each side is one value or one value
-per channel, e.g. 0.1307/0.3081 or 0.485,0.456,0.406/0.229,0.224,0.225 (or the
-word imagenet). "MEAN,STD" with two numbers is the same as "MEAN/STD".
+ONNX does not record how images were prepared; the flags store it in the model
+(its input contract), and eval, convert and run follow it:
+
+  --preset imagenet  torchvision's ImageNet recipe: resize the shorter side to 256
+                     (antialiased bilinear), centre crop to the model's input (224),
+                     RGB, mean 0.485,0.456,0.406 and std 0.229,0.224,0.225
+  --input-norm       the mean and std applied to pixel/255, as "MEAN/STD" where
+                     each side is one value or one per channel, e.g. 0.1307/0.3081
+                     or 0.5/0.5 (pixels to [-1, 1]); "MEAN,STD" with two numbers is
+                     the same; the word imagenet is the ImageNet values
+  --resize S         resize the shorter side to S before the centre crop (default:
+                     scale the image just to cover the input)
+  --bgr              channels in blue, green, red order (Caffe, OpenCV models)
+  --digit            MNIST-style digit preprocessing for photos of digits
+
+A 3-channel model imported without a normalisation draws a warning: most
+PyTorch models expect normalised input.
 
 A model with operators edgecnn cannot run fails with one message listing every
 such node; nothing is written then.`,
 		Example: `  edgecnn import --onnx lenet5.onnx --out lenet5.safetensors --digit
-  edgecnn import --onnx net.onnx --labels classes.txt --input-norm imagenet --out net.safetensors
+  edgecnn import --onnx mobilenet_v2.onnx --preset imagenet --labels labels.txt --out mobilenet.safetensors
+  edgecnn import --onnx net.onnx --labels classes.txt --input-norm 0.5/0.5 --resize 160 --out net.safetensors
   edgecnn convert --in net.safetensors --calib DIR --out net.int8.safetensors`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if onnxPath == "" || out == "" {
 				return usagef("--onnx and --out are required")
 			}
+			flags := cmd.Flags()
 			opt := onnx.Options{Digit: digit}
 			var err error
+			switch preset {
+			case "":
+			case "imagenet":
+				if flags.Changed("input-norm") || flags.Changed("resize") || digit {
+					return usagef("--preset imagenet sets the normalisation and resize: drop --input-norm, --resize and --digit")
+				}
+				norm, resize = "imagenet", 256
+			default:
+				return usagef("--preset %q: the preset known is imagenet", preset)
+			}
+			if resize < 0 {
+				return usagef("--resize %d: want a positive size", resize)
+			}
 			if opt.Mean, opt.Std, err = parseNorm(norm); err != nil {
 				return usagef("--input-norm: %v", err)
 			}
@@ -53,6 +82,14 @@ such node; nothing is written then.`,
 			m, err := onnx.Read(onnxPath, opt)
 			if err != nil {
 				return err
+			}
+			m.Input.Resize, m.Input.BGR = resize, bgr
+			if err := m.Input.Validate(); err != nil {
+				return usagef("%s: %v", onnxPath, err)
+			}
+			if m.Input.Channels == 3 && preset == "" && !flags.Changed("input-norm") {
+				fmt.Fprintf(cmd.ErrOrStderr(), "edgecnn import: warning: no normalisation given for a 3-channel model: pixels are scaled to [0, 1]. "+
+					"Most PyTorch models expect --preset imagenet (or --input-norm MEAN/STD)\n")
 			}
 			if err := nn.Save(out, m); err != nil {
 				return err
@@ -71,6 +108,9 @@ such node; nothing is written then.`,
 	f.StringVar(&labelsPath, "labels", "", `text file with one class label per line (default: "0", "1", ...)`)
 	f.StringVar(&norm, "input-norm", "0/1", `normalisation of pixel/255: "MEAN/STD", per-channel lists allowed, or imagenet`)
 	f.BoolVar(&digit, "digit", false, "camera frames get MNIST-style digit preprocessing (grayscale, inverted, centred)")
+	f.StringVar(&preset, "preset", "", "preprocessing of a known family: imagenet (resize 256, centre crop, ImageNet mean/std)")
+	f.IntVar(&resize, "resize", 0, "resize the shorter side of images to this before the centre crop (default: just cover the input)")
+	f.BoolVar(&bgr, "bgr", false, "the model takes channels in BGR order")
 	return cmd
 }
 
@@ -78,7 +118,7 @@ such node; nothing is written then.`,
 // each side, "MEAN,STD" for two single values, or "imagenet".
 func parseNorm(s string) (mean, std []float32, err error) {
 	if strings.EqualFold(s, "imagenet") {
-		return []float32{0.485, 0.456, 0.406}, []float32{0.229, 0.224, 0.225}, nil
+		return nn.ImageNet.Mean, nn.ImageNet.Std, nil
 	}
 	var left, right string
 	if l, r, ok := strings.Cut(s, "/"); ok {
@@ -114,9 +154,12 @@ func floatList(s string) ([]float32, error) {
 	return out, nil
 }
 
+// maxLabelsFile bounds a --labels file: a million labels of 16 bytes.
+const maxLabelsFile = 16 << 20
+
 // readLabels reads one label per line; blank lines are skipped.
 func readLabels(path string) ([]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, maxLabelsFile)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/edgecnn/edgecnn/internal/npy"
+	"github.com/edgecnn/edgecnn/nn"
 )
 
 const onnxFixtures = "../../tools/convert/onnx/testdata"
@@ -44,6 +45,19 @@ func TestImportPredict(t *testing.T) {
 		for c, v := range row {
 			require.LessOrEqual(t, math.Abs(float64(v-want.Data[i*10+c])), 1e-4, "sample %d class %d", i, c)
 		}
+	}
+
+	logits := filepath.Join(dir, "logits.npy")
+	stdout, stderr, code = edgecnn(t, "predict", "--model", model, "--input", filepath.Join(onnxFixtures, "input.npy"), "--out", logits)
+	require.Zero(t, code, stderr)
+	require.Equal(t, "wrote "+logits+" (64 x 10 logits)\n", stdout)
+	data, err = os.ReadFile(logits)
+	require.NoError(t, err)
+	got, err := npy.Decode(data)
+	require.NoError(t, err)
+	require.Equal(t, []int{64, 10}, got.Shape)
+	for i, row := range res.Logits {
+		require.Equal(t, row, got.Data[i*10:(i+1)*10], "the file holds what --json prints")
 	}
 
 	stdout, stderr, code = edgecnn(t, "predict", "--model", model, "--input", filepath.Join(onnxFixtures, "input.npy"))
@@ -95,5 +109,40 @@ func TestParseNorm(t *testing.T) {
 	for _, bad := range []string{"0.5", "a/b", "0.5/0", "1,2,3"} {
 		_, _, err := parseNorm(bad)
 		require.Error(t, err, bad)
+	}
+}
+
+// TestImportPresetImageNet: --preset imagenet stores torchvision's ImageNet
+// recipe in the model (inspect shows it); a 3-channel model without a
+// normalisation draws a warning; conflicting flags are usage errors.
+func TestImportPresetImageNet(t *testing.T) {
+	onnxFile := filepath.Join("testdata", "rgb.onnx")
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	_, stderr, code := edgecnn(t, "import", "--onnx", onnxFile, "--out", out, "--preset", "imagenet")
+	require.Zero(t, code, stderr)
+	require.NotContains(t, stderr, "warning")
+	m, err := nn.Load(out)
+	require.NoError(t, err)
+	require.Equal(t, 256, m.Input.Resize)
+	require.Equal(t, nn.ImageNet.Mean, m.Input.Mean)
+
+	_, stderr, code = edgecnn(t, "import", "--onnx", onnxFile, "--out", out)
+	require.Zero(t, code, stderr)
+	require.Contains(t, stderr, "warning: no normalisation given for a 3-channel model")
+
+	_, stderr, code = edgecnn(t, "import", "--onnx", onnxFile, "--out", out, "--input-norm", "0.5/0.5", "--resize", "48", "--bgr")
+	require.Zero(t, code, stderr)
+	m, err = nn.Load(out)
+	require.NoError(t, err)
+	require.True(t, m.Input.BGR)
+	require.Equal(t, 48, m.Input.Resize)
+
+	for _, args := range [][]string{
+		{"--preset", "imagenet", "--input-norm", "0.5/0.5"},
+		{"--preset", "coco"},
+		{"--resize", "8"},
+	} {
+		_, stderr, code := edgecnn(t, append([]string{"import", "--onnx", onnxFile, "--out", out}, args...)...)
+		require.Equal(t, 2, code, "%v: %s", args, stderr)
 	}
 }

@@ -9,26 +9,85 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/nn"
 )
 
 func inspectCmd() *cobra.Command {
-	var modelPath string
+	var (
+		modelPath string
+		threads   int
+		maxMemory memoryLimit
+		asJSON    bool
+	)
 	cmd := &cobra.Command{
 		Use:   "inspect",
-		Short: "Show a model's layers, shapes, parameters and MACs",
+		Short: "Show a model's layers, shapes, parameters, MACs and memory",
+		Long: `Inspect prints a model's input contract, labels and format, one line per layer
+(shapes, parameters, multiply-accumulates, int8 parameters), and the memory an
+engine running it holds: weights, activations per image and scratch per thread.
+A model that needs more than --max-memory is reported and inspect exits 1, as
+run, eval, bench and predict would refuse it.`,
 		Example: `  edgecnn inspect --model lenet5.safetensors
-  edgecnn inspect            # the embedded LeNet-5`,
+  edgecnn inspect            # the embedded LeNet-5
+  edgecnn inspect --model mobilenetv2-f32
+  edgecnn inspect --model lenet5.int8.safetensors --json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkThreads(threads); err != nil {
+				return err
+			}
 			m, name, err := loadModel(modelPath)
 			if err != nil {
 				return err
 			}
-			return printModel(cmd.OutOrStdout(), name, m)
+			if asJSON {
+				r, err := inspectJSON(name, m)
+				if err != nil {
+					return err
+				}
+				if err := writeJSON(cmd.OutOrStdout(), r); err != nil {
+					return err
+				}
+				return printMemory(io.Discard, name, m, threads, int64(maxMemory)) // the limit check only
+			}
+			if err := printModel(cmd.OutOrStdout(), name, m); err != nil {
+				return err
+			}
+			return printMemory(cmd.OutOrStdout(), name, m, threads, int64(maxMemory))
 		},
 	}
-	cmd.Flags().StringVar(&modelPath, "model", "", "model file (default: the embedded LeNet-5)")
+	f := cmd.Flags()
+	f.StringVar(&modelPath, "model", "", "model file, or a built-in network: "+builtinNames+" (default: the embedded LeNet-5)")
+	f.IntVar(&threads, "threads", 0, "worker threads the memory is planned for (default: all cores)")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object: the model, its input, labels and every layer")
+	addMemoryFlag(f, &maxMemory)
 	return cmd
+}
+
+// printMemory plans an engine for m without its limit, prints what it
+// would hold running one image at a time, and fails if that passes limit
+// (as engine.Options.MaxMemory takes it).
+func printMemory(w io.Writer, name string, m *nn.Model, threads int, limit int64) error {
+	e, err := engine.New(m, engine.Options{Threads: threads, MaxMemory: -1})
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	e.Close()
+	if limit == 0 {
+		limit = engine.DefaultMaxMemory()
+	}
+	mem := e.Memory()
+	fmt.Fprintf(w, "\nmemory  %s at batch 1: weights %s, activations %s per image, scratch %s per thread",
+		engine.FormatBytes(mem.Total()), engine.FormatBytes(mem.Weights), engine.FormatBytes(mem.Activations), engine.FormatBytes(mem.Scratch))
+	if limit <= 0 {
+		fmt.Fprintln(w, " (no limit)")
+		return nil
+	}
+	fmt.Fprintf(w, " (limit %s)\n", engine.FormatBytes(limit))
+	if mem.Total() > limit {
+		return fmt.Errorf("%s needs %s of memory at batch 1, over the limit of %s (--max-memory)", name, engine.FormatBytes(mem.Total()), engine.FormatBytes(limit))
+	}
+	return nil
 }
 
 func printModel(w io.Writer, name string, m *nn.Model) error {
@@ -39,9 +98,7 @@ func printModel(w io.Writer, name string, m *nn.Model) error {
 	in := m.Input
 	fmt.Fprintf(w, "model   %s (%s)\n", name, m.Arch)
 	fmt.Fprintf(w, "input   %v, pixel/255 normalised with mean %v std %v", in.Shape(), in.Mean, in.Std)
-	if in.Digit {
-		fmt.Fprint(w, ", MNIST-style digit preprocessing")
-	}
+	fmt.Fprintf(w, "; preprocessing %s", in.Describe())
 	fmt.Fprintf(w, "\nlabels  %d: %s\n", len(m.Labels), strings.Join(m.Labels, " "))
 	if m.Quantized() {
 		fmt.Fprintf(w, "format  int8 (input scale %.4g, zero point %d)\n", m.Input.Quant.Scale, m.Input.Quant.ZeroPoint)

@@ -2,7 +2,8 @@
 // classifiers, from float training on a workstation to int8 inference on a
 // Raspberry Pi. Run `edgecnn help` for the subcommands.
 //
-// Exit codes: 0 success, 1 failure, 2 usage error.
+// Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C or
+// SIGTERM, after saving what there was to save).
 package main
 
 import (
@@ -18,23 +19,34 @@ type usageError struct{ error }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
+// interruptedError marks work stopped by Ctrl-C or SIGTERM (exit code 130,
+// the shell's 128 + SIGINT).
+type interruptedError struct{ error }
+
 func main() {
 	root := &cobra.Command{
 		Use:           "edgecnn",
 		Short:         "Train, quantize and run small CNN image classifiers on a Raspberry Pi",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       readBuildInfo().String(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(trainCmd(), convertCmd(), evalCmd(), benchCmd(), inspectCmd(), runCmd(), captureCmd(), importCmd(), predictCmd())
+	root.AddCommand(trainCmd(), convertCmd(), evalCmd(), benchCmd(), inspectCmd(), runCmd(), captureCmd(), importCmd(), predictCmd(), versionCmd())
 	for _, c := range root.Commands() {
 		c.Args = noArgs
 	}
+	root.SetArgs(withBareWeb(os.Args[1:]))
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "edgecnn:", err)
 		var u usageError
-		if errors.As(err, &u) || isCobraUsage(err) {
+		var intr interruptedError
+		switch {
+		case errors.As(err, &u) || isCobraUsage(err):
 			os.Exit(2)
+		case errors.As(err, &intr):
+			os.Exit(130)
 		}
 		os.Exit(1)
 	}

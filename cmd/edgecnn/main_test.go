@@ -130,10 +130,20 @@ func TestConvertLeavesNoFileOnError(t *testing.T) {
 }
 
 func TestBenchJSON(t *testing.T) {
-	stdout, stderr, code := edgecnn(t, "bench", "--time", "200ms", "--threads", "1", "--batch", "4", "--json")
+	stdout, stderr, code := edgecnn(t, "bench", "--time", "200ms", "--warmup", "7", "--threads", "1", "--batch", "4", "--json")
 	require.Zero(t, code, stderr)
 	var r struct {
 		MS      float64 `json:"ms"`
+		Warmup  int     `json:"warmup"`
+		Runs    int     `json:"runs"`
+		Mean    float64 `json:"mean_ms"`
+		Std     float64 `json:"std_ms"`
+		Min     float64 `json:"min_ms"`
+		P90     float64 `json:"p90_ms"`
+		Max     float64 `json:"max_ms"`
+		Load    float64 `json:"load_ms"`
+		Build   float64 `json:"build_ms"`
+		PeakRSS int64   `json:"peak_rss_bytes"`
 		Batch   int     `json:"batch"`
 		Threads int     `json:"threads"`
 		Kernel  string  `json:"kernel"`
@@ -145,6 +155,14 @@ func TestBenchJSON(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
 	require.Positive(t, r.MS)
+	require.Equal(t, 7, r.Warmup)
+	require.GreaterOrEqual(t, r.Runs, 5)
+	require.True(t, 0 < r.Min && r.Min <= r.MS && r.MS <= r.P90 && r.P90 <= r.Max, "%+v", r)
+	require.True(t, r.Min <= r.Mean && r.Mean <= r.Max, "%+v", r)
+	require.GreaterOrEqual(t, r.Std, 0.0)
+	require.Positive(t, r.Load)
+	require.Positive(t, r.Build)
+	require.Greater(t, r.PeakRSS, int64(1<<20))
 	require.Equal(t, 4, r.Batch)
 	require.Equal(t, 1, r.Threads)
 	require.NotEmpty(t, r.Kernel)
@@ -154,6 +172,35 @@ func TestBenchJSON(t *testing.T) {
 	require.Equal(t, "fused", r.Layers[1].Format)
 	_, stderr, code = edgecnn(t, "bench", "--batch", "0")
 	require.Equal(t, 2, code, stderr)
+}
+
+// TestBuiltinNetworks: --model takes the name of a network that
+// internal/randmodel builds with random weights.
+func TestBuiltinNetworks(t *testing.T) {
+	stdout, stderr, code := edgecnn(t, "inspect", "--model", "mobilenetv2-f32")
+	require.Zero(t, code, stderr)
+	for _, want := range []string{"mobilenetv2 (random weights, float32)", "3x224x224", "features.1.conv.0.0",
+		"conv2d 3x3/1 pad 1 groups 32", "features.3.add", "classifier.1", "3487816", "300774272", "format  float32"} {
+		require.Contains(t, stdout, want)
+	}
+	_, stderr, code = edgecnn(t, "inspect", "--model", "mobilenetv3")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "nor is it a built-in network: alexnet, mobilenetv1, mobilenetv2, resnet18")
+	if testing.Short() {
+		t.Skip("quantizing MobileNet v2 takes seconds")
+	}
+	stdout, stderr, code = edgecnn(t, "bench", "--model", "mobilenetv2", "--time", "100ms", "--threads", "1", "--json")
+	require.Zero(t, code, stderr)
+	var r struct {
+		Model  string `json:"model"`
+		Layers []struct {
+			Name, Op, Format string
+		} `json:"layers"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	require.Equal(t, "mobilenetv2 (random weights, int8)", r.Model)
+	require.Equal(t, "features.0.0", r.Layers[0].Name)
+	require.Equal(t, "int8", r.Layers[0].Format)
 }
 
 func TestInspect(t *testing.T) {
@@ -176,13 +223,13 @@ func TestTrainShortRunWritesModelMetricsAndPlot(t *testing.T) {
 	}
 	csv, err := os.ReadFile(filepath.Join(dir, "m.csv"))
 	require.NoError(t, err)
-	require.True(t, strings.HasPrefix(string(csv), "epoch,loss,train_top1,test_top1,seconds,images_per_s,lr\n1,"))
+	require.True(t, strings.HasPrefix(string(csv), "epoch,loss,train_top1,test_top1,seconds,images_per_s,lr,test_loss\n1,"))
 	_, stderr, code = edgecnn(t, "eval", "--model", out, "--limit", "100")
 	require.Zero(t, code, stderr)
 }
 
 // TestInterruptSavesCheckpointAndResumes sends Ctrl-C in the middle of an
-// epoch: the command saves a checkpoint and exits 1 with one line; --resume
+// epoch: the command saves a checkpoint and exits 130 with one line; --resume
 // then finishes the run.
 func TestInterruptSavesCheckpointAndResumes(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "m.safetensors")
@@ -203,7 +250,7 @@ func TestInterruptSavesCheckpointAndResumes(t *testing.T) {
 	}
 	var exit *exec.ExitError
 	require.ErrorAs(t, cmd.Wait(), &exit)
-	require.Equal(t, 1, exit.ExitCode())
+	require.Equal(t, 130, exit.ExitCode())
 	require.Contains(t, last, "checkpoint saved to "+out+".ckpt")
 	require.NoFileExists(t, out)
 

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,10 +31,13 @@ import (
 // runOptions are the flags of `edgecnn run`.
 type runOptions struct {
 	model, source, format, size, roi, web string
+	saveInputs                            string
 	fps                                   float64
 	asJSON, every, loop, generic          bool
 	top, smooth, threads, limit           int
-	gpio                                  []string
+	gpio, webAllow                        []string
+	maxMemory                             memoryLimit
+	outputOptions
 }
 
 func runCmd() *cobra.Command {
@@ -68,6 +72,11 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
   edgecnn run --model my.int8.safetensors --source photos/ --json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
+			if o.config != "" {
+				if err := applyConfig(f, o.config); err != nil {
+					return err
+				}
+			}
 			return runRun(cmd, o, f.Changed("every"), f.Changed("loop"), f.Changed("fps"))
 		},
 	}
@@ -85,11 +94,18 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
 	f.IntVar(&o.smooth, "smooth", 1, "average the class probabilities over the last N frames")
 	f.IntVar(&o.threads, "threads", 0, "inference threads (default: all cores; layers too small to be worth sharing run on one)")
 	f.IntVar(&o.limit, "limit", 0, "stop after N frames")
-	f.BoolVar(&o.generic, "generic", false, "use the generic crop-and-resize path even for a digit model")
-	f.StringVar(&o.web, "web", "", "serve a live preview page on HOST:PORT, e.g. 127.0.0.1:8080 (a bare PORT or :PORT binds 127.0.0.1)")
+	f.BoolVar(&o.generic, "generic", false, "use the image path (resize and crop) even for a digit model")
+	f.StringVar(&o.saveInputs, "save-inputs", "", "write each frame as the model saw it to this folder (PNG), to debug a camera setup")
+	f.StringVar(&o.web, "web", "", "serve a live preview page on HOST:PORT, e.g. 0.0.0.0:8080 (a bare --web is 127.0.0.1:8080; PORT or :PORT binds 127.0.0.1)")
+	f.StringSliceVar(&o.webAllow, "web-allow", nil, "also serve the page to browsers that reach it by these host names (e.g. a DNS name or a proxy's; default: loopback, the bound address, and with 0.0.0.0 the host's addresses and NAME.local; * allows any)")
+	addMemoryFlag(f, &o.maxMemory)
+	o.outputOptions.addFlags(f)
 	f.StringArrayVar(&o.gpio, "gpio", nil, "drive PIN high while LABEL is seen with probability >= THRESHOLD (PIN=LABEL[:THRESHOLD], default 0.5; repeatable; Raspberry Pi)")
 	return cmd
 }
+
+// maxSmooth bounds --smooth: 1000 frames is half a minute of camera.
+const maxSmooth = 1000
 
 // topEntry is one class and its probability.
 type topEntry struct {
@@ -179,8 +195,8 @@ func cameraOptions(o runOptions) (camera.Options, error) {
 	if err != nil {
 		return opt, err
 	}
-	if o.fps < 0 {
-		return opt, usagef("--fps %v: want a positive rate", o.fps)
+	if o.fps != 0 && camera.CheckFPS(o.fps) != nil {
+		return opt, usagef("--fps %v: want a rate from %v to %v frames a second", o.fps, camera.MinFPS, camera.MaxFPS)
 	}
 	opt.Width, opt.Height, opt.FPS, opt.Loop = w, h, o.fps, o.loop
 	return opt, nil
@@ -200,17 +216,26 @@ func openSource(spec string, opt camera.Options) (camera.Source, error) {
 }
 
 func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) error {
-	if o.top < 1 || o.smooth < 1 || o.threads < 0 || o.limit < 0 {
-		return usagef("--top and --smooth must be at least 1, --threads and --limit not negative")
+	if o.top < 1 || o.limit < 0 {
+		return usagef("--top must be at least 1, --limit not negative")
+	}
+	if o.smooth < 1 || o.smooth > maxSmooth {
+		return usagef("--smooth %d: want 1 to %d frames", o.smooth, maxSmooth)
+	}
+	if err := checkThreads(o.threads); err != nil {
+		return err
 	}
 	roi, err := parseROI(o.roi)
 	if err != nil {
 		return err
 	}
 	if o.web != "" {
-		if _, err := listenAddr(o.web); err != nil {
+		if _, err := listenAddr("--web", o.web); err != nil {
 			return err
 		}
+	}
+	if err := o.outputOptions.check(); err != nil {
+		return err
 	}
 	opt, err := cameraOptions(o)
 	if err != nil {
@@ -220,7 +245,7 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 	if err != nil {
 		return err
 	}
-	e, err := engine.New(m, engine.Options{Threads: o.threads})
+	e, err := engine.New(m, engine.Options{Threads: o.threads, MaxMemory: int64(o.maxMemory)})
 	if err != nil {
 		return fmt.Errorf("%s: %w", modelName, err)
 	}
@@ -269,11 +294,17 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		kind = "int8"
 	}
 	fmt.Fprintf(stderr, "edgecnn run: model %s (%s, %s, %v input, %s preprocessing); source %s; board %s; kernels %s, %d threads\n",
-		modelName, m.Arch, kind, m.Input.Shape(), preName(pre), info.Name, boardName(), kernels.Path(), e.Threads())
+		modelName, m.Arch, kind, m.Input.Shape(), pre.Describe(), info.Name, boardName(), kernels.Path(), e.Threads())
+	if o.saveInputs != "" {
+		if err := os.MkdirAll(o.saveInputs, 0o755); err != nil {
+			src.Close()
+			return fmt.Errorf("--save-inputs: %w", err)
+		}
+	}
 
 	var web *preview
 	if o.web != "" {
-		if web, err = startPreview(o.web); err != nil {
+		if web, err = startPreview(o.web, o.webAllow); err != nil {
 			src.Close()
 			return err
 		}
@@ -281,6 +312,12 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		web.about.Model, web.about.Source, web.about.Board, web.about.Kernels = modelName, info.Name, boardName(), kernels.Path()
 		fmt.Fprintf(stderr, "edgecnn run: live preview on %s\n", web.URL())
 	}
+	outs, err := startOutputs(o.outputOptions, runInfo{model: modelName, kernels: kernels.Path(), board: boardName(), source: info.Name}, stderr)
+	if err != nil {
+		src.Close()
+		return err
+	}
+	defer outs.close()
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -326,6 +363,7 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		in, err := pre.Process(frame)
 		if err != nil {
 			st.skipped++
+			outs.skip()
 			if st.skipped <= 10 {
 				fmt.Fprintf(stderr, "edgecnn run: skipped %s: %v\n", frame.Name, err)
 			}
@@ -374,10 +412,13 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		} else {
 			st.notFound++
 		}
-		if o.asJSON {
+		outs.observe(res)
+		switch {
+		case !outs.printDue(time.Now()): // --quiet, or --log-every not yet due
+		case o.asJSON:
 			data, _ := json.Marshal(res)
 			out.Write(append(data, '\n'))
-		} else {
+		default:
 			printResult(out, res)
 		}
 		if info.Live || time.Since(lastFlush) > 200*time.Millisecond {
@@ -392,6 +433,15 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		if web != nil {
 			web.publish(frame, in, res, m.Input.Channels, m.Input.Height, m.Input.Width, !info.Live && !every)
 		}
+		if o.saveInputs != "" {
+			name := fmt.Sprintf("%06d", st.frames-1)
+			if !info.Live {
+				name += "_" + trimExt(filepath.Base(frame.Name))
+			}
+			if err := writeInputPNG(filepath.Join(o.saveInputs, safeName(name)+".png"), in.Pixels, pre.Input()); err != nil {
+				return fmt.Errorf("--save-inputs: %w", err)
+			}
+		}
 	}
 	out.Flush()
 	printSummary(stderr, st, grab.Stats())
@@ -403,13 +453,6 @@ func grabExited(g *camera.Grabber) <-chan struct{} {
 	ch := make(chan struct{})
 	go func() { g.Wait(); close(ch) }()
 	return ch
-}
-
-func preName(p *camera.Preprocessor) string {
-	if p.Digit() {
-		return "digit"
-	}
-	return "generic"
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -23,6 +23,7 @@ import (
 	"github.com/edgecnn/edgecnn/camera"
 	"github.com/edgecnn/edgecnn/camera/sample"
 	"github.com/edgecnn/edgecnn/dataset"
+	"github.com/edgecnn/edgecnn/nn"
 )
 
 // jsonLines parses --json output.
@@ -383,10 +384,14 @@ func TestCapture(t *testing.T) {
 	require.Contains(t, stdout, "saved 2 frames")
 	_, stderr, code = edgecnn(t, "capture", "--source", "synthetic", "--label", "one", "--out", out, "--count", "2", "--roi", "100,100,200,200")
 	require.Zero(t, code, stderr)
-	for _, f := range []string{"seven/000000.png", "seven/000002.png", "seven/000003.png", "seven/000004.png", "one/000001.png"} {
+	for _, f := range []string{"seven/000000.jpg", "seven/000002.jpg", "seven/000003.png", "seven/000004.png", "one/000001.png"} {
 		require.FileExists(t, filepath.Join(out, f))
 	}
-	set, err := dataset.LoadFolder(out, 1, 32, 32)
+	set, err := dataset.LoadFolder(out, dataset.FolderOptions{Input: nn.Input{Channels: 1, Height: 32, Width: 32, Mean: []float32{0}, Std: []float32{1}}})
+	// The JPEG frames are saved as they came.
+	saved, err2 := os.ReadFile(filepath.Join(out, "seven", "000000.jpg"))
+	require.NoError(t, err2)
+	require.Equal(t, clipFrames(t)[0], saved)
 	require.NoError(t, err)
 	require.Equal(t, 7, set.Len())
 	require.Equal(t, []string{"one", "seven"}, set.Classes)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"slices"
@@ -15,26 +16,51 @@ import (
 	"github.com/edgecnn/edgecnn/dataset"
 	"github.com/edgecnn/edgecnn/internal/progress"
 	"github.com/edgecnn/edgecnn/nn"
+	"github.com/edgecnn/edgecnn/preprocess"
 	"github.com/edgecnn/edgecnn/train"
 )
 
 func trainCmd() *cobra.Command {
 	var (
-		arch, data, mnistDir, out string
-		classic, resume           bool
-		cfg                       train.Config
+		arch, data, mnistDir, out, testData, labelsPath, pre string
+		classic, resume, asJSON                              bool
+		channels, testLimit                                  int
+		width                                                float64
+		cfg                                                  train.Config
 	)
 	cmd := &cobra.Command{
 		Use:   "train",
-		Short: "Train a float32 model (LeNet-5 or the 32x32 AlexNet) on a dataset",
+		Short: "Train a float32 model (LeNet-5, AlexNet, ResNet, MobileNet, ...) on a dataset",
 		Long: `Train a float32 model. A checkpoint is written to OUT.ckpt after every epoch
 and on Ctrl-C; --resume continues from it bit-identically. Per-epoch metrics go
 to OUT.csv and the loss/accuracy curves to OUT.png.
 
 --data is "mnist" (found in the Go module cache, --mnist DIR or $EDGECNN_MNIST),
-a CIFAR-10 binary folder, or an image folder DIR/<label>/*.png|jpg.`,
+"fashion" (Fashion-MNIST from Debian's dataset-fashion-mnist), a CIFAR-10
+binary folder, or an image folder DIR/<label>/*.png|jpg. Images that are not
+digits are normalised per channel with the training set's mean and standard
+deviation, kept in the model.
+
+Architectures (all 32x32, 1 or 3 channels): lenet5, alexnet, zfnet, vgg11,
+resnet20, resnet18, mobilenet and mobilenetv2 (--width scales their channels),
+googlenet and densenet. The batch-normalised ones default to SGD (lr 0.1,
+momentum 0.9, weight decay 5e-4, cosine) for 20 epochs with batch 128, random
+crops and flips; the model written has its batch norms folded into the
+convolutions, while OUT.ckpt keeps them for --resume.
+
+An image folder is read through the preprocessing the model will keep
+(its input contract, used again by eval, convert and run): --preprocess digit
+is the MNIST-style digit path for photos of handwritten digits, --preprocess
+image resizes and centre-crops. By default the folder names and images decide:
+digit folders (0..9) of photos larger than the input take the digit path. The
+classes are the folder names, sorted, or the order of --labels FILE (one label
+per line). The test images are --test DIR, DIR/test (or DIR/val) when DIR has
+train/ and test/ subfolders, or else a seeded 10% of each class held out.`,
 		Example: `  edgecnn train --arch lenet5 --data mnist --out lenet5.safetensors
   edgecnn train --arch alexnet --data mnist --limit 10000 --epochs 1 --out alexnet.safetensors
+  edgecnn train --arch resnet20 --data fashion --out resnet20.safetensors
+  edgecnn train --arch mobilenetv2 --width 0.5 --data cifar10:cifar-10-batches-bin --out mnv2.safetensors
+  edgecnn train --arch lenet5 --data mydigits/ --out mydigits.safetensors   # photos from 'edgecnn capture'
   edgecnn train --resume --out lenet5.safetensors`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -48,7 +74,7 @@ a CIFAR-10 binary folder, or an image folder DIR/<label>/*.png|jpg.`,
 				"opt": func() { cfg.Optimizer = defaults.Optimizer }, "lr": func() { cfg.LR = defaults.LR },
 				"momentum": func() { cfg.Momentum = defaults.Momentum }, "wd": func() { cfg.WeightDecay = defaults.WeightDecay },
 				"schedule": func() { cfg.Schedule = defaults.Schedule }, "shift": func() { cfg.Shift = defaults.Shift },
-				"threads": func() { cfg.Threads = defaults.Threads },
+				"threads": func() { cfg.Threads = defaults.Threads }, "flip": func() { cfg.Flip = defaults.Flip },
 			} {
 				if !flags.Changed(name) {
 					apply()
@@ -56,13 +82,24 @@ a CIFAR-10 binary folder, or an image folder DIR/<label>/*.png|jpg.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return runTrain(ctx, cmd, trainJob{arch: arch, data: data, mnistDir: mnistDir, out: out,
-				classic: classic, resume: resume, cfg: cfg, epochsSet: flags.Changed("epochs")})
+			if testLimit < 0 {
+				return usagef("--test-limit must not be negative, got %d", testLimit)
+			}
+			if pre != "" && pre != "digit" && pre != "image" {
+				return usagef("--preprocess %q: want digit or image", pre)
+			}
+			if channels != 0 && channels != 1 && channels != 3 {
+				return usagef("--channels %d: want 1 or 3", channels)
+			}
+			return runTrain(ctx, cmd, trainJob{arch: arch, data: data, mnistDir: mnistDir, out: out, test: testData,
+				labels: labelsPath, preprocess: pre, channels: channels,
+				classic: classic, width: width, resume: resume, asJSON: asJSON, testLimit: testLimit, cfg: cfg, epochsSet: flags.Changed("epochs")})
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&arch, "arch", "lenet5", "architecture: "+strings.Join(nn.Archs, ", "))
 	f.BoolVar(&classic, "classic", false, "LeNet-5 with tanh and average pooling (the 1998 original)")
+	f.Float64Var(&width, "width", 1, "mobilenet, mobilenetv2: width multiplier of the channels")
 	f.StringVar(&data, "data", "mnist", `training data: "mnist", a CIFAR-10 folder, or DIR/<label>/*.png|jpg`)
 	f.StringVar(&mnistDir, "mnist", "", "folder holding the MNIST IDX files (default: the Go module cache)")
 	f.StringVar(&out, "out", "", "model file to write (required)")
@@ -81,13 +118,22 @@ a CIFAR-10 binary folder, or an image folder DIR/<label>/*.png|jpg.`,
 	f.IntVar(&cfg.Threads, "threads", 0, "worker threads (default: all cores)")
 	f.IntVar(&cfg.Shift, "shift", 0, "augmentation: random translation in pixels (default per architecture: lenet5 2, alexnet 1)")
 	f.BoolVar(&cfg.Flip, "flip", false, "augmentation: random horizontal flips (natural images only)")
+	f.IntVar(&testLimit, "test-limit", 0, "evaluate each epoch on N test images picked at random (seeded) only (default: all)")
+	f.StringVar(&testData, "test", "", "test data (default: the data's test split, or 10% of an image folder held out)")
+	f.StringVar(&labelsPath, "labels", "", "image folders: file with one class label per line, in the model's order")
+	f.StringVar(&pre, "preprocess", "", "image folders: digit (MNIST-style digit path) or image (resize and crop); default: what the data implies")
+	f.IntVar(&channels, "channels", 0, "image folders, image path: 1 (gray) or 3 (RGB); default: as the images")
+	f.BoolVar(&asJSON, "json", false, `print one JSON object per epoch: "epoch", "loss", "train_top1", "test_top1", "seconds", ...`)
 	return cmd
 }
 
 type trainJob struct {
-	arch, data, mnistDir, out  string
-	classic, resume, epochsSet bool
-	cfg                        train.Config
+	arch, data, mnistDir, out          string
+	test, labels, preprocess           string
+	channels, testLimit                int
+	width                              float64
+	classic, resume, epochsSet, asJSON bool
+	cfg                                train.Config
 }
 
 func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
@@ -111,20 +157,31 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 		}
 		fmt.Fprintf(stderr, "resuming from %s at epoch %d\n", ckpt, len(t.History())+1)
 	}
-	in := nn.Input{Channels: 1, Height: 32, Width: 32}
+	var in nn.Input
+	var labels []string
 	if t != nil {
-		in = t.Model.Input
+		in, labels = t.Model.Input, t.Model.Labels
+	} else {
+		var err error
+		if in, labels, err = trainContract(job, stderr); err != nil {
+			return err
+		}
 	}
-	trainSet, err := loadSet("--data", job.data, job.mnistDir, true, in.Channels, in.Height, in.Width)
+	trainSet, testSet, err := trainData(job, in, labels, stderr)
 	if err != nil {
 		return err
 	}
-	testSet, err := loadSet("--data", job.data, job.mnistDir, false, in.Channels, in.Height, in.Width)
-	if err != nil {
-		return err
+	if job.testLimit > 0 {
+		testSet = testSet.Sample(job.testLimit, job.cfg.Seed)
 	}
 	if t == nil {
-		if t, err = newTrainer(job, trainSet); err != nil {
+		switch {
+		case !dataset.IsFolder(job.data):
+			in = storedContract(trainSet, job.preprocess)
+		case !in.Digit:
+			in.Mean, in.Std = trainSet.ChannelStats()
+		}
+		if t, err = newTrainer(job, in, trainSet); err != nil {
 			return err
 		}
 	}
@@ -138,8 +195,12 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 	}
 	t.OnEpoch = func(e train.EpochMetrics) {
 		bar.Done()
-		fmt.Fprintf(stdout, "epoch %d: loss %.4f  train %.2f%%  test %.2f%%  %.1fs  %.0f img/s\n",
-			e.Epoch, e.Loss, 100*e.TrainTop1, 100*e.TestTop1, e.Seconds, e.ImagesPerSec)
+		if job.asJSON {
+			reportErr(stderr, writeJSON(stdout, epochLine(e, t.Cfg.Epochs, ckpt)))
+		} else {
+			fmt.Fprintf(stdout, "epoch %d: loss %.4f  train %.2f%%  test %.2f%%  %.1fs  %.0f img/s\n",
+				e.Epoch, e.Loss, 100*e.TrainTop1, 100*e.TestTop1, e.Seconds, e.ImagesPerSec)
+		}
 		reportErr(stderr, t.SaveCheckpoint(ckpt))
 		reportErr(stderr, train.WriteMetricsCSV(trimExt(job.out)+".csv", t.History()))
 		reportErr(stderr, train.PlotCurves(trimExt(job.out)+".png", t.History()))
@@ -158,25 +219,28 @@ func runTrain(ctx context.Context, cmd *cobra.Command, job trainJob) error {
 			if err := t.SaveCheckpoint(ckpt); err != nil {
 				return err
 			}
-			return fmt.Errorf("interrupted: checkpoint saved to %s; continue with --resume", ckpt)
+			return interruptedError{fmt.Errorf("interrupted: checkpoint saved to %s; continue with --resume", ckpt)}
 		}
 		return err
 	}
-	if err := nn.Save(job.out, t.Model); err != nil {
+	final := t.Model
+	if !final.Folded() {
+		if final, err = nn.FoldBatchNorm(final); err != nil {
+			return err
+		}
+	}
+	if err := nn.Save(job.out, final); err != nil {
 		return err
+	}
+	if job.asJSON {
+		stdout = stderr // stdout holds only the epochs' objects
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", job.out)
 	return nil
 }
 
-func newTrainer(job trainJob, data *dataset.Set) (*train.Trainer, error) {
-	in := nn.Input{Channels: data.Channels, Height: data.Height, Width: data.Width,
-		Mean: make([]float32, data.Channels), Std: make([]float32, data.Channels)}
-	for c := range in.Std {
-		in.Mean[c], in.Std[c] = 0, 1
-	}
-	in.Digit = strings.HasPrefix(data.Name, "mnist")
-	m, err := nn.Build(nn.Arch{Name: job.arch, Input: in, Labels: data.Classes, Classic: job.classic})
+func newTrainer(job trainJob, in nn.Input, data *dataset.Set) (*train.Trainer, error) {
+	m, err := nn.Build(nn.Arch{Name: job.arch, Input: in, Labels: data.Classes, Classic: job.classic, Width: job.width})
 	if err != nil {
 		return nil, usagef("--arch: %w", err)
 	}
@@ -184,6 +248,145 @@ func newTrainer(job trainJob, data *dataset.Set) (*train.Trainer, error) {
 		return nil, err
 	}
 	return train.New(m, job.cfg)
+}
+
+// trainInputSide is the input size of the architectures train builds.
+const trainInputSide = 32
+
+// storedContract is the input contract of a model trained on MNIST,
+// Fashion-MNIST or CIFAR-10: their images as stored, and for MNIST the
+// digit path for camera frames unless --preprocess image says otherwise.
+// Images other than digits are normalised per channel with the training
+// set's mean and standard deviation, which the model keeps.
+func storedContract(s *dataset.Set, pre string) nn.Input {
+	in := nn.Input{Channels: s.Channels, Height: s.Height, Width: s.Width,
+		Digit: strings.HasPrefix(s.Name, "mnist") && pre != "image"}
+	if in.Digit {
+		in.Mean, in.Std = make([]float32, in.Channels), make([]float32, in.Channels)
+		for c := range in.Std {
+			in.Std[c] = 1
+		}
+		return in
+	}
+	in.Mean, in.Std = s.ChannelStats()
+	return in
+}
+
+// trainContract decides the input contract and classes of a new model
+// trained on an image folder: what --preprocess and --channels say or the
+// data implies. It says what it chose and why. For other data the
+// contract follows the data (storedContract).
+func trainContract(job trainJob, stderr io.Writer) (nn.Input, []string, error) {
+	in := nn.Input{Channels: 1, Height: trainInputSide, Width: trainInputSide, Mean: []float32{0}, Std: []float32{1}}
+	var labels []string
+	if dataset.IsFolder(job.data) {
+		dir := dataset.FolderSplit(job.data, true)
+		f, err := dataset.ListFolder(dir)
+		if err != nil {
+			return in, nil, fmt.Errorf("--data: %w", err)
+		}
+		labels = f.Classes
+		if job.labels != "" {
+			if labels, err = readLabels(job.labels); err != nil {
+				return in, nil, fmt.Errorf("--labels: %w", err)
+			}
+			if err := f.Match(labels); err != nil {
+				return in, nil, fmt.Errorf("--labels: %w", err)
+			}
+		}
+		first, err := preprocess.ReadFile(f.Files[0])
+		if err != nil {
+			return in, nil, fmt.Errorf("--data: %w", err)
+		}
+		hd, err := preprocess.ReadHeader(first)
+		if err != nil {
+			return in, nil, fmt.Errorf("--data: %s: %w", f.Files[0], err)
+		}
+		photos := hd.Width > 2*trainInputSide || hd.Height > 2*trainInputSide
+		why := ""
+		switch job.preprocess {
+		case "digit":
+			in.Digit, why = true, "--preprocess digit"
+		case "image":
+			why = "--preprocess image"
+		default:
+			in.Digit = job.arch == "lenet5" && digitNames(labels) && photos
+			if in.Digit {
+				why = "the classes are digits and the images photos; --preprocess image to resize them instead"
+			} else {
+				why = "--preprocess digit for photos of handwritten digits"
+			}
+		}
+		if !in.Digit {
+			in.Channels = 3
+			if hd.Gray {
+				in.Channels = 1
+			}
+			if job.channels != 0 {
+				in.Channels = job.channels
+			}
+		}
+		defer func() { fmt.Fprintf(stderr, "preprocessing: %s (%s)\n", in.Describe(), why) }()
+	}
+	in.Mean, in.Std = make([]float32, in.Channels), make([]float32, in.Channels)
+	for c := range in.Std {
+		in.Std[c] = 1
+	}
+	return in, labels, nil
+}
+
+// digitNames reports whether every label is a digit 0..9.
+func digitNames(labels []string) bool {
+	for _, l := range labels {
+		if len(l) != 1 || l[0] < '0' || l[0] > '9' {
+			return false
+		}
+	}
+	return len(labels) > 0
+}
+
+// trainData reads the training and test sets: image folders through the
+// contract in, matched to labels (nil: the folder names); the test set
+// from --test, the data's test split, or a seeded 10% held out of an
+// image folder without one, which it announces. Images where the digit
+// path found no digit are left out of training.
+func trainData(job trainJob, in nn.Input, labels []string, stderr io.Writer) (trainSet, testSet *dataset.Set, err error) {
+	req := dataRequest{flag: "--data", spec: job.data, mnistDir: job.mnistDir, train: true, input: in, labels: labels,
+		threads: job.cfg.Threads, progress: stderr}
+	if trainSet, err = loadSet(req); err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case job.test != "":
+		req.flag, req.spec, req.train, req.labels = "--test", job.test, false, trainSet.Classes
+		testSet, err = loadSet(req)
+	case dataset.IsFolder(job.data) && !dataset.HasSplit(job.data):
+		const holdOut = 0.1
+		trainSet, testSet = trainSet.Split(holdOut, job.cfg.Seed)
+		fmt.Fprintf(stderr, "%s has no test split: testing on %d images held out at random (10%% of each class, seed %d); --test DIR to choose\n",
+			job.data, testSet.Len(), job.cfg.Seed)
+	default:
+		req.train = false
+		testSet, err = loadSet(req)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if trainSet.Found != nil {
+		var keep []int
+		for i := range trainSet.Len() {
+			if trainSet.HasImage(i) {
+				keep = append(keep, i)
+			}
+		}
+		if skipped := trainSet.Len() - len(keep); skipped > 0 {
+			fmt.Fprintf(stderr, "no digit found in %d training images: left out\n", skipped)
+			name := trainSet.Name
+			trainSet = trainSet.Subset(keep)
+			trainSet.Name = name
+		}
+	}
+	return trainSet, testSet, nil
 }
 
 func reportErr(w interface{ Write([]byte) (int, error) }, err error) {

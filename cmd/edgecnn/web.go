@@ -13,6 +13,7 @@ import (
 	"image/png"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,23 +44,47 @@ type preview struct {
 	inW     int
 	inH     int
 	inC     int
-	jpg     []byte // frame as JPEG, for version jpgV
-	jpgV    int
-	last    time.Time
+	// jpg is the frame of version jpgV as JPEG. Each published frame gets
+	// a new slice that is never written again: handlers send it after
+	// releasing the lock, while newer frames arrive.
+	jpg  []byte
+	jpgV int
+	last time.Time
 
 	srv *http.Server
 	ln  net.Listener
 }
 
+// defaultWebAddr is what a bare --web listens on.
+const defaultWebAddr = "127.0.0.1:8080"
+
+// withBareWeb returns the command line args with a bare --web (one not
+// followed by a value: last, or followed by another flag) made
+// --web=127.0.0.1:8080. A flag default cannot say this: pflag would then
+// only take a value written --web=ADDR, and README's --web 0.0.0.0:8080
+// would stop working.
+func withBareWeb(args []string) []string {
+	out := slices.Clone(args)
+	for i, a := range out {
+		if a == "--" {
+			break
+		}
+		if a == "--web" && (i+1 == len(out) || strings.HasPrefix(out[i+1], "-")) {
+			out[i] = "--web=" + defaultWebAddr
+		}
+	}
+	return out
+}
+
 // listenAddr binds to 127.0.0.1 unless the address names a host: ":8080"
 // and "8080" mean 127.0.0.1:8080; 0.0.0.0:8080 must be asked for.
-func listenAddr(addr string) (string, error) {
+func listenAddr(flag, addr string) (string, error) {
 	if !strings.Contains(addr, ":") {
 		addr = ":" + addr // a bare port
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
-		return "", usagef("--web %q: want HOST:PORT, e.g. 127.0.0.1:8080", addr)
+		return "", usagef("%s %q: want HOST:PORT, e.g. 127.0.0.1:8080", flag, addr)
 	}
 	if host == "" {
 		host = "127.0.0.1"
@@ -67,9 +92,11 @@ func listenAddr(addr string) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
-// startPreview listens on addr and serves the page in the background.
-func startPreview(addr string) (*preview, error) {
-	addr, err := listenAddr(addr)
+// startPreview listens on addr and serves the page in the background to
+// requests whose Host (and Origin, if any) names a loopback address, the
+// bound address or one of the names in allow (see newHostCheck).
+func startPreview(addr string, allow []string) (*preview, error) {
+	addr, err := listenAddr("--web", addr)
 	if err != nil {
 		return nil, err
 	}
@@ -78,15 +105,8 @@ func startPreview(addr string) (*preview, error) {
 		return nil, fmt.Errorf("--web: %w", err)
 	}
 	p := &preview{ln: ln}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", p.serveIndex)
-	mux.HandleFunc("GET /app.js", p.serveAsset("web/app.js", "text/javascript; charset=utf-8"))
-	mux.HandleFunc("GET /style.css", p.serveAsset("web/style.css", "text/css; charset=utf-8"))
-	mux.HandleFunc("GET /state", p.serveState)
-	mux.HandleFunc("GET /frame.jpg", p.serveFrame)
-	mux.HandleFunc("GET /input.png", p.serveInput)
 	p.srv = &http.Server{
-		Handler:           secure(mux),
+		Handler:           p.handler(newHostCheck(ln.Addr().(*net.TCPAddr).IP, allow)),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
@@ -95,6 +115,18 @@ func startPreview(addr string) (*preview, error) {
 	}
 	go p.srv.Serve(ln)
 	return p, nil
+}
+
+// handler serves the page and its parts to the hosts it answers to.
+func (p *preview) handler(hosts *hostCheck) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", p.serveIndex)
+	mux.HandleFunc("GET /app.js", p.serveAsset("web/app.js", "text/javascript; charset=utf-8"))
+	mux.HandleFunc("GET /style.css", p.serveAsset("web/style.css", "text/css; charset=utf-8"))
+	mux.HandleFunc("GET /state", p.serveState)
+	mux.HandleFunc("GET /frame.jpg", p.serveFrame)
+	mux.HandleFunc("GET /input.png", p.serveInput)
+	return secure(hosts, mux)
 }
 
 // URL is the address of the page.
@@ -107,9 +139,11 @@ func (p *preview) close() {
 	p.srv.Shutdown(ctx)
 }
 
-// secure adds the headers every response carries and refuses methods
-// other than GET and HEAD.
-func secure(h http.Handler) http.Handler {
+// secure adds the headers every response carries, refuses methods other
+// than GET and HEAD, and requests whose Host or Origin the preview does not
+// answer to (DNS rebinding: a page from another site whose name now
+// resolves to this machine).
+func secure(hosts *hostCheck, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
@@ -119,6 +153,10 @@ func secure(h http.Handler) http.Handler {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			hd.Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if err := hosts.check(r); err != nil {
+			http.Error(w, err.Error(), http.StatusForbidden)
 			return
 		}
 		h.ServeHTTP(w, r)
@@ -140,6 +178,9 @@ func (p *preview) publish(f *camera.Frame, in *camera.Input, res *result, c, h, 
 	p.res.Top = append([]topEntry(nil), res.Top...)
 	p.res.Version = p.version
 	p.frame.CopyFrom(f)
+	if f.Format == camera.FormatMJPEG {
+		p.jpg, p.jpgV = slices.Clone(f.Data), p.version // sent as it came
+	}
 	p.input = append(p.input[:0], in.Pixels...)
 	p.inC, p.inH, p.inW = c, h, w
 }
@@ -207,7 +248,7 @@ func (p *preview) serveState(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveFrame sends the newest frame as JPEG: MJPEG frames as they came,
-// others encoded once per frame.
+// others encoded once per frame, on the first request for it.
 func (p *preview) serveFrame(w http.ResponseWriter, r *http.Request) {
 	data, err := p.frameJPEG()
 	if err != nil {
@@ -229,20 +270,15 @@ func (p *preview) frameJPEG() ([]byte, error) {
 	if p.jpgV == p.version {
 		return p.jpg, nil
 	}
-	if p.frame.Format == camera.FormatMJPEG {
-		p.jpg = append(p.jpg[:0], p.frame.Data...)
-	} else {
-		img, err := camera.Image(&p.frame)
-		if err != nil {
-			return nil, err
-		}
-		var b bytes.Buffer
-		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
-			return nil, err
-		}
-		p.jpg = b.Bytes()
+	img, err := camera.Image(&p.frame)
+	if err != nil {
+		return nil, err
 	}
-	p.jpgV = p.version
+	var b bytes.Buffer // a new buffer: the previous frame's may still be in flight
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
+		return nil, err
+	}
+	p.jpg, p.jpgV = b.Bytes(), p.version
 	return p.jpg, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/edgecnn/edgecnn/internal/memcheck"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -88,7 +90,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Add(header("{'descr': '<f4', 'fortran_order': False, 'shape': (), }", 4))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		a, err := Decode(data)
+		var a *Array
+		var err error
+		memcheck.Check(t, len(data), func() { a, err = Decode(data) })
 		if err != nil {
 			return
 		}

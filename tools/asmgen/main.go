@@ -1,8 +1,8 @@
 // Command asmgen expands an arm64 assembly template into a Go assembly file,
 // encoding the instructions that Go's assembler does not know.
 //
-// The template is a text/template (functions seq, add, sub, mul, div, mod
-// and ints) whose output is Go assembly, except for lines of the form
+// The template is a text/template (functions seq, add, sub, mul, div, mod,
+// ints and strs) whose output is Go assembly, except for lines of the form
 //
 //	gnu <an aarch64 instruction in GNU syntax>
 //
@@ -91,6 +91,7 @@ var funcs = template.FuncMap{
 	"div":  func(a, b int) int { return a / b },
 	"mod":  func(a, b int) int { return a % b },
 	"ints": func(v ...int) []int { return v },
+	"strs": func(v ...string) []string { return v },
 }
 
 // generate expands the template named name, with the definitions of libs,

@@ -55,7 +55,14 @@ var supported = []nn.Op{nn.OpConv2D, nn.OpLinear, nn.OpMaxPool, nn.OpAvgPool, nn
 
 // Convert quantizes the float model m using the calibration images calib
 // and returns the int8 model and the per-layer report. m is not modified.
+// Batch norms are folded into their convolutions first (nn.FoldBatchNorm).
 func Convert(m *nn.Model, calib *dataset.Set, opt Options) (*nn.Model, []LayerReport, error) {
+	if !m.Folded() {
+		var err error
+		if m, err = nn.FoldBatchNorm(m); err != nil {
+			return nil, nil, err
+		}
+	}
 	if err := check(m, calib, opt); err != nil {
 		return nil, nil, err
 	}

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"strconv"
+	"runtime"
+	"slices"
 
 	"github.com/edgecnn/edgecnn/dataset"
 	"github.com/edgecnn/edgecnn/engine"
@@ -18,8 +18,6 @@ import (
 type modelOptions struct {
 	model, path, input, save, saveInput string
 	batch, calls                        int
-	report                              bool
-	args                                []string
 }
 
 // calibImages is the number of images the AlexNet is calibrated on.
@@ -36,11 +34,6 @@ func runModel(o modelOptions) error {
 		return err
 	}
 	switch {
-	case o.report:
-		if len(o.args) != 2 {
-			return errors.New("-report wants two files: the plugin output of a 1-call run and of a 3-call run")
-		}
-		return printReport(os.Stdout, m, o.batch, o.args[0], o.args[1])
 	case o.save != "":
 		return nn.Save(o.save, m)
 	case o.saveInput != "":
@@ -72,9 +65,13 @@ func runModel(o modelOptions) error {
 	return nil
 }
 
-// begin and end mark the start and the end of an Infer call for the
-// plugin (icount.sh passes their addresses as marks). They must stay
-// functions of their own.
+// The plugin counts the thread that called begin: keep the work on the
+// main thread (an engine with one thread runs on its caller's goroutine).
+func init() { runtime.LockOSThread() }
+
+// begin and end mark the start and the end of a counted call for the
+// plugin (icount.sh passes their addresses). They must stay functions of
+// their own.
 //
 //go:noinline
 func begin() { sink++ }
@@ -88,11 +85,13 @@ var sink int
 func loadModel(name string) (*nn.Model, error) {
 	var m *nn.Model
 	var err error
-	switch name {
-	case "lenet5":
+	switch {
+	case name == "lenet5":
 		m, err = nn.Decode(models.LeNet5Int8())
-	case "alexnet":
+	case name == "alexnet":
 		m, err = alexNetInt8()
+	case slices.Contains(randmodel.Names, name):
+		_, m, err = randmodel.Build(name, nil)
 	default:
 		m, err = nn.Load(name)
 	}
@@ -128,9 +127,37 @@ func mnist(train bool) (*dataset.Set, error) {
 	return dataset.LoadMNIST(dir, train)
 }
 
+// modelLayers lists the layers of the model named by -model that run on
+// their own (an activation fused into its producer runs inside it), with
+// their MACs per image: the layers whose forward method the plugin marks,
+// in the order they run.
+func modelLayers(name string) ([]layerInfo, error) {
+	m, err := loadModel(name)
+	if err != nil {
+		return nil, err
+	}
+	e, err := engine.New(m, engine.Options{Threads: 1})
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	pixels := make([]uint8, m.Input.Shape().Size())
+	profile, err := e.Profile(pixels, 1, 1)
+	if err != nil {
+		return nil, err
+	}
+	var out []layerInfo
+	for _, l := range profile {
+		if !l.Fused {
+			out = append(out, layerInfo{l.Name, l.MACs})
+		}
+	}
+	return out, nil
+}
+
 // inputPixels returns batch images for m: the file at path (raw pixels, as
-// -save-input writes them), else the first MNIST test images, else
-// synthetic digits.
+// -save-input writes them), else for a 1x32x32 model the first MNIST test
+// images or synthetic digits, else seeded random pixels.
 func inputPixels(m *nn.Model, batch int, path string) ([]uint8, error) {
 	in := m.Input
 	size := in.Channels * in.Height * in.Width
@@ -148,8 +175,9 @@ func inputPixels(m *nn.Model, batch int, path string) ([]uint8, error) {
 		if set, err := mnist(false); err == nil && set.Len() >= batch {
 			return set.Images[:batch*size], nil
 		}
+		return syntheticDigits(batch, in.Height, in.Width)[:batch*size], nil
 	}
-	return syntheticDigits(batch, in.Height, in.Width)[:batch*size], nil
+	return randmodel.RandomImages(m, batch, 2).Images, nil
 }
 
 // syntheticDigits returns n single-channel h×w images of a bright ring on
@@ -169,13 +197,4 @@ func syntheticDigits(n, h, w int) []uint8 {
 		}
 	}
 	return out
-}
-
-// parseUint parses a decimal count of the plugin's output.
-func parseUint(s string) (uint64, error) {
-	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("bad count %q", s)
-	}
-	return v, nil
 }

@@ -2,282 +2,327 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
-
-	"github.com/edgecnn/edgecnn/nn"
 )
 
-// pluginRun is the plugin's output of one run: the total, the count of
-// every named range (several ranges may share a name: they are summed), and
-// the snapshots taken at the marks, in execution order.
-type pluginRun struct {
-	total  uint64
-	names  []string // range names, in the order of the counts
-	counts []uint64
-	marks  []snapshot
+// reportOptions say what to read and how to label it.
+type reportOptions struct {
+	plugin, hist string // the plugin's output and histogram
+	exe, objects string // the counted program, and its "object" listing if it loads libraries
+	prefix       string // qemu's -L: where the guest's libraries are
+	batch        int    // images per region: counts are divided by it
+	cores        []coreModel
+	groups       []group
+	layers       []layerInfo // segments 1, 2, ...; nil: name segments by their marks
+	macs         int64       // per image, when layers do not say
+	unit         string      // what a count is per: "image" (default) or e.g. "call"
+	top          int
 }
 
-type snapshot struct {
-	name   string
-	total  uint64
-	counts []uint64
+// layerInfo names a segment and gives its multiply-accumulates per image.
+type layerInfo struct {
+	name string
+	macs int64
 }
 
-// readRun parses the "icount ..." lines of a plugin output file.
-func readRun(path string) (*pluginRun, error) {
+// group collects the functions whose names match re, e.g. the assembly
+// micro-kernels; the first group that matches a function takes it.
+type group struct {
+	name string
+	re   *regexp.Regexp
+}
+
+func parseGroup(s string) (group, error) {
+	name, expr, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return group{}, fmt.Errorf("-group %q: want NAME=REGEXP", s)
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return group{}, fmt.Errorf("-group %s: %w", name, err)
+	}
+	return group{name, re}, nil
+}
+
+// layerLines reads the "layer I NAME MACs M" lines bench/xnnpack prints in
+// counting mode (M for the whole batch).
+func layerLines(path string, batch int) ([]layerInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r, err := parseRun(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return r, nil
-}
-
-func parseRun(rd io.Reader) (*pluginRun, error) {
-	r := &pluginRun{}
-	sc := bufio.NewScanner(rd)
-	sawTotal := false
+	var out []layerInfo
+	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 3 || f[0] != "icount" {
+		p := strings.Fields(sc.Text())
+		if len(p) != 5 || p[0] != "layer" || p[3] != "MACs" {
 			continue
 		}
-		switch {
-		case f[1] == "total":
-			v, err := parseUint(f[2])
-			if err != nil {
-				return nil, err
-			}
-			r.total, sawTotal = v, true
-		case f[1] == "mark":
-			if len(f) != 4+len(r.names) {
-				return nil, fmt.Errorf("mark line with %d fields, want %d: %q", len(f), 4+len(r.names), sc.Text())
-			}
-			s := snapshot{name: f[2], counts: make([]uint64, len(r.names))}
-			var err error
-			if s.total, err = parseUint(f[3]); err != nil {
-				return nil, err
-			}
-			for i, c := range f[4:] {
-				if s.counts[i], err = parseUint(c); err != nil {
-					return nil, err
+		macs, err := strconv.ParseInt(p[4], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: bad line %q", path, sc.Text())
+		}
+		out = append(out, layerInfo{p[2], macs / int64(batch)})
+	}
+	return out, sc.Err()
+}
+
+// blockInfo is one block of the histogram with what the report needs.
+type blockInfo struct {
+	histEntry
+	fn, group, text string
+}
+
+// printRegionReport prints, per image: the instructions of a region (a
+// call between the begin and end marks), the llvm-mca cycle estimate on
+// each core model, the split by group, by segment (layer) and the top
+// functions.
+func printRegionReport(w io.Writer, opt reportOptions) error {
+	run, err := readPluginRun(opt.plugin)
+	if err != nil {
+		return err
+	}
+	entries, err := readHist(opt.hist)
+	if err != nil {
+		return err
+	}
+	objs, err := loadObjects(opt.exe, opt.objects, opt.prefix)
+	if err != nil {
+		return err
+	}
+	return writeReport(w, opt, run, entries, objs)
+}
+
+// writeReport is printRegionReport on what it read.
+func writeReport(w io.Writer, opt reportOptions, run *pluginRun, entries []histEntry, objs []*object) error {
+	if opt.unit == "" {
+		opt.unit = "image"
+	}
+	nreg := float64(len(run.regions)) * float64(opt.batch)
+	per := func(v float64) float64 { return v / nreg }
+
+	blocks := make([]blockInfo, len(entries))
+	texts := map[string][]string{}
+	var modelled, total float64
+	for i, e := range entries {
+		b := blockInfo{histEntry: e, fn: "?", group: "other"}
+		total += float64(e.ninsns) * float64(e.execs)
+		if o := objectAt(objs, e.vaddr); o != nil {
+			b.fn = o.function(e.vaddr)
+			if len(opt.cores) > 0 {
+				if err := o.disassemble(); err != nil {
+					return err
+				}
+				if lines, ok := o.block(e.vaddr, e.ninsns); ok {
+					b.text = strings.Join(lines, "\n")
+					texts[b.text] = lines
+					modelled += float64(e.ninsns) * float64(e.execs)
 				}
 			}
-			r.marks = append(r.marks, s)
-		default:
-			v, err := parseUint(f[2])
-			if err != nil {
-				return nil, err
-			}
-			r.names = append(r.names, f[1])
-			r.counts = append(r.counts, v)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	if !sawTotal {
-		return nil, fmt.Errorf("no \"icount total\" line: did qemu run with the plugin?")
-	}
-	return r, nil
-}
-
-// markOf is the mark (the engine layer type whose forward method is marked)
-// that the int8 engine runs for a node of each op.
-var markOf = map[nn.Op]string{
-	nn.OpConv2D: "convInt8", nn.OpLinear: "linearInt8",
-	nn.OpMaxPool: "poolInt8", nn.OpAvgPool: "poolInt8",
-	nn.OpFlatten: "copyInt8", nn.OpDropout: "copyInt8",
-	nn.OpReLU: "lookup", nn.OpReLU6: "lookup", nn.OpTanh: "lookup",
-	nn.OpSoftmax: "softmaxInt8",
-	nn.OpAdd:     "addInt8", nn.OpConcat: "concatInt8",
-}
-
-// layerCount is the count of one layer in the last call of a run.
-type layerCount struct {
-	name   string
-	op     nn.Op
-	macs   int64
-	total  uint64   // 0 for a layer fused into its producer
-	counts []uint64 // per range
-	fused  bool
-}
-
-// layers cuts every call of r (from a "begin" mark to the "end" after it)
-// at the marks and assigns the pieces to m's nodes in order. A node without
-// a mark of its kind ran inside its producer (a fused ReLU): its count is 0
-// and the producer's includes it. The piece before the first layer (loading
-// the input) is reported as "input"; the last layer's piece includes
-// dequantizing the logits.
-//
-// The counters are global, so instructions that other threads (the Go
-// runtime's sysmon, mostly) execute meanwhile land in whatever piece is
-// running: that noise only ever adds. Each piece is therefore the minimum
-// over the calls, as is the whole call (end - begin), returned second.
-func layers(m *nn.Model, r *pluginRun) ([]layerCount, uint64, error) {
-	stats, err := m.Stats()
-	if err != nil {
-		return nil, 0, err
-	}
-	var best []layerCount
-	var whole uint64
-	calls := 0
-	for b := 0; b < len(r.marks); b++ {
-		if r.marks[b].name != "begin" {
-			continue
-		}
-		e := b + 1
-		for e < len(r.marks) && r.marks[e].name != "end" {
-			e++
-		}
-		if e == len(r.marks) {
-			return nil, 0, fmt.Errorf("no end mark after the begin mark %d", b)
-		}
-		ls, err := cut(stats, r, b, e)
-		if err != nil {
-			return nil, 0, err
-		}
-		w := r.marks[e].total - r.marks[b].total
-		if calls == 0 {
-			best, whole = ls, w
-		}
-		for i := range best {
-			if !best[i].fused && ls[i].total < best[i].total {
-				best[i].total = ls[i].total
-			}
-			for k, v := range ls[i].counts {
-				best[i].counts[k] = min(best[i].counts[k], v)
+		for _, g := range opt.groups {
+			if g.re.MatchString(b.fn) {
+				b.group = g.name
+				break
 			}
 		}
-		whole = min(whole, w)
-		calls++
-		b = e
+		blocks[i] = b
 	}
-	if calls == 0 {
-		return nil, 0, fmt.Errorf("no begin mark")
-	}
-	return best, whole, nil
-}
 
-// cut assigns the pieces between the marks b ("begin") and e ("end") to the
-// nodes of stats.
-func cut(stats []nn.LayerStats, r *pluginRun, b, e int) ([]layerCount, error) {
-	piece := func(name string, i int) layerCount {
-		lc := layerCount{name: name, total: r.marks[i+1].total - r.marks[i].total, counts: make([]uint64, len(r.names))}
-		for k := range lc.counts {
-			lc.counts[k] = r.marks[i+1].counts[k] - r.marks[i].counts[k]
+	// cycles[c][text] is a block's cycles on core model c.
+	cycles := make([]map[string]float64, len(opt.cores))
+	rejected := 0
+	var err error
+	for c, core := range opt.cores {
+		if cycles[c], rejected, err = blockCycles(texts, core); err != nil {
+			return err
 		}
-		return lc
 	}
-	out := []layerCount{piece("input", b)}
-	j := b + 1 // the next unassigned mark
-	for _, st := range stats {
-		n := st.Node
-		if j < e && r.marks[j].name == markOf[n.Op] {
-			lc := piece(n.Name, j)
-			lc.op, lc.macs = n.Op, st.MACs
-			out = append(out, lc)
-			j++
-			continue
-		}
-		out = append(out, layerCount{name: n.Name, op: n.Op, fused: true, counts: make([]uint64, len(r.names))})
-	}
-	if j != e {
-		return nil, fmt.Errorf("marks %d..%d (%s ...) match no layer of the model", j, e-1, r.marks[j].name)
-	}
-	return out, nil
-}
+	cyc := func(c int, b blockInfo) float64 { return float64(b.execs) * cycles[c][b.text] }
 
-// printReport prints the per-layer counts (the minimum over the calls of
-// the 3-call run) and the whole-inference count, both as that minimum and as
-// (3 calls - 1 call) / 2, per image.
-func printReport(w io.Writer, m *nn.Model, batch int, onePath, threePath string) error {
-	one, err := readRun(onePath)
-	if err != nil {
-		return err
-	}
-	three, err := readRun(threePath)
-	if err != nil {
-		return err
-	}
-	if !slices.Equal(one.names, three.names) {
-		return fmt.Errorf("the two runs counted different ranges: %v, %v", one.names, three.names)
-	}
-	ls, call, err := layers(m, three)
-	if err != nil {
-		return err
-	}
-	// Ranges sharing a name are summed into one column.
-	var cols []string
-	colOf := make([]int, len(three.names))
-	for i, name := range three.names {
-		c := slices.Index(cols, name)
-		if c < 0 {
-			c = len(cols)
-			cols = append(cols, name)
-		}
-		colOf[i] = c
-	}
-	per := func(v uint64) float64 { return float64(v) / float64(batch) }
-	fmt.Fprintf(w, "%-9s %-8s %10s %12s %9s", "layer", "op", "MACs", "instr/img", "instr/MAC")
-	for _, c := range cols {
-		fmt.Fprintf(w, " %11s", c)
-	}
-	fmt.Fprintf(w, " %11s\n", "other")
-	var macs int64
-	var sum uint64
-	sumCols := make([]uint64, len(cols))
-	for _, l := range ls {
+	macs := opt.macs
+	for _, l := range opt.layers {
 		macs += l.macs
-		sum += l.total
-		if l.fused {
-			fmt.Fprintf(w, "%-9s %-8s %10d %12s\n", l.name, l.op, l.macs, "(fused)")
+	}
+	mean := run.mean() / float64(opt.batch)
+	smallest := slices.Min(run.regions)
+	fmt.Fprintf(w, "instructions per %s: %.0f (mean of %d calls; the smallest call %.0f)", opt.unit, mean, len(run.regions),
+		float64(smallest)/float64(opt.batch))
+	if macs > 0 {
+		fmt.Fprintf(w, ", %.4f per MAC", mean/float64(macs))
+	}
+	fmt.Fprintln(w)
+	if run.migrated > 0 {
+		fmt.Fprintf(w, "warning: %d calls ended on another thread than they began; their counts are incomplete\n", run.migrated)
+	}
+	for c, core := range opt.cores {
+		var sum float64
+		for _, b := range blocks {
+			sum += cyc(c, b)
+		}
+		fmt.Fprintf(w, "cycles per %s, %s: %.0f (IPC %.2f", opt.unit, core.what, per(sum), per(modelled)/per(sum))
+		if macs > 0 {
+			fmt.Fprintf(w, ", %.2f MACs per cycle", float64(macs)/per(sum))
+		}
+		fmt.Fprintf(w, ")\n")
+	}
+	if len(opt.cores) > 0 {
+		fmt.Fprintf(w, "the cycle model covers %.2f%% of the instructions; llvm-mc rejected %d distinct lines, run as NOPs\n",
+			100*modelled/total, rejected)
+	}
+
+	// Groups.
+	groups := []string{}
+	for _, g := range opt.groups {
+		groups = append(groups, g.name)
+	}
+	groups = append(groups, "other")
+	if len(opt.groups) > 0 {
+		fmt.Fprintf(w, "\n%-10s %14s %8s", "group", "instr/"+opt.unit, "share")
+		for _, core := range opt.cores {
+			fmt.Fprintf(w, " %14s %8s", core.name+" cycles", "share")
+		}
+		fmt.Fprintln(w)
+		for _, g := range groups {
+			var ins float64
+			cs := make([]float64, len(opt.cores))
+			allCycles := make([]float64, len(opt.cores))
+			for _, b := range blocks {
+				for c := range opt.cores {
+					allCycles[c] += cyc(c, b)
+				}
+				if b.group != g {
+					continue
+				}
+				ins += float64(b.ninsns) * float64(b.execs)
+				for c := range opt.cores {
+					cs[c] += cyc(c, b)
+				}
+			}
+			fmt.Fprintf(w, "%-10s %14.0f %7.1f%%", g, per(ins), 100*ins/total)
+			for c := range opt.cores {
+				fmt.Fprintf(w, " %14.0f %7.1f%%", per(cs[c]), 100*cs[c]/allCycles[c])
+			}
+			fmt.Fprintln(w)
+		}
+	}
+
+	printSegments(w, opt, run, blocks, groups, cyc, per)
+
+	// Top functions.
+	type fnCount struct {
+		name   string
+		ins    float64
+		cycles []float64
+	}
+	byFn := map[string]*fnCount{}
+	for _, b := range blocks {
+		f := byFn[b.fn]
+		if f == nil {
+			f = &fnCount{name: b.fn, cycles: make([]float64, len(opt.cores))}
+			byFn[b.fn] = f
+		}
+		f.ins += float64(b.ninsns) * float64(b.execs)
+		for c := range opt.cores {
+			f.cycles[c] += cyc(c, b)
+		}
+	}
+	fns := make([]*fnCount, 0, len(byFn))
+	for _, f := range byFn {
+		fns = append(fns, f)
+	}
+	slices.SortFunc(fns, func(a, b *fnCount) int { return cmp.Compare(b.ins, a.ins) })
+	fmt.Fprintf(w, "\n%14s %7s", "instr/"+opt.unit, "share")
+	for _, core := range opt.cores {
+		fmt.Fprintf(w, " %14s", core.name+" cycles")
+	}
+	fmt.Fprintln(w, "  function")
+	for _, f := range fns[:min(opt.top, len(fns))] {
+		fmt.Fprintf(w, "%14.0f %6.1f%%", per(f.ins), 100*f.ins/total)
+		for c := range opt.cores {
+			fmt.Fprintf(w, " %14.0f", per(f.cycles[c]))
+		}
+		fmt.Fprintf(w, "  %s\n", f.name)
+	}
+	return nil
+}
+
+// printSegments prints the per-segment (per-layer) table: instructions per
+// image (the mean over the calls, and the smallest call's), cycles on each
+// core model, and instructions per group.
+func printSegments(w io.Writer, opt reportOptions, run *pluginRun, blocks []blockInfo, groups []string,
+	cyc func(int, blockInfo) float64, per func(float64) float64) {
+	nseg := len(run.segments)
+	if nseg <= 1 {
+		return // no marks: one segment, the whole call
+	}
+	named := opt.layers != nil && len(opt.layers) == nseg-1
+	if opt.layers != nil && !named {
+		fmt.Fprintf(w, "\nwarning: %d segments for %d layers: segments are named by their marks\n", nseg, len(opt.layers))
+	}
+	ins := make([][]float64, nseg) // [segment][group]
+	cycles := make([][]float64, nseg)
+	for s := range nseg {
+		ins[s] = make([]float64, len(groups))
+		cycles[s] = make([]float64, len(opt.cores))
+	}
+	for _, b := range blocks {
+		if b.seg >= nseg {
 			continue
 		}
-		fmt.Fprintf(w, "%-9s %-8s %10d %12.0f %9s", l.name, l.op, l.macs, per(l.total), perMAC(l.total, l.macs, batch))
-		colSums := make([]uint64, len(cols))
-		var inCols uint64
-		for k, v := range l.counts {
-			colSums[colOf[k]] += v
-			sumCols[colOf[k]] += v
-			inCols += v
+		ins[b.seg][slices.Index(groups, b.group)] += float64(b.ninsns) * float64(b.execs)
+		for c := range opt.cores {
+			cycles[b.seg][c] += cyc(c, b)
 		}
-		for _, v := range colSums {
-			fmt.Fprintf(w, " %11.0f", per(v))
+	}
+	fmt.Fprintf(w, "\n%-28s %12s %12s %12s %9s", "layer", "MACs", "instr/"+opt.unit, "smallest", "instr/MAC")
+	for _, core := range opt.cores {
+		fmt.Fprintf(w, " %12s", core.name+" cycles")
+	}
+	if len(groups) > 1 {
+		for _, g := range groups {
+			fmt.Fprintf(w, " %12s", g)
 		}
-		fmt.Fprintf(w, " %11.0f\n", per(l.total-inCols))
 	}
-	fmt.Fprintf(w, "%-9s %-8s %10d %12.0f %9s", "sum", "", macs, per(sum), perMAC(sum, macs, batch))
-	var inCols uint64
-	for _, v := range sumCols {
-		fmt.Fprintf(w, " %11.0f", per(v))
-		inCols += v
+	fmt.Fprintln(w)
+	for s, seg := range run.segments {
+		name, macs := seg.name, int64(0)
+		switch {
+		case s == 0:
+			name = "(before the first layer)"
+		case named:
+			name, macs = opt.layers[s-1].name, opt.layers[s-1].macs
+		}
+		if seg.sum == 0 && s == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%-28s %12d %12.0f %12.0f %9s", name, macs, per(float64(seg.sum)),
+			float64(seg.min)/float64(opt.batch), perMAC(float64(seg.sum)/float64(len(run.regions)*opt.batch), macs))
+		for c := range opt.cores {
+			fmt.Fprintf(w, " %12.0f", per(cycles[s][c]))
+		}
+		if len(groups) > 1 {
+			for g := range groups {
+				fmt.Fprintf(w, " %12.0f", per(ins[s][g]))
+			}
+		}
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, " %11.0f\n", per(sum-inCols))
-	if three.total < one.total {
-		return fmt.Errorf("the 3-call run counted fewer instructions (%d) than the 1-call run (%d)", three.total, one.total)
-	}
-	whole := (three.total - one.total) / 2
-	fmt.Fprintf(w, "whole Infer, (3 calls - 1 call)/2: %d instructions per call of %d image(s) = %.0f per image, %s per MAC\n",
-		whole, batch, per(whole), perMAC(whole, macs, batch))
-	fmt.Fprintf(w, "whole Infer, fastest of the 3 calls: %d instructions per call = %.0f per image, %s per MAC\n",
-		call, per(call), perMAC(call, macs, batch))
-	return nil
 }
 
 // perMAC formats instructions per multiply-accumulate, or "-" for layers
 // without MACs.
-func perMAC(instr uint64, macs int64, batch int) string {
+func perMAC(instr float64, macs int64) string {
 	if macs == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.4f", float64(instr)/float64(batch)/float64(macs))
+	return fmt.Sprintf("%.4f", instr/float64(macs))
 }

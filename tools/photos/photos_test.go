@@ -22,7 +22,7 @@ func mnist(t testing.TB) *dataset.Set {
 
 func TestRenderIsDeterministicAndValid(t *testing.T) {
 	set := mnist(t)
-	opt := Options{Seed: 7}
+	opt := Options{Seed: 7, Level: Easy}
 	for i := range 6 {
 		a, err := Render(set, i, opt)
 		require.NoError(t, err)
@@ -35,12 +35,39 @@ func TestRenderIsDeterministicAndValid(t *testing.T) {
 		require.Equal(t, 480, img.Bounds().Dy())
 		require.Equal(t, set.Labels[a.Index], a.Label)
 		h := a.Box.Dy()
-		require.True(t, h >= 55 && h <= 250, "digit height %d", h)
+		require.True(t, h >= 80 && h <= 250, "easy digit height %d", h)
+		require.Equal(t, Easy, a.Level)
+		require.Empty(t, a.Conditions)
 	}
 	other, err := Render(set, 0, Options{Seed: 8})
 	require.NoError(t, err)
 	first, _ := Render(set, 0, opt)
 	require.NotEqual(t, first.JPEG, other.JPEG, "the seed changes the photos")
+}
+
+// TestHardPhotosHaveTheirConditions: every hard photo has one to three
+// hard conditions, and a small digit is small.
+func TestHardPhotosHaveTheirConditions(t *testing.T) {
+	set := mnist(t)
+	seen := map[string]bool{}
+	for i := range 40 {
+		p, err := Render(set, i, Options{Seed: 3, Level: Hard})
+		require.NoError(t, err)
+		require.Equal(t, Hard, p.Level)
+		require.NotEmpty(t, p.Conditions)
+		require.LessOrEqual(t, len(p.Conditions), 3)
+		for _, c := range p.Conditions {
+			require.Contains(t, HardConditions, c)
+			seen[c] = true
+		}
+		if p.Has(CondSmall) {
+			require.Less(t, p.Box.Dy(), 60, "photo %d", i)
+		}
+	}
+	require.Len(t, seen, len(HardConditions), "40 photos show every condition")
+	mixed, err := Render(set, 4, Options{Seed: 3})
+	require.NoError(t, err)
+	require.Equal(t, Medium, mixed.Level, "mixed photos cycle through the levels")
 }
 
 func BenchmarkRender(b *testing.B) {

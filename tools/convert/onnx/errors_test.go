@@ -12,6 +12,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/edgecnn/edgecnn/engine"
+	"github.com/edgecnn/edgecnn/internal/memcheck"
+	"github.com/edgecnn/edgecnn/nn"
 	"github.com/edgecnn/edgecnn/tools/convert/onnx/internal/onnxpb"
 )
 
@@ -202,7 +204,9 @@ func FuzzReadONNX(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
-		m, err := Decode(data, Options{})
+		var m *nn.Model
+		var err error
+		memcheck.Check(t, len(data), func() { m, err = Decode(data, Options{}) })
 		if el := time.Since(start); el > 2*time.Second {
 			t.Fatalf("Decode took %v: %.200v", el, err)
 		}

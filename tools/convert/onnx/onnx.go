@@ -40,13 +40,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/edgecnn/edgecnn/internal/safefile"
 	"github.com/edgecnn/edgecnn/nn"
 	"github.com/edgecnn/edgecnn/tools/convert/onnx/internal/onnxpb"
 )
@@ -85,21 +85,9 @@ func Read(path string, opt Options) (*nn.Model, error) {
 	if opt.Name == "" {
 		opt.Name = path
 	}
-	f, err := os.Open(path)
+	data, err := safefile.ReadFile(path, maxFile) // a protobuf holds at most 2 GiB
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > maxFile {
-		return nil, fmt.Errorf("%s: %d bytes is larger than an ONNX file can be (2 GiB)", path, st.Size())
-	}
-	data := make([]byte, st.Size())
-	if _, err := f.ReadAt(data, 0); err != nil && st.Size() > 0 {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return Decode(data, opt)
 }

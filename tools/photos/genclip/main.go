@@ -23,14 +23,21 @@ func main() {
 	out := flag.String("out", "clip.mjpeg", "output: an .mjpeg file, or a folder for one JPEG per photo (DIR/<label>/NNNNNN.jpg)")
 	mnist := flag.String("mnist", "", "folder holding the MNIST IDX files (default: the Go module cache)")
 	maxQ := flag.Int("max-quality", 80, "highest JPEG quality")
+	level := flag.String("level", "mixed", "difficulty: easy, medium, hard or mixed")
 	flag.Parse()
-	if err := run(*n, *seed, *out, *mnist, *maxQ); err != nil {
+	lv := photos.Mixed
+	for l := photos.Mixed; l <= photos.Hard; l++ {
+		if l.String() == *level {
+			lv = l
+		}
+	}
+	if err := run(*n, *seed, *out, *mnist, *maxQ, lv); err != nil {
 		fmt.Fprintln(os.Stderr, "genclip:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, seed uint64, out, mnistDir string, maxQ int) error {
+func run(n int, seed uint64, out, mnistDir string, maxQ int, level photos.Level) error {
 	dir, err := dataset.FindMNIST(mnistDir)
 	if err != nil {
 		return err
@@ -39,7 +46,7 @@ func run(n int, seed uint64, out, mnistDir string, maxQ int) error {
 	if err != nil {
 		return err
 	}
-	ph, err := photos.Generate(set, n, photos.Options{Seed: seed, MaxQuality: maxQ})
+	ph, err := photos.Generate(set, n, photos.Options{Seed: seed, MaxQuality: maxQ, Level: level})
 	if err != nil {
 		return err
 	}

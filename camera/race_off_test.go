@@ -1,5 +1,0 @@
-//go:build !race
-
-package camera_test
-
-const raceEnabled = false

@@ -1,0 +1,298 @@
+package kernels
+
+import "fmt"
+
+// Int8 convolution and pooling on HWC images ([H][W][C], channels
+// innermost), the engine's layout for int8 networks: a convolution is then
+// a pixel-major GemmInt8, X and C each a run of contiguous channels per
+// pixel. A 1×1 convolution with stride 1 reads the image itself as X; any
+// other unfolds it first (im2colHWC), each window tap a copy of C
+// contiguous bytes. The weights' reduction runs over (kh, kw, c) in that
+// order, so PackConvInt8HWC reorders PyTorch's [out][C][KH][KW].
+
+// PackConvInt8HWC packs the int8 weights of a convolution, [out][cg][kh][kw]
+// (cg = input channels per group), for ConvInt8HWC on the path in use:
+// PackInt8Grouped of the weights reordered to [out][kh][kw][cg]. Weights
+// must lie in [-127, 127].
+func PackConvInt8HWC(w []int8, out, cg, kh, kw, groups int) *PackedInt8 {
+	if out < 1 || cg < 1 || kh < 1 || kw < 1 || groups < 1 || out%groups != 0 {
+		panic(fmt.Sprintf("kernels: PackConvInt8HWC: bad shape out=%d cg=%d kh=%d kw=%d groups=%d", out, cg, kh, kw, groups))
+	}
+	k := cg * kh * kw
+	if len(w) < out*k {
+		panic(fmt.Sprintf("kernels: PackConvInt8HWC: len(w)=%d < %d", len(w), out*k))
+	}
+	r := make([]int8, out*k)
+	for o := range out {
+		for c := range cg {
+			for t := range kh * kw {
+				r[o*k+t*cg+c] = w[(o*cg+c)*kh*kw+t]
+			}
+		}
+	}
+	return packInt8("PackConvInt8HWC", r, out, k, groups)
+}
+
+// ConvInt8HWC computes one image of an int8 convolution with groups on HWC
+// images: src is [H][W][C] with zero point inZeroPoint, dst [OutH][OutW][out],
+// w the weights packed by PackConvInt8HWC, rq the epilogue of the out
+// channels with its Bias folded with inZeroPoint (FoldZeroPoint of
+// w.RowSums()). Padding cells count as inZeroPoint. It computes what
+// ConvInt8 computes on the same image in CHW order, and stores it in HWC
+// order.
+//
+// col is scratch for the unfolded image, C*KH*KW*OutH*OutW values; a 1×1
+// convolution with stride 1 and no padding reads src in place and may pass
+// a nil col. dst must not overlap src or col. It allocates nothing once
+// it has run with w and rq (see GemmInt8).
+func ConvInt8HWC(src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []int8, inZeroPoint int8) {
+	checkConvInt8("ConvInt8HWC", src, dst, w, rq, g)
+	convHWCRows(src, dst, w, rq, g, col, inZeroPoint, 0, g.OutH)
+}
+
+// ConvInt8HWCRows computes output rows [oh0, oh1) of ConvInt8HWC. Calls
+// on disjoint rows may run concurrently: each unfolds its own rows of col.
+func ConvInt8HWCRows(src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []int8, inZeroPoint int8, oh0, oh1 int) {
+	checkConvInt8("ConvInt8HWCRows", src, dst, w, rq, g)
+	if oh0 < 0 || oh1 > g.OutH || oh0 > oh1 {
+		panic(fmt.Sprintf("kernels: ConvInt8HWCRows: rows [%d, %d) outside [0, %d)", oh0, oh1, g.OutH))
+	}
+	convHWCRows(src, dst, w, rq, g, col, inZeroPoint, oh0, oh1)
+}
+
+// convHWCRows is ConvInt8HWCRows for checked arguments.
+func convHWCRows(src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []int8, inZP int8, oh0, oh1 int) {
+	if oh0 == oh1 || g.OutW == 0 {
+		return
+	}
+	p0, n := oh0*g.OutW, (oh1-oh0)*g.OutW
+	if g.pointwise() {
+		GemmInt8(w, src[p0*g.C:], n, 1, g.C, rq, dst[p0*w.m:], 1, w.m)
+		return
+	}
+	g.checkCol("ConvInt8HWCRows", col)
+	k := g.C * g.KH * g.KW
+	im2colHWC(src, g, w.groups, inZP, col, oh0, oh1)
+	GemmInt8(w, col[p0*k:], n, 1, k, rq, dst[p0*w.m:], 1, w.m)
+}
+
+// im2colHWC unfolds output rows [oh0, oh1) of the HWC image src into col,
+// one row of C*KH*KW values per output pixel: for each group, for each
+// tap (kh, kw), the group's channels of the input pixel under the tap, or
+// padValue where it is padding. Without groups, the KW taps of a window
+// row that lies inside the image are one run of KW*C values.
+func im2colHWC[T int8 | float32](src []T, g ConvGeom, groups int, padValue T, col []T, oh0, oh1 int) {
+	cg := g.C / groups
+	k := g.C * g.KH * g.KW
+	for oh := oh0; oh < oh1; oh++ {
+		for ow := range g.OutW {
+			row := col[(oh*g.OutW+ow)*k:][:k]
+			iw0 := ow*g.SW - g.PadL
+			inside := iw0 >= 0 && iw0+g.KW <= g.W
+			o := 0
+			for gr := range groups {
+				for kh := range g.KH {
+					ih := oh*g.SH - g.PadT + kh
+					if ih < 0 || ih >= g.H {
+						fill(row[o:o+g.KW*cg], padValue)
+						o += g.KW * cg
+						continue
+					}
+					if inside && groups == 1 {
+						o += copy(row[o:o+g.KW*cg], src[(ih*g.W+iw0)*g.C:])
+						continue
+					}
+					for kw := range g.KW {
+						out := row[o : o+cg]
+						o += cg
+						if iw := iw0 + kw; iw >= 0 && iw < g.W {
+							copy(out, src[(ih*g.W+iw)*g.C+gr*cg:])
+							continue
+						}
+						fill(out, padValue)
+					}
+				}
+			}
+		}
+	}
+}
+
+// fill sets every element of s to v.
+func fill[T any](s []T, v T) {
+	for i := range s {
+		s[i] = v
+	}
+}
+
+// MaxPoolInt8HWC is MaxPoolInt8 on HWC images: dst ([OutH][OutW][C])
+// holds the maximum of each window of src ([H][W][C]), padding ignored.
+// It panics if a window lies entirely in the padding.
+func MaxPoolInt8HWC(src, dst []int8, g ConvGeom) {
+	g.checkPool("MaxPoolInt8HWC", len(src), len(dst))
+	if g.OutH*g.OutW*g.C == 0 {
+		return
+	}
+	if run := active.Load().maxPoolHWC; run != nil && g.KH*g.KW <= poolMaxTaps {
+		poolHWCRuns(src, dst, g, run)
+		return
+	}
+	poolHWCInt8(src, dst, g, true, 0)
+}
+
+// AvgPoolInt8HWC is AvgPoolInt8 on HWC images: the mean of each window
+// over the cells inside the image, rounded to nearest with ties away from
+// zero. A window as large as the image is a global average pool.
+func AvgPoolInt8HWC(src, dst []int8, g ConvGeom) {
+	g.checkPool("AvgPoolInt8HWC", len(src), len(dst))
+	poolHWCInt8(src, dst, g, false, 0)
+}
+
+// poolHWCInt8 is the reference of the HWC pools, on channels [c0, C):
+// for each output pixel, the window's rows and columns inside the image,
+// each channel's maximum or rounded mean over them.
+func poolHWCInt8(src, dst []int8, g ConvGeom, isMax bool, c0 int) {
+	c := g.C
+	sc := poolPool.Get().(*[]int32)
+	if cap(*sc) < c {
+		*sc = make([]int32, c)
+	}
+	acc := (*sc)[c0:c]
+	for oh := range g.OutH {
+		for ow := range g.OutW {
+			h0, h1, w0, w1 := poolWindow(g, oh, ow)
+			out := dst[(oh*g.OutW+ow)*c:][c0:c]
+			if isMax {
+				copy(out, src[(h0*g.W+w0)*c:][c0:c])
+			} else {
+				clear(acc)
+			}
+			for ih := h0; ih < h1; ih++ {
+				for iw := w0; iw < w1; iw++ {
+					in := src[(ih*g.W+iw)*c:][c0:c]
+					if isMax {
+						for i, v := range in {
+							out[i] = max(out[i], v)
+						}
+						continue
+					}
+					for i, v := range in {
+						acc[i] += int32(v)
+					}
+				}
+			}
+			if !isMax {
+				n := int32((h1 - h0) * (w1 - w0))
+				for i, s := range acc {
+					out[i] = int8(roundDiv(s, n))
+				}
+			}
+		}
+	}
+	poolPool.Put(sc)
+}
+
+// poolPool holds the channel sums of the average pools.
+var poolPool = freeList{New: func() any { return new([]int32) }}
+
+// poolMaxTaps is the largest window the SIMD pool kernels take.
+const poolMaxTaps = 64
+
+// poolArgs describes a run of n output pixels of an HWC pool for a SIMD
+// kernel: the first pixel's window is the taps cells at src+off[t], and
+// each next pixel's lies step bytes further on. The kernel computes the
+// channels up to the last multiple of 16; kernels read the fields at the
+// offsets go_asm.h gives.
+type poolArgs struct {
+	src, dst *int8
+	off      [poolMaxTaps]int
+	taps     int
+	step     int // bytes between consecutive pixels' windows
+	n        int // pixels, >= 1
+	c        int // channels, the bytes per pixel
+}
+
+// poolHWCRuns runs a SIMD pool kernel over every output row: the pixels
+// whose windows lie inside the image columns as one run, those at the
+// left and right edges one by one (padding is left out of their windows),
+// and the channels past the last multiple of 16 in Go.
+func poolHWCRuns(src, dst []int8, g ConvGeom, run func(*poolArgs)) {
+	if c16 := g.C / 16 * 16; c16 < g.C {
+		poolHWCInt8(src, dst, g, true, c16)
+		if c16 == 0 {
+			return
+		}
+	}
+	a := poolArgsPool.Get().(*poolArgs)
+	*a = poolArgs{src: &src[0], step: g.SW * g.C, c: g.C}
+	lo, hi := g.insideColumns()
+	for oh := range g.OutH {
+		for ow := 0; ow < lo; ow++ {
+			poolRun(a, dst, g, oh, ow, 1, run)
+		}
+		if lo < hi {
+			poolRun(a, dst, g, oh, lo, hi-lo, run)
+		}
+		for ow := hi; ow < g.OutW; ow++ {
+			poolRun(a, dst, g, oh, ow, 1, run)
+		}
+	}
+	*a = poolArgs{}
+	poolArgsPool.Put(a)
+}
+
+var poolArgsPool = freeList{New: func() any { return new(poolArgs) }}
+
+// poolRun runs the kernel on n output pixels of row oh from column ow0,
+// with the taps of the first pixel's window that lie inside the image.
+func poolRun(a *poolArgs, dst []int8, g ConvGeom, oh, ow0, n int, run func(*poolArgs)) {
+	h0, h1, w0, w1 := poolWindow(g, oh, ow0)
+	a.taps = 0
+	for ih := h0; ih < h1; ih++ {
+		for iw := w0; iw < w1; iw++ {
+			a.off[a.taps] = (ih*g.W + iw) * g.C
+			a.taps++
+		}
+	}
+	a.dst, a.n = &dst[(oh*g.OutW+ow0)*g.C], n
+	run(a)
+}
+
+// insideColumns returns the output columns [lo, hi) whose windows lie
+// inside the image's columns.
+func (g ConvGeom) insideColumns() (lo, hi int) {
+	lo = min((g.PadL+g.SW-1)/g.SW, g.OutW)
+	hi = g.OutW
+	if last := g.W - g.KW + g.PadL; last < 0 {
+		hi = 0
+	} else {
+		hi = min(hi, last/g.SW+1)
+	}
+	return lo, max(hi, lo)
+}
+
+// TransposeInt8 writes the transpose of the rows×cols row-major matrix a
+// (leading dimension lda) into t (leading dimension ldt): t[j*ldt+i] =
+// a[i*lda+j]. It turns a CHW image (C rows of H*W) into HWC and back.
+func TransposeInt8(t []int8, ldt int, a []int8, lda, rows, cols int) {
+	if rows < 0 || cols < 0 || lda < max(cols, 1) || ldt < max(rows, 1) {
+		panic(fmt.Sprintf("kernels: TransposeInt8: bad shape rows=%d cols=%d lda=%d ldt=%d", rows, cols, lda, ldt))
+	}
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if len(a) < (rows-1)*lda+cols || len(t) < (cols-1)*ldt+rows {
+		panic(fmt.Sprintf("kernels: TransposeInt8: len(a)=%d or len(t)=%d too short for %d×%d", len(a), len(t), rows, cols))
+	}
+	// Blocks of 32×32 keep a block's rows of a and of t in L1.
+	const b = 32
+	for i0 := 0; i0 < rows; i0 += b {
+		for j0 := 0; j0 < cols; j0 += b {
+			for i := i0; i < min(i0+b, rows); i++ {
+				row := a[i*lda+j0 : i*lda+min(j0+b, cols)]
+				for j, v := range row {
+					t[(j0+j)*ldt+i] = v
+				}
+			}
+		}
+	}
+}

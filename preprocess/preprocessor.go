@@ -1,0 +1,163 @@
+package preprocess
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"time"
+
+	"github.com/edgecnn/edgecnn/nn"
+)
+
+// Options tune a Preprocessor.
+type Options struct {
+	// ROI is the region of interest in image pixels; only it is looked
+	// at. Empty means the whole image.
+	ROI image.Rectangle
+}
+
+// Preprocessor executes one model's input contract (nn.Input) on images:
+// the digit path or the image path. It keeps its buffers between images
+// and is not safe for concurrent use; make one per goroutine.
+type Preprocessor struct {
+	in    nn.Input
+	opt   Options
+	out   []uint8
+	dec   Decoder
+	digit digitFinder
+	image imagePath
+	res   Result
+}
+
+// Result is an image prepared for the model.
+type Result struct {
+	// Pixels is the model input, C*H*W bytes (CHW), owned by the
+	// Preprocessor until its next call. The engine normalises it.
+	Pixels []uint8
+	// Found is false when the digit path found no ink (Pixels is then
+	// black); the image path always sets it.
+	Found bool
+	// Box is the part of the image that became the input, in image
+	// pixels: the digit's bounding box, or the crop.
+	Box image.Rectangle
+	// Width and Height are the image's size.
+	Width, Height int
+	// Scale is the reduction the image was decoded at (1, 2, 4 or 8).
+	Scale int
+	// Decode and Preprocess are the time spent in each stage.
+	Decode, Preprocess time.Duration
+}
+
+// New prepares images for a model with input contract in.
+func New(in nn.Input, opt Options) (*Preprocessor, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	if in.Channels != 1 && in.Channels != 3 {
+		return nil, fmt.Errorf("preprocess: the model takes %d channels; images give 1 (gray) or 3 (RGB)", in.Channels)
+	}
+	if in.Digit && (in.Height < mnistBox || in.Width < mnistBox) {
+		return nil, fmt.Errorf("preprocess: the digit path needs an input of at least %dx%d, not %dx%d", mnistBox, mnistBox, in.Width, in.Height)
+	}
+	return &Preprocessor{in: in, opt: opt, out: make([]uint8, in.Shape().Size())}, nil
+}
+
+// Input returns the contract p executes.
+func (p *Preprocessor) Input() nn.Input { return p.in }
+
+// digitSide is the length of the longer side the digit path wants to see
+// of its region: enough for a digit a tenth of the frame tall.
+const digitSide = 640
+
+// reducingGap is how much larger than the resized size an image path
+// picture must stay when it is shrunk while decoding: 2 keeps the
+// result close to resampling from full size (Pillow's thumbnail uses the
+// same idea and default).
+const reducingGap = 2
+
+// Scale returns the DCT-domain reduction (1, 2, 4 or 8) at which to decode
+// a JPEG of w x h pixels for this model.
+func (p *Preprocessor) Scale(w, h int) int {
+	r := image.Rect(0, 0, w, h)
+	if !p.opt.ROI.Empty() {
+		r = r.Intersect(p.opt.ROI)
+	}
+	s := 1
+	if p.in.Digit {
+		for s < 8 && max(r.Dx(), r.Dy())/(2*s) >= digitSide {
+			s *= 2
+		}
+		return s
+	}
+	rw, rh := resizedSize(p.in, r.Dx(), r.Dy())
+	for s < 8 && min(r.Dx(), r.Dy())/(2*s) >= reducingGap*min(rw, rh) {
+		s *= 2
+	}
+	return s
+}
+
+// LumaOnly reports whether the model reads only luma (gray models).
+func (p *Preprocessor) LumaOnly() bool { return p.in.Channels == 1 }
+
+// File decodes an image file (JPEG or PNG) and prepares it.
+func (p *Preprocessor) File(data []byte) (*Result, error) {
+	t0 := time.Now()
+	hd, err := ReadHeader(data)
+	if err != nil {
+		return nil, err
+	}
+	pic, err := p.dec.Decode(data, p.Scale(hd.Width, hd.Height), p.LumaOnly())
+	if err != nil {
+		return nil, err
+	}
+	pic.FullWidth, pic.FullHeight = hd.Width, hd.Height
+	d := time.Since(t0)
+	res, err := p.Picture(&pic)
+	if err != nil {
+		return nil, err
+	}
+	res.Decode = d
+	return res, nil
+}
+
+// ErrOutside is returned when the region of interest misses the image.
+var ErrOutside = errors.New("preprocess: the region of interest lies outside the image")
+
+// Picture prepares a decoded picture.
+func (p *Preprocessor) Picture(pic *Picture) (*Result, error) {
+	t0 := time.Now()
+	if err := pic.Check(); err != nil {
+		return nil, err
+	}
+	fw, fh := pic.full()
+	s := pic.Scale
+	res := &p.res
+	*res = Result{Pixels: p.out, Width: fw, Height: fh, Scale: s}
+	full := image.Rect(0, 0, fw, fh)
+	roiFull := full
+	if !p.opt.ROI.Empty() {
+		roiFull = p.opt.ROI.Intersect(full)
+	}
+	roi := image.Rect(roiFull.Min.X/s, roiFull.Min.Y/s, (roiFull.Max.X+s-1)/s, (roiFull.Max.Y+s-1)/s).
+		Intersect(image.Rect(0, 0, pic.Width, pic.Height))
+	if !p.opt.ROI.Empty() && (roi.Dx() < 4 || roi.Dy() < 4) {
+		return nil, ErrOutside
+	}
+	var box image.Rectangle
+	switch {
+	case p.in.Digit && (roi.Dx() < 4 || roi.Dy() < 4):
+		clear(p.out) // too small to hold a digit
+	case p.in.Digit:
+		luma := pic.Planes[0]
+		if pic.Model == RGB {
+			luma = p.digit.lumaOf(pic)
+		}
+		box, res.Found = p.digit.find(luma, roi, p.out, p.in.Width, p.in.Height)
+	default:
+		box = p.image.run(p.out, p.in, pic, roi, roiFull.Dx(), roiFull.Dy())
+		res.Found = true
+	}
+	res.Box = image.Rect(box.Min.X*s, box.Min.Y*s, box.Max.X*s, box.Max.Y*s).Intersect(full)
+	res.Preprocess = time.Since(t0)
+	return res, nil
+}

@@ -1,0 +1,88 @@
+"""PyTorch twins of edgecnn's resnet20 and mobilenetv2 (nn/archs.go), for the
+parameter counts of nn.TestArchCounts and for timing a training step against
+`go test ./train -bench Step` on the same machine.
+
+    /usr/bin/python3 train/testdata/torch_step.py ARCH STEPS   # prints params, then ms per step
+
+Same work as BenchmarkStep: batch 128 of 1x32x32 images, SGD with momentum
+0.9 and weight decay 5e-4, 2 threads.
+"""
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+
+def cbr(cin, cout, k, stride=1, groups=1, act=nn.ReLU):
+    layers = [nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+    if act is not None:
+        layers.append(act(inplace=True))
+    return nn.Sequential(*layers)
+
+
+class Basic(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.body = nn.Sequential(cbr(cin, cout, 3, stride), cbr(cout, cout, 3, act=None))
+        self.short = cbr(cin, cout, 1, stride, act=None) if stride != 1 or cin != cout else nn.Identity()
+
+    def forward(self, x):
+        return torch.relu(self.body(x) + self.short(x))
+
+
+def resnet20(cin, classes):
+    layers, c = [cbr(cin, 16, 3)], 16
+    for s, w in enumerate([16, 32, 64]):
+        for b in range(3):
+            layers.append(Basic(c, w, 2 if s > 0 and b == 0 else 1))
+            c = w
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, classes))
+
+
+class Inverted(nn.Module):
+    def __init__(self, cin, cout, t, stride):
+        super().__init__()
+        hidden = cin * t
+        layers = [cbr(cin, hidden, 1, act=nn.ReLU6)] if t != 1 else []
+        layers += [cbr(hidden, hidden, 3, stride, hidden, nn.ReLU6), cbr(hidden, cout, 1, act=None)]
+        self.body = nn.Sequential(*layers)
+        self.res = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return x + self.body(x) if self.res else self.body(x)
+
+
+def mobilenetv2(cin, classes):
+    layers, c = [cbr(cin, 32, 3, act=nn.ReLU6)], 32
+    for t, out, n, s in [(1, 16, 1, 1), (6, 24, 2, 1), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]:
+        for i in range(n):
+            layers.append(Inverted(c, out, t, s if i == 0 else 1))
+            c = out
+    layers += [cbr(c, 1280, 1, act=nn.ReLU6), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(1280, classes)]
+    return nn.Sequential(*layers)
+
+
+def main():
+    arch, steps = sys.argv[1], int(sys.argv[2])
+    torch.set_num_threads(2)
+    torch.manual_seed(1)
+    print("params", sum(p.numel() for p in {"resnet20": resnet20, "mobilenetv2": mobilenetv2}[arch](3, 10).parameters()))
+    model = {"resnet20": resnet20, "mobilenetv2": mobilenetv2}[arch](1, 10)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+    x, y = torch.rand(128, 1, 32, 32), torch.randint(0, 10, (128,))
+    loss_fn = nn.CrossEntropyLoss()
+    times = []
+    for i in range(steps + 1):
+        start = time.perf_counter()
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+        if i > 0:  # the first step warms up
+            times.append(time.perf_counter() - start)
+    times.sort()
+    print("ms/step %.1f" % (1000 * times[len(times) // 2]))
+
+
+if __name__ == "__main__":
+    main()
