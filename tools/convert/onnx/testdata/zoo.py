@@ -55,7 +55,10 @@ STD = [0.229, 0.224, 0.225]
 # name: (width divisor, input size, raw) of the small fixture. The divisor
 # must cut every channel count consistently (a concatenation's sum stays the
 # sum of its parts; ShuffleNet v2 x1.0's 58-channel halves allow only 2):
-# PyTorch refuses the model otherwise. AlexNet and VGG need 224x224 for
+# PyTorch refuses the model otherwise. It must also leave the network
+# well-conditioned: SqueezeNet, which has no BatchNorm, cut by 16 has
+# squeeze layers of 2 channels and turns input noise 40 dB below the
+# signal into 27 dB at its logits (43 dB when cut by 8, 62 dB at full size). AlexNet and VGG need 224x224 for
 # their 6x6 and 7x7 adaptive pools; odd sizes exercise ceil_mode. raw says
 # whether the small fixture also has a .raw.onnx export: the larger ones
 # have only the usual one, to keep the repository light (--full writes
@@ -67,7 +70,7 @@ ZOO = {
     "mnasnet0_5": (16, 64, False),
     "shufflenet_v2_x0_5": (8, 64, True),
     "shufflenet_v2_x1_0": (2, 64, False),
-    "squeezenet1_1": (16, 67, True),
+    "squeezenet1_1": (8, 67, True),
     "resnet18": (32, 64, True),
     "resnet50": (32, 64, False),
     "googlenet": (16, 67, False),
@@ -254,7 +257,7 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     names = args.models or list(ZOO)
-    manifest = []
+    manifest = read_manifest(args.out)
     for name in names:
         model, size = build(name, args.full)
         x = normalise(pixels(seed_of(name) + PARITY, 0, 4, size))
@@ -267,11 +270,21 @@ def main():
         if raw:
             export(model, base + ".raw.onnx", x[:1], raw=True)
         params = sum(p.numel() for p in model.parameters())
-        manifest.append({"name": name, "size": size, "classes": logits.shape[1], "params": params, "raw": raw})
+        manifest[name] = {"name": name, "size": size, "classes": logits.shape[1], "params": params, "raw": raw}
         print(f"{name}: {size}x{size}, {params} parameters, logits in [{logits.min():.3g}, {logits.max():.3g}]", flush=True)
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
-        json.dump({"mean": MEAN, "std": STD, "models": manifest}, f, indent=1)
+        json.dump({"mean": MEAN, "std": STD, "models": [manifest[n] for n in ZOO if n in manifest]}, f, indent=1)
         f.write("\n")
+
+
+def read_manifest(folder):
+    """The models already in folder's manifest, by name: exporting some
+    models replaces their entries and keeps the others'."""
+    try:
+        with open(os.path.join(folder, "manifest.json")) as f:
+            return {m["name"]: m for m in json.load(f)["models"]}
+    except FileNotFoundError:
+        return {}
 
 
 if __name__ == "__main__":
