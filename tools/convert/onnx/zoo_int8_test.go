@@ -107,12 +107,13 @@ func checkInt8(t *testing.T, m *nn.Model, name string, size int) int8Figures {
 	if agreement < zooMinAgreement {
 		short = append(short, fmt.Sprintf("int8 top-1 agrees with float on %.1f%% < %.0f%%", 100*agreement, 100*zooMinAgreement))
 	}
+	known := zooInt8Short[name] && *zooDir == defaultZooDir
 	switch {
-	case len(short) > 0 && zooInt8Short[name]:
+	case len(short) > 0 && known:
 		t.Logf("known shortfall (zooInt8Short): %s", strings.Join(short, "; "))
 	case len(short) > 0:
 		t.Error(strings.Join(short, "; "))
-	case zooInt8Short[name]:
+	case known:
 		t.Errorf("meets the int8 bounds now: remove it from zooInt8Short")
 	}
 	return f
@@ -133,12 +134,14 @@ func centreClasses(logits, ref []float32, classes int) []float32 {
 	return out
 }
 
-// zooInt8Short lists the networks whose int8 conversion falls short of
-// issue 14's bounds today (BENCHMARKS.md has the figures): the
+// zooInt8Short lists the small fixtures whose int8 conversion falls short
+// of issue 14's bounds today (BENCHMARKS.md has the figures): the
 // hard-swish and SiLU networks, whose activations the engine requantizes
 // twice (the convolution's output, then the lookup table's) and whose
 // unbounded ranges leave about 35 dB per quantization, over some 50 of
-// them in a row (logit SQNR 20 to 21 dB, top-1 agreement 86 to 99%). The
-// test reports their figures and fails once they meet the bounds, so that
-// the list only shrinks.
+// them in a row, with 2x2 feature maps at the end of a 64x64 input (logit
+// SQNR 20.6 to 21.0 dB, top-1 agreement 86 to 99%). The test reports their
+// figures and fails once they meet the bounds, so that the list only
+// shrinks. It does not apply to other folders (-zoo): there every
+// shortfall fails.
 var zooInt8Short = map[string]bool{"mobilenet_v3_small": true, "mobilenet_v3_large": true, "efficientnet_b0": true}

@@ -18,9 +18,10 @@ import (
 // in testdata/zoo by default, or the full-size networks it writes with
 // --full:
 //
-//	go test ./tools/convert/onnx -run TestZoo -v -zoo /tmp/zoo -timeout 2h
+//	go test ./tools/convert/onnx -run TestZoo -v -zoo /tmp/zoo -timeout 3h
 var (
-	zooDir = flag.String("zoo", filepath.Join("testdata", "zoo"), "folder of the zoo exported by testdata/zoo.py")
+	defaultZooDir = filepath.Join("testdata", "zoo")
+	zooDir        = flag.String("zoo", defaultZooDir, "folder of the zoo exported by testdata/zoo.py")
 )
 
 // The float bounds of issue 14: logits within 1e-4 of PyTorch's (or 1e-5
