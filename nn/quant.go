@@ -149,7 +149,7 @@ func checkRanges(m *Model) error {
 // KeepsQuant reports whether a layer of type op stores its int8 output with
 // its input's parameters: it only moves or averages values.
 func KeepsQuant(op Op) bool {
-	return op == OpMaxPool || op == OpAvgPool || op == OpFlatten || op == OpDropout
+	return op == OpMaxPool || op == OpAvgPool || op == OpFlatten || op == OpDropout || op == OpChannels
 }
 
 // FusedActivation returns the index of the ReLU or ReLU6 that follows node
