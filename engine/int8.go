@@ -297,11 +297,17 @@ func (l *linearInt8) features(x, y []int8, n int, blocks []linearBlock) {
 
 // fuseInt8 makes a ReLU or ReLU6 part of the epilogue's clamp.
 func fuseInt8(rq *kernels.Requant, act nn.Op, out quant.Params) {
+	rq.Min, rq.Max = activationRange(act, out)
+}
+
+// activationRange returns the int8 values a ReLU or ReLU6 keeps of a
+// tensor quantized by out.
+func activationRange(act nn.Op, out quant.Params) (lo, hi int32) {
 	a := quant.ReLU
 	if act == nn.OpReLU6 {
 		a = quant.ReLU6
 	}
-	rq.Min, rq.Max = quant.ActivationRange(a, out)
+	return quant.ActivationRange(a, out)
 }
 
 type poolInt8 struct {

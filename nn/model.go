@@ -88,7 +88,21 @@ type Node struct {
 	// Quant holds the int8 parameters of the node's output in a quantized
 	// model (see Model.Quantized); nil in a float model.
 	Quant *quant.Params `json:"quant,omitempty"`
+	// Range, in a float model trained with quantization-aware training,
+	// is the range of the node's output that training quantized it with;
+	// conversion to int8 uses it instead of calibrating one.
+	Range *Range `json:"range,omitempty"`
 }
+
+// Range is the real interval [Min, Max] an int8 tensor covers
+// (quant.ChooseParams turns it into a scale and zero point).
+type Range struct {
+	Min float32 `json:"min"`
+	Max float32 `json:"max"`
+}
+
+// Params returns the int8 parameters of the range.
+func (r Range) Params() quant.Params { return quant.ChooseParams(r.Min, r.Max) }
 
 // Model is a classifier: its graph in topological order (the last node is the
 // output), its parameters by name ("<node>.weight", "<node>.bias"), and the
@@ -208,8 +222,8 @@ func (m *Model) Shapes() ([]Shape, error) {
 		if n == nil {
 			return nil, fmt.Errorf("layer %d is missing (null)", i)
 		}
-		if n.Name == "" || n.Name == InputName {
-			return nil, fmt.Errorf("layer %d (%s): invalid name %q", i, n.Op, n.Name)
+		if err := checkName(i, n.Op, n.Name); err != nil {
+			return nil, err
 		}
 		if _, dup := known[n.Name]; dup {
 			return nil, fmt.Errorf("layer %q: name used twice", n.Name)
@@ -233,6 +247,15 @@ func (m *Model) Shapes() ([]Shape, error) {
 		shapes[i] = out
 	}
 	return shapes, nil
+}
+
+// checkName is the rule for the name of layer i: not empty, and not the
+// input's.
+func checkName(i int, op Op, name string) error {
+	if name == "" || name == InputName {
+		return fmt.Errorf("layer %d (%s): invalid name %q", i, op, name)
+	}
+	return nil
 }
 
 // outShape is the shape inference of one layer.

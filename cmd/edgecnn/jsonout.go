@@ -103,6 +103,11 @@ type convertLayerJSON struct {
 	WeightMax float32      `json:"weight_max"`
 	Quant     quant.Params `json:"quant"`
 	SQNR      *float64     `json:"sqnr_db"` // null when the int8 output is exact
+	// IsolatedSQNR is the SQNR with this layer alone in int8: null when
+	// exact, and for layers it is not measured on (all but int8 conv2d
+	// and linear layers).
+	IsolatedSQNR *float64 `json:"isolated_sqnr_db"`
+	Learned      bool     `json:"learned_range"` // the range came from quantization-aware training
 }
 
 // accuracyJSON compares float and int8 top-1.
@@ -117,9 +122,12 @@ func convertLayers(report []convert.LayerReport) []convertLayerJSON {
 	out := make([]convertLayerJSON, len(report))
 	for i, r := range report {
 		out[i] = convertLayerJSON{Name: r.Name, Op: r.Op, Float: r.Float, WeightMin: r.WeightMin, WeightMax: r.WeightMax,
-			Quant: r.Quant}
+			Quant: r.Quant, Learned: r.Learned}
 		if !math.IsInf(r.SQNR, 1) {
 			out[i].SQNR = &report[i].SQNR
+		}
+		if !math.IsInf(r.IsolatedSQNR, 1) && !math.IsNaN(r.IsolatedSQNR) {
+			out[i].IsolatedSQNR = &report[i].IsolatedSQNR
 		}
 	}
 	return out
