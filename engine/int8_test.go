@@ -182,7 +182,12 @@ func TestMobileNetAndResNetAllocateNothing(t *testing.T) {
 					px := pixels[:n*len(pixels)/2]
 					_, err := e.Infer(px, n)
 					require.NoError(t, err)
-					require.Zero(t, testing.AllocsPerRun(2, func() { e.Infer(px, n) }),
+					// Ten runs, as AllocsPerRun averages (rounding down): a
+					// thread that blocks on a channel may refill the
+					// runtime's sudog cache with one malloc now and then
+					// on a loaded machine, while an allocation of the
+					// engine's would cost one in every run.
+					require.Zero(t, testing.AllocsPerRun(10, func() { e.Infer(px, n) }),
 						"%s int8 %v, threads %d, batch %d", name, m.Quantized(), threads, n)
 				}
 				e.Close()
