@@ -34,6 +34,26 @@ func Score(m *nn.Model, set *dataset.Set, ph []Photo, workers int) (*Tally, []Mi
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, len(ph)))
+	// The engines are built here, one per worker, so that the model is
+	// only read concurrently.
+	engines := make([]*engine.Engine, workers)
+	defer func() {
+		for _, e := range engines {
+			if e != nil {
+				e.Close()
+			}
+		}
+	}()
+	pres := make([]*preprocess.Preprocessor, workers)
+	for w := range workers {
+		var err error
+		if engines[w], err = engine.New(m, engine.Options{Threads: 1}); err != nil {
+			return nil, nil, err
+		}
+		if pres[w], err = preprocess.New(m.Input, preprocess.Options{}); err != nil {
+			return nil, nil, err
+		}
+	}
 	var (
 		mu     sync.Mutex
 		tally  Tally
@@ -44,15 +64,7 @@ func Score(m *nn.Model, set *dataset.Set, ph []Photo, workers int) (*Tally, []Mi
 	for w := range workers {
 		wg.Go(func() {
 			err := func() error {
-				e, err := engine.New(m, engine.Options{Threads: 1})
-				if err != nil {
-					return err
-				}
-				defer e.Close()
-				p, err := preprocess.New(m.Input, preprocess.Options{})
-				if err != nil {
-					return err
-				}
+				e, p := engines[w], pres[w]
 				classify := func(pixels []uint8) (int, error) {
 					logits, err := e.Infer(pixels, 1)
 					if err != nil {

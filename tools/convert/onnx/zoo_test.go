@@ -196,3 +196,23 @@ func checkParity(t *testing.T, m *nn.Model, input, want []float32, classes int) 
 	}
 	return worst, bound
 }
+
+// TestFunctionalExports reads a network written with torch's functional
+// calls (testdata/functional.py), exported with constant folding and a
+// fixed batch, and without constant folding and with a dynamic batch:
+// torch.clamp's DOUBLE bounds through Cast, a chunk, x * hardsigmoid(x),
+// hardswish, a channel shuffle through x.shape, a squeeze-and-excitation
+// gate with SiLU and sigmoid, pools with ceil_mode and
+// count_include_pad=False, and softmax. Both give PyTorch's outputs.
+func TestFunctionalExports(t *testing.T) {
+	input := readNPY(t, "functional_input.npy")
+	want := readNPY(t, "functional_logits.npy")
+	for _, file := range []string{"functional.onnx", "functional.raw.onnx"} {
+		m, err := Read(filepath.Join("testdata", file), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst, _ := checkParity(t, m, input.Data, want.Data, want.Shape[1])
+		t.Logf("%s: %d layers, max abs difference from PyTorch %.3g", file, len(m.Nodes), worst)
+	}
+}
