@@ -220,7 +220,7 @@ func (e *Engine) plan(threads int) error {
 		e.input.quant = *m.Input.Quant
 		e.pixelExact = pixelExact(m.Input)
 	}
-	e.input.hwc = inputHWC(m)
+	e.input.hwc = inputHWC(m, shapes)
 	index := map[string]int{nn.InputName: -1}
 	consumers := map[string]int{}
 	for _, n := range m.Nodes {
@@ -253,7 +253,7 @@ func (e *Engine) plan(threads int) error {
 		if m.Weight(n) != nil {
 			want = s.out.int8
 		}
-		hwc := readsHWC(n, want, first.shape, first.hwc)
+		hwc := readsHWC(n, want, first.shape, first.hwc, shapes[i])
 		for k := range s.inputs {
 			in := &s.inputs[k]
 			in.in.hwc = hwc

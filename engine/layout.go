@@ -28,9 +28,9 @@ import (
 var hwcLayouts = true
 
 // readsHWC reports whether node n, running in int8 when int8 is set,
-// reads its inputs in HWC, given the first input's shape and whether it
-// arrives in HWC.
-func readsHWC(n *nn.Node, int8 bool, first nn.Shape, firstHWC bool) bool {
+// reads its inputs in HWC, given the first input's shape, whether it
+// arrives in HWC, and n's output shape.
+func readsHWC(n *nn.Node, int8 bool, first nn.Shape, firstHWC bool, out nn.Shape) bool {
 	if !hwcLayouts {
 		return false
 	}
@@ -46,7 +46,13 @@ func readsHWC(n *nn.Node, int8 bool, first nn.Shape, firstHWC bool) bool {
 		}
 		// A single-channel image is the same bytes in both layouts, and
 		// the CHW kernels' direct path reads it in place, where the HWC
-		// one would unfold one byte per window tap.
+		// one would unfold one byte per window tap. An image with few
+		// channels that arrives CHW stays so when the direct path takes
+		// the convolution (LeNet-5's conv2): the HWC unfolding would copy
+		// C*KW bytes per window row, after a transpose.
+		if !firstHWC && first[0] < fewChannels && kernels.ConvInt8Direct(Geometry(n, first, out), n.Out, n.Groups) {
+			return false
+		}
 		return first[0] > 1
 	case nn.OpMaxPool, nn.OpAvgPool, nn.OpReLU, nn.OpReLU6, nn.OpTanh, nn.OpDropout, nn.OpAdd, nn.OpConcat:
 		return firstHWC
@@ -72,20 +78,24 @@ func writesHWC(n *nn.Node, inHWC bool) bool {
 	return inHWC
 }
 
+// fewChannels is the channel count below which an int8 convolution on a
+// CHW image may stay CHW (readsHWC).
+const fewChannels = 16
+
 // inputHWC reports whether a model's input is best stored HWC: when every
 // layer that reads it is a convolution that reads HWC, the pixels are laid
-// out so once as they are loaded.
-func inputHWC(m *nn.Model) bool {
+// out so once as they are loaded. shapes are the nodes' output shapes.
+func inputHWC(m *nn.Model, shapes []nn.Shape) bool {
 	in := m.Input.Shape()
 	if !hwcLayouts || !spatial(in) {
 		return false
 	}
-	for _, n := range m.Nodes {
+	for i, n := range m.Nodes {
 		if !slices.Contains(n.Inputs, nn.InputName) {
 			continue
 		}
 		w := m.Weight(n)
-		if n.Op != nn.OpConv2D || w == nil || !readsHWC(n, w.DType == nn.I8, in, false) {
+		if n.Op != nn.OpConv2D || w == nil || !readsHWC(n, w.DType == nn.I8, in, false, shapes[i]) {
 			return false
 		}
 	}

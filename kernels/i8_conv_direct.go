@@ -30,14 +30,28 @@ import "math"
 // (LeNet-5 conv1: 10 µs for 700 runs of 28 values), so the direct path wins
 // while those dropped multiply-adds take less time than one run.
 func directConv(i8 *int8Impl, w *PackedInt8, g ConvGeom) bool {
-	if i8.gemmRows == nil || w.groups != 1 || g.SH != 1 || g.SW != 1 {
+	return directShape(i8, w.m, w.groups, g)
+}
+
+// directShape is directConv for out output channels in groups.
+func directShape(i8 *int8Impl, out, groups int, g ConvGeom) bool {
+	if i8 == nil || i8.gemmRows == nil || groups != 1 || g.SH != 1 || g.SW != 1 {
 		return false
 	}
 	if hp, wp := g.paddedSize(); int64(g.C)*int64(hp)*int64(wp) > math.MaxInt32 {
 		return false // its row offsets are int32
 	}
-	dropped := (roundUp(g.OutW, i8.tile) - g.OutW) * w.m
+	dropped := (roundUp(g.OutW, i8.tile) - g.OutW) * out
 	return dropped <= i8.rowRunMACs
+}
+
+// ConvInt8Direct reports whether ConvInt8, on the path in use, computes a
+// convolution of geometry g with out output channels in groups without
+// unfolding its image (the direct path). On an image with few channels
+// that path is cheaper than ConvInt8HWC, whose unfolding copies C*KW bytes
+// per window row: the engine keeps such convolutions on CHW.
+func ConvInt8Direct(g ConvGeom, out, groups int) bool {
+	return directShape(active.Load().i8, out, groups, g)
 }
 
 // directOffsets holds the row offset tables of concurrent direct

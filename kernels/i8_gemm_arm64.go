@@ -302,6 +302,15 @@ func (s *armInt8Shape) multiply(w *PackedInt8, x []int8, base int, off []int32, 
 						continue
 					}
 				}
+				if cCS == 1 && nr >= 8 {
+					// The tile row-major, each row of C one copy (with
+					// rows of 4, the copies cost more than the loop).
+					s.kernel(kb, wp, xj, bias, mult, shift, &tile[0], nr, 1, rq.ZeroPoint, rq.Min, rq.Max)
+					for ii := range mt {
+						copy(c[(i0+ii)*cRS+j0:][:nt], tile[ii*nr:][:nt])
+					}
+					continue
+				}
 				s.kernel(kb, wp, xj, bias, mult, shift, &tile[0], 1, mr, rq.ZeroPoint, rq.Min, rq.Max)
 				if cCS == 1 {
 					for ii := range mt {
