@@ -149,8 +149,9 @@ func NewMJPEGReader(r io.Reader) *MJPEGReader {
 	return &MJPEGReader{r: r, buf: make([]byte, 256<<10)}
 }
 
-// errCorruptJPEG is returned by Next for each image it skipped.
-var errCorruptJPEG = errors.New("corrupt or truncated jpeg in the stream")
+// errSkipped is returned by Next for each image it skipped. It is built
+// once: a broken stream can hold a skipped image every two bytes.
+var errSkipped = fmt.Errorf("%w: %w", ErrCorrupt, errors.New("corrupt or truncated jpeg in the stream"))
 
 // Next returns the next image. The bytes are valid until the next call. It
 // returns io.EOF at the end of the stream, an error wrapping ErrCorrupt for
@@ -166,7 +167,7 @@ func (m *MJPEGReader) Next() ([]byte, error) {
 		case splitCorrupt:
 			m.start += e
 			m.Corrupt++
-			return nil, fmt.Errorf("%w: %w", ErrCorrupt, errCorruptJPEG)
+			return nil, errSkipped
 		}
 		m.start += s
 		if m.eof {

@@ -364,6 +364,11 @@ func TestDecodeErrors(t *testing.T) {
 		{"trailing json", raw("{} {}", nil), "header is not valid JSON: data after the object"},
 		{"unterminated", raw(`{"a":{}`, nil), "header is not valid JSON"},
 		{"duplicate", raw(`{`+meta+`,"a":{},"a":{}}`, nil), `header: duplicate entry "a"`},
+		{"duplicate escaped", raw(`{`+meta+`,"a":{},"\u0061":{}}`, nil), `header: duplicate entry "a"`},
+		{"trailing literal", raw(`{} 1`, nil), "header is not valid JSON: data after the object"},
+		{"literal", raw(`1`, nil), "header is not a JSON object"},
+		{"spaces, brackets in strings", raw("\n { \"__metadata__\" : {\"format\":\"edgecnn\",\"version\":\"1\",\"model\":\"{\\\"]\\\":\\\"}\\\"}\"} ,\t\"a\" : {} }\r\n", nil),
+			`tensor "a": needs dtype, shape and data_offsets`},
 		{"no metadata", raw(`{}`, nil), "not an edgecnn model file: the header has no __metadata__"},
 		{"metadata not strings", raw(`{"__metadata__":{"version":1}}`, nil), "header: __metadata__ must map strings to strings"},
 		{"no format", corrupt(func(p *parsed) { delete(p.meta(), "format") }), "not an edgecnn model file: __metadata__ has no format"},
@@ -596,6 +601,19 @@ func FuzzDecode(f *testing.F) {
 	f.Add(p.bytes(f))
 	p = parse(f, small)
 	p.meta()["version"] = "2"
+	f.Add(p.bytes(f))
+	// Thousands of header entries of 8 bytes, where what one costs beyond
+	// its bytes is multiplied (json.Decoder's tokens once cost 78 bytes of
+	// memory per byte).
+	keys := []byte("{")
+	for i := range 8000 {
+		keys = fmt.Appendf(keys, `"%d":0,`, i)
+	}
+	f.Add(file(append(keys, `"x":0}`...), nil))
+	// 50000 empty layers "{}": 3 bytes of file each, and a layer is 160
+	// bytes of memory (once 69 bytes per byte).
+	p = parse(f, small)
+	p.meta()["model"] = `{"nodes":[` + strings.Repeat("{},", 50000) + `{}]}`
 	f.Add(p.bytes(f))
 
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -149,16 +149,16 @@ func checkRanges(m *Model) error {
 // KeepsQuant reports whether a layer of type op stores its int8 output with
 // its input's parameters: it only moves or averages values.
 func KeepsQuant(op Op) bool {
-	return op == OpMaxPool || op == OpAvgPool || op == OpFlatten || op == OpDropout
+	return op == OpMaxPool || op == OpAvgPool || op == OpFlatten || op == OpDropout || op == OpChannels
 }
 
 // FusedActivation returns the index of the ReLU or ReLU6 that follows node
-// i and is the only reader of its output, when node i is a conv or linear
-// layer; -1 otherwise. The int8 form of node i then takes the activation's
+// i and is the only reader of its output, when node i is a conv, linear or
+// add layer (the ones whose int8 epilogue clamps); -1 otherwise. The int8 form of node i then takes the activation's
 // output parameters: the activation becomes its epilogue's clamp.
 func (m *Model) FusedActivation(i int) int {
 	n := m.Nodes[i]
-	if (n.Op != OpConv2D && n.Op != OpLinear) || i+1 >= len(m.Nodes) {
+	if (n.Op != OpConv2D && n.Op != OpLinear && n.Op != OpAdd) || i+1 >= len(m.Nodes) {
 		return -1
 	}
 	next := m.Nodes[i+1]

@@ -53,7 +53,7 @@ func TestFusedActivation(t *testing.T) {
 }
 
 func TestKeepsQuant(t *testing.T) {
-	for _, op := range []Op{OpMaxPool, OpAvgPool, OpFlatten, OpDropout} {
+	for _, op := range []Op{OpMaxPool, OpAvgPool, OpFlatten, OpDropout, OpChannels} {
 		require.True(t, KeepsQuant(op), op)
 	}
 	for _, op := range []Op{OpConv2D, OpLinear, OpReLU, OpAdd, OpConcat, OpTanh, OpSoftmax} {

@@ -5,7 +5,8 @@ package train
 //	8 bytes    "ECNNCKPT"
 //	4 bytes    version, little-endian uint32 (checkpointVersion)
 //	4 bytes    N, the header length, little-endian uint32
-//	N bytes    the header: a gob-encoded checkpointHeader
+//	N bytes    the header: a gob-encoded checkpointHeader, whose tables
+//	           encode themselves (see epochs, sectionTable, tensorCRCs)
 //	4 bytes    CRC32C (Castagnoli) of everything above
 //	the rest   the sections the header lists, in order: the model file
 //	           (nn.Encode), then each optimizer buffer as little-endian
@@ -33,8 +34,9 @@ import (
 )
 
 // checkpointVersion changes whenever the checkpoint layout does. Version
-// 1 was a bare gob stream without checksums.
-const checkpointVersion = 2
+// 1 was a bare gob stream without checksums; version 2 left its tables to
+// gob.
+const checkpointVersion = 3
 
 // checkpointMagic starts every checkpoint file.
 const checkpointMagic = "ECNNCKPT"
@@ -55,12 +57,12 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 type checkpointHeader struct {
 	Config   Config
 	Position position
-	History  []EpochMetrics
+	History  epochs
 	// Sections follow the header in this order: the model file, then the
 	// optimizer state.
-	Sections []section
+	Sections sectionTable
 	// Tensors holds the CRC32C of each model parameter's bytes.
-	Tensors map[string]uint32
+	Tensors tensorCRCs
 }
 
 // section is one block of bytes after the header.
@@ -88,7 +90,7 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 		return err
 	}
 	state := t.opt.state()
-	h := checkpointHeader{Config: t.Cfg, Position: t.pos, History: t.history, Tensors: map[string]uint32{}}
+	h := checkpointHeader{Config: t.Cfg, Position: t.pos, History: t.history, Tensors: tensorCRCs{}}
 	h.Sections = append(h.Sections, section{modelSection, int64(len(model)), crc32.Checksum(model, castagnoli)})
 	for name, p := range t.Model.Params {
 		h.Tensors[name] = crcFloats(p.F32)
@@ -190,7 +192,9 @@ func decodeCheckpoint(data []byte) (*checkpoint, error) {
 	for _, s := range ck.Sections {
 		b := body[:s.Bytes]
 		body = body[s.Bytes:]
-		damaged := fmt.Errorf("checkpoint section %q: checksum mismatch (the file is damaged)", s.Name)
+		damaged := func() error {
+			return fmt.Errorf("checkpoint section %q: checksum mismatch (the file is damaged)", s.Name)
+		}
 		intact := crc32.Checksum(b, castagnoli) == s.CRC
 		if s.Name == modelSection {
 			// Decoded first, so that damage in a tensor is reported with
@@ -198,7 +202,7 @@ func decodeCheckpoint(data []byte) (*checkpoint, error) {
 			m, err := nn.Decode(b)
 			switch {
 			case err != nil && !intact:
-				return nil, damaged
+				return nil, damaged()
 			case err != nil:
 				return nil, fmt.Errorf("checkpoint model: %w", err)
 			}
@@ -206,13 +210,13 @@ func decodeCheckpoint(data []byte) (*checkpoint, error) {
 				return nil, err
 			}
 			if !intact {
-				return nil, damaged
+				return nil, damaged()
 			}
 			ck.Model = m
 			continue
 		}
 		if !intact {
-			return nil, damaged
+			return nil, damaged()
 		}
 		v := make([]float32, len(b)/4)
 		for i := range v {

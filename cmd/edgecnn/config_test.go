@@ -95,6 +95,10 @@ func FuzzParseConfig(f *testing.F) {
 	for _, seed := range []string{"source=rpicam\nquiet\n", "# c\ngpio=GPIO17=7:0.8\nthreads=2", "log-every=1m\r\n", "=\n--\nfps=-1"} {
 		f.Add([]byte(seed))
 	}
+	// A flag set on every line: what one value costs beyond its bytes is
+	// multiplied here (pflag's string slices parse each value as CSV, with
+	// a 4 KB reader: 12 KB of "web-allow=a" lines allocated 4 MB).
+	f.Add([]byte(strings.Repeat("web-allow=a\n", 1000)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fs := runFlags(t)
 		var err error

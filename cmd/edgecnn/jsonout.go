@@ -28,6 +28,9 @@ type modelJSON struct {
 	Layers []layerJSON `json:"layers"`
 	Params int         `json:"params"`
 	MACs   int64       `json:"macs"`
+	// Imported says which format and graph an imported model came from
+	// and which of its nodes were folded (see nn.Imported).
+	Imported *nn.Imported `json:"imported,omitempty"`
 }
 
 type inputJSON struct {
@@ -51,6 +54,7 @@ type layerJSON struct {
 	ScaleMin float32       `json:"weight_scale_min,omitempty"`
 	ScaleMax float32       `json:"weight_scale_max,omitempty"`
 	Quant    *quant.Params `json:"quant,omitempty"` // the output's, in an int8 model
+	From     []string      `json:"from,omitempty"`  // the source nodes it computes, in an imported model
 }
 
 func inspectJSON(name string, m *nn.Model) (*modelJSON, error) {
@@ -60,13 +64,13 @@ func inspectJSON(name string, m *nn.Model) (*modelJSON, error) {
 	}
 	in := m.Input
 	r := &modelJSON{Model: name, Arch: m.Arch, Format: "float32", Labels: m.Labels,
-		Input: inputJSON{Shape: in.Shape(), Mean: in.Mean, Std: in.Std, Digit: in.Digit}}
+		Input: inputJSON{Shape: in.Shape(), Mean: in.Mean, Std: in.Std, Digit: in.Digit}, Imported: m.Imported}
 	if m.Quantized() {
 		r.Format, r.Input.Quant = "int8", in.Quant
 	}
 	for _, s := range stats {
 		l := layerJSON{Name: s.Node.Name, Op: s.Node.Op, Describe: describe(s.Node), Inputs: s.Node.Inputs,
-			In: s.In, Out: s.Out, Params: s.Params, MACs: s.MACs}
+			In: s.In, Out: s.Out, Params: s.Params, MACs: s.MACs, From: s.Node.From}
 		if m.Quantized() {
 			l.Weights, l.Quant = weightType(m, s.Node), s.Node.Quant
 			if sc := m.Params[s.Node.Name+".weight_scale"]; sc != nil {

@@ -35,7 +35,8 @@ type runOptions struct {
 	fps                                   float64
 	asJSON, every, loop, generic          bool
 	top, smooth, threads, limit           int
-	gpio, webAllow                        []string
+	gpio                                  []string
+	webAllow                              hostNames
 	maxMemory                             memoryLimit
 	outputOptions
 }
@@ -97,7 +98,7 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
 	f.BoolVar(&o.generic, "generic", false, "use the image path (resize and crop) even for a digit model")
 	f.StringVar(&o.saveInputs, "save-inputs", "", "write each frame as the model saw it to this folder (PNG), to debug a camera setup")
 	f.StringVar(&o.web, "web", "", "serve a live preview page on HOST:PORT, e.g. 0.0.0.0:8080 (a bare --web is 127.0.0.1:8080; PORT or :PORT binds 127.0.0.1)")
-	f.StringSliceVar(&o.webAllow, "web-allow", nil, "also serve the page to browsers that reach it by these host names (e.g. a DNS name or a proxy's; default: loopback, the bound address, and with 0.0.0.0 the host's addresses and NAME.local; * allows any)")
+	f.Var(&o.webAllow, "web-allow", "also serve the page to browsers that reach it by these host names (e.g. a DNS name or a proxy's; default: loopback, the bound address, and with 0.0.0.0 the host's addresses and NAME.local; * allows any)")
 	addMemoryFlag(f, &o.maxMemory)
 	o.outputOptions.addFlags(f)
 	f.StringArrayVar(&o.gpio, "gpio", nil, "drive PIN high while LABEL is seen with probability >= THRESHOLD (PIN=LABEL[:THRESHOLD], default 0.5; repeatable; Raspberry Pi)")
@@ -302,6 +303,11 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 		}
 	}
 
+	// Ctrl-C is handled from here on: the preview's address is announced
+	// below, and an interrupt right after it must still shut down cleanly.
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
 	var web *preview
 	if o.web != "" {
 		if web, err = startPreview(o.web, o.webAllow); err != nil {
@@ -319,8 +325,6 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 	}
 	defer outs.close()
 
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	retry := camera.NewRetry(src, func() (camera.Source, error) { return openSource(o.source, opt) })
 	retry.OnRetry = func(err error, wait time.Duration) {
 		fmt.Fprintf(stderr, "edgecnn run: %v; retrying in %v\n", err, wait)

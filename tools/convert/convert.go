@@ -66,7 +66,8 @@ const batch = 100
 
 // supported lists the layer types the int8 engine runs.
 var supported = []nn.Op{nn.OpConv2D, nn.OpLinear, nn.OpMaxPool, nn.OpAvgPool, nn.OpReLU, nn.OpReLU6,
-	nn.OpTanh, nn.OpFlatten, nn.OpDropout, nn.OpSoftmax, nn.OpAdd, nn.OpConcat}
+	nn.OpTanh, nn.OpFlatten, nn.OpDropout, nn.OpSoftmax, nn.OpAdd, nn.OpConcat,
+	nn.OpSigmoid, nn.OpHardSigmoid, nn.OpHardSwish, nn.OpSiLU, nn.OpMul, nn.OpLRN, nn.OpChannels}
 
 // Convert quantizes the float model m using the calibration images calib
 // and returns the int8 model and the per-layer report. m is not modified.
@@ -187,7 +188,7 @@ func forEachBatch(calib *dataset.Set, f func(pixels []uint8, n int) error) error
 
 // quantize builds the int8 model from the float one and the observed ranges.
 func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, error) {
-	q := &nn.Model{Arch: m.Arch, Input: m.Input, Labels: m.Labels, Params: map[string]*nn.Tensor{}}
+	q := &nn.Model{Arch: m.Arch, Input: m.Input, Labels: m.Labels, Params: map[string]*nn.Tensor{}, Imported: m.Imported}
 	inParams := m.Input.QuantParams()
 	q.Input.Quant = &inParams
 	params := map[string]*quant.Params{nn.InputName: q.Input.Quant}
@@ -196,11 +197,10 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 		c.Inputs = slices.Clone(n.Inputs)
 		c.Range = nil // the int8 model carries Quant instead
 		in := params[n.Inputs[0]]
-		switch n.Op {
-		case nn.OpMaxPool, nn.OpAvgPool, nn.OpFlatten, nn.OpDropout:
+		if nn.KeepsQuant(n.Op) {
 			// These move values without changing them: same quantization.
 			c.Quant = in
-		default:
+		} else {
 			p := outputParams(m, observers, i)
 			if next := m.FusedActivation(i); next >= 0 {
 				// The engine fuses this activation into the layer's
