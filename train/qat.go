@@ -32,10 +32,11 @@ import (
 //     through quant.Requantize with the layer's fixed-point multipliers.
 //     Rounding the float output to the nearest step instead disagrees with
 //     the engine's double rounding near every tie, and the disagreements
-//     compound from layer to layer. A ReLU or ReLU6 that the engine fuses
-//     into the layer (nn.Model.FusedActivation) is that requantization's
-//     clamp here too: it gets no layer of its own, and its Range is the
-//     layer's output range.
+//     compound from layer to layer.
+//   - A ReLU or ReLU6 that the engine fuses into the conv, linear or add
+//     before it (nn.Model.FusedActivation) is that layer's clamp here too:
+//     it gets no layer of its own, and its Range is the layer's output
+//     range.
 //   - Average pools re-round their output to their input's grid the way the
 //     int8 kernel rounds a window's mean (kernels.AvgPoolInt8).
 //
@@ -79,18 +80,6 @@ func newFakeQuant(m *nn.Model, i, size, batch int, qat *qatWeights) *fakeQuant {
 	n := m.Nodes[i]
 	f := &fakeQuant{size: size, inside: make([]bool, batch*size)}
 	switch {
-	case n.Op == nn.OpConv2D || n.Op == nn.OpLinear:
-		f.owner, f.observe, f.layer = n, true, qat.byNode[n.Name]
-		if j := m.FusedActivation(i); j >= 0 {
-			f.owner = m.Nodes[j]
-			f.act = quant.ReLU
-			if m.Nodes[j].Op == nn.OpReLU6 {
-				f.act = quant.ReLU6
-			}
-		}
-		if n.Op == nn.OpConv2D {
-			f.planes = size / n.Out
-		}
 	case n.Op == nn.OpAvgPool:
 		f.owner = quantOwner(m, n.Inputs[0])
 		if f.owner == nil {
@@ -103,6 +92,19 @@ func newFakeQuant(m *nn.Model, i, size, batch int, qat *qatWeights) *fakeQuant {
 		return nil
 	default:
 		f.owner, f.observe = n, true
+		switch n.Op {
+		case nn.OpConv2D:
+			f.layer, f.planes = qat.byNode[n.Name], size/n.Out
+		case nn.OpLinear:
+			f.layer = qat.byNode[n.Name]
+		}
+		if j := m.FusedActivation(i); j >= 0 {
+			f.owner = m.Nodes[j]
+			f.act = quant.ReLU
+			if m.Nodes[j].Op == nn.OpReLU6 {
+				f.act = quant.ReLU6
+			}
+		}
 	}
 	return f
 }

@@ -17,8 +17,8 @@ import (
 
 // qatNet is a small MNIST network with what quantization-aware training
 // must get right: batch norms to fold, a ReLU6 and a ReLU fused into their
-// convolutions, a max pool, a depthwise convolution, a residual add with an
-// unfused ReLU after it and an average pool.
+// convolutions, a max pool, a depthwise convolution, a residual add with the
+// ReLU it fuses and an average pool.
 func qatNet(t *testing.T) *nn.Model {
 	t.Helper()
 	nobias := func(n *nn.Node) *nn.Node { n.NoBias = true; return n }
@@ -57,7 +57,7 @@ func TestQATInt8MatchesFakeQuant(t *testing.T) {
 	require.True(t, qat.Model.Folded())
 	require.NoError(t, qat.Run(context.Background(), trainSet, nil))
 	for _, n := range qat.Model.Nodes {
-		owns := n.Op == nn.OpAdd || n.Op == nn.OpReLU || n.Op == nn.OpReLU6 || n.Name == "pw" || n.Name == "fc"
+		owns := n.Op == nn.OpReLU || n.Op == nn.OpReLU6 || n.Name == "pw" || n.Name == "fc"
 		require.Equal(t, owns, n.Range != nil, "layer %s", n.Name)
 	}
 	q, _, err := convert.Convert(qat.Model, trainSet.Head(100), convert.Options{Method: "minmax"})
