@@ -9,36 +9,48 @@ import (
 )
 
 // BenchmarkStep times one training step (forward, backward, gradient sum
-// and Adam) of each architecture's default batch on MNIST images, on 2
-// threads like `edgecnn train` on the 2-core benchmark machine. A LeNet-5
-// epoch is 938 such steps.
+// and the optimizer) of each architecture's default batch on MNIST images,
+// on 2 threads like `edgecnn train` on the 2-core benchmark machine, in
+// float and (name suffix -qat) quantization-aware. A LeNet-5 epoch is 938
+// such steps.
 func BenchmarkStep(b *testing.B) {
 	for _, arch := range nn.Archs {
-		b.Run(arch, func(b *testing.B) {
-			trainSet, _ := mnist(b, 4096)
-			m, err := nn.Build(nn.Arch{Name: arch, Labels: trainSet.Classes,
-				Input: nn.Input{Channels: 1, Height: 32, Width: 32, Mean: []float32{0}, Std: []float32{1}}})
-			require.NoError(b, err)
-			require.NoError(b, Init(m, 1))
-			cfg := Defaults(arch)
-			cfg.Threads = 2
-			tr, err := New(m, cfg)
-			require.NoError(b, err)
-			// A new batch every step, as in training: the same one over and
-			// over would soon be fitted, its gradients vanishing.
-			order := make([]int, trainSet.Len())
-			for i := range order {
-				order[i] = i
+		for _, qat := range []bool{false, true} {
+			name := arch
+			if qat {
+				name += "-qat"
 			}
-			next := 0
-			for b.Loop() {
-				if next+cfg.BatchSize > len(order) {
-					next = 0
-				}
-				tr.step(trainSet, order[next:next+cfg.BatchSize], cfg.LR)
-				next += cfg.BatchSize
-			}
-			b.ReportMetric(float64(b.N*cfg.BatchSize)/b.Elapsed().Seconds(), "img/s")
-		})
+			b.Run(name, func(b *testing.B) { benchmarkStep(b, arch, qat) })
+		}
 	}
+}
+
+func benchmarkStep(b *testing.B, arch string, qat bool) {
+	trainSet, _ := mnist(b, 4096)
+	m, err := nn.Build(nn.Arch{Name: arch, Labels: trainSet.Classes,
+		Input: nn.Input{Channels: 1, Height: 32, Width: 32, Mean: []float32{0}, Std: []float32{1}}})
+	require.NoError(b, err)
+	require.NoError(b, Init(m, 1))
+	cfg := Defaults(arch)
+	if qat {
+		cfg = QATDefaults(arch)
+	}
+	cfg.Threads = 2
+	tr, err := New(m, cfg)
+	require.NoError(b, err)
+	// A new batch every step, as in training: the same one over and over
+	// would soon be fitted, its gradients vanishing.
+	order := make([]int, trainSet.Len())
+	for i := range order {
+		order[i] = i
+	}
+	next := 0
+	for b.Loop() {
+		if next+cfg.BatchSize > len(order) {
+			next = 0
+		}
+		tr.step(trainSet, order[next:next+cfg.BatchSize], cfg.LR)
+		next += cfg.BatchSize
+	}
+	b.ReportMetric(float64(b.N*cfg.BatchSize)/b.Elapsed().Seconds(), "img/s")
 }

@@ -76,6 +76,14 @@ func gradCheckModels() map[string]*nn.Model {
 		"conv-softmax-conv": nn.Sequential("t", in(2, 5, 5), labels,
 			conv("c1", 3, 3, 3, 1, 1, [4]int{}, 1), nn.Act("s", nn.OpSoftmax),
 			conv("c2", 3, 3, 3, 1, 1, [4]int{}, 1)),
+		// The activations of MobileNet v3 and EfficientNet, hardswish and
+		// hardsigmoid with PyTorch's and with other slopes.
+		"conv-hardswish-sigmoid-hardsigmoid-silu": nn.Sequential("t", in(2, 5, 5), labels,
+			conv("c1", 3, 3, 3, 1, 1, [4]int{1, 1, 1, 1}, 1), &nn.Node{Name: "hs", Op: nn.OpHardSwish, Alpha: 1.0 / 6, Beta: 0.5},
+			conv("c2", 3, 3, 3, 1, 1, [4]int{}, 1), nn.Act("sg", nn.OpSigmoid), nn.Flat("f"), nn.FC("l1", 6),
+			&nn.Node{Name: "hsg", Op: nn.OpHardSigmoid, Alpha: 0.2, Beta: 0.5}, nn.FC("l2", 5),
+			&nn.Node{Name: "hs2", Op: nn.OpHardSwish, Alpha: 0.3, Beta: 0.4}, nn.FC("l3", 4), nn.Act("si", nn.OpSiLU),
+			nn.FC("l4", 3)),
 		"conv-asymmetric-relu-linear": nn.Sequential("t", in(3, 6, 7), labels,
 			conv("c1", 2, 2, 3, 1, 2, [4]int{0, 1, 1, 2}, 1), nn.Act("a1", nn.OpReLU),
 			conv("c2", 4, 3, 1, 2, 1, [4]int{1, 0, 0, 0}, 2), nn.Act("a2", nn.OpReLU),

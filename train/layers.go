@@ -331,16 +331,18 @@ func (p *pool) backward(_, _, dy, dx []float32, n int) {
 	}
 }
 
-// activation is an element-wise nonlinearity whose derivative is a function
-// of its output.
+// activation is an element-wise nonlinearity: relu, relu6, tanh, sigmoid,
+// hardsigmoid, hardswish or silu. The forward pass is the engine's
+// (engine.ActivateNode).
 type activation struct {
+	node *nn.Node
 	op   nn.Op
 	size int
 }
 
 func (a *activation) forward(x, y []float32, n int, _ bool) {
 	if a.op != nn.OpReLU {
-		engine.Activate(a.op, y[:n*a.size], x[:n*a.size])
+		engine.ActivateNode(a.node, y[:n*a.size], x[:n*a.size])
 		return
 	}
 	// max(v, 0) by clearing every bit of a negative value (the sign bit
@@ -354,11 +356,11 @@ func (a *activation) forward(x, y []float32, n int, _ bool) {
 	}
 }
 
-func (a *activation) backward(_, y, dy, dx []float32, n int) {
+func (a *activation) backward(x, y, dy, dx []float32, n int) {
 	if dx == nil {
 		return
 	}
-	y, dy, dx = y[:n*a.size], dy[:n*a.size], dx[:n*a.size]
+	x, y, dy, dx = x[:n*a.size], y[:n*a.size], dy[:n*a.size], dx[:n*a.size]
 	switch a.op {
 	case nn.OpReLU:
 		// The gradient passes where the output is positive: where the
@@ -374,6 +376,33 @@ func (a *activation) backward(_, y, dy, dx []float32, n int) {
 	case nn.OpTanh:
 		for i, v := range y {
 			dx[i] = dy[i] * (1 - v*v)
+		}
+	case nn.OpSigmoid:
+		for i, v := range y {
+			dx[i] = dy[i] * v * (1 - v)
+		}
+	case nn.OpHardSigmoid, nn.OpHardSwish:
+		// hardsigmoid h = clamp(Alpha x + Beta, 0, 1) has slope Alpha
+		// inside (0, 1); hardswish x*h has slope h + x*h'.
+		alpha, beta := a.node.Alpha, a.node.Beta
+		for i, v := range x {
+			t := alpha*v + beta
+			inside := t > 0 && t < 1
+			if a.op == nn.OpHardSigmoid {
+				dx[i] = pass(inside, dy[i]*alpha)
+				continue
+			}
+			slope := min(max(t, 0), 1)
+			if inside {
+				slope += v * alpha
+			}
+			dx[i] = dy[i] * slope
+		}
+	case nn.OpSiLU:
+		// x*s(x) has slope s + x*s*(1-s) = s*(1 + x*(1-s)).
+		for i, v := range x {
+			s := float32(1 / (1 + math.Exp(-float64(v))))
+			dx[i] = dy[i] * s * (1 + v*(1-s))
 		}
 	}
 }

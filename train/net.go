@@ -138,8 +138,8 @@ func newReplica(m *nn.Model, batch int, qat *qatWeights) (*replica, error) {
 			l = bn
 		case nn.OpMaxPool, nn.OpAvgPool:
 			l = newPool(n, in, out, batch)
-		case nn.OpReLU, nn.OpReLU6, nn.OpTanh:
-			l = &activation{op: n.Op, size: out.Size()}
+		case nn.OpReLU, nn.OpReLU6, nn.OpTanh, nn.OpSigmoid, nn.OpHardSigmoid, nn.OpHardSwish, nn.OpSiLU:
+			l = &activation{node: n, op: n.Op, size: out.Size()}
 		case nn.OpSoftmax:
 			l = newSoftmax(in, batch, &r.sc)
 		case nn.OpFlatten:

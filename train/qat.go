@@ -205,9 +205,11 @@ func (f *fakeQuant) requantize(y, x []float32, p quant.Params, n int) bool {
 		}
 		unit := float64(in.Scale) * float64(f.layer.scales[c])
 		acc := int32(max(math.MinInt32, min(math.MaxInt32, math.Round(float64(v)/unit))))
+		// quant.Requantize, keeping the code before its clamp for the
+		// gradient.
 		code := int64(quant.MultiplyByQuantizedMultiplier(acc, mult[c], shifts[c])) + int64(p.ZeroPoint)
 		f.inside[k] = code >= int64(lo) && code <= int64(hi)
-		y[k] = quant.Dequantize(quant.Requantize(acc, mult[c], shifts[c], p.ZeroPoint, lo, hi), p)
+		y[k] = quant.Dequantize(int8(max(int64(lo), min(code, int64(hi)))), p)
 	}
 	return true
 }
