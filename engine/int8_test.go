@@ -11,6 +11,7 @@ import (
 	"github.com/edgecnn/edgecnn/dataset"
 	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/internal/randmodel"
+	"github.com/edgecnn/edgecnn/kernels"
 	"github.com/edgecnn/edgecnn/models"
 	"github.com/edgecnn/edgecnn/nn"
 	"github.com/edgecnn/edgecnn/tools/convert"
@@ -167,7 +168,7 @@ func TestMobileNetAndResNetAllocateNothing(t *testing.T) {
 	if engine.RaceEnabled {
 		t.Skip("allocation counts are meaningless under the race detector")
 	}
-	if testing.Short() || runtime.GOARCH != "amd64" {
+	if testing.Short() || runtime.GOARCH != "amd64" || kernels.Path() == "generic" {
 		t.Skip("two 224x224 networks: minutes without SIMD kernels")
 	}
 	for _, name := range []string{"mobilenetv2", "resnet18"} {
