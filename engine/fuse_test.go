@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -9,7 +8,6 @@ import (
 	"github.com/edgecnn/edgecnn/dataset"
 	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/nn"
-	"github.com/edgecnn/edgecnn/tools/convert"
 )
 
 // residualBlocks returns a small ResNet- and MobileNet-shaped network with
@@ -35,22 +33,7 @@ func residualBlocks(t *testing.T) (float, quantized *nn.Model, calib *dataset.Se
 		add("add2", "dw", "add1_r"), node(nn.Act("add2_r", nn.OpReLU6), "add2"),
 		node(&nn.Node{Name: "gap", Op: nn.OpAvgPool, Kernel: [2]int{12, 10}, Stride: [2]int{1, 1}}, "add2_r"),
 		node(nn.Flat("flat"), "gap"), node(nn.FC("fc", 3), "flat"))
-	require.NoError(t, m.InitParams())
-	r := rand.New(rand.NewPCG(7, 8))
-	for _, p := range m.Params {
-		for i := range p.F32 {
-			p.F32[i] = float32(r.NormFloat64() * 0.3)
-		}
-	}
-	const n = 8
-	set := &dataset.Set{Name: "random", Channels: 3, Height: 12, Width: 10, Classes: labels,
-		Images: make([]uint8, n*in.Shape().Size()), Labels: make([]int, n)}
-	for i := range set.Images {
-		set.Images[i] = uint8(r.IntN(256))
-	}
-	q, _, err := convert.Convert(m, set, convert.Options{Method: "minmax"})
-	require.NoError(t, err)
-	return m, q, set
+	return randomWeightsAndInt8(t, m, 7, 8, 8)
 }
 
 // TestFusedActivationsMatchLayers: a ReLU or ReLU6 folded into the

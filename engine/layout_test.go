@@ -42,22 +42,7 @@ func mobileBlocks(t *testing.T) (float, quantized *nn.Model, calib *dataset.Set)
 		node(&nn.Node{Name: "gap", Op: nn.OpAvgPool, Kernel: [2]int{5, 5}, Stride: [2]int{1, 1}}, "cat"),
 		conv("se", 32, 1, 1, 0, 1, "gap"),
 		node(nn.Flat("flat"), "se"), node(nn.FC("fc", 5), "flat"))
-	require.NoError(t, m.InitParams())
-	r := rand.New(rand.NewPCG(5, 6))
-	for _, p := range m.Params {
-		for i := range p.F32 {
-			p.F32[i] = float32(r.NormFloat64() * 0.3)
-		}
-	}
-	const n = 16
-	set := &dataset.Set{Name: "random", Channels: 3, Height: 20, Width: 18, Classes: labels,
-		Images: make([]uint8, n*in.Shape().Size()), Labels: make([]int, n)}
-	for i := range set.Images {
-		set.Images[i] = uint8(r.IntN(256))
-	}
-	q, _, err := convert.Convert(m, set, convert.Options{Method: "minmax"})
-	require.NoError(t, err)
-	return m, q, set
+	return randomWeightsAndInt8(t, m, 5, 6, 16)
 }
 
 // TestHWCMatchesCHW: the layers on HWC feature maps give the same bits as
@@ -105,4 +90,26 @@ func hwcMatchesCHW(t *testing.T, q *nn.Model, set *dataset.Set) {
 			require.Equal(t, wantO[i], o[i], "%d threads: layer %s", threads, q.Nodes[i].Name)
 		}
 	}
+}
+
+// randomWeightsAndInt8 gives m seeded random weights and returns it, its
+// int8 conversion calibrated on n random images, and those images.
+func randomWeightsAndInt8(t *testing.T, m *nn.Model, seed1, seed2 uint64, n int) (float, quantized *nn.Model, calib *dataset.Set) {
+	t.Helper()
+	require.NoError(t, m.InitParams())
+	r := rand.New(rand.NewPCG(seed1, seed2))
+	for _, p := range m.Params {
+		for i := range p.F32 {
+			p.F32[i] = float32(r.NormFloat64() * 0.3)
+		}
+	}
+	in := m.Input
+	set := &dataset.Set{Name: "random", Channels: in.Channels, Height: in.Height, Width: in.Width, Classes: m.Labels,
+		Images: make([]uint8, n*in.Shape().Size()), Labels: make([]int, n)}
+	for i := range set.Images {
+		set.Images[i] = uint8(r.IntN(256))
+	}
+	q, _, err := convert.Convert(m, set, convert.Options{Method: "minmax"})
+	require.NoError(t, err)
+	return m, q, set
 }
