@@ -44,11 +44,8 @@ import (
 	"strconv"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/edgecnn/edgecnn/internal/safefile"
 	"github.com/edgecnn/edgecnn/nn"
-	"github.com/edgecnn/edgecnn/tools/convert/onnx/internal/onnxpb"
 )
 
 // Opsets supported: the version of the default ONNX domain a model imports.
@@ -107,19 +104,22 @@ func Decode(data []byte, opt Options) (m *nn.Model, err error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("%s: empty file, not an ONNX model", opt.Name)
 	}
-	var mp onnxpb.ModelProto
-	if err := proto.Unmarshal(data, &mp); err != nil {
-		return nil, fmt.Errorf("%s: not an ONNX model (malformed protobuf: %v)", opt.Name, err)
+	mp, err := readModel(data)
+	if err != nil {
+		if errors.As(err, new(malformed)) {
+			return nil, fmt.Errorf("%s: not an ONNX model (%v)", opt.Name, err)
+		}
+		return nil, fmt.Errorf("%s: %w", opt.Name, err)
 	}
-	if mp.Graph == nil {
+	if mp.graph == nil {
 		return nil, fmt.Errorf("%s: not an ONNX model (no graph)", opt.Name)
 	}
-	opset, err := defaultOpset(&mp)
+	opset, err := checkOpset(mp.opset)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", opt.Name, err)
 	}
 	b := &builder{file: opt.Name, opset: opset, opt: opt}
-	m, err = b.build(mp.Graph)
+	m, err = b.build(mp.graph)
 	if err != nil {
 		var u *unsupportedError
 		if errors.As(err, &u) {
@@ -130,14 +130,9 @@ func Decode(data []byte, opt Options) (m *nn.Model, err error) {
 	return m, nil
 }
 
-// defaultOpset returns the version of the default domain the model imports.
-func defaultOpset(mp *onnxpb.ModelProto) (int64, error) {
-	version := int64(-1)
-	for _, o := range mp.GetOpsetImport() {
-		if d := o.GetDomain(); d == "" || d == "ai.onnx" {
-			version = o.GetVersion()
-		}
-	}
+// checkOpset checks the version of the default domain the model imports
+// (-1 if none).
+func checkOpset(version int64) (int64, error) {
 	if version < 0 {
 		return 0, fmt.Errorf("the model imports no opset of the default ONNX domain")
 	}
@@ -205,7 +200,7 @@ type builder struct {
 	opset int64
 	opt   Options
 
-	inits    map[string]*onnxpb.TensorProto
+	inits    map[string]tensorProto
 	vals     map[string]*value
 	poisoned map[string]int
 	uses     map[string]int
@@ -227,18 +222,12 @@ type builder struct {
 	folded []string
 }
 
-func (b *builder) build(g *onnxpb.GraphProto) (*nn.Model, error) {
-	if len(g.GetNode()) > maxNodes {
-		return nil, fmt.Errorf("graph has %d nodes, more than %d", len(g.GetNode()), maxNodes)
-	}
-	b.inits = map[string]*onnxpb.TensorProto{}
+func (b *builder) build(g *graphProto) (*nn.Model, error) {
+	b.inits = make(map[string]tensorProto, len(g.GetInitializer()))
 	for _, t := range g.GetInitializer() {
-		if t.GetName() == "" {
-			return nil, fmt.Errorf("an initializer has no name")
-		}
-		b.inits[t.GetName()] = t
+		b.inits[t.GetName()] = t.data
 	}
-	if len(g.GetSparseInitializer()) > 0 {
+	if g.sparse > 0 {
 		return nil, fmt.Errorf("sparse initializers are not supported")
 	}
 	input, err := b.graphInput(g)
@@ -273,7 +262,9 @@ func (b *builder) build(g *onnxpb.GraphProto) (*nn.Model, error) {
 	b.setAct(input.GetName(), &activation{node: nn.InputName, shape: in.Shape()})
 
 	b.uses = map[string]int{output: 1}
-	for _, n := range g.GetNode() {
+	nodes := g.GetNode()
+	for k := range nodes {
+		n := &nodes[k]
 		if n.GetOpType() == "Shape" {
 			continue // reads the shape, not the values: folding stays possible
 		}
@@ -283,7 +274,7 @@ func (b *builder) build(g *onnxpb.GraphProto) (*nn.Model, error) {
 	}
 
 	for _, k := range order {
-		b.node(g.GetNode()[k], k)
+		b.node(&nodes[k], k)
 	}
 	if len(b.problem) > 0 {
 		return nil, &unsupportedError{file: b.file, opset: b.opset, nodes: b.problem}
@@ -293,10 +284,11 @@ func (b *builder) build(g *onnxpb.GraphProto) (*nn.Model, error) {
 }
 
 // graphInput returns the one graph input that is not an initializer.
-func (b *builder) graphInput(g *onnxpb.GraphProto) (*onnxpb.ValueInfoProto, error) {
-	var inputs []*onnxpb.ValueInfoProto
+func (b *builder) graphInput(g *graphProto) (*valueInfoProto, error) {
+	var inputs []*valueInfoProto
 	var names []string
-	for _, in := range g.GetInput() {
+	for k := range g.GetInput() {
+		in := &g.GetInput()[k]
 		if _, ok := b.inits[in.GetName()]; !ok {
 			inputs = append(inputs, in)
 			names = append(names, strconv.Quote(in.GetName()))
@@ -313,37 +305,38 @@ func (b *builder) graphInput(g *onnxpb.GraphProto) (*onnxpb.ValueInfoProto, erro
 
 // inputContract reads the input's type, [N, C, H, W] float32 with N
 // dynamic or 1, and adds the normalisation and labels from the options.
-func (b *builder) inputContract(vi *onnxpb.ValueInfoProto) (nn.Input, error) {
-	tt := vi.GetType().GetTensorType()
-	if tt == nil {
+func (b *builder) inputContract(vi *valueInfoProto) (nn.Input, error) {
+	tt, ok, err := vi.tensorType()
+	switch {
+	case err != nil:
+		return nn.Input{}, fmt.Errorf("input %q: %w", vi.GetName(), err)
+	case !ok:
 		return nn.Input{}, fmt.Errorf("input %q is not a tensor", vi.GetName())
 	}
-	if tt.GetElemType() != 1 {
-		return nn.Input{}, fmt.Errorf("input %q is %s; edgecnn needs a float32 input", vi.GetName(), dataTypeName(tt.GetElemType()))
+	if tt.elem != 1 {
+		return nn.Input{}, fmt.Errorf("input %q is %s; edgecnn needs a float32 input", vi.GetName(), dataTypeName(tt.elem))
 	}
-	dims := tt.GetShape().GetDim()
-	if tt.GetShape() == nil || len(dims) != 4 {
-		return nn.Input{}, fmt.Errorf("input %q has rank %d; edgecnn needs an image batch [N, C, H, W] with a fixed C, H and W", vi.GetName(), len(dims))
+	dims := tt.dims
+	if !tt.hasShape || tt.rank != 4 {
+		return nn.Input{}, fmt.Errorf("input %q has rank %d; edgecnn needs an image batch [N, C, H, W] with a fixed C, H and W", vi.GetName(), tt.rank)
 	}
 	var chw [3]int
 	for k, d := range dims[1:] {
-		v, ok := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue)
-		if !ok || v.DimValue <= 0 || v.DimValue > 4096 {
+		if !d.hasValue || d.value <= 0 || d.value > 4096 {
 			return nn.Input{}, fmt.Errorf("input %q has shape %s; edgecnn needs [N, C, H, W] with C, H and W fixed numbers from 1 to 4096", vi.GetName(), fmtDims(dims))
 		}
-		chw[k] = int(v.DimValue)
+		chw[k] = int(d.value)
 	}
-	if v, ok := dims[0].GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); ok {
-		if v.DimValue != 1 && v.DimValue != 0 {
-			return nn.Input{}, fmt.Errorf("input %q has a fixed batch size of %d; export with a dynamic batch (dynamic_axes) or batch 1", vi.GetName(), v.DimValue)
+	if d := dims[0]; d.hasValue {
+		if d.value != 1 && d.value != 0 {
+			return nn.Input{}, fmt.Errorf("input %q has a fixed batch size of %d; export with a dynamic batch (dynamic_axes) or batch 1", vi.GetName(), d.value)
 		}
-		b.batch1 = v.DimValue == 1
+		b.batch1 = d.value == 1
 	}
 	if chw[0] > 4 {
 		return nn.Input{}, fmt.Errorf("input %q has %d channels; edgecnn takes images of 1 to 4 channels", vi.GetName(), chw[0])
 	}
 	in := nn.Input{Channels: chw[0], Height: chw[1], Width: chw[2], Digit: b.opt.Digit}
-	var err error
 	if in.Mean, err = perChannel("mean", b.opt.Mean, 0, in.Channels); err != nil {
 		return nn.Input{}, err
 	}
@@ -366,17 +359,10 @@ func perChannel(what string, v []float32, def float32, c int) ([]float32, error)
 	return nil, fmt.Errorf("%d %s values for an input of %d channels (give 1 or %d)", len(v), what, c, c)
 }
 
-func fmtDims(dims []*onnxpb.TensorShapeProto_Dimension) string {
+func fmtDims(dims []dim) string {
 	parts := make([]string, len(dims))
 	for k, d := range dims {
-		switch v := d.GetValue().(type) {
-		case *onnxpb.TensorShapeProto_Dimension_DimValue:
-			parts[k] = fmt.Sprint(v.DimValue)
-		case *onnxpb.TensorShapeProto_Dimension_DimParam:
-			parts[k] = v.DimParam
-		default:
-			parts[k] = "?"
-		}
+		parts[k] = d.String()
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
@@ -384,10 +370,11 @@ func fmtDims(dims []*onnxpb.TensorShapeProto_Dimension) string {
 // sort returns the nodes in a topological order (ONNX asks for one, but
 // the reader does not rely on it), refusing undefined inputs, tensors
 // produced twice and cycles.
-func (b *builder) sort(g *onnxpb.GraphProto, input string) ([]int, error) {
+func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 	nodes := g.GetNode()
 	producer := map[string]int{}
-	for k, n := range nodes {
+	for k := range nodes {
+		n := &nodes[k]
 		for _, out := range n.GetOutput() {
 			if out == "" {
 				continue
@@ -396,14 +383,15 @@ func (b *builder) sort(g *onnxpb.GraphProto, input string) ([]int, error) {
 				return nil, fmt.Errorf("node %s writes %q, which is a graph input or initializer", nodeRef(n, k), out)
 			}
 			if j, dup := producer[out]; dup {
-				return nil, fmt.Errorf("nodes %s and %s both write %q", nodeRef(nodes[j], j), nodeRef(n, k), out)
+				return nil, fmt.Errorf("nodes %s and %s both write %q", nodeRef(&nodes[j], j), nodeRef(n, k), out)
 			}
 			producer[out] = k
 		}
 	}
 	pending := make([]int, len(nodes))
 	readers := map[int][]int{}
-	for k, n := range nodes {
+	for k := range nodes {
+		n := &nodes[k]
 		for _, in := range n.GetInput() {
 			if in == "" || in == input {
 				continue
@@ -436,9 +424,9 @@ func (b *builder) sort(g *onnxpb.GraphProto, input string) ([]int, error) {
 		}
 	}
 	if len(order) < len(nodes) {
-		for k, n := range nodes {
+		for k := range nodes {
 			if pending[k] > 0 {
-				return nil, fmt.Errorf("the graph has a cycle through node %s", nodeRef(n, k))
+				return nil, fmt.Errorf("the graph has a cycle through node %s", nodeRef(&nodes[k], k))
 			}
 		}
 	}
@@ -451,14 +439,14 @@ func (b *builder) sort(g *onnxpb.GraphProto, input string) ([]int, error) {
 
 // nodeRef names a node in messages: its quoted name and operator, or its
 // index when it has no name.
-func nodeRef(n *onnxpb.NodeProto, k int) string {
+func nodeRef(n *nodeProto, k int) string {
 	if n.GetName() != "" {
 		return fmt.Sprintf("%q (%s)", n.GetName(), opName(n))
 	}
 	return fmt.Sprintf("#%d (%s)", k, opName(n))
 }
 
-func opName(n *onnxpb.NodeProto) string {
+func opName(n *nodeProto) string {
 	if d := n.GetDomain(); d != "" && d != "ai.onnx" {
 		return d + "." + n.GetOpType()
 	}
@@ -479,7 +467,7 @@ const (
 // node maps one ONNX node, recording it as unsupported on failure. A node
 // that reads the output of a failed node is not checked (its inputs are
 // unknown) unless its operator is never supported on computed tensors.
-func (b *builder) node(n *onnxpb.NodeProto, k int) {
+func (b *builder) node(n *nodeProto, k int) {
 	computed := false // some input is, or may be, computed from the input
 	poisoned := false
 	for _, name := range n.GetInput() {
@@ -601,7 +589,7 @@ func (b *builder) setAct(name string, a *activation) {
 
 // baseName is the nn name for a node's layer: its ONNX name, or operator
 // and index.
-func (b *builder) baseName(n *onnxpb.NodeProto, k int) string {
+func (b *builder) baseName(n *nodeProto, k int) string {
 	if n.GetName() != "" {
 		return n.GetName()
 	}
