@@ -77,7 +77,7 @@ var classes = map[int]string{
 func cases(c *corpus) []*hostileCase {
 	var all []*hostileCase
 	for _, class := range []func(*corpus) []*hostileCase{
-		extremeScales, webRace, progressiveFrames, specialFiles, memoryBomb, foreignHost, hugePNGs,
+		extremeScales, webRace, progressiveFrames, specialFiles, memoryBomb, foreignHost, onnxBombs, hugePNGs,
 		flagBounds, cameraProgram, tempFiles, damagedCheckpoint, idxLimit, garbage,
 	} {
 		all = append(all, class(c)...)
@@ -180,6 +180,20 @@ func progressiveFrames(c *corpus) []*hostileCase {
 			want: expect{code: 0, stderr: []string{"0 frames classified"}}},
 		{class: 3, name: "run on one such file, as a colour model's input", want: expect{code: 0},
 			args: []string{"run", "--source", one, "--model", c.write("progressive/colour.safetensors", colourModel())}},
+	}
+}
+
+// onnxBombs: item 7. The ONNX reader expanded integer initializers to
+// int64 (128 MiB of file took 1.33 GB) and searched for a free layer name
+// from the start for every duplicate (20000 of them: 42 s).
+func onnxBombs(c *corpus) []*hostileCase {
+	bigInts := c.write("onnx/huge-int8-shape.onnx", hugeIntONNX(8192)) // 64 MiB, 512 MiB as int64
+	sameNames := c.write("onnx/same-names.onnx", sameNamesONNX(20000))
+	return []*hostileCase{
+		{class: 7, name: "import a Reshape whose shape is a 8192x8192 INT8 initializer", want: expect{code: 1},
+			args: []string{"import", "--onnx", bigInts, "--out", c.path("onnx/huge.safetensors")}},
+		{class: 7, name: "import 20000 ReLUs all named relu", want: expect{code: 0},
+			args: []string{"import", "--onnx", sameNames, "--out", c.path("onnx/same-names.safetensors")}},
 	}
 }
 

@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"syscall"
 
+	"google.golang.org/protobuf/encoding/protowire"
+
 	"github.com/edgecnn/edgecnn/internal/npy"
 	"github.com/edgecnn/edgecnn/models"
 	"github.com/edgecnn/edgecnn/nn"
@@ -117,6 +119,95 @@ func bombModel(relus int) []byte {
 	data, err := nn.Encode(m)
 	must(err)
 	return data
+}
+
+// The ONNX models are written field by field (onnx.proto's numbers), so
+// that they can hold what the ONNX reader must refuse.
+
+// onnxModel is an opset-13 ONNX model: x, a float [1, 1, 4, 4] batch, goes
+// through nodes to out, a float [1, 16] vector; initializers are the
+// graph's constants.
+func onnxModel(nodes, initializers [][]byte) []byte {
+	var g []byte
+	for _, n := range nodes {
+		g = protowire.AppendBytes(protowire.AppendTag(g, 1, protowire.BytesType), n)
+	}
+	g = protoString(g, 2, "hostile")
+	for _, t := range initializers {
+		g = protowire.AppendBytes(protowire.AppendTag(g, 5, protowire.BytesType), t)
+	}
+	g = protowire.AppendBytes(protowire.AppendTag(g, 11, protowire.BytesType), onnxValue("x", 1, 1, 4, 4))
+	g = protowire.AppendBytes(protowire.AppendTag(g, 12, protowire.BytesType), onnxValue("out", 1, 16))
+	var opset []byte
+	opset = protowire.AppendVarint(protowire.AppendTag(opset, 2, protowire.VarintType), 13)
+	var m []byte
+	m = protowire.AppendVarint(protowire.AppendTag(m, 1, protowire.VarintType), 8) // IR version
+	m = protowire.AppendBytes(protowire.AppendTag(m, 7, protowire.BytesType), g)
+	return protowire.AppendBytes(protowire.AppendTag(m, 8, protowire.BytesType), opset)
+}
+
+// onnxNode is a node of type op named name.
+func onnxNode(op, name string, inputs []string, output string) []byte {
+	var n []byte
+	for _, in := range inputs {
+		n = protoString(n, 1, in)
+	}
+	n = protoString(n, 2, output)
+	n = protoString(n, 3, name)
+	return protoString(n, 4, op)
+}
+
+// onnxTensor is an initializer of ONNX data type dataType (3 is INT8) with
+// its values as raw bytes.
+func onnxTensor(name string, dataType uint64, dims []int64, raw []byte) []byte {
+	var t []byte
+	for _, d := range dims {
+		t = protowire.AppendVarint(protowire.AppendTag(t, 1, protowire.VarintType), uint64(d))
+	}
+	t = protowire.AppendVarint(protowire.AppendTag(t, 2, protowire.VarintType), dataType)
+	t = protoString(t, 8, name)
+	return protowire.AppendBytes(protowire.AppendTag(t, 9, protowire.BytesType), raw)
+}
+
+// onnxValue describes a float tensor of the given shape.
+func onnxValue(name string, dims ...int64) []byte {
+	var shape []byte
+	for _, d := range dims {
+		dim := protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), uint64(d))
+		shape = protowire.AppendBytes(protowire.AppendTag(shape, 1, protowire.BytesType), dim)
+	}
+	tensor := protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 1) // FLOAT
+	tensor = protowire.AppendBytes(protowire.AppendTag(tensor, 2, protowire.BytesType), shape)
+	typ := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), tensor)
+	v := protoString(nil, 1, name)
+	return protowire.AppendBytes(protowire.AppendTag(v, 2, protowire.BytesType), typ)
+}
+
+func protoString(b []byte, field protowire.Number, s string) []byte {
+	return protowire.AppendString(protowire.AppendTag(b, field, protowire.BytesType), s)
+}
+
+// hugeIntONNX is a model whose Reshape reads its target shape from an INT8
+// initializer of n x n values: the reader expanded integer tensors to
+// int64, eight times their size in the file.
+func hugeIntONNX(n int) []byte {
+	return onnxModel([][]byte{
+		onnxNode("Reshape", "reshape", []string{"x", "shape"}, "out"),
+	}, [][]byte{onnxTensor("shape", 3, []int64{int64(n), int64(n)}, make([]byte, n*n))})
+}
+
+// sameNamesONNX is x flattened, then n ReLUs all named "relu": the reader
+// searched for a free name from "relu_2" up for each, n²/2 names in all.
+func sameNamesONNX(n int) []byte {
+	nodes := [][]byte{onnxNode("Flatten", "relu", []string{"x"}, "a0")}
+	for i := range n {
+		out := fmt.Sprintf("a%d", i+1)
+		if i == n-1 {
+			out = "out"
+		}
+		nodes = append(nodes, onnxNode("Relu", "relu", []string{fmt.Sprintf("a%d", i)}, out))
+	}
+	return onnxModel(nodes, nil)
 }
 
 // colourModel is a small float model of 3x32x32 images, so that frames go

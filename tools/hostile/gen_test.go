@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"image/jpeg"
 	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -46,4 +49,30 @@ func TestImageBombsDeclareWhatTheySay(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "*image.Gray16", fmt.Sprintf("%T", img))
 	require.Less(t, len(pngBomb(8192, 8192)), 1<<20, "small on disk")
+}
+
+// TestONNXModelsAreValid: the onnx package's checker accepts the generated
+// models, small versions of the corpus's, as well-formed (not its shape
+// inference: a Reshape's shape must be INT64, and a hostile file holds what
+// it likes). Skipped without python3-onnx, unless EDGECNN_REQUIRE_PYTHON is
+// set, as in CI.
+func TestONNXModelsAreValid(t *testing.T) {
+	if exec.Command("/usr/bin/python3", "-c", "import onnx").Run() != nil {
+		if os.Getenv("EDGECNN_REQUIRE_PYTHON") != "" {
+			t.Fatal("python3 with onnx is required (EDGECNN_REQUIRE_PYTHON is set)")
+		}
+		t.Skip("no python3 with onnx")
+	}
+	dir := t.TempDir()
+	for name, model := range map[string][]byte{"ints.onnx": hugeIntONNX(3), "names.onnx": sameNamesONNX(4)} {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, model, 0o644))
+		out, err := exec.Command("/usr/bin/python3", "-c", `import onnx, sys
+m = onnx.load(sys.argv[1])
+onnx.checker.check_model(m)
+print(len(m.graph.node), [n.name for n in m.graph.node][-1], [list(t.dims) for t in m.graph.initializer])`, path).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		want := map[string]string{"ints.onnx": "1 reshape [[3, 3]]\n", "names.onnx": "5 relu []\n"}[name]
+		require.Equal(t, want, string(out))
+	}
 }
