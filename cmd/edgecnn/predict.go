@@ -67,7 +67,7 @@ run and eval prepare images; the lines then start with the file, and --json adds
 			}
 			var batch *npy.Array
 			if !images {
-				if batch, err = readBatch(input, m); err != nil {
+				if batch, err = readBatch(input, m, name); err != nil {
 					return err
 				}
 			}
@@ -154,8 +154,9 @@ type predictions struct {
 	found  []bool
 }
 
-// readBatch reads a float32 [N, C, H, W] .npy batch for model m.
-func readBatch(path string, m *nn.Model) (*npy.Array, error) {
+// readBatch reads a float32 [N, C, H, W] .npy batch for model m, called
+// name in messages.
+func readBatch(path string, m *nn.Model, name string) (*npy.Array, error) {
 	data, err := safefile.ReadFile(path, maxNPYFile)
 	if err != nil {
 		return nil, fmt.Errorf("--input: %w", err)
@@ -166,7 +167,7 @@ func readBatch(path string, m *nn.Model) (*npy.Array, error) {
 	}
 	shape := m.Input.Shape()
 	if len(a.Shape) != 4 || !slices.Equal(a.Shape[1:], []int(shape)) {
-		return nil, fmt.Errorf("--input: %s has shape %v; the model takes [N, %d, %d, %d]", path, a.Shape, shape[0], shape[1], shape[2])
+		return nil, fmt.Errorf("--input: %s has shape %v; %s takes [N, %d, %d, %d]", path, a.Shape, name, shape[0], shape[1], shape[2])
 	}
 	return a, nil
 }
