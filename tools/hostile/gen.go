@@ -59,6 +59,17 @@ func (c *corpus) write(name string, data []byte) string {
 	return p
 }
 
+// writeZeros writes head followed by n zero bytes (a sparse file) and
+// returns its path. Big inputs are never held in memory here: a child's
+// peak RSS, as getrusage reports it, starts at this process's own peak
+// (Linux keeps the peak of the address space a program is exec'd from,
+// and Go's vfork-style exec starts from ours).
+func (c *corpus) writeZeros(name string, head []byte, n int64) string {
+	p := c.write(name, head)
+	must(os.Truncate(p, int64(len(head))+n))
+	return p
+}
+
 // patchModel edits a model file as a hand with a hex editor would, without
 // the validation nn.Encode does: tensor sets float32 values of named
 // tensors (by element index), graph edits the model document.
@@ -125,25 +136,29 @@ func bombModel(relus int) []byte {
 // that they can hold what the ONNX reader must refuse.
 
 // onnxModel is an opset-13 ONNX model: x, a float [1, 1, 4, 4] batch, goes
-// through nodes to out, a float [1, 16] vector; initializers are the
-// graph's constants.
-func onnxModel(nodes, initializers [][]byte) []byte {
+// through nodes to out, a float [1, 16] vector. If init is not nil, it is
+// the graph's one initializer, last in the file and followed by tail zero
+// bytes that are its own last field's end (see onnxTensor): the model is
+// the result and then tail zeros.
+func onnxModel(nodes [][]byte, init []byte, tail int) []byte {
 	var g []byte
 	for _, n := range nodes {
 		g = protowire.AppendBytes(protowire.AppendTag(g, 1, protowire.BytesType), n)
 	}
 	g = protoString(g, 2, "hostile")
-	for _, t := range initializers {
-		g = protowire.AppendBytes(protowire.AppendTag(g, 5, protowire.BytesType), t)
-	}
 	g = protowire.AppendBytes(protowire.AppendTag(g, 11, protowire.BytesType), onnxValue("x", 1, 1, 4, 4))
 	g = protowire.AppendBytes(protowire.AppendTag(g, 12, protowire.BytesType), onnxValue("out", 1, 16))
+	if init != nil {
+		g = protowire.AppendVarint(protowire.AppendTag(g, 5, protowire.BytesType), uint64(len(init)+tail))
+		g = append(g, init...)
+	}
 	var opset []byte
 	opset = protowire.AppendVarint(protowire.AppendTag(opset, 2, protowire.VarintType), 13)
 	var m []byte
 	m = protowire.AppendVarint(protowire.AppendTag(m, 1, protowire.VarintType), 8) // IR version
-	m = protowire.AppendBytes(protowire.AppendTag(m, 7, protowire.BytesType), g)
-	return protowire.AppendBytes(protowire.AppendTag(m, 8, protowire.BytesType), opset)
+	m = protowire.AppendBytes(protowire.AppendTag(m, 8, protowire.BytesType), opset)
+	m = protowire.AppendVarint(protowire.AppendTag(m, 7, protowire.BytesType), uint64(len(g)+tail))
+	return append(m, g...)
 }
 
 // onnxNode is a node of type op named name.
@@ -157,16 +172,17 @@ func onnxNode(op, name string, inputs []string, output string) []byte {
 	return protoString(n, 4, op)
 }
 
-// onnxTensor is an initializer of ONNX data type dataType (3 is INT8) with
-// its values as raw bytes.
-func onnxTensor(name string, dataType uint64, dims []int64, raw []byte) []byte {
+// onnxTensor is an initializer of ONNX data type dataType (3 is INT8)
+// whose values are raw bytes: the result ends with the length of raw
+// bytes, the bytes to follow.
+func onnxTensor(name string, dataType uint64, dims []int64, raw int) []byte {
 	var t []byte
 	for _, d := range dims {
 		t = protowire.AppendVarint(protowire.AppendTag(t, 1, protowire.VarintType), uint64(d))
 	}
 	t = protowire.AppendVarint(protowire.AppendTag(t, 2, protowire.VarintType), dataType)
 	t = protoString(t, 8, name)
-	return protowire.AppendBytes(protowire.AppendTag(t, 9, protowire.BytesType), raw)
+	return protowire.AppendVarint(protowire.AppendTag(t, 9, protowire.BytesType), uint64(raw))
 }
 
 // onnxValue describes a float tensor of the given shape.
@@ -188,12 +204,13 @@ func protoString(b []byte, field protowire.Number, s string) []byte {
 }
 
 // hugeIntONNX is a model whose Reshape reads its target shape from an INT8
-// initializer of n x n values: the reader expanded integer tensors to
-// int64, eight times their size in the file.
-func hugeIntONNX(n int) []byte {
+// initializer of n x n values, zeros: the reader expanded integer tensors
+// to int64, eight times their size in the file. The model is head and
+// then zeros zero bytes.
+func hugeIntONNX(n int) (head []byte, zeros int) {
 	return onnxModel([][]byte{
 		onnxNode("Reshape", "reshape", []string{"x", "shape"}, "out"),
-	}, [][]byte{onnxTensor("shape", 3, []int64{int64(n), int64(n)}, make([]byte, n*n))})
+	}, onnxTensor("shape", 3, []int64{int64(n), int64(n)}, n*n), n*n), n * n
 }
 
 // sameNamesONNX is x flattened, then n ReLUs all named "relu": the reader
@@ -207,7 +224,7 @@ func sameNamesONNX(n int) []byte {
 		}
 		nodes = append(nodes, onnxNode("Relu", "relu", []string{fmt.Sprintf("a%d", i)}, out))
 	}
-	return onnxModel(nodes, nil)
+	return onnxModel(nodes, nil, 0)
 }
 
 // colourModel is a small float model of 3x32x32 images, so that frames go
