@@ -295,12 +295,16 @@ func producerQuant(m *nn.Model, name string) *quant.Params {
 	return m.Node(name).Quant
 }
 
-// fusable reports whether activation node n can be folded into the int8
+// fuseActivations can be cleared by tests to run every activation as its
+// own layer, the reference for the fused epilogues.
+var fuseActivations = true
+
+// fusable reports whether activation node n can be folded into the
 // epilogue of the layer it reads: a ReLU or ReLU6 whose input is the only
-// use of an int8 conv or linear output with the same quantization (the
-// converter arranges this).
+// use of a conv, linear or add output, in int8 with the same quantization
+// (the converter arranges this).
 func fusable(m *nn.Model, n *nn.Node, steps []step, src int, consumers map[string]int) bool {
-	if (n.Op != nn.OpReLU && n.Op != nn.OpReLU6) || src < 0 || consumers[n.Inputs[0]] != 1 {
+	if !fuseActivations || (n.Op != nn.OpReLU && n.Op != nn.OpReLU6) || src < 0 || consumers[n.Inputs[0]] != 1 {
 		return false
 	}
 	p := steps[src]

@@ -27,6 +27,9 @@ func newLayer(m *nn.Model, n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []ed
 	if n.Op == nn.OpAdd || n.Op == nn.OpConcat {
 		return newMerge(n, ins, out, inputs, outInfo)
 	}
+	if importedOps[n.Op] {
+		return newImportedLayer(n, ins, out, inputs, outInfo)
+	}
 	if inputs[0].in.int8 {
 		return newInt8Layer(m, n, ins[0], out, inputs[0].in, outInfo, threads)
 	}

@@ -39,7 +39,8 @@ func newInt8Layer(m *nn.Model, n *nn.Node, in, out nn.Shape, inInfo, outInfo ten
 		return &poolInt8{g: Geometry(n, in, out), max: n.Op == nn.OpMaxPool, hwc: inInfo.hwc,
 			inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpReLU, nn.OpReLU6, nn.OpTanh:
-		return newLookup(n.Op, inInfo.quant, outInfo.quant, out.Size()), nil
+		op := n.Op
+		return newLookup(func(y, x []float32) { Activate(op, y, x) }, inInfo.quant, outInfo.quant, out.Size()), nil
 	case nn.OpSoftmax:
 		return &softmaxInt8{size: out.Size(), in: inInfo.quant, out: outInfo.quant}, nil
 	}
@@ -296,11 +297,17 @@ func (l *linearInt8) features(x, y []int8, n int, blocks []linearBlock) {
 
 // fuseInt8 makes a ReLU or ReLU6 part of the epilogue's clamp.
 func fuseInt8(rq *kernels.Requant, act nn.Op, out quant.Params) {
+	rq.Min, rq.Max = activationRange(act, out)
+}
+
+// activationRange returns the int8 values a ReLU or ReLU6 keeps of a
+// tensor quantized by out.
+func activationRange(act nn.Op, out quant.Params) (lo, hi int32) {
 	a := quant.ReLU
 	if act == nn.OpReLU6 {
 		a = quant.ReLU6
 	}
-	rq.Min, rq.Max = quant.ActivationRange(a, out)
+	return quant.ActivationRange(a, out)
 }
 
 type poolInt8 struct {
@@ -335,13 +342,16 @@ type lookup struct {
 	size  int
 }
 
-func newLookup(op nn.Op, in, out quant.Params, size int) *lookup {
+// newLookup tabulates the activation apply, which sets y[i] to the
+// activation of x[i] (y aliasing x), from int8 quantized with in to int8
+// quantized with out.
+func newLookup(apply func(y, x []float32), in, out quant.Params, size int) *lookup {
 	l := &lookup{size: size}
 	x := make([]float32, 256)
 	for i := range x {
 		x[i] = quant.Dequantize(int8(i), in)
 	}
-	Activate(op, x, x)
+	apply(x, x)
 	for i, v := range x {
 		l.table[i] = quant.Quantize(v, out)
 	}

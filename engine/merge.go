@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/edgecnn/edgecnn/kernels"
 	"github.com/edgecnn/edgecnn/nn"
@@ -19,7 +20,7 @@ func newMerge(n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []edge, outInfo t
 	case n.Op == nn.OpAdd && quantized:
 		return newAddInt8(inputs[0].in.quant, inputs[1].in.quant, outInfo.quant, out.Size())
 	case n.Op == nn.OpAdd:
-		return addF32{size: out.Size()}, nil
+		return &addF32{size: out.Size(), lo: float32(math.Inf(-1)), hi: float32(math.Inf(1))}, nil
 	case quantized:
 		c, err := newConcatInt8(inputs, outInfo.quant, sizes)
 		if err != nil {
@@ -37,15 +38,25 @@ func newMerge(n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []edge, outInfo t
 	return c, nil
 }
 
-type addF32 struct{ size int }
+// addF32 is the float32 residual add, clamped to [lo, hi] (a fused ReLU
+// or ReLU6; infinities otherwise).
+type addF32 struct {
+	size   int
+	lo, hi float32
+}
 
-func (a addF32) scratch(int) (int, int) { return 0, 0 }
+func (a *addF32) scratch(int) (int, int) { return 0, 0 }
 
-func (a addF32) forward(x []buffer, y buffer, n int, _ *scratch) {
-	p, q, out := x[0].f[:n*a.size], x[1].f[:n*a.size], y.f[:n*a.size]
-	for i := range out {
-		out[i] = p[i] + q[i]
+// fuse makes a ReLU or ReLU6 the clamp of the sum.
+func (a *addF32) fuse(act nn.Op, _ quant.Params) {
+	a.lo = 0
+	if act == nn.OpReLU6 {
+		a.hi = 6
 	}
+}
+
+func (a *addF32) forward(x []buffer, y buffer, n int, _ *scratch) {
+	kernels.AddF32(y.f[:n*a.size], x[0].f[:n*a.size], x[1].f[:n*a.size], a.lo, a.hi)
 }
 
 // concatF32 joins each sample's inputs along channels: in CHW order that
@@ -111,6 +122,10 @@ func multiplier(real float64) (int32, int32, error) {
 }
 
 func (a *addInt8) scratch(int) (int, int) { return 0, 0 }
+
+// fuse makes a ReLU or ReLU6 the clamp of the sum (the activation keeps
+// the add's quantization: fusable checks it).
+func (a *addInt8) fuse(act nn.Op, out quant.Params) { a.p.Min, a.p.Max = activationRange(act, out) }
 
 func (a *addInt8) forward(x []buffer, y buffer, n int, _ *scratch) {
 	kernels.AddInt8(y.q[:n*a.size], x[0].q[:n*a.size], x[1].q[:n*a.size], &a.p)

@@ -3,6 +3,8 @@ package engine
 import (
 	"runtime"
 	"time"
+
+	"github.com/edgecnn/edgecnn/kernels"
 )
 
 // rangeJob is work that can be cut into index ranges: run(part, lo, hi)
@@ -22,6 +24,8 @@ type pool struct {
 	// own: minSplitMACs, lowered by tests that exercise splitting on small
 	// models.
 	minMACs int
+	// release gives back the kernels' scratch reserved for the threads.
+	release func()
 }
 
 type task struct {
@@ -30,9 +34,11 @@ type task struct {
 }
 
 // newPool starts threads-1 goroutines: the caller's goroutine is the last
-// thread.
+// thread. It reserves the kernels' scratch for threads calls at once, so
+// steady-state inference allocates nothing however the threads interleave.
 func newPool(threads int) *pool {
 	p := &pool{tasks: make(chan task, threads), done: make(chan struct{}, threads), minMACs: minSplitMACs}
+	p.release = kernels.ReserveScratch(threads)
 	for range threads - 1 {
 		go func() {
 			for {
@@ -122,4 +128,7 @@ func (p *pool) split(job rangeJob, total, parts int) {
 }
 
 // close stops the goroutines.
-func (p *pool) close() { close(p.tasks) }
+func (p *pool) close() {
+	close(p.tasks)
+	p.release()
+}

@@ -1,18 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
-
-// CLAMP clamps V (Y or X registers alike, packed or scalar compares by
-// CMP) to [lo, hi] in Y14/X14 and Y15/X15; T and M are scratch.
-#define CLAMP(V, T, M, LO, HI, CMP) \
-	CMP       $0, LO, V, M \
-	VANDPS    LO, V, T     \
-	VMAXPS    V, LO, V     \
-	VBLENDVPS M, T, V, V   \
-	CMP       $0, HI, V, M \
-	VORPS     HI, V, T     \
-	VMINPS    V, HI, V     \
-	VBLENDVPS M, T, V, V
+#include "f32_clamp_amd64.h"
 
 // func f32BiasClampAVX2(x *float32, rows, cols, ldx int, bias *float32, byCol bool, lo, hi float32)
 //

@@ -80,6 +80,22 @@ func ConvF32HWC(src, dst []float32, w []*PackedF32, bias []float32, g ConvGeom, 
 		im2colHWC(src, g, groups, 0, col, oh0, oh1)
 		a, lda = col[p0*g.C*g.KH*g.KW:], g.C*g.KH*g.KW
 	}
+	fused := active.Load().gemmHWCF32
+	if fused != nil {
+		for grp, p := range w {
+			var b []float32
+			if bias != nil {
+				b = bias[grp*ocg : (grp+1)*ocg]
+			}
+			if !fused(n, a[grp*k:], lda, p, b, dst[p0*out+grp*ocg:], out, lo, hi) {
+				fused = nil
+				break
+			}
+		}
+		if fused != nil {
+			return
+		}
+	}
 	// Blocks of pixels: the bias and clamp of a block run while its
 	// output is still in cache.
 	const block = 128
@@ -99,7 +115,14 @@ func ConvF32HWC(src, dst []float32, w []*PackedF32, bias []float32, g ConvGeom, 
 // out as MaxPoolF32 gives them).
 func MaxPoolF32HWC(src, dst []float32, g ConvGeom) {
 	g.check("MaxPoolF32HWC", len(src), g.C*g.H*g.W, len(dst), g.C*g.OutH*g.OutW)
-	poolHWCF32(src, dst, g, true)
+	if g.OutH*g.OutW*g.C == 0 {
+		return
+	}
+	if run := active.Load().maxPoolHWCF32; run != nil && g.KH*g.KW <= poolMaxTaps && g.noEmptyWindow() {
+		poolHWCRuns(src, dst, g, run, func(c0 int) { poolHWCF32(src, dst, g, true, c0) })
+		return
+	}
+	poolHWCF32(src, dst, g, true, 0)
 }
 
 // AvgPoolF32HWC is AvgPoolF32 on HWC images: each channel's sum over the
@@ -107,20 +130,22 @@ func MaxPoolF32HWC(src, dst []float32, g ConvGeom) {
 // their count (0 for a window all padding).
 func AvgPoolF32HWC(src, dst []float32, g ConvGeom) {
 	g.check("AvgPoolF32HWC", len(src), g.C*g.H*g.W, len(dst), g.C*g.OutH*g.OutW)
-	poolHWCF32(src, dst, g, false)
+	poolHWCF32(src, dst, g, false, 0)
 }
 
-func poolHWCF32(src, dst []float32, g ConvGeom, isMax bool) {
+// poolHWCF32 is the reference of the float32 HWC pools, on channels
+// [c0, C).
+func poolHWCF32(src, dst []float32, g ConvGeom, isMax bool, c0 int) {
 	c := g.C
 	for oh := range g.OutH {
 		for ow := range g.OutW {
 			h0, h1, w0, w1 := poolWindow(g, oh, ow)
-			out := dst[(oh*g.OutW+ow)*c:][:c]
+			out := dst[(oh*g.OutW+ow)*c:][c0:c]
 			clear(out)
 			first := true
 			for ih := h0; ih < h1; ih++ {
 				for iw := w0; iw < w1; iw++ {
-					in := src[(ih*g.W+iw)*c:][:c]
+					in := src[(ih*g.W+iw)*c:][c0:c]
 					switch {
 					case isMax && first:
 						copy(out, in)

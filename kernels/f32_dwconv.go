@@ -122,7 +122,10 @@ type dwF32Scratch struct {
 	bias []float32 // the bias, or zeros, for the kernel's channels
 }
 
-var dwF32Pool = freeList{New: func() any { return new(dwF32Scratch) }}
+var dwF32Pool = newFreeList(func() *dwF32Scratch { return new(dwF32Scratch) }, func(d, s *dwF32Scratch) {
+	fitSlice(&d.pad, s.pad)
+	fitSlice(&d.bias, s.bias)
+})
 
 // dwF32Rows computes output rows [oh0, oh1) for checked arguments.
 func dwF32Rows(src, dst []float32, w *PackedDepthwiseF32, bias []float32, g ConvGeom, lo, hi float32, oh0, oh1 int) {
@@ -143,7 +146,7 @@ func dwF32Rows(src, dst []float32, w *PackedDepthwiseF32, bias []float32, g Conv
 	if c8 == 0 {
 		return
 	}
-	sc := dwF32Pool.Get().(*dwF32Scratch)
+	sc := dwF32Pool.Get()
 	padLen := ((g.OutW-1)*g.SW + g.KW) * c
 	if cap(sc.pad) < padLen {
 		sc.pad = make([]float32, padLen)

@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -155,30 +156,103 @@ func TestConvF32HWC(t *testing.T) {
 	}
 }
 
-// TestPoolF32HWC checks the HWC float pools against the CHW ones, bit for
-// bit, with NaN, infinities and signed zeros in the images.
+// TestPoolF32HWC checks the HWC float pools on every path against the CHW
+// ones, bit for bit, with NaN, infinities and signed zeros in the images,
+// channel counts that cover each SIMD block and its tails, and src and dst
+// ending at an inaccessible page.
 func TestPoolF32HWC(t *testing.T) {
 	r := rand.New(rand.NewPCG(89, 90))
+	srcMem, dstMem := guardedF32(t, 1<<16), guardedF32(t, 1<<16)
 	for i := range 200 {
-		g := randConvGeom(r, 1+r.IntN(12))
-		if g.PadT >= g.KH || g.PadL >= g.KW || (g.OutH-1)*g.SH-g.PadT >= g.H || (g.OutW-1)*g.SW-g.PadL >= g.W {
+		g := randConvGeom(r, 1+r.IntN(12)+[]int{0, 0, 32}[i%3])
+		if !g.noEmptyWindow() {
 			continue // a window all padding, which MaxPoolF32 does not take
 		}
 		src := randF32(r, g.C*g.H*g.W)
 		for range 3 {
 			src[r.IntN(len(src))] = []float32{float32(math.NaN()), float32(math.Inf(-1)), float32(math.Copysign(0, -1))}[r.IntN(3)]
 		}
+		if i%2 == 0 { // ties of signed zeros, NaN first and later in windows
+			for j := range src {
+				src[j] = []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, -1, src[j]}[r.IntN(5)]
+			}
+		}
+		hwc := srcMem[len(srcMem)-len(src):]
+		copy(hwc, toHWCF32(src, g.C, g.H, g.W))
 		for _, isMax := range []bool{true, false} {
 			want := make([]float32, g.C*g.OutH*g.OutW)
-			got := make([]float32, len(want))
 			if isMax {
 				MaxPoolF32(src, want, g)
-				MaxPoolF32HWC(toHWCF32(src, g.C, g.H, g.W), got, g)
 			} else {
 				AvgPoolF32(src, want, g)
-				AvgPoolF32HWC(toHWCF32(src, g.C, g.H, g.W), got, g)
 			}
-			requireSameF32(t, toHWCF32(want, g.C, g.OutH, g.OutW), got, "%d max %v %+v", i, isMax, g)
+			want = toHWCF32(want, g.C, g.OutH, g.OutW)
+			got := dstMem[len(dstMem)-len(want):]
+			for _, path := range Paths() {
+				usePath(t, path)
+				clear(got)
+				if isMax {
+					MaxPoolF32HWC(hwc, got, g)
+				} else {
+					AvgPoolF32HWC(hwc, got, g)
+				}
+				requireSameF32(t, want, got, "%s %d max %v %+v", path, i, isMax, g)
+			}
+		}
+	}
+}
+
+// TestConvF32HWCGuarded runs 1x1 float32 convolutions on HWC images (the
+// fused GEMM where a path has one) with src and dst ending at an
+// inaccessible page, NaN and infinities in the input, every tail of the
+// 6-pixel and 16-channel tiles, against the reference loop.
+func TestConvF32HWCGuarded(t *testing.T) {
+	r := rand.New(rand.NewPCG(93, 94))
+	srcMem, dstMem := guardedF32(t, 1<<14), guardedF32(t, 1<<14)
+	for _, out := range []int{1, 8, 15, 16, 17, 33} {
+		for _, pixels := range []int{1, 5, 6, 7, 13} {
+			c := 1 + r.IntN(20)
+			g := ConvGeom{C: c, H: 1, W: pixels, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 1, OutW: pixels}
+			src, w, bias := randF32(r, c*pixels), randF32(r, out*c), randF32(r, out)
+			src[r.IntN(len(src))] = float32(math.NaN())
+			src[r.IntN(len(src))] = float32(math.Inf(-1))
+			want := make([]float32, out*pixels)
+			for p := range pixels {
+				for o := range out {
+					var acc float32
+					for k := range c {
+						acc = fma32(src[p*c+k], w[o*c+k], acc)
+					}
+					want[p*out+o] = min(max(acc+bias[o], 0), 6)
+				}
+			}
+			s := srcMem[len(srcMem)-len(src):]
+			copy(s, src)
+			d := dstMem[len(dstMem)-len(want):]
+			for _, path := range Paths() {
+				usePath(t, path)
+				pw := PackConvF32HWC(w, out, c, 1, 1, 1)
+				ConvF32HWC(s, d, pw, bias, g, nil, 0, 6, 0, 1)
+				requireSameF32(t, want, d, "%s out %d pixels %d c %d", path, out, pixels, c)
+			}
+		}
+	}
+}
+
+// BenchmarkDepthwiseConvF32 times MobileNet v2's depthwise layers in
+// float32 on every path (the fastest call, loopMin).
+func BenchmarkDepthwiseConvF32(b *testing.B) {
+	for _, s := range mobileNetV2Depthwise {
+		for _, path := range Paths() {
+			b.Run(fmt.Sprintf("%s/%s", path, s.name), func(b *testing.B) {
+				usePath(b, path)
+				g := s.g
+				r := rand.New(rand.NewPCG(67, 68))
+				w := PackDepthwiseF32(randF32(r, g.C*g.KH*g.KW), g.C, g.KH, g.KW)
+				src, bias := randF32(r, g.C*g.H*g.W), randF32(r, g.C)
+				dst := make([]float32, g.C*g.OutH*g.OutW)
+				loopMin(b, func() { DepthwiseConvF32(src, dst, w, bias, g, 0, 6) })
+			})
 		}
 	}
 }

@@ -21,7 +21,7 @@ func sgemmSmallM(kern rowsKernel, transA bool, m, n, k int, alpha float32, a []f
 		asi, asp = 1, lda
 	}
 	nb := min(n, max(rowsWidth/m/8*8, 8))
-	sc := scratchPool.Get().(*gemmScratch)
+	sc := scratchPool.Get()
 	sc.tile = grow(sc.tile, m*nb)
 	acc := sc.tile
 	for j0 := 0; j0 < n; j0 += nb {

@@ -42,7 +42,7 @@ func directConv(i8 *int8Impl, w *PackedInt8, g ConvGeom) bool {
 
 // directOffsets holds the row offset tables of concurrent direct
 // convolutions, so that steady-state calls allocate nothing.
-var directOffsets = freeList{New: func() any { return new([]int32) }}
+var directOffsets = newFreeList(func() *[]int32 { return new([]int32) }, func(d, s *[]int32) { fitSlice(d, *s) })
 
 // paddedSize returns the rows and columns of each channel of P.
 func (g ConvGeom) paddedSize() (hp, wp int) { return g.OutH + g.KH - 1, g.OutW + g.KW - 1 }
@@ -59,7 +59,7 @@ func prepareDirect(src []int8, g ConvGeom, col []int8, inZeroPoint int8) {
 // segment per output row.
 func convDirectRows(i8 *int8Impl, col, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, oh0, oh1 int) {
 	hp, wp := g.paddedSize()
-	offp := directOffsets.Get().(*[]int32)
+	offp := directOffsets.Get()
 	k := g.C * g.KH * g.KW
 	if cap(*offp) < k {
 		*offp = make([]int32, k)

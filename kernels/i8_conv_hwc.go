@@ -133,7 +133,7 @@ func MaxPoolInt8HWC(src, dst []int8, g ConvGeom) {
 		return
 	}
 	if run := active.Load().maxPoolHWC; run != nil && g.KH*g.KW <= poolMaxTaps {
-		poolHWCRuns(src, dst, g, run)
+		poolHWCRuns(src, dst, g, run, func(c0 int) { poolHWCInt8(src, dst, g, true, c0) })
 		return
 	}
 	poolHWCInt8(src, dst, g, true, 0)
@@ -152,7 +152,7 @@ func AvgPoolInt8HWC(src, dst []int8, g ConvGeom) {
 // each channel's maximum or rounded mean over them.
 func poolHWCInt8(src, dst []int8, g ConvGeom, isMax bool, c0 int) {
 	c := g.C
-	sc := poolPool.Get().(*[]int32)
+	sc := poolPool.Get()
 	if cap(*sc) < c {
 		*sc = make([]int32, c)
 	}
@@ -192,83 +192,7 @@ func poolHWCInt8(src, dst []int8, g ConvGeom, isMax bool, c0 int) {
 }
 
 // poolPool holds the channel sums of the average pools.
-var poolPool = freeList{New: func() any { return new([]int32) }}
-
-// poolMaxTaps is the largest window the SIMD pool kernels take.
-const poolMaxTaps = 64
-
-// poolArgs describes a run of n output pixels of an HWC pool for a SIMD
-// kernel: the first pixel's window is the taps cells at src+off[t], and
-// each next pixel's lies step bytes further on. The kernel computes the
-// channels up to the last multiple of 16; kernels read the fields at the
-// offsets go_asm.h gives.
-type poolArgs struct {
-	src, dst *int8
-	off      [poolMaxTaps]int
-	taps     int
-	step     int // bytes between consecutive pixels' windows
-	n        int // pixels, >= 1
-	c        int // channels, the bytes per pixel
-}
-
-// poolHWCRuns runs a SIMD pool kernel over every output row: the pixels
-// whose windows lie inside the image columns as one run, those at the
-// left and right edges one by one (padding is left out of their windows),
-// and the channels past the last multiple of 16 in Go.
-func poolHWCRuns(src, dst []int8, g ConvGeom, run func(*poolArgs)) {
-	if c16 := g.C / 16 * 16; c16 < g.C {
-		poolHWCInt8(src, dst, g, true, c16)
-		if c16 == 0 {
-			return
-		}
-	}
-	a := poolArgsPool.Get().(*poolArgs)
-	*a = poolArgs{src: &src[0], step: g.SW * g.C, c: g.C}
-	lo, hi := g.insideColumns()
-	for oh := range g.OutH {
-		for ow := 0; ow < lo; ow++ {
-			poolRun(a, dst, g, oh, ow, 1, run)
-		}
-		if lo < hi {
-			poolRun(a, dst, g, oh, lo, hi-lo, run)
-		}
-		for ow := hi; ow < g.OutW; ow++ {
-			poolRun(a, dst, g, oh, ow, 1, run)
-		}
-	}
-	*a = poolArgs{}
-	poolArgsPool.Put(a)
-}
-
-var poolArgsPool = freeList{New: func() any { return new(poolArgs) }}
-
-// poolRun runs the kernel on n output pixels of row oh from column ow0,
-// with the taps of the first pixel's window that lie inside the image.
-func poolRun(a *poolArgs, dst []int8, g ConvGeom, oh, ow0, n int, run func(*poolArgs)) {
-	h0, h1, w0, w1 := poolWindow(g, oh, ow0)
-	a.taps = 0
-	for ih := h0; ih < h1; ih++ {
-		for iw := w0; iw < w1; iw++ {
-			a.off[a.taps] = (ih*g.W + iw) * g.C
-			a.taps++
-		}
-	}
-	a.dst, a.n = &dst[(oh*g.OutW+ow0)*g.C], n
-	run(a)
-}
-
-// insideColumns returns the output columns [lo, hi) whose windows lie
-// inside the image's columns.
-func (g ConvGeom) insideColumns() (lo, hi int) {
-	lo = min((g.PadL+g.SW-1)/g.SW, g.OutW)
-	hi = g.OutW
-	if last := g.W - g.KW + g.PadL; last < 0 {
-		hi = 0
-	} else {
-		hi = min(hi, last/g.SW+1)
-	}
-	return lo, max(hi, lo)
-}
+var poolPool = newFreeList(func() *[]int32 { return new([]int32) }, func(d, s *[]int32) { fitSlice(d, *s) })
 
 // TransposeInt8 writes the transpose of the rows×cols row-major matrix a
 // (leading dimension lda) into t (leading dimension ldt): t[j*ldt+i] =

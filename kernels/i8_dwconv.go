@@ -174,7 +174,7 @@ type dwScratch struct {
 	pad  []int8 // the pad row: input zero points
 }
 
-var dwPool = freeList{New: func() any { return new(dwScratch) }}
+var dwPool = newFreeList(func() *dwScratch { return new(dwScratch) }, func(d, s *dwScratch) { fitSlice(&d.pad, s.pad) })
 
 // dwInt8Rows computes output rows [oh0, oh1) for checked arguments.
 func dwInt8Rows(src, dst []int8, w *PackedDepthwiseInt8, rq *Requant, g ConvGeom, inZP int8, oh0, oh1 int) {
@@ -194,7 +194,7 @@ func dwInt8Rows(src, dst []int8, w *PackedDepthwiseInt8, rq *Requant, g ConvGeom
 	if simdC == 0 {
 		return
 	}
-	sc := dwPool.Get().(*dwScratch)
+	sc := dwPool.Get()
 	// The pad row covers a whole output row's windows (every pixel of a
 	// run advances along it), plus a vector past the last channel.
 	padLen := ((g.OutW-1)*g.SW+g.KW)*c + 64

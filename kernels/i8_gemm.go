@@ -369,9 +369,15 @@ func (g ConvGeom) checkPool(fn string, srcLen, dstLen int) {
 	if g.OutH == 0 || g.OutW == 0 || g.C == 0 {
 		return
 	}
-	if g.PadT >= g.KH || g.PadL >= g.KW || (g.OutH-1)*g.SH-g.PadT >= g.H || (g.OutW-1)*g.SW-g.PadL >= g.W {
+	if !g.noEmptyWindow() {
 		panic(fmt.Sprintf("kernels: %s: a window of %+v lies entirely in the padding", fn, g))
 	}
+}
+
+// noEmptyWindow reports whether every window of g has a cell inside the
+// image.
+func (g ConvGeom) noEmptyWindow() bool {
+	return g.PadT < g.KH && g.PadL < g.KW && (g.OutH-1)*g.SH-g.PadT < g.H && (g.OutW-1)*g.SW-g.PadL < g.W
 }
 
 // MaxPoolInt8 writes into dst ([C, OutH, OutW]) the maximum of each window

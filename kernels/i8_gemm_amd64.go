@@ -88,7 +88,12 @@ type i8Scratch struct {
 	tailRow int     // the first row of the tail tile whose parameters bias ... shift hold
 }
 
-var i8Pool = freeList{New: func() any { return new(i8Scratch) }}
+var i8Pool = newFreeList(func() *i8Scratch { return new(i8Scratch) }, func(d, s *i8Scratch) {
+	fitSlice(&d.x, s.x)
+	fitSlice(&d.off, s.off)
+	fitSlice(&d.px, s.px)
+	fitSlice(&d.pxTile, s.pxTile)
+})
 
 // stepBytes returns the bytes of one weight panel step.
 func (s *i8Shape) stepBytes() int { return s.panelRows * s.kStep * s.wElem }
@@ -208,7 +213,7 @@ func (s *i8Shape) packStrided(sc *i8Scratch, x []int8, k, r0, j0, nc, xrs, xcs i
 // begin takes a scratch from i8Pool and readies it for a call with
 // weights w and epilogue rq.
 func (s *i8Shape) begin(w *PackedInt8, rq *Requant) *i8Scratch {
-	sc := i8Pool.Get().(*i8Scratch)
+	sc := i8Pool.Get()
 	sc.w, sc.rq = w, rq
 	sc.ks = (w.k + s.kStep - 1) / s.kStep
 	if need := sc.ks * s.xStep; cap(sc.x) < need {

@@ -225,7 +225,10 @@ type armInt8Scratch struct {
 	bias, mult, shift [8]int32  // parameters of a partial channel panel
 }
 
-var armInt8Pool = freeList{New: func() any { return new(armInt8Scratch) }}
+var armInt8Pool = newFreeList(func() *armInt8Scratch { return new(armInt8Scratch) }, func(d, s *armInt8Scratch) {
+	fitSlice(&d.x, s.x)
+	fitSlice(&d.off, s.off)
+})
 
 // gemm implements int8Impl.gemm.
 func (s *armInt8Shape) gemm(w *PackedInt8, x []int8, n, xRS, xCS int, rq *Requant, c []int8, cRS, cCS int) {
@@ -249,7 +252,7 @@ func (s *armInt8Shape) multiply(w *PackedInt8, x []int8, base int, off []int32, 
 	mr, nr := s.mr, s.nr
 	kp := roundUp(k, s.kAlign)
 	pg, np := panels(mg, mr), panels(n, nr)
-	sc := armInt8Pool.Get().(*armInt8Scratch)
+	sc := armInt8Pool.Get()
 	if cap(sc.x) < np*nr*kp {
 		sc.x = make([]int8, np*nr*kp)
 	}

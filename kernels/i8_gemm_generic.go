@@ -19,7 +19,7 @@ func packInt8Generic(w []int8, m, k, groups int) []int8 {
 
 // colPool holds the column buffers of gemmInt8Generic, so steady-state calls
 // allocate nothing.
-var colPool = freeList{New: func() any { return new([]int8) }}
+var colPool = newFreeList(func() *[]int8 { return new([]int8) }, func(d, s *[]int8) { fitSlice(d, *s) })
 
 // gemmInt8Generic computes every element of C as its own dot product: for
 // each group and column j of X it copies the column into a contiguous buffer
@@ -27,7 +27,7 @@ var colPool = freeList{New: func() any { return new([]int8) }}
 // of the group, sums W[i][p]*X[p][j] in int32 and requantizes.
 func gemmInt8Generic(w *PackedInt8, x []int8, n, xRowStride, xColStride int, rq *Requant, c []int8, cRowStride, cColStride int) {
 	k, mg := w.k, w.m/w.groups
-	buf := colPool.Get().(*[]int8)
+	buf := colPool.Get()
 	if cap(*buf) < k {
 		*buf = make([]int8, k)
 	}

@@ -105,7 +105,7 @@ func (s *i8Shape) pixelMajorGemm(w *PackedInt8, x []int8, n, xcs int, rq *Requan
 		prep = pxPrepare(w, rq)
 		w.prepared.put(rq, prep)
 	}
-	sc := i8Pool.Get().(*i8Scratch)
+	sc := i8Pool.Get()
 	k, mg := w.k, w.m/w.groups
 	ks := (k + 1) / 2
 	ldx := 4 * ks

@@ -28,7 +28,7 @@ func (s *armInt8Shape) gemv(w *PackedInt8, x []int8, n, xRS, xCS int, rq *Requan
 	kp := roundUp(k, s.kAlign)
 	kb := kp / s.kAlign
 	pg, full := panels(mg, mr), mg/mr
-	sc := armInt8Pool.Get().(*armInt8Scratch)
+	sc := armInt8Pool.Get()
 	if cap(sc.x) < kp {
 		sc.x = make([]int8, kp)
 	}

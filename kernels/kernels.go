@@ -128,10 +128,19 @@ type impl struct {
 	// add, if not nil, runs AddInt8 on a prefix of its elements and
 	// returns how many it did; the Go loop does the rest.
 	add func(dst, a, b []int8, p *AddParams) int
+	// addF32, if not nil, runs AddF32 on a prefix of its elements and
+	// returns how many it did; the Go loop does the rest.
+	addF32 func(dst, a, b []float32, lo, hi float32) int
 
 	// maxPoolHWC, if not nil, runs MaxPoolInt8HWC on runs of pixels
 	// (i8_conv_hwc.go).
 	maxPoolHWC func(a *poolArgs)
+	// maxPoolHWCF32, if not nil, runs MaxPoolF32HWC on runs of pixels
+	// (f32_conv_hwc.go).
+	maxPoolHWCF32 func(a *poolArgs)
+	// maxPoolF32, if not nil, runs MaxPoolF32 (CHW) if it can and reports
+	// whether it did.
+	maxPoolF32 func(src, dst []float32, g ConvGeom) bool
 
 	// maxPool, if not nil, runs MaxPoolInt8 on windows inside the image
 	// if it can and reports whether it did (i8_maxpool_asm.go).
@@ -144,6 +153,11 @@ type impl struct {
 	// biasClamp, if not nil, runs BiasClampF32 or BiasClampColsF32 if it
 	// can and reports whether it did.
 	biasClamp func(x []float32, rows, cols, ldx int, bias []float32, byCol bool, lo, hi float32) bool
+
+	// gemmHWCF32, if not nil, runs SgemmPacked followed by
+	// BiasClampColsF32 in one pass if it can and reports whether it did
+	// (f32_conv_hwc.go).
+	gemmHWCF32 func(m int, a []float32, lda int, w *PackedF32, bias, c []float32, ldc int, lo, hi float32) bool
 }
 
 var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, f32Shape: func(int) *gemmShape { return genericShape },
@@ -366,6 +380,9 @@ func Col2im(col []float32, g ConvGeom, dst []float32) {
 // gives 0.
 func MaxPoolF32(src, dst []float32, g ConvGeom) {
 	g.check("MaxPoolF32", len(src), g.C*g.H*g.W, len(dst), g.C*g.OutH*g.OutW)
+	if mp := active.Load().maxPoolF32; mp != nil && mp(src, dst, g) {
+		return
+	}
 	if g.inside() {
 		maxPoolF32Inside(src, dst, g)
 		return

@@ -28,13 +28,13 @@ func archImpls() []*impl {
 		return strings.Join(append(need[:len(need):len(need)], feature), ", ")
 	}
 	return []*impl{
-		{name: PathAVX2, missing: avx2, sgemm: sgemmAVX2, f32Shape: avx2F32Shape, i8: avx2Int8, dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, maxPoolHWC: i8MaxPoolHWCAVX2,
-			maxPool: maxPoolInt8SIMD, adam: adamF32AVX2, biasClamp: biasClampAVX2},
-		{name: PathAVXVNNI, missing: missing("AVX_VNNI", cpuid.AVXVNNI), sgemm: sgemmAVX2, f32Shape: avx2F32Shape, i8: avxvnniInt8, dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, maxPoolHWC: i8MaxPoolHWCAVX2,
-			maxPool: maxPoolInt8SIMD, adam: adamF32AVX2, biasClamp: biasClampAVX2},
+		{name: PathAVX2, missing: avx2, sgemm: sgemmAVX2, f32Shape: avx2F32Shape, i8: avx2Int8, dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, addF32: addF32AVX2, maxPoolHWC: i8MaxPoolHWCAVX2, maxPoolHWCF32: f32MaxPoolHWCAVX2, maxPoolF32: maxPoolF32CHWAVX2,
+			maxPool: maxPoolInt8SIMD, adam: adamF32AVX2, biasClamp: biasClampAVX2, gemmHWCF32: gemmHWCF32},
+		{name: PathAVXVNNI, missing: missing("AVX_VNNI", cpuid.AVXVNNI), sgemm: sgemmAVX2, f32Shape: avx2F32Shape, i8: avxvnniInt8, dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, addF32: addF32AVX2, maxPoolHWC: i8MaxPoolHWCAVX2, maxPoolHWCF32: f32MaxPoolHWCAVX2, maxPoolF32: maxPoolF32CHWAVX2,
+			maxPool: maxPoolInt8SIMD, adam: adamF32AVX2, biasClamp: biasClampAVX2, gemmHWCF32: gemmHWCF32},
 		{name: PathVNNI, missing: missing("AVX512F+AVX512VL+AVX512_VNNI", cpuid.AVX512F, cpuid.AVX512VL, cpuid.AVX512VNNI),
-			sgemm: sgemmAVX512, f32Shape: avx512F32Shape, i8: vnniInt8, dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, maxPoolHWC: i8MaxPoolHWCAVX2,
-			maxPool: maxPoolInt8SIMD, adam: adamF32AVX2, biasClamp: biasClampAVX2},
+			sgemm: sgemmAVX512, f32Shape: avx512F32Shape, i8: vnniInt8, dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, addF32: addF32AVX2, maxPoolHWC: i8MaxPoolHWCAVX2, maxPoolHWCF32: f32MaxPoolHWCAVX2, maxPoolF32: maxPoolF32CHWAVX2,
+			maxPool: maxPoolInt8SIMD, adam: adamF32AVX2, biasClamp: biasClampAVX2, gemmHWCF32: gemmHWCF32},
 	}
 }
 
@@ -144,7 +144,7 @@ func sgemmRows(m, k, n int, a *float32, asi, asp int, b *float32, ldb int, acc *
 // eight rows of B at a time, each a sequential chain of scalar FMAs. B
 // streams through once per row of C, row by row.
 func sgemmDotAVX2(transA bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sc := scratchPool.Get().(*gemmScratch)
+	sc := scratchPool.Get()
 	sc.a = grow(sc.a, k)
 	x := sc.a
 	var out [8]float32

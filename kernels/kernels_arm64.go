@@ -23,10 +23,10 @@ func archImpls() []*impl {
 	}
 	dotprod := strings.Join(need, ", ")
 	return []*impl{
-		{name: PathNEON, missing: neon, sgemm: sgemmNEON, f32Shape: neonF32Shape, i8: neonInt8, dw: dwNEON, add: addInt8NEON,
-			maxPoolHWC: i8MaxPoolHWCNEON, maxPool: maxPoolInt8SIMD},
-		{name: PathDotProd, missing: dotprod, sgemm: sgemmNEON, f32Shape: neonF32Shape, i8: dotprodInt8, dw: dwNEON, add: addInt8NEON,
-			maxPoolHWC: i8MaxPoolHWCNEON, maxPool: maxPoolInt8SIMD},
+		{name: PathNEON, missing: neon, sgemm: sgemmNEON, f32Shape: neonF32Shape, i8: neonInt8, dw: dwNEON, add: addInt8NEON, addF32: addF32NEON,
+			maxPoolHWC: i8MaxPoolHWCNEON, maxPoolHWCF32: f32MaxPoolHWCNEON, maxPoolF32: maxPoolF32CHWNEON, maxPool: maxPoolInt8SIMD},
+		{name: PathDotProd, missing: dotprod, sgemm: sgemmNEON, f32Shape: neonF32Shape, i8: dotprodInt8, dw: dwNEON, add: addInt8NEON, addF32: addF32NEON,
+			maxPoolHWC: i8MaxPoolHWCNEON, maxPoolHWCF32: f32MaxPoolHWCNEON, maxPoolF32: maxPoolF32CHWNEON, maxPool: maxPoolInt8SIMD},
 	}
 }
 

@@ -71,10 +71,11 @@ const metadataKey = "__metadata__"
 
 // modelJSON is the document stored under the "model" metadata key.
 type modelJSON struct {
-	Arch   string   `json:"arch"`
-	Input  Input    `json:"input"`
-	Nodes  []*Node  `json:"nodes"`
-	Labels []string `json:"labels"`
+	Arch     string    `json:"arch"`
+	Input    Input     `json:"input"`
+	Nodes    []*Node   `json:"nodes"`
+	Labels   []string  `json:"labels"`
+	Imported *Imported `json:"imported,omitempty"`
 }
 
 // tensorJSON is the header entry of one tensor.
@@ -128,7 +129,7 @@ func Encode(m *Model) ([]byte, error) {
 	if err := checkUTF8(m); err != nil {
 		return nil, err
 	}
-	graph, err := json.Marshal(modelJSON{Arch: m.Arch, Input: m.Input, Nodes: m.Nodes, Labels: m.Labels})
+	graph, err := json.Marshal(modelJSON{Arch: m.Arch, Input: m.Input, Nodes: m.Nodes, Labels: m.Labels, Imported: m.Imported})
 	if err != nil {
 		return nil, fmt.Errorf("encode graph: %w", err)
 	}
@@ -290,7 +291,7 @@ func Decode(data []byte) (*Model, error) {
 	if err := json.Unmarshal(graph, &g); err != nil {
 		return nil, fmt.Errorf("metadata: model: %v", err)
 	}
-	m := &Model{Arch: g.Arch, Input: g.Input, Nodes: g.Nodes, Labels: g.Labels, Params: params}
+	m := &Model{Arch: g.Arch, Input: g.Input, Nodes: g.Nodes, Labels: g.Labels, Params: params, Imported: g.Imported}
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}

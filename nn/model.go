@@ -30,7 +30,16 @@ const (
 	OpDropout Op = "dropout" // identity at inference
 	OpSoftmax Op = "softmax"
 	OpAdd     Op = "add"    // element-wise sum of two inputs of one shape (residual)
-	OpConcat  Op = "concat" // CxHxW inputs joined along channels
+	OpConcat  Op = "concat" // inputs joined along channels (CxHxW) or features (vectors)
+
+	// Layers of the networks imported from PyTorch (see ops.go).
+	OpSigmoid     Op = "sigmoid"     // 1 / (1 + e^-x)
+	OpHardSigmoid Op = "hardsigmoid" // clamp(Alpha x + Beta, 0, 1)
+	OpHardSwish   Op = "hardswish"   // x * clamp(Alpha x + Beta, 0, 1)
+	OpSiLU        Op = "silu"        // x * sigmoid(x), also called swish
+	OpMul         Op = "mul"         // element-wise product, the second input per channel or whole
+	OpLRN         Op = "lrn"         // local response normalisation across channels
+	OpChannels    Op = "channels"    // a gather of channels (or features): slice, split, shuffle
 )
 
 // InputName is the name by which nodes refer to the model input.
@@ -57,6 +66,18 @@ type Node struct {
 	Groups int `json:"groups,omitempty"`
 	// Rate is the dropout probability used in training.
 	Rate float32 `json:"rate,omitempty"`
+	// Alpha and Beta are the slope and offset of hardsigmoid and hardswish,
+	// and with Bias and Size the constants of lrn (see ops.go).
+	Alpha float32 `json:"alpha,omitempty"`
+	Beta  float32 `json:"beta,omitempty"`
+	Bias  float32 `json:"bias,omitempty"`
+	Size  int     `json:"size,omitempty"`
+	// Channels lists, for channels, the input channel (or feature) that
+	// each output channel copies.
+	Channels []int `json:"channels,omitempty"`
+	// From names the nodes of the file the model was imported from (ONNX)
+	// that this layer computes, when there are others than its own name.
+	From []string `json:"from,omitempty"`
 	// NoBias marks a conv2d without a bias, as before a batch norm.
 	NoBias bool `json:"nobias,omitempty"`
 	// Eps and Momentum are a batch norm's epsilon and the weight of each
@@ -67,7 +88,21 @@ type Node struct {
 	// Quant holds the int8 parameters of the node's output in a quantized
 	// model (see Model.Quantized); nil in a float model.
 	Quant *quant.Params `json:"quant,omitempty"`
+	// Range, in a float model trained with quantization-aware training,
+	// is the range of the node's output that training quantized it with;
+	// conversion to int8 uses it instead of calibrating one.
+	Range *Range `json:"range,omitempty"`
 }
+
+// Range is the real interval [Min, Max] an int8 tensor covers
+// (quant.ChooseParams turns it into a scale and zero point).
+type Range struct {
+	Min float32 `json:"min"`
+	Max float32 `json:"max"`
+}
+
+// Params returns the int8 parameters of the range.
+func (r Range) Params() quant.Params { return quant.ChooseParams(r.Min, r.Max) }
 
 // Model is a classifier: its graph in topological order (the last node is the
 // output), its parameters by name ("<node>.weight", "<node>.bias"), and the
@@ -78,6 +113,24 @@ type Model struct {
 	Nodes  []*Node
 	Labels []string
 	Params map[string]*Tensor
+	// Imported says where an imported model came from; nil for the
+	// models edgecnn builds.
+	Imported *Imported
+}
+
+// Imported records how a model was read from another format (edgecnn
+// import): with Node.From, it tells how every node of the source graph
+// maps to layers.
+type Imported struct {
+	Format string `json:"format"` // "onnx"
+	Opset  int64  `json:"opset,omitempty"`
+	// Nodes is the number of nodes of the source graph.
+	Nodes int `json:"nodes"`
+	// Folded names the source nodes that became no layer of their own, as
+	// "name (operator)": constants evaluated while reading and operators
+	// without effect at inference (Identity, Dropout, a reshape that moves
+	// nothing). Nodes folded into a layer are in that layer's From.
+	Folded []string `json:"folded,omitempty"`
 }
 
 // Weight returns the weight tensor of node n, or nil if it has none.
@@ -217,14 +270,19 @@ func (n *Node) outShape(ins []Shape) (Shape, error) {
 		if len(ins) < 2 {
 			return nil, fmt.Errorf("needs at least 2 inputs, has %d", len(ins))
 		}
-		out := Shape{0, 0, 0}
-		for _, in := range ins {
-			if len(in) != 3 || in[1] != ins[0][1] || in[2] != ins[0][2] {
-				return nil, fmt.Errorf("needs CxHxW inputs of one height and width, got %v", ins)
+		out := slices.Clone(ins[0])
+		for _, in := range ins[1:] {
+			if len(in) != len(out) || !slices.Equal(in[1:], out[1:]) || (len(in) != 1 && len(in) != 3) {
+				return nil, fmt.Errorf("needs CxHxW inputs of one height and width or vectors, got %v", ins)
 			}
-			out = Shape{out[0] + in[0], in[1], in[2]}
+			if out[0] > MaxElements-in[0] {
+				return nil, fmt.Errorf("inputs %v have too many channels", ins)
+			}
+			out[0] += in[0]
 		}
 		return out, nil
+	case OpMul:
+		return mulShape(ins)
 	}
 	if len(ins) != 1 {
 		return nil, fmt.Errorf("takes 1 input, has %d", len(ins))
@@ -269,8 +327,10 @@ func (n *Node) outShape(ins []Shape) (Shape, error) {
 			return nil, fmt.Errorf("rate %v outside [0, 1)", n.Rate)
 		}
 		return slices.Clone(in), nil
-	case OpReLU, OpReLU6, OpTanh, OpSoftmax:
+	case OpReLU, OpReLU6, OpTanh, OpSoftmax, OpSigmoid, OpSiLU:
 		return slices.Clone(in), nil
+	case OpHardSigmoid, OpHardSwish, OpLRN, OpChannels:
+		return n.importedShape(in)
 	case OpBatchNorm:
 		return n.batchNormShape(in)
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/edgecnn/edgecnn/quant"
 )
@@ -23,7 +24,10 @@ func (m *Model) checkQuant() error {
 				return fmt.Errorf("layer %q: int8 parameters in a float model (the input has none)", n.Name)
 			}
 		}
-		return nil
+		return checkRanges(m)
+	}
+	if err := checkRanges(m); err != nil {
+		return err
 	}
 	if err := checkParams(m.Input.Quant); err != nil {
 		return fmt.Errorf("input: %w", err)
@@ -129,4 +133,64 @@ func (m *Model) checkParamTypes(n *Node, int8Weights bool) error {
 		}
 	}
 	return nil
+}
+
+// checkRanges checks the quantization-aware training ranges: finite, with
+// Min <= Max.
+func checkRanges(m *Model) error {
+	for _, n := range m.Nodes {
+		if r := n.Range; r != nil && !(r.Min <= r.Max && !math.IsInf(float64(r.Min), 0) && !math.IsInf(float64(r.Max), 0)) {
+			return fmt.Errorf("layer %q: range [%v, %v] must be finite with min <= max", n.Name, r.Min, r.Max)
+		}
+	}
+	return nil
+}
+
+// KeepsQuant reports whether a layer of type op stores its int8 output with
+// its input's parameters: it only moves or averages values.
+func KeepsQuant(op Op) bool {
+	return op == OpMaxPool || op == OpAvgPool || op == OpFlatten || op == OpDropout || op == OpChannels
+}
+
+// FusedActivation returns the index of the ReLU or ReLU6 that follows node
+// i and is the only reader of its output, when node i is a conv, linear or
+// add layer (the ones whose int8 epilogue clamps); -1 otherwise. The int8 form of node i then takes the activation's
+// output parameters: the activation becomes its epilogue's clamp.
+func (m *Model) FusedActivation(i int) int {
+	n := m.Nodes[i]
+	if (n.Op != OpConv2D && n.Op != OpLinear && n.Op != OpAdd) || i+1 >= len(m.Nodes) {
+		return -1
+	}
+	next := m.Nodes[i+1]
+	if (next.Op != OpReLU && next.Op != OpReLU6) || next.Inputs[0] != n.Name {
+		return -1
+	}
+	for _, other := range m.Nodes {
+		if other != next && slices.Contains(other.Inputs, n.Name) {
+			return -1
+		}
+	}
+	return i + 1
+}
+
+// QuantParams returns the int8 parameters of the normalised input. When
+// every channel has the same normalisation with 255*Mean a whole number,
+// they map 8-bit pixels p to q = p - 128 with no float round trip: scale
+// 1/(255 Std) and zero point 255 Mean - 128. Otherwise they cover the range
+// of the normalised pixels, and the engine quantizes through float.
+func (in Input) QuantParams() quant.Params {
+	same := true
+	for c := range in.Channels {
+		same = same && in.Mean[c] == in.Mean[0] && in.Std[c] == in.Std[0]
+	}
+	zp := 255*float64(in.Mean[0]) - 128
+	if same && zp == math.Round(zp) && zp >= -128 && zp <= 127 {
+		return quant.Params{Scale: float32(1 / (255 * float64(in.Std[0]))), ZeroPoint: int32(zp)}
+	}
+	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+	for c := range in.Channels {
+		lo = min(lo, -in.Mean[c]/in.Std[c])
+		hi = max(hi, (1-in.Mean[c])/in.Std[c])
+	}
+	return quant.ChooseParams(lo, hi)
 }

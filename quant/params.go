@@ -143,27 +143,39 @@ func QuantizeWeights(w []float32, channels int) (q []int8, scales []float32) {
 	q = make([]int8, len(w))
 	scales = make([]float32, channels)
 	for c := range channels {
-		block := w[c*n : (c+1)*n]
-		var maxAbs float32
-		for i, v := range block {
-			if !isFinite(v) {
-				panic(fmt.Sprintf("quant: QuantizeWeights: weight %d of channel %d is %v", i, c, v))
-			}
-			maxAbs = max(maxAbs, float32(math.Abs(float64(v))))
-		}
-		scale := maxAbs / weightQMax
-		if scale < minNormalFloat32 {
-			scales[c] = 1
-			continue // q stays zero
-		}
-		scales[c] = scale
+		scales[c] = weightScale(w[c*n:(c+1)*n], c)
 		out := q[c*n : (c+1)*n]
-		for i, v := range block {
-			r := math.Round(float64(v / scale))
-			out[i] = int8(max(-weightQMax, min(r, weightQMax)))
+		for i, v := range w[c*n : (c+1)*n] {
+			out[i] = quantizeWeight(v, scales[c])
 		}
 	}
 	return q, scales
+}
+
+// weightScale returns the scale QuantizeWeights gives channel c, whose
+// weights are block: max|w| / 127, or 1 when that underflows (every
+// weight then quantizes to 0).
+func weightScale(block []float32, c int) float32 {
+	var maxAbs float32
+	for i, v := range block {
+		if !isFinite(v) {
+			panic(fmt.Sprintf("quant: QuantizeWeights: weight %d of channel %d is %v", i, c, v))
+		}
+		maxAbs = max(maxAbs, float32(math.Abs(float64(v))))
+	}
+	scale := maxAbs / weightQMax
+	if scale < minNormalFloat32 {
+		return 1
+	}
+	return scale
+}
+
+// quantizeWeight returns round(v / scale) (float32 division, half away
+// from zero) clamped to [-127, 127]. A weight of a channel whose scale is
+// 1 because it underflowed is below 2^-126*127 in magnitude and gives 0.
+func quantizeWeight(v, scale float32) int8 {
+	r := math.Round(float64(v / scale))
+	return int8(max(-weightQMax, min(r, weightQMax)))
 }
 
 // QuantizeBias quantizes biases to int32 at scale inputScale*weightScales[c]
@@ -177,21 +189,27 @@ func QuantizeBias(b []float32, inputScale float32, weightScales []float32) []int
 	}
 	q := make([]int32, len(b))
 	for c, v := range b {
-		ws := weightScales[0]
-		if len(weightScales) > 1 {
-			ws = weightScales[c]
-		}
-		scale := float64(inputScale) * float64(ws)
-		if !(scale > 0) || math.IsInf(scale, 0) {
-			panic(fmt.Sprintf("quant: QuantizeBias: bias %d has scale %v*%v", c, inputScale, ws))
-		}
-		r := math.Round(float64(v) / scale)
-		if math.IsNaN(r) {
-			panic(fmt.Sprintf("quant: QuantizeBias: bias %d is NaN", c))
-		}
-		q[c] = int32(max(-math.MaxInt32, min(r, math.MaxInt32)))
+		q[c], _ = quantizeBias(v, c, inputScale, weightScales)
 	}
 	return q
+}
+
+// quantizeBias returns QuantizeBias's code for bias v of channel c, and its
+// scale.
+func quantizeBias(v float32, c int, inputScale float32, weightScales []float32) (int32, float64) {
+	ws := weightScales[0]
+	if len(weightScales) > 1 {
+		ws = weightScales[c]
+	}
+	scale := float64(inputScale) * float64(ws)
+	if !(scale > 0) || math.IsInf(scale, 0) {
+		panic(fmt.Sprintf("quant: QuantizeBias: bias %d has scale %v*%v", c, inputScale, ws))
+	}
+	r := math.Round(float64(v) / scale)
+	if math.IsNaN(r) {
+		panic(fmt.Sprintf("quant: QuantizeBias: bias %d is NaN", c))
+	}
+	return int32(max(-math.MaxInt32, min(r, math.MaxInt32))), scale
 }
 
 // OutputMultiplier returns the fixed-point form of the requantization factor

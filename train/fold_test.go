@@ -35,7 +35,7 @@ func TestFoldedBatchNormGivesSameLogits(t *testing.T) {
 				}
 			}
 			const batch = 2
-			r, err := newReplica(m, batch)
+			r, err := newReplica(m, batch, nil)
 			require.NoError(t, err)
 			size := m.Input.Shape().Size()
 			input := make([]float32, batch*size)

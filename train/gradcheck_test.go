@@ -112,7 +112,7 @@ func TestGradients(t *testing.T) {
 func TestGradientsCatchBrokenBackward(t *testing.T) {
 	for name, m := range gradCheckModels() {
 		require.NoError(t, Init(m, 7))
-		r, err := newReplica(m, 1)
+		r, err := newReplica(m, 1, nil)
 		require.NoError(t, err)
 		for i := 1; i < len(r.layers); i++ {
 			if _, ok := r.layers[i].(folded); ok || i == len(r.layers)-1 && len(m.Nodes) < len(r.layers) {
@@ -178,7 +178,7 @@ func checkGradients(t *testing.T, m *nn.Model, alter func(*replica)) gradCheck {
 		}
 	}
 	const batch = 3
-	r, err := newReplica(m, batch)
+	r, err := newReplica(m, batch, nil)
 	require.NoError(t, err)
 	if alter != nil {
 		alter(r)

@@ -28,12 +28,17 @@ type replica struct {
 	xs     [][][]float32 // per layer, its inputs' activations (reused)
 	dxs    [][][]float32 // per layer, where its input gradients go (reused)
 	norms  []*batchNorm  // the batch norms, in node order
-	acts   [][]float32
-	grads  [][]float32
-	input  []float32 // channel-major, like every [C, H, W] activation
-	params []*param  // in paramNames order
-	batch  int
-	sc     scratch
+	fakes  []*fakeQuant  // quantization-aware training: the fake quantizations, in node order
+	// nodeOut[i] is the layer whose output is node i's (its fake
+	// quantization's in quantization-aware training).
+	nodeOut []int
+	qat     *qatWeights // quantization-aware training: the weights to read; nil otherwise
+	acts    [][]float32
+	grads   [][]float32
+	input   []float32 // channel-major, like every [C, H, W] activation
+	params  []*param  // in paramNames order
+	batch   int
+	sc      scratch
 	// What shardStep needs to load a shard: one image's augmented pixels
 	// and normalised values, the source of its augmentation, the labels.
 	pixels []uint8
@@ -72,7 +77,11 @@ func paramNames(m *nn.Model) []string {
 	return names
 }
 
-func newReplica(m *nn.Model, batch int) (*replica, error) {
+// newReplica builds a worker's replica of m for shards of up to batch
+// samples. With qat set, it trains m quantization-aware (see qat.go): its
+// conv and linear layers read qat's weights and fake quantizations follow
+// the nodes whose int8 outputs are rounded.
+func newReplica(m *nn.Model, batch int, qat *qatWeights) (*replica, error) {
 	shapes, err := m.Shapes()
 	if err != nil {
 		return nil, err
@@ -80,23 +89,32 @@ func newReplica(m *nn.Model, batch int) (*replica, error) {
 	size := m.Input.Shape().Size()
 	r := &replica{batch: batch, input: make([]float32, batch*size), pixels: make([]uint8, size),
 		image: make([]float32, size), augSrc: rand.NewPCG(0, 0), labels: make([]int, 0, batch), noise: rand.NewPCG(0, 0),
-		sum: make([]float32, updateBlock)}
+		sum: make([]float32, updateBlock), qat: qat}
 	r.aug = rand.New(r.augSrc)
 	rng := rand.New(r.noise)
 	index := map[string]int{nn.InputName: -1}
 	byName := map[string]*param{}
 	for _, name := range paramNames(m) {
 		p := &param{name: name, w: m.Params[name].F32, grad: make([]float32, m.Params[name].Len())}
+		if qat != nil && qat.fake[name] != nil {
+			p.w = qat.fake[name]
+		}
 		byName[name] = p
 		r.params = append(r.params, p)
 	}
+	var layerShapes []nn.Shape // of each replica layer's output
 	shapeOf := func(src int) nn.Shape {
 		if src < 0 {
 			return m.Input.Shape()
 		}
-		return shapes[src]
+		return layerShapes[src]
 	}
 	for i, n := range m.Nodes {
+		if qat != nil && i > 0 && m.FusedActivation(i-1) == i {
+			// The fake quantization of the layer it follows applies it.
+			index[n.Name] = index[n.Inputs[0]]
+			continue
+		}
 		var srcs []int
 		for _, name := range n.Inputs {
 			srcs = append(srcs, index[name])
@@ -142,8 +160,21 @@ func newReplica(m *nn.Model, batch int) (*replica, error) {
 		default:
 			return nil, fmt.Errorf("layer %q: training does not support %s", n.Name, n.Op)
 		}
-		index[n.Name] = i
+		index[n.Name] = len(r.layers)
 		r.add(l, j, srcs, out.Size())
+		layerShapes = append(layerShapes, out)
+		if qat == nil {
+			continue
+		}
+		if f := newFakeQuant(m, i, out.Size(), batch, qat); f != nil {
+			r.fakes = append(r.fakes, f)
+			index[n.Name] = len(r.layers)
+			r.add(f, nil, []int{len(r.layers) - 1}, out.Size())
+			layerShapes = append(layerShapes, out)
+		}
+	}
+	for _, n := range m.Nodes {
+		r.nodeOut = append(r.nodeOut, index[n.Name])
 	}
 	r.foldReLUs()
 	if last := shapes[len(shapes)-1]; len(last) == 3 {

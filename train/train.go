@@ -41,6 +41,10 @@ type Config struct {
 	// Limit, if positive, trains on a seeded random sample of that many
 	// training images instead of all of them.
 	Limit int
+	// QAT trains quantization-aware (see qat.go): the model's batch norms
+	// are folded, weights and activations are fake-quantized as the int8
+	// model will hold them, and every int8 tensor's range is learned.
+	QAT bool
 }
 
 // Defaults returns the configuration `edgecnn train` uses for an
@@ -60,6 +64,20 @@ func Defaults(arch string) Config {
 		// (2 pixels of padding) and flips.
 		cfg = Config{Epochs: 20, BatchSize: 128, Optimizer: "sgd", LR: 0.1, Momentum: 0.9, WeightDecay: 5e-4,
 			Schedule: "cosine", Seed: 1, Threads: runtime.NumCPU(), Shift: 2, Flip: true}
+	}
+	return cfg
+}
+
+// QATDefaults returns the configuration `edgecnn train --qat` uses to
+// fine-tune a trained float model of architecture arch: its defaults with
+// a tenth (Adam) or a hundredth (SGD) of the learning rate, for 3 epochs.
+func QATDefaults(arch string) Config {
+	cfg := Defaults(arch)
+	cfg.QAT, cfg.Epochs = true, 3
+	if cfg.Optimizer == "sgd" {
+		cfg.LR /= 100
+	} else {
+		cfg.LR /= 10
 	}
 	return cfg
 }
@@ -115,9 +133,14 @@ type Trainer struct {
 	OnEpoch func(EpochMetrics)
 
 	replicas []*replica
-	opt      optimizer
-	pos      position
-	history  []EpochMetrics
+	// params are the parameters the optimizer steps, in paramNames order:
+	// those the replicas read, but for the float weights behind the
+	// fake-quantized ones of quantization-aware training.
+	params  []*param
+	qat     *qatWeights // nil unless Cfg.QAT
+	opt     optimizer
+	pos     position
+	history []EpochMetrics
 }
 
 // position is where training stands: the next batch to run, the optimizer
@@ -132,7 +155,8 @@ type position struct {
 }
 
 // New prepares a trainer for m, whose parameters must already be set (see
-// Init for fresh ones).
+// Init for fresh ones). For quantization-aware training (cfg.QAT) the
+// trainer's Model is m with its batch norms folded (nn.FoldBatchNorm).
 func New(m *nn.Model, cfg Config) (*Trainer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -140,20 +164,35 @@ func New(m *nn.Model, cfg Config) (*Trainer, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.QAT && !m.Folded() {
+		var err error
+		if m, err = nn.FoldBatchNorm(m); err != nil {
+			return nil, err
+		}
+	}
 	if last := m.Nodes[len(m.Nodes)-1]; last.Op == nn.OpSoftmax {
 		return nil, fmt.Errorf("layer %q: the last layer must give logits; the loss applies softmax itself", last.Name)
 	}
 	t := &Trainer{Model: m, Cfg: cfg}
+	if cfg.QAT {
+		t.qat = newQATWeights(m)
+	}
 	shard := (cfg.BatchSize + cfg.Threads - 1) / cfg.Threads
 	for range cfg.Threads {
-		r, err := newReplica(m, shard)
+		r, err := newReplica(m, shard, t.qat)
 		if err != nil {
 			return nil, err
 		}
 		t.replicas = append(t.replicas, r)
 	}
+	for _, p := range t.replicas[0].params {
+		if t.qat != nil && t.qat.fake[p.name] != nil {
+			p = &param{name: p.name, w: m.Params[p.name].F32, grad: p.grad}
+		}
+		t.params = append(t.params, p)
+	}
 	var err error
-	t.opt, err = newOptimizer(cfg, t.replicas[0].params)
+	t.opt, err = newOptimizer(cfg, t.params)
 	return t, err
 }
 
@@ -201,7 +240,7 @@ func (t *Trainer) Run(ctx context.Context, train, test *dataset.Set) error {
 			TrainTop1: float64(t.pos.Correct) / float64(t.pos.Seen), TestTop1: -1, TestLoss: -1, Seconds: t.pos.Seconds,
 			ImagesPerSec: float64(t.pos.Seen) / t.pos.Seconds, LR: learningRate(t.Cfg, t.pos.Epoch, batches, batches)}
 		if test != nil {
-			res, err := Evaluate(t.Model, test, t.Cfg.Threads)
+			res, err := t.Evaluate(test)
 			if err != nil {
 				return err
 			}
@@ -260,9 +299,12 @@ func (t *Trainer) step(s *dataset.Set, idx []int, lr float64) (float64, int) {
 		}
 		mergeStats(shards)
 	}
+	if t.qat != nil {
+		mergeRanges(t.replicas[:busy])
+	}
 	t.opt.begin()
 	total := 0
-	for _, p := range t.replicas[0].params {
+	for _, p := range t.params {
 		total += len(p.w)
 	}
 	parts := len(t.replicas)
@@ -270,6 +312,9 @@ func (t *Trainer) step(s *dataset.Set, idx []int, lr float64) (float64, int) {
 		wg.Go(func() { t.update(total*w/parts, total*(w+1)/parts, busy, r.sum, float32(lr)) })
 	}
 	wg.Wait()
+	if t.qat != nil {
+		t.qat.refresh(t.Model)
+	}
 	loss, correct := 0.0, 0
 	for _, r := range t.replicas[:busy] {
 		loss += r.loss
@@ -287,7 +332,7 @@ const updateBlock = 2048
 // hi-1 of the parameters counted one after another in paramNames order.
 func (t *Trainer) update(lo, hi, busy int, sum []float32, lr float32) {
 	off := 0
-	for i, p := range t.replicas[0].params {
+	for i, p := range t.params {
 		a, b := max(lo-off, 0), min(hi-off, len(p.w))
 		off += len(p.w)
 		for ; a < b; a += updateBlock {
@@ -323,6 +368,9 @@ func (t *Trainer) shardStep(r *replica, s *dataset.Set, idx []int, batch int) (f
 		}
 		r.setInput(in, img, k, len(idx))
 		r.labels = append(r.labels, s.Labels[i])
+	}
+	if r.qat != nil {
+		r.qat.quantizeInput(r, len(idx))
 	}
 	r.forward(len(idx), true)
 	loss, correct := r.lossAndGrad(r.labels, batch)

@@ -31,8 +31,13 @@ func convertCmd() *cobra.Command {
 asymmetric activations, int32 biases, TFLite-compatible). Activation ranges come
 from --calib-n training images of --calib, picked at random with --seed. The
 table shows each layer's weight range, output scale and zero point, and the SQNR
-of its int8 output against float on those images. The output file is written
-only when everything succeeded.`,
+of its int8 output against float on those images. "isolated dB" is the SQNR of a
+conv2d or linear layer's output when it alone is int8 and the other conv2d and
+linear layers float (measured on the first 100 of those images), as TFLite's
+quantization debugger shows it: the error the layer adds, apart from what it
+inherits. A model from 'edgecnn train --qat' carries the activation ranges it
+was trained with ("learned"); the others are calibrated. The output file is
+written only when everything succeeded.`,
 		Example: `  edgecnn convert --in lenet5.safetensors --calib mnist --out lenet5.int8.safetensors
   edgecnn convert --in lenet5.safetensors --calib mnist --method entropy --eval mnist --out lenet5.int8.safetensors
   edgecnn convert --in alexnet.safetensors --calib mnist --float conv1,fc3 --out alexnet.int8.safetensors`,
@@ -111,7 +116,7 @@ func loadFloat(path string) (*nn.Model, error) {
 
 func printReport(w io.Writer, report []convert.LayerReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "layer\top\tweights\tscale\tzero point\tSQNR dB\t")
+	fmt.Fprintln(tw, "layer\top\tweights\trange\tscale\tzero point\tSQNR dB\tisolated dB\t")
 	for _, r := range report {
 		weights := ""
 		if r.WeightMin != 0 || r.WeightMax != 0 {
@@ -120,13 +125,25 @@ func printReport(w io.Writer, report []convert.LayerReport) {
 		if r.Float {
 			weights += " float32"
 		}
-		db := fmt.Sprintf("%.1f", r.SQNR)
-		if math.IsInf(r.SQNR, 1) {
-			db = "exact"
+		source := "calibrated"
+		if r.Learned {
+			source = "learned"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.4g\t%d\t%s\t\n", r.Name, r.Op, weights, r.Quant.Scale, r.Quant.ZeroPoint, db)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.4g\t%d\t%s\t%s\t\n", r.Name, r.Op, weights, source, r.Quant.Scale, r.Quant.ZeroPoint,
+			decibels(r.SQNR), decibels(r.IsolatedSQNR))
 	}
 	tw.Flush()
+}
+
+// decibels formats an SQNR: "exact" for no error, "-" when not measured.
+func decibels(db float64) string {
+	switch {
+	case math.IsInf(db, 1):
+		return "exact"
+	case math.IsNaN(db):
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", db)
 }
 
 // compareAccuracy measures float and int8 top-1 on the test split of data;

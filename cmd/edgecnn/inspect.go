@@ -124,7 +124,10 @@ func printModel(w io.Writer, name string, m *nn.Model) error {
 		macs += s.MACs
 	}
 	fmt.Fprintf(tw, "total\t\t\t\t%d\t%d\t\n", params, macs)
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return printImported(w, m)
 }
 
 // weightType is "int8" or "float32" for layers with weights, else empty.

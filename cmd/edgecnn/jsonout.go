@@ -28,6 +28,9 @@ type modelJSON struct {
 	Layers []layerJSON `json:"layers"`
 	Params int         `json:"params"`
 	MACs   int64       `json:"macs"`
+	// Imported says which format and graph an imported model came from
+	// and which of its nodes were folded (see nn.Imported).
+	Imported *nn.Imported `json:"imported,omitempty"`
 }
 
 type inputJSON struct {
@@ -51,6 +54,7 @@ type layerJSON struct {
 	ScaleMin float32       `json:"weight_scale_min,omitempty"`
 	ScaleMax float32       `json:"weight_scale_max,omitempty"`
 	Quant    *quant.Params `json:"quant,omitempty"` // the output's, in an int8 model
+	From     []string      `json:"from,omitempty"`  // the source nodes it computes, in an imported model
 }
 
 func inspectJSON(name string, m *nn.Model) (*modelJSON, error) {
@@ -60,13 +64,13 @@ func inspectJSON(name string, m *nn.Model) (*modelJSON, error) {
 	}
 	in := m.Input
 	r := &modelJSON{Model: name, Arch: m.Arch, Format: "float32", Labels: m.Labels,
-		Input: inputJSON{Shape: in.Shape(), Mean: in.Mean, Std: in.Std, Digit: in.Digit}}
+		Input: inputJSON{Shape: in.Shape(), Mean: in.Mean, Std: in.Std, Digit: in.Digit}, Imported: m.Imported}
 	if m.Quantized() {
 		r.Format, r.Input.Quant = "int8", in.Quant
 	}
 	for _, s := range stats {
 		l := layerJSON{Name: s.Node.Name, Op: s.Node.Op, Describe: describe(s.Node), Inputs: s.Node.Inputs,
-			In: s.In, Out: s.Out, Params: s.Params, MACs: s.MACs}
+			In: s.In, Out: s.Out, Params: s.Params, MACs: s.MACs, From: s.Node.From}
 		if m.Quantized() {
 			l.Weights, l.Quant = weightType(m, s.Node), s.Node.Quant
 			if sc := m.Params[s.Node.Name+".weight_scale"]; sc != nil {
@@ -99,6 +103,11 @@ type convertLayerJSON struct {
 	WeightMax float32      `json:"weight_max"`
 	Quant     quant.Params `json:"quant"`
 	SQNR      *float64     `json:"sqnr_db"` // null when the int8 output is exact
+	// IsolatedSQNR is the SQNR with this layer alone in int8: null when
+	// exact, and for layers it is not measured on (all but int8 conv2d
+	// and linear layers).
+	IsolatedSQNR *float64 `json:"isolated_sqnr_db"`
+	Learned      bool     `json:"learned_range"` // the range came from quantization-aware training
 }
 
 // accuracyJSON compares float and int8 top-1.
@@ -113,9 +122,12 @@ func convertLayers(report []convert.LayerReport) []convertLayerJSON {
 	out := make([]convertLayerJSON, len(report))
 	for i, r := range report {
 		out[i] = convertLayerJSON{Name: r.Name, Op: r.Op, Float: r.Float, WeightMin: r.WeightMin, WeightMax: r.WeightMax,
-			Quant: r.Quant}
+			Quant: r.Quant, Learned: r.Learned}
 		if !math.IsInf(r.SQNR, 1) {
 			out[i].SQNR = &report[i].SQNR
+		}
+		if !math.IsInf(r.IsolatedSQNR, 1) && !math.IsNaN(r.IsolatedSQNR) {
+			out[i].IsolatedSQNR = &report[i].IsolatedSQNR
 		}
 	}
 	return out

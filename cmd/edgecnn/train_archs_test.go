@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"testing"
 
@@ -111,4 +112,46 @@ func TestTrainColourFolder(t *testing.T) {
 	require.Contains(t, stderr, "preprocessing:")
 	m := trainedModel(t, out)
 	require.Equal(t, []string{"blue", "red"}, m.Labels)
+}
+
+// TestTrainQATThenConvert fine-tunes a trained MobileNet v2
+// quantization-aware on generated CIFAR-10 batches and converts it: the
+// int8 model's top-1 on the test batch is the fake-quantized model's that
+// training printed, to the image.
+func TestTrainQATThenConvert(t *testing.T) {
+	dir := t.TempDir()
+	writeCIFARFixture(t, dir, 24)
+	tmp := t.TempDir()
+	float, qat, int8 := filepath.Join(tmp, "f.safetensors"), filepath.Join(tmp, "q.safetensors"), filepath.Join(tmp, "q.int8.safetensors")
+	_, stderr, code := edgecnn(t, "train", "--arch", "mobilenetv2", "--width", "0.25", "--data", dir, "--epochs", "2",
+		"--batch", "24", "--lr", "0.05", "--threads", "2", "--out", float)
+	require.Zero(t, code, stderr)
+
+	stdout, stderr, code := edgecnn(t, "train", "--qat", "--init", float, "--data", dir, "--epochs", "1", "--batch", "24",
+		"--threads", "2", "--out", qat)
+	require.Zero(t, code, stderr)
+	require.Contains(t, stderr, "training mobilenetv2 quantization-aware")
+	require.Contains(t, stdout, "edgecnn convert --in "+qat)
+	fake := regexp.MustCompile(`epoch 1: .* test (\d+\.\d+)%`).FindStringSubmatch(stdout)
+	require.NotNil(t, fake, stdout)
+	m, err := nn.Load(qat)
+	require.NoError(t, err)
+	require.True(t, m.Folded())
+	require.NotNil(t, m.Nodes[len(m.Nodes)-1].Range, "the logits' range was learned")
+
+	stdout, stderr, code = edgecnn(t, "convert", "--in", qat, "--calib", dir, "--calib-n", "20", "--eval", dir, "--out", int8)
+	require.Zero(t, code, stderr)
+	require.Contains(t, stdout, "int8 "+fake[1]+"%", "int8 top-1 differs from the fake-quantized %s%%", fake[1])
+	require.Regexp(t, `b1_add +add +learned`, stdout)
+	require.NotRegexp(t, `calibrated +\d`, stdout, "every range was learned")
+
+	for _, args := range [][]string{
+		{"train", "--qat", "--data", dir, "--out", qat},
+		{"train", "--init", float, "--resume", "--out", qat},
+		{"train", "--qat", "--init", int8, "--data", dir, "--out", qat},
+		{"train", "--init", float, "--arch", "lenet5", "--data", dir, "--out", qat},
+	} {
+		_, stderr, code := edgecnn(t, args...)
+		require.Equal(t, 2, code, "%v: %s", args, stderr)
+	}
 }

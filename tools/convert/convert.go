@@ -5,7 +5,9 @@
 // how far each layer's int8 output strays from float (SQNR).
 //
 // The result follows the int8 scheme of package quant and runs on the
-// engine's int8 kernels. Layers named in Options.Float stay float32.
+// engine's int8 kernels. Layers named in Options.Float stay float32. A model
+// from quantization-aware training (package train) carries the ranges its
+// activations were trained with (nn.Node.Range); they are used as they are.
 package convert
 
 import (
@@ -43,6 +45,20 @@ type LayerReport struct {
 	// SQNR compares the int8 model's output of this layer with the float
 	// model's on the calibration images, in dB.
 	SQNR float64
+	// IsolatedSQNR is the SQNR of this layer's output when it alone is
+	// int8 and every other conv2d and linear layer float32, as TFLite's
+	// quantization debugger shows it: the error the layer adds itself, not
+	// the error it inherits. The layer's int8 part runs from its quantized
+	// input through its weights and output to the next conv2d or linear
+	// layer (the activations and pools between run int8 too). It is
+	// measured on the first 100 calibration images (one pass per layer),
+	// for int8 conv2d and linear layers; NaN for the others.
+	IsolatedSQNR float64
+	// Learned is set when the layer's output parameters come from a range
+	// learned in quantization-aware training (nn.Node.Range: its own, that
+	// of the activation fused into it, or its input's for layers that keep
+	// their input's parameters), not from calibration.
+	Learned bool
 }
 
 // batch is the number of calibration images run through the engine at once.
@@ -50,7 +66,8 @@ const batch = 100
 
 // supported lists the layer types the int8 engine runs.
 var supported = []nn.Op{nn.OpConv2D, nn.OpLinear, nn.OpMaxPool, nn.OpAvgPool, nn.OpReLU, nn.OpReLU6,
-	nn.OpTanh, nn.OpFlatten, nn.OpDropout, nn.OpSoftmax, nn.OpAdd, nn.OpConcat}
+	nn.OpTanh, nn.OpFlatten, nn.OpDropout, nn.OpSoftmax, nn.OpAdd, nn.OpConcat,
+	nn.OpSigmoid, nn.OpHardSigmoid, nn.OpHardSwish, nn.OpSiLU, nn.OpMul, nn.OpLRN, nn.OpChannels}
 
 // Convert quantizes the float model m using the calibration images calib
 // and returns the int8 model and the per-layer report. m is not modified.
@@ -80,6 +97,9 @@ func Convert(m *nn.Model, calib *dataset.Set, opt Options) (*nn.Model, []LayerRe
 	}
 	report, err := compare(m, q, float, calib, opt)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := isolate(m, observers, float, calib, opt, report); err != nil {
 		return nil, nil, err
 	}
 	return q, report, nil
@@ -168,23 +188,24 @@ func forEachBatch(calib *dataset.Set, f func(pixels []uint8, n int) error) error
 
 // quantize builds the int8 model from the float one and the observed ranges.
 func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, error) {
-	q := &nn.Model{Arch: m.Arch, Input: m.Input, Labels: m.Labels, Params: map[string]*nn.Tensor{}}
-	q.Input.Quant = inputParams(m.Input)
+	q := &nn.Model{Arch: m.Arch, Input: m.Input, Labels: m.Labels, Params: map[string]*nn.Tensor{}, Imported: m.Imported}
+	inParams := m.Input.QuantParams()
+	q.Input.Quant = &inParams
 	params := map[string]*quant.Params{nn.InputName: q.Input.Quant}
 	for i, n := range m.Nodes {
 		c := *n
 		c.Inputs = slices.Clone(n.Inputs)
+		c.Range = nil // the int8 model carries Quant instead
 		in := params[n.Inputs[0]]
-		switch n.Op {
-		case nn.OpMaxPool, nn.OpAvgPool, nn.OpFlatten, nn.OpDropout:
+		if nn.KeepsQuant(n.Op) {
 			// These move values without changing them: same quantization.
 			c.Quant = in
-		default:
-			p := chooseParams(observers[i])
-			if next := fusedActivation(m, i); next >= 0 {
+		} else {
+			p := outputParams(m, observers, i)
+			if next := m.FusedActivation(i); next >= 0 {
 				// The engine fuses this activation into the layer's
 				// epilogue, so the layer takes the activation's range.
-				p = chooseParams(observers[next])
+				p = outputParams(m, observers, next)
 			}
 			c.Quant = &p
 		}
@@ -205,52 +226,15 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 	return q, q.Validate()
 }
 
-// fusedActivation returns the index of the ReLU or ReLU6 that follows node
-// i and is the only reader of its output, when node i is a conv or linear
-// layer; -1 otherwise.
-func fusedActivation(m *nn.Model, i int) int {
-	n := m.Nodes[i]
-	if (n.Op != nn.OpConv2D && n.Op != nn.OpLinear) || i+1 >= len(m.Nodes) {
-		return -1
+// outputParams returns the int8 parameters of node i's output: those of
+// the range quantization-aware training gave it, if any, else those of its
+// observer's range.
+func outputParams(m *nn.Model, observers []quant.Observer, i int) quant.Params {
+	if r := m.Nodes[i].Range; r != nil {
+		return r.Params()
 	}
-	next := m.Nodes[i+1]
-	if (next.Op != nn.OpReLU && next.Op != nn.OpReLU6) || next.Inputs[0] != n.Name {
-		return -1
-	}
-	for _, other := range m.Nodes {
-		if other != next && slices.Contains(other.Inputs, n.Name) {
-			return -1
-		}
-	}
-	return i + 1
-}
-
-func chooseParams(o quant.Observer) quant.Params {
-	lo, hi := o.Range()
+	lo, hi := observers[i].Range()
 	return quant.ChooseParams(lo, hi)
-}
-
-// inputParams quantizes the normalised input so that 8-bit pixels map to
-// int8 by q = p - 128, with no float round trip: scale 1/(255 std) and zero
-// point 255 mean - 128. That needs one normalisation for all channels with
-// 255 mean a whole number; otherwise the range of the normalised pixels is
-// used and the engine quantizes through float.
-func inputParams(in nn.Input) *quant.Params {
-	same := true
-	for c := range in.Channels {
-		same = same && in.Mean[c] == in.Mean[0] && in.Std[c] == in.Std[0]
-	}
-	zp := 255*float64(in.Mean[0]) - 128
-	if same && zp == math.Round(zp) && zp >= -128 && zp <= 127 {
-		return &quant.Params{Scale: float32(1 / (255 * float64(in.Std[0]))), ZeroPoint: int32(zp)}
-	}
-	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-	for c := range in.Channels {
-		lo = min(lo, -in.Mean[c]/in.Std[c])
-		hi = max(hi, (1-in.Mean[c])/in.Std[c])
-	}
-	p := quant.ChooseParams(lo, hi)
-	return &p
 }
 
 // compare runs the calibration images through both models and reports
@@ -261,43 +245,113 @@ func compare(m, q *nn.Model, float *engine.Engine, calib *dataset.Set, opt Optio
 		return nil, err
 	}
 	defer quantized.Close()
-	signal := make([]float64, len(m.Nodes))
-	noise := make([]float64, len(m.Nodes))
-	err = forEachBatch(calib, func(pixels []uint8, n int) error {
-		ref, err := float.Outputs(pixels, n)
-		if err != nil {
-			return err
-		}
-		got, err := quantized.Outputs(pixels, n)
-		if err != nil {
-			return err
-		}
-		for i := range ref {
-			r := ref[i]
-			if next := fusedActivation(m, i); next >= 0 {
-				r = ref[next] // the int8 layer's output is after its activation
-			}
-			for j, v := range r {
-				d := float64(v) - float64(got[i][j])
-				signal[i] += float64(v) * float64(v)
-				noise[i] += d * d
-			}
-		}
-		return nil
-	})
+	db, err := layerSQNRs(m, float, quantized, calib)
 	if err != nil {
 		return nil, err
 	}
 	report := make([]LayerReport, len(m.Nodes))
+	learned := map[string]bool{} // by node: whether its output parameters come from a learned range
 	for i, n := range q.Nodes {
-		r := LayerReport{Name: n.Name, Op: n.Op, Quant: *n.Quant, SQNR: sqnr(signal[i], noise[i]),
-			Float: slices.Contains(opt.Float, n.Name)}
+		switch src := m.Nodes[i]; {
+		case nn.KeepsQuant(n.Op):
+			learned[n.Name] = learned[n.Inputs[0]]
+		case m.FusedActivation(i) >= 0:
+			learned[n.Name] = m.Nodes[i+1].Range != nil
+		default:
+			learned[n.Name] = src.Range != nil
+		}
+		r := LayerReport{Name: n.Name, Op: n.Op, Quant: *n.Quant, SQNR: db[i], IsolatedSQNR: math.NaN(),
+			Float: slices.Contains(opt.Float, n.Name), Learned: learned[n.Name]}
 		if w := m.Weight(m.Nodes[i]); w != nil {
 			r.WeightMin, r.WeightMax = slices.Min(w.F32), slices.Max(w.F32)
 		}
 		report[i] = r
 	}
 	return report, nil
+}
+
+// layerSQNRs runs the images through the float model m and the engine
+// test (a conversion of m) and returns the SQNR of every node's output.
+func layerSQNRs(m *nn.Model, float, test *engine.Engine, images *dataset.Set) ([]float64, error) {
+	signal := make([]float64, len(m.Nodes))
+	noise := make([]float64, len(m.Nodes))
+	err := forEachBatch(images, func(pixels []uint8, n int) error {
+		ref, err := float.Outputs(pixels, n)
+		if err != nil {
+			return err
+		}
+		got, err := test.Outputs(pixels, n)
+		if err != nil {
+			return err
+		}
+		for i := range ref {
+			addError(m, ref, got, i, &signal[i], &noise[i])
+		}
+		return nil
+	})
+	db := make([]float64, len(m.Nodes))
+	for i := range db {
+		db[i] = sqnr(signal[i], noise[i])
+	}
+	return db, err
+}
+
+// addError adds the energy of node i's float output ref[i] to signal and
+// that of its difference from got[i] to noise. The float side of a conv
+// or linear layer is read after the activation fused into its int8 form.
+func addError(m *nn.Model, ref, got [][]float32, i int, signal, noise *float64) {
+	r := ref[i]
+	if next := m.FusedActivation(i); next >= 0 {
+		r = ref[next] // the int8 layer's output is after its activation
+	}
+	for j, v := range r {
+		d := float64(v) - float64(got[i][j])
+		*signal += float64(v) * float64(v)
+		*noise += d * d
+	}
+}
+
+// isolate sets the IsolatedSQNR of every int8 conv2d and linear layer of
+// report: it converts m again with every other such layer kept float32 and
+// measures the layer's output on the first batch of calib, whose float
+// outputs it computes once.
+func isolate(m *nn.Model, observers []quant.Observer, float *engine.Engine, calib *dataset.Set, opt Options, report []LayerReport) error {
+	n := min(batch, calib.Len())
+	pixels := calib.Images[:n*calib.ImageSize()]
+	ref, err := float.Outputs(pixels, n)
+	if err != nil {
+		return err
+	}
+	var weighted []string
+	for _, node := range m.Nodes {
+		if m.Weight(node) != nil {
+			weighted = append(weighted, node.Name)
+		}
+	}
+	for i, node := range m.Nodes {
+		if m.Weight(node) == nil || slices.Contains(opt.Float, node.Name) {
+			continue
+		}
+		alone := opt
+		alone.Float = slices.DeleteFunc(slices.Clone(weighted), func(name string) bool { return name == node.Name })
+		q, err := quantize(m, observers, alone)
+		if err != nil {
+			return err
+		}
+		e, err := engine.New(q, engine.Options{Threads: 1})
+		if err != nil {
+			return err
+		}
+		got, err := e.Outputs(pixels, n)
+		e.Close()
+		if err != nil {
+			return fmt.Errorf("layer %q alone in int8: %w", node.Name, err)
+		}
+		var signal, noise float64
+		addError(m, ref, got, i, &signal, &noise)
+		report[i].IsolatedSQNR = sqnr(signal, noise)
+	}
+	return nil
 }
 
 func sqnr(signal, noise float64) float64 {

@@ -10,7 +10,6 @@ import (
 	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/models"
 	"github.com/edgecnn/edgecnn/nn"
-	"github.com/edgecnn/edgecnn/quant"
 	"github.com/edgecnn/edgecnn/train"
 )
 
@@ -197,11 +196,28 @@ func TestRejectsBadInput(t *testing.T) {
 	}
 }
 
-func TestInputMapsPixelsExactly(t *testing.T) {
-	p := inputParams(nn.Input{Channels: 1, Height: 32, Width: 32, Mean: []float32{0}, Std: []float32{1}})
-	require.Equal(t, quant.Params{Scale: 1.0 / 255, ZeroPoint: -128}, *p)
-	// Per-channel normalisation cannot map pixels directly: it falls back
-	// to the range of the normalised values, zero included.
-	p = inputParams(nn.Input{Channels: 3, Height: 32, Width: 32, Mean: []float32{0.5, 0.4, 0.3}, Std: []float32{0.2, 0.2, 0.25}})
-	require.InDelta(t, (0.6/0.2+0.5/0.2)/255, p.Scale, 1e-6) // [-2.5, 3]
+// TestIsolatedSQNR: every int8 conv and linear layer of LeNet-5 gets the
+// SQNR of its output with only itself in int8; it is measured for no other
+// layer, and the last layer, which in the int8 model inherits the error of
+// all before it, has less error alone.
+func TestIsolatedSQNR(t *testing.T) {
+	_, report := convertLeNet5(t, "minmax")
+	last := -1
+	for i, r := range report {
+		if r.Op == nn.OpConv2D || r.Op == nn.OpLinear {
+			require.False(t, math.IsNaN(r.IsolatedSQNR), "layer %s", r.Name)
+			require.Greater(t, r.IsolatedSQNR, 25.0, "layer %s", r.Name)
+			last = i
+		} else {
+			require.True(t, math.IsNaN(r.IsolatedSQNR), "layer %s", r.Name)
+		}
+		require.False(t, r.Learned)
+	}
+	require.Greater(t, report[last].IsolatedSQNR, report[last].SQNR)
+	t.Logf("%s: SQNR %.1f dB, alone %.1f dB", report[last].Name, report[last].SQNR, report[last].IsolatedSQNR)
+
+	// A layer kept float has no isolated error either.
+	_, report, err := Convert(lenet5(t), mnist(t, true).Sample(200, 1), Options{Method: "minmax", Float: []string{"fc3"}})
+	require.NoError(t, err)
+	require.True(t, math.IsNaN(report[last].IsolatedSQNR))
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/edgecnn/edgecnn/dataset"
+	"github.com/edgecnn/edgecnn/models"
+	"github.com/edgecnn/edgecnn/nn"
 )
 
 func mnist(t testing.TB) *dataset.Set {
@@ -79,4 +81,39 @@ func BenchmarkRender(b *testing.B) {
 		}
 		i++
 	}
+}
+
+// TestScoreTalliesLevelsAndConditions: Score reads every photo once,
+// counts it for its level and each of its conditions, and returns what
+// the model saw for each miss.
+func TestScoreTalliesLevelsAndConditions(t *testing.T) {
+	set := mnist(t)
+	ph, err := Generate(set, 8, Options{Seed: 4, Level: Hard})
+	require.NoError(t, err)
+	m, err := nn.Decode(models.LeNet5Int8())
+	require.NoError(t, err)
+	tally, misses, err := Score(m, set, ph, 2)
+	require.NoError(t, err)
+	right, n := tally.Count("hard")
+	require.Equal(t, 8, n)
+	require.Equal(t, 8-len(misses), right)
+	conds := map[string]int{}
+	for _, p := range ph {
+		for _, c := range p.Conditions {
+			conds[c]++
+		}
+	}
+	for c, want := range conds {
+		_, got := tally.Count(c)
+		require.Equal(t, want, got, c)
+	}
+	for i, miss := range misses {
+		require.NotEqual(t, miss.Photo.Label, miss.Got)
+		require.Len(t, miss.Input, m.Input.Shape().Size())
+		require.Same(t, &ph[miss.Number], miss.Photo)
+		if i > 0 {
+			require.Less(t, misses[i-1].Number, miss.Number)
+		}
+	}
+	require.Contains(t, tally.String(), "hard ")
 }

@@ -145,16 +145,24 @@ func (s *scene) texture() {
 		raw[i] = float32(rng.NormFloat64())
 	}
 	s.albedo = make([]float32, s.w*s.h)
-	// A 3x3 box blur of the grain.
+	// A 3x3 box blur of the grain: away from the edges with the rows at
+	// hand (adding in the same order as at the edges, so the same sums).
+	w := s.w
 	for y := range s.h {
-		for x := range s.w {
+		inner := y > 0 && y < s.h-1
+		for x := range w {
 			sum := float32(0)
-			for j := max(y-1, 0); j <= min(y+1, s.h-1); j++ {
-				for i := max(x-1, 0); i <= min(x+1, s.w-1); i++ {
-					sum += raw[j*s.w+i]
+			if inner && x > 0 && x < w-1 {
+				a, b, c := raw[(y-1)*w+x-1:(y-1)*w+x+2], raw[y*w+x-1:y*w+x+2], raw[(y+1)*w+x-1:(y+1)*w+x+2]
+				sum = a[0] + a[1] + a[2] + b[0] + b[1] + b[2] + c[0] + c[1] + c[2]
+			} else {
+				for j := max(y-1, 0); j <= min(y+1, s.h-1); j++ {
+					for i := max(x-1, 0); i <= min(x+1, w-1); i++ {
+						sum += raw[j*w+i]
+					}
 				}
 			}
-			s.albedo[y*s.w+x] = 1 + float32(amp)*sum/3
+			s.albedo[y*w+x] = 1 + float32(amp)*sum/3
 		}
 	}
 }
@@ -289,15 +297,31 @@ func gaussBlur(src []float32, w, h int, sigma float64) []float32 {
 	for i := range k {
 		k[i] /= sum
 	}
+	// Along rows, tap by tap over the pixels whose taps all fall inside
+	// the row (each pixel's sum adds its taps in order, as the clamped
+	// loop at the row's ends does).
 	tmp := make([]float32, w*h)
+	lo, hi := min(rad, w), max(w-rad, min(rad, w))
 	for y := range h {
-		row := src[y*w : (y+1)*w]
+		row, dst := src[y*w:(y+1)*w], tmp[y*w:(y+1)*w]
 		for x := range w {
+			if x >= lo && x < hi {
+				continue
+			}
 			acc := float32(0)
 			for i, kv := range k {
 				acc += kv * row[min(max(x+i-rad, 0), w-1)]
 			}
-			tmp[y*w+x] = acc
+			dst[x] = acc
+		}
+		if hi <= lo {
+			continue
+		}
+		mid := dst[lo:hi]
+		for i, kv := range k {
+			for x, v := range row[lo-rad+i : hi-rad+i] {
+				mid[x] += kv * v
+			}
 		}
 	}
 	out := make([]float32, w*h)

@@ -31,53 +31,13 @@ func constant(c *call) error {
 	case "value_floats":
 		t = &tensor{dims: []int{len(a.GetFloats())}, f: slices.Clone(a.GetFloats())}
 	case "value_int":
-		t = &tensor{dims: []int{}, i: fromFile([]int64{a.GetI()}), isInt: true}
+		t = intTensor([]int{}, fromFile(a.GetI()))
 	case "value_ints":
-		t = &tensor{dims: []int{len(a.GetInts())}, i: fromFile(slices.Clone(a.GetInts())), isInt: true}
+		t = &tensor{dims: []int{len(a.GetInts())}, i: fileInt64s(a.GetInts()), isInt: true}
 	default:
 		return fmt.Errorf("attribute %s is not supported", a.GetName())
 	}
 	c.setConst(0, t)
-	return nil
-}
-
-// shape gives the shape of an activation, with the batch size as symBatch,
-// or of a constant.
-func shape(c *call) error {
-	v := c.in(0)
-	if v == nil {
-		return fmt.Errorf("input is missing")
-	}
-	var dims []int64
-	if v.c != nil {
-		for _, d := range v.c.dims {
-			dims = append(dims, int64(d))
-		}
-	} else {
-		x, err := c.act(0)
-		if err != nil {
-			return err
-		}
-		dims = append([]int64{symBatch}, toInt64(x.shape)...)
-	}
-	r := int64(len(dims))
-	start, err := c.attrInt("start", 0)
-	if err != nil {
-		return err
-	}
-	end, err := c.attrInt("end", r)
-	if err != nil {
-		return err
-	}
-	if start < 0 {
-		start += r
-	}
-	if end < 0 {
-		end += r
-	}
-	start, end = min(max(start, 0), r), min(max(end, 0), r)
-	dims = dims[start:max(start, end)]
-	c.setConst(0, &tensor{dims: []int{len(dims)}, i: slices.Clone(dims), isInt: true})
 	return nil
 }
 
@@ -98,53 +58,6 @@ func normAxis(axis int64, rank int) (int, error) {
 		return 0, fmt.Errorf("axis %d out of range for rank %d", axis, rank)
 	}
 	return int(axis), nil
-}
-
-func gather(c *call) error {
-	if err := c.constInputs(); err != nil {
-		return err
-	}
-	data := c.in(0).c
-	idx, err := c.ints(1, "indices")
-	if err != nil {
-		return err
-	}
-	it := c.in(1).c
-	a, err := c.attrInt("axis", 0)
-	if err != nil {
-		return err
-	}
-	axis, err := normAxis(a, len(data.dims))
-	if err != nil {
-		return err
-	}
-	dim := data.dims[axis]
-	pos := make([]int, len(idx))
-	for k, v := range idx {
-		if v < 0 {
-			v += int64(dim)
-		}
-		if v < 0 || v >= int64(dim) {
-			return fmt.Errorf("index %d out of range for dimension %d", idx[k], dim)
-		}
-		pos[k] = int(v)
-	}
-	dims := slices.Concat(data.dims[:axis], it.dims, data.dims[axis+1:])
-	n, err := elements(dims)
-	if err != nil {
-		return err
-	}
-	inner := 1
-	for _, d := range data.dims[axis+1:] {
-		inner *= d
-	}
-	m := len(pos)
-	c.setConst(0, data.remap(dims, n, func(k int) int {
-		o, rest := k/(m*inner), k%(m*inner)
-		j, i := rest/inner, rest%inner
-		return (o*dim+pos[j])*inner + i
-	}))
-	return nil
 }
 
 func unsqueezeConst(t *tensor, axes []int64) (*tensor, error) {
@@ -228,15 +141,21 @@ func concatConst(ts []*tensor, a int64) (*tensor, error) {
 		outer *= d
 	}
 	out := &tensor{dims: dims, isInt: first.isInt}
+	var v int64s
 	for o := range outer {
 		for _, t := range ts {
 			chunk := t.size() / max(outer, 1)
 			if t.isInt {
-				out.i = append(out.i, t.i[o*chunk:(o+1)*chunk]...)
+				for k := o * chunk; k < (o+1)*chunk; k++ {
+					v = append(v, t.i.at(k))
+				}
 			} else {
 				out.f = append(out.f, t.f[o*chunk:(o+1)*chunk]...)
 			}
 		}
+	}
+	if out.isInt {
+		out.i = v
 	}
 	return out, nil
 }
@@ -284,148 +203,6 @@ func reshapeConst(t *tensor, target []int64, allowZero bool) (*tensor, error) {
 	return &out, nil
 }
 
-func slice(c *call) error {
-	if err := c.constInputs(); err != nil {
-		return err
-	}
-	t := c.in(0).c
-	var starts, ends, axes, steps []int64
-	var err error
-	if c.b.opset < 10 {
-		var ok bool
-		if starts, ok, err = c.attrInts("starts"); err != nil || !ok {
-			return fmt.Errorf("attribute starts is missing or invalid")
-		}
-		if ends, ok, err = c.attrInts("ends"); err != nil || !ok {
-			return fmt.Errorf("attribute ends is missing or invalid")
-		}
-		if axes, _, err = c.attrInts("axes"); err != nil {
-			return err
-		}
-	} else {
-		if starts, err = c.ints(1, "starts"); err != nil {
-			return err
-		}
-		if ends, err = c.ints(2, "ends"); err != nil {
-			return err
-		}
-		if c.in(3) != nil {
-			if axes, err = c.ints(3, "axes"); err != nil {
-				return err
-			}
-		}
-		if c.in(4) != nil {
-			if steps, err = c.ints(4, "steps"); err != nil {
-				return err
-			}
-		}
-	}
-	r := len(t.dims)
-	if len(ends) != len(starts) || (axes != nil && len(axes) != len(starts)) || (steps != nil && len(steps) != len(starts)) || len(starts) > r {
-		return fmt.Errorf("starts, ends, axes and steps differ in length")
-	}
-	begin, step := make([]int, r), make([]int, r)
-	dims := slices.Clone(t.dims)
-	for k := range r {
-		step[k] = 1
-	}
-	seen := make([]bool, r)
-	for k := range starts {
-		a := int64(k)
-		if axes != nil {
-			a = axes[k]
-		}
-		axis, err := normAxis(a, r)
-		if err != nil {
-			return err
-		}
-		if seen[axis] {
-			return fmt.Errorf("axis %d repeated", a)
-		}
-		seen[axis] = true
-		s := int64(1)
-		if steps != nil {
-			s = steps[k]
-		}
-		if s == 0 || s < -maxDim || s > maxDim {
-			return fmt.Errorf("invalid step %d", s)
-		}
-		dim := int64(t.dims[axis])
-		lo, hi := starts[k], ends[k]
-		if lo < 0 {
-			lo += dim
-		}
-		if hi < 0 {
-			hi += dim
-		}
-		var count int64
-		if s > 0 {
-			lo, hi = min(max(lo, 0), dim), min(max(hi, 0), dim)
-			if hi > lo {
-				count = (hi - lo + s - 1) / s
-			}
-		} else {
-			lo, hi = min(max(lo, 0), dim-1), min(max(hi, -1), dim-1)
-			if lo > hi {
-				count = (lo - hi - s - 1) / -s
-			}
-		}
-		begin[axis], step[axis], dims[axis] = int(lo), int(s), int(count)
-	}
-	n, err := elements(dims)
-	if err != nil {
-		return err
-	}
-	src, out := strides(t.dims), strides(dims)
-	c.setConst(0, t.remap(dims, n, func(k int) int {
-		from := 0
-		for axis := range r {
-			j := k / out[axis] % max(dims[axis], 1)
-			from += (begin[axis] + j*step[axis]) * src[axis]
-		}
-		return from
-	}))
-	return nil
-}
-
-func transpose(c *call) error {
-	if err := c.constInputs(); err != nil {
-		return err
-	}
-	t := c.in(0).c
-	r := len(t.dims)
-	perm, ok, err := c.attrInts("perm")
-	if err != nil {
-		return err
-	}
-	if !ok {
-		for k := r - 1; k >= 0; k-- {
-			perm = append(perm, int64(k))
-		}
-	}
-	if len(perm) != r {
-		return fmt.Errorf("perm %v does not fit rank %d", perm, r)
-	}
-	seen := make([]bool, r)
-	dims := make([]int, r)
-	for k, p := range perm {
-		if p < 0 || p >= int64(r) || seen[p] {
-			return fmt.Errorf("perm %v is not a permutation", perm)
-		}
-		seen[p] = true
-		dims[k] = t.dims[p]
-	}
-	src, out := strides(t.dims), strides(dims)
-	c.setConst(0, t.remap(dims, t.size(), func(k int) int {
-		from := 0
-		for axis := range r {
-			from += k / out[axis] % max(dims[axis], 1) * src[perm[axis]]
-		}
-		return from
-	}))
-	return nil
-}
-
 func cast(c *call) error {
 	if c.in(0) != nil && c.in(0).a != nil {
 		// Casting the float32 input to float32 is a no-op.
@@ -444,33 +221,34 @@ func cast(c *call) error {
 	}
 	out := &tensor{dims: t.dims}
 	switch to {
-	case 1, 11: // FLOAT, DOUBLE (kept as float32)
+	case typeFloat, typeDouble, typeFloat16, typeBfloat16: // kept as float32
 		if t.isInt {
 			if _, err := t.ints(); err != nil {
 				return err
 			}
-			out.f = make([]float32, len(t.i))
-			for k, v := range t.i {
-				out.f[k] = float32(v)
+			out.f = make([]float32, t.i.len())
+			for k := range out.f {
+				out.f[k] = float32(t.i.at(k))
 			}
 		} else {
 			out.f = t.f
 		}
-	case 7, 6, 3, 2, 5, 4, 12, 13, 9: // integer types and BOOL
+	case typeInt64, typeInt32, typeInt8, typeUint8, typeInt16, typeUint16, typeUint32, typeUint64, typeBool:
 		out.isInt = true
 		if t.isInt {
 			out.i = t.i
 		} else {
-			out.i = make([]int64, len(t.f))
-			for k, v := range t.f {
-				if math.IsNaN(float64(v)) || math.Abs(float64(v)) > 1<<62 {
-					return fmt.Errorf("cannot cast %v to an integer", v)
+			v := make(int64s, len(t.f))
+			for k, x := range t.f {
+				if math.IsNaN(float64(x)) || math.Abs(float64(x)) > 1<<62 {
+					return fmt.Errorf("cannot cast %v to an integer", x)
 				}
-				out.i[k] = int64(v)
-				if to == 9 && v != 0 {
-					out.i[k] = 1
+				v[k] = int64(x)
+				if to == typeBool && x != 0 {
+					v[k] = 1
 				}
 			}
+			out.i = v
 		}
 	default:
 		return fmt.Errorf("cast to %s is not supported", dataTypeName(int32(to)))
@@ -560,23 +338,24 @@ func arith(x, y *tensor, op byte) (*tensor, error) {
 		if _, err := y.ints(); err != nil {
 			return nil, err
 		}
-		res.i = make([]int64, n)
-		for k := range res.i {
-			a, b := x.i[xi(k)], y.i[yi(k)]
+		v := make(int64s, n)
+		for k := range v {
+			a, b := x.i.at(xi(k)), y.i.at(yi(k))
 			switch op {
 			case '+':
-				res.i[k] = a + b
+				v[k] = a + b
 			case '-':
-				res.i[k] = a - b
+				v[k] = a - b
 			case '*':
-				res.i[k] = a * b
+				v[k] = a * b
 			default:
 				if b == 0 {
 					return nil, fmt.Errorf("integer division by zero")
 				}
-				res.i[k] = a / b
+				v[k] = a / b
 			}
 		}
+		res.i = v
 		return res, nil
 	}
 	res.f = make([]float32, n)

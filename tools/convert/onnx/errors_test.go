@@ -137,8 +137,8 @@ func TestErrors(t *testing.T) {
 	hugeInput := small()
 	hugeInput.Graph.Input[0] = valueInfo("x", -1, 1, 1<<40, 8)
 
-	fp16 := small()
-	fp16.Graph.Initializer[0].DataType = proto.Int32(10)
+	complex64 := small()
+	complex64.Graph.Initializer[0].DataType = proto.Int32(14)
 
 	opset := small()
 	opset.OpsetImport[0].Version = proto.Int64(18)
@@ -166,11 +166,11 @@ func TestErrors(t *testing.T) {
 		{"cycle", encode(t, cycle), `m.onnx (opset 13): the graph has a cycle through node "conv" (Conv)`},
 		{"huge dimension", encode(t, huge), "invalid dimension 1099511627776"},
 		{"huge input", encode(t, hugeInput), "C, H and W fixed numbers from 1 to 4096"},
-		{"float16", encode(t, fp16), "FLOAT16 tensors are not supported"},
+		{"complex", encode(t, complex64), "COMPLEX64 tensors are not supported"},
 		{"opset", encode(t, opset), "m.onnx: opset 18 is not supported (edgecnn reads opsets 9 to 17"},
 		{"two inputs", encode(t, inputs), `the graph has 2 inputs ("x", "z")`},
 		{"undefined", encode(t, undefined), `node "relu" (Relu) reads "nowhere", which no node, initializer or graph input defines`},
-		{"reshape", encode(t, reshape), `"reshape" (Reshape: reshape of [N, 2, 1, 1] to [0, 2, 1]: only flattening to [N, -1] is supported)`},
+		{"reshape", encode(t, reshape), `"fc" (Gemm: reads reshape (Reshape), a rearrangement of [N, 2, 1, 1] into [N, 2, 1]: edgecnn runs rearrangements that move whole channels (or features) into [N, C, H, W] or [N, K])`},
 		{"malformed", []byte("\x0a\xff\xff\xff\xff\x0fgarbage"), "m.onnx: not an ONNX model (malformed protobuf"},
 		{"empty", nil, "m.onnx: empty file"},
 	} {
@@ -198,6 +198,10 @@ func FuzzReadONNX(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add(encode(f, small()))
+	f.Add(encode(f, blocks()))
+	for _, typ := range []int32{typeInt8, typeInt16, typeUint64} {
+		f.Add(encode(f, intChain(typ, 128)))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
 		var m *nn.Model

@@ -2,25 +2,38 @@
 // PyTorch's torch.onnx.export) and turns it into an edgecnn float32 model.
 //
 // It reads opsets 9 to 17 of the default ONNX domain and supports the
-// operators of small CNNs: Conv (any groups, strides and padding, dilation
-// 1), Relu, Clip (as ReLU6 or ReLU), Tanh, MaxPool, AveragePool,
-// GlobalAveragePool, GlobalMaxPool, ReduceMean over H and W, Gemm, MatMul,
-// Flatten, Reshape and Squeeze to [N, -1], Dropout and Identity (no-ops),
-// BatchNormalization, Softmax, Add of two tensors (residual), Concat over
-// channels, Pad with zeros (folded into the next Conv or AveragePool), and
-// Add, Sub, Mul or Div by a per-channel constant. BatchNormalization and
-// per-channel constants fold into the Conv, Gemm or MatMul before them when
-// nothing else reads its output, and become a 1x1 depthwise convolution
-// otherwise. Shape computations on constants (Shape, Gather, Unsqueeze,
-// Concat, Slice, Reshape, Cast, ConstantOfShape ... as PyTorch emits for
-// x.view(x.size(0), -1) or F.pad) are evaluated while reading.
+// operators of torchvision's classification networks: Conv (any groups,
+// strides and padding, dilation 1), Relu, Clip (as ReLU6 or ReLU), Tanh,
+// Sigmoid, HardSigmoid, HardSwish, x * Sigmoid(x) (SiLU) and
+// x * HardSigmoid(x) (hard swish), MaxPool and AveragePool (ceil_mode,
+// and count_include_pad either way, though not with ceil_mode and padding
+// together), GlobalAveragePool, GlobalMaxPool, ReduceMean over H
+// and W, LRN, Gemm, MatMul, Dropout and Identity (no-ops),
+// BatchNormalization, Softmax, Add of two tensors (residual), Mul of two
+// tensors (element-wise, or by one value per channel: squeeze and
+// excitation), Concat over channels, Pad with zeros (folded into the next
+// Conv or AveragePool), and Add, Sub, Mul or Div by a per-channel constant.
+// BatchNormalization and per-channel constants fold into the Conv, Gemm or
+// MatMul before them when nothing else reads its output, and become a 1x1
+// depthwise convolution otherwise.
+//
+// Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Slice, Split and Gather
+// evaluate on constants of any numeric type (shape arithmetic, as PyTorch
+// emits for x.view(x.size(0), -1) or F.pad, and constants that an export
+// without constant folding leaves as DOUBLE or INT64 Constant nodes and
+// Casts), and on tensors computed from the input they rearrange it: a
+// composition of them that moves whole channels (a channel shuffle and
+// split, as in ShuffleNet) becomes one layer copying channels, one that
+// moves nothing becomes no layer (views.go).
 //
 // Clip bounds other than [0, 6] and [0, inf) are refused, not clamped: the
 // engine has no general clamp layer.
 //
-// Weights must be float32 and stored inside the file. A model with
-// operators it cannot map fails with one error listing every such node, by
-// name and operator, and the opset.
+// Weights must be stored inside the file; integer tensors stay in the
+// file's bytes at their own width, so reading costs about the file's size.
+// A model with operators it cannot map fails with one error listing every
+// such node, by name and operator, and the opset. The model records how
+// every node maps to its layers (nn.Node.From, nn.Imported).
 package onnx
 
 import (
@@ -159,14 +172,23 @@ var errPlain = errors.New("unsupported")
 
 // activation is a tensor computed at run time from the model input: the nn
 // node that produces it (or nn.InputName), the version of that node's
-// parameters it was read at, its shape per sample ([C, H, W] or [K]) and
+// parameters it was read at, its shape per sample ([C, H, W] or [K]),
 // zero padding that a Pad node asked for and the next Conv or AveragePool
-// will apply.
+// will apply, and a rearrangement that the next layer will apply.
 type activation struct {
 	node  string
 	ver   int
 	shape nn.Shape
 	pad   [4]int // top, left, bottom, right
+	// view, when set, rearranges the layer output (see views.go); the
+	// layer that runs it will be called viewName, after the node that
+	// completed it.
+	view     *tensor
+	viewName string
+	// from names the nodes applied to the layer output that no layer
+	// computes yet (Pad, the rearrangements of a view): the layer that
+	// reads this activation will.
+	from []string
 }
 
 func (a *activation) padded() bool { return a.pad != [4]int{} }
@@ -193,8 +215,16 @@ type builder struct {
 	ver     map[string]int
 	aliases map[string][]string // nn node -> tensor names holding its current version
 	names   map[string]bool
-	batch1  bool // the input's batch dimension is fixed at 1
+	suffix  map[string]int // next suffix unique tries for a name
+	batch1  bool           // the input's batch dimension is fixed at 1
 	problem []string
+
+	// cur names the node being mapped ("name (operator)"); mapped is set
+	// once a layer computes it, or an activation carries it to the layer
+	// that will. The nodes left unmapped are folded.
+	cur    string
+	mapped bool
+	folded []string
 }
 
 func (b *builder) build(g *onnxpb.GraphProto) (*nn.Model, error) {
@@ -234,6 +264,7 @@ func (b *builder) build(g *onnxpb.GraphProto) (*nn.Model, error) {
 	b.ver = map[string]int{}
 	b.aliases = map[string][]string{}
 	b.names = map[string]bool{nn.InputName: true}
+	b.suffix = map[string]int{}
 	in, err := b.inputContract(input)
 	if err != nil {
 		return nil, err
@@ -257,6 +288,7 @@ func (b *builder) build(g *onnxpb.GraphProto) (*nn.Model, error) {
 	if len(b.problem) > 0 {
 		return nil, &unsupportedError{file: b.file, opset: b.opset, nodes: b.problem}
 	}
+	b.m.Imported = &nn.Imported{Format: "onnx", Opset: b.opset, Nodes: len(g.GetNode()), Folded: b.folded}
 	return b.finish(output)
 }
 
@@ -435,8 +467,7 @@ func opName(n *onnxpb.NodeProto) string {
 
 // constOnly lists operators the reader evaluates on constants only: on a
 // tensor computed from the input they are unsupported.
-var constOnly = map[string]bool{"Gather": true, "Slice": true, "Transpose": true, "ConstantOfShape": true,
-	"Unsqueeze": true, "Cast": true}
+var constOnly = map[string]bool{"ConstantOfShape": true, "Cast": true}
 
 // Kinds of poisoned tensors, the outputs of nodes that could not be
 // mapped: computed from the input, or constants (shapes).
@@ -505,9 +536,41 @@ func (b *builder) node(n *onnxpb.NodeProto, k int) {
 		ins[j] = v
 	}
 	c := &call{b: b, n: n, ins: ins, base: b.baseName(n, k)}
+	b.cur, b.mapped = b.baseName(n, k)+" ("+opName(n)+")", false
 	if err := handler(c); err != nil {
 		fail(err)
+		return
 	}
+	if !b.mapped {
+		b.folded = append(b.folded, b.cur)
+	}
+}
+
+// attach records that layer n computes the node being mapped, if any.
+func (b *builder) attach(n *nn.Node) {
+	if b.cur != "" {
+		n.From = append(n.From, b.cur)
+	}
+	b.mapped = true
+}
+
+// pending returns from with the node being mapped added: an activation
+// carries them to the layer that will compute them.
+func (b *builder) pending(from []string) []string {
+	b.mapped = true
+	return append(slices.Clone(from), b.cur)
+}
+
+// refold records that layer n now also computes the node being mapped (a
+// BatchNormalization or constant folded into a convolution, a sigmoid
+// becoming silu) and returns its new output, of the given shape. Readers
+// of its previous output must not see the change: that output has a new
+// version.
+func (b *builder) refold(n *nn.Node, shape nn.Shape) *activation {
+	b.ver[n.Name]++
+	b.aliases[n.Name] = nil
+	b.attach(n)
+	return &activation{node: n.Name, ver: b.ver[n.Name], shape: shape}
 }
 
 // value returns what tensor name holds, decoding initializers on first use.
@@ -546,11 +609,15 @@ func (b *builder) baseName(n *onnxpb.NodeProto, k int) string {
 }
 
 // unique returns name, or name with a suffix if a layer already has it.
+// Each name remembers the next suffix to try, so that n layers of one name
+// cost n probes, not n²/2.
 func (b *builder) unique(name string) string {
 	out := name
-	for k := 2; b.names[out]; k++ {
+	k := max(b.suffix[name], 2)
+	for ; b.names[out]; k++ {
 		out = fmt.Sprintf("%s_%d", name, k)
 	}
+	b.suffix[name] = k
 	b.names[out] = true
 	return out
 }
@@ -560,7 +627,9 @@ func (b *builder) add(n *nn.Node, shape nn.Shape, ins ...*activation) *activatio
 	n.Name = b.unique(n.Name)
 	for _, a := range ins {
 		n.Inputs = append(n.Inputs, a.node)
+		n.From = append(n.From, a.from...)
 	}
+	b.attach(n)
 	b.m.Nodes = append(b.m.Nodes, n)
 	b.nodes[n.Name] = n
 	return &activation{node: n.Name, shape: shape}
@@ -574,6 +643,12 @@ func (b *builder) finish(output string) (*nn.Model, error) {
 		return nil, fmt.Errorf("the graph output %q is a constant, not computed from the input", output)
 	}
 	a := v.a
+	if a.view != nil {
+		var err error
+		if a, err = b.materialize(a); err != nil {
+			return nil, fmt.Errorf("the graph output %q %w", output, err)
+		}
+	}
 	if a.node == nn.InputName {
 		return nil, fmt.Errorf("the graph output %q is the input itself", output)
 	}

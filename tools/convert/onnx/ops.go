@@ -24,8 +24,12 @@ var handlers map[string]func(*call) error
 func init() {
 	handlers = map[string]func(*call) error{
 		"Conv":               conv,
-		"Relu":               func(c *call) error { return elementwise(c, nn.OpReLU) },
-		"Tanh":               func(c *call) error { return elementwise(c, nn.OpTanh) },
+		"Relu":               func(c *call) error { return elementwise(c, &nn.Node{Op: nn.OpReLU}) },
+		"Tanh":               func(c *call) error { return elementwise(c, &nn.Node{Op: nn.OpTanh}) },
+		"Sigmoid":            func(c *call) error { return elementwise(c, &nn.Node{Op: nn.OpSigmoid}) },
+		"HardSigmoid":        hardSigmoid,
+		"HardSwish":          func(c *call) error { return elementwise(c, pytorchHardSwish()) },
+		"LRN":                lrn,
 		"Clip":               clip,
 		"MaxPool":            func(c *call) error { return pool(c, nn.OpMaxPool) },
 		"AveragePool":        func(c *call) error { return pool(c, nn.OpAvgPool) },
@@ -34,7 +38,7 @@ func init() {
 		"ReduceMean":         reduceMean,
 		"Gemm":               gemm,
 		"MatMul":             matMul,
-		"Flatten":            flatten,
+		"Flatten":            flattenOp,
 		"Reshape":            reshape,
 		"Squeeze":            squeeze,
 		"Unsqueeze":          unsqueeze,
@@ -52,6 +56,7 @@ func init() {
 		"Shape":              shape,
 		"Gather":             gather,
 		"Slice":              slice,
+		"Split":              split,
 		"Transpose":          transpose,
 		"Cast":               cast,
 		"ConstantOfShape":    constantOfShape,
@@ -67,8 +72,23 @@ func (c *call) in(k int) *value {
 	return nil
 }
 
-// act returns input k as an activation.
+// act returns input k as an activation that a layer can read: a view is
+// materialized (once: the result replaces it).
 func (c *call) act(k int) (*activation, error) {
+	a, err := c.current(k)
+	if err != nil || a.view == nil {
+		return a, err
+	}
+	m, err := c.b.materialize(a)
+	if err != nil {
+		return nil, err
+	}
+	c.b.setAct(c.n.GetInput()[k], m)
+	return m, nil
+}
+
+// current returns input k as an activation, possibly a view.
+func (c *call) current(k int) (*activation, error) {
 	v := c.in(k)
 	if v == nil {
 		return nil, fmt.Errorf("input %d is missing", k+1)
@@ -416,16 +436,67 @@ func conv(c *call) error {
 	return nil
 }
 
-// elementwise maps Relu and Tanh. Zero padding still to be applied passes
-// through, since both map 0 to 0.
-func elementwise(c *call, op nn.Op) error {
+// elementwise maps the element-wise activations to layer n (Name set
+// here). Zero padding still to be applied passes through those that map
+// 0 to 0; the others refuse it.
+func elementwise(c *call, n *nn.Node) error {
 	x, err := c.act(0)
 	if err != nil {
 		return err
 	}
-	y := c.b.add(&nn.Node{Name: c.base, Op: op}, slices.Clone(x.shape), x)
+	if x.padded() && (n.Op == nn.OpSigmoid || n.Op == nn.OpHardSigmoid) {
+		return fmt.Errorf("follows a Pad node: not supported")
+	}
+	n.Name = c.base
+	y := c.b.add(n, slices.Clone(x.shape), x)
 	y.pad = x.pad
 	c.setAct(0, y)
+	return nil
+}
+
+// pytorchHardSwish is HardSwish as ONNX (and PyTorch) define it:
+// x * relu6(x + 3) / 6.
+func pytorchHardSwish() *nn.Node { return &nn.Node{Op: nn.OpHardSwish, Alpha: 1.0 / 6, Beta: 0.5} }
+
+func hardSigmoid(c *call) error {
+	alpha, err := c.attrFloat("alpha", 0.2)
+	if err != nil {
+		return err
+	}
+	beta, err := c.attrFloat("beta", 0.5)
+	if err != nil {
+		return err
+	}
+	return elementwise(c, &nn.Node{Op: nn.OpHardSigmoid, Alpha: alpha, Beta: beta})
+}
+
+// lrn maps LRN, local response normalisation across channels.
+func lrn(c *call) error {
+	x, err := c.image(0)
+	if err != nil {
+		return err
+	}
+	if x.padded() {
+		return fmt.Errorf("follows a Pad node: not supported")
+	}
+	size, err := c.attrInt("size", 0)
+	if err != nil {
+		return err
+	}
+	n := &nn.Node{Name: c.base, Op: nn.OpLRN, Size: int(size)}
+	for _, p := range []struct {
+		name string
+		def  float32
+		v    *float32
+	}{{"alpha", 1e-4, &n.Alpha}, {"beta", 0.75, &n.Beta}, {"bias", 1, &n.Bias}} {
+		if *p.v, err = c.attrFloat(p.name, p.def); err != nil {
+			return err
+		}
+	}
+	if _, err := n.OutShape(x.shape); err != nil {
+		return err
+	}
+	c.setAct(0, c.b.add(n, slices.Clone(x.shape), x))
 	return nil
 }
 
@@ -463,7 +534,7 @@ func clip(c *call) error {
 	default:
 		return fmt.Errorf("bounds [%g, %g]: only [0, 6] (ReLU6) and [0, inf) (ReLU) are supported", lo, hi)
 	}
-	return elementwise(c, op)
+	return elementwise(c, &nn.Node{Op: op})
 }
 
 // pool maps MaxPool and AveragePool. An average that counts padding
@@ -725,218 +796,12 @@ func transpose2D(v []float32, rows, cols int) []float32 {
 	return out
 }
 
-// toFlat adds a flatten layer unless x already is a vector.
-func (c *call) toFlat(x *activation) (*activation, error) {
-	if len(x.shape) == 1 {
-		return x, nil
-	}
-	if x.padded() {
-		return nil, fmt.Errorf("follows a Pad node: not supported")
-	}
-	return c.b.add(&nn.Node{Name: c.base, Op: nn.OpFlatten}, nn.Shape{x.shape.Size()}, x), nil
-}
-
-func flatten(c *call) error {
-	axis, err := c.attrInt("axis", 1)
-	if err != nil {
-		return err
-	}
-	if v := c.in(0); v != nil && v.c != nil {
-		t := v.c
-		r := int64(len(t.dims))
-		if axis < 0 {
-			axis += r
-		}
-		if axis < 0 || axis > r {
-			return fmt.Errorf("axis %d out of range", axis)
-		}
-		outer := 1
-		for _, d := range t.dims[:axis] {
-			outer *= d
-		}
-		out := *t
-		if outer == 0 {
-			out.dims = []int{0, 0}
-		} else {
-			out.dims = []int{outer, t.size() / outer}
-		}
-		c.setConst(0, &out)
-		return nil
-	}
-	x, err := c.act(0)
-	if err != nil {
-		return err
-	}
-	if axis < 0 {
-		axis += int64(len(x.shape) + 1)
-	}
-	if axis != 1 {
-		return fmt.Errorf("axis %d: only flattening after the batch dimension (axis 1) is supported", axis)
-	}
-	y, err := c.toFlat(x)
-	if err != nil {
-		return err
-	}
-	c.setAct(0, y)
-	return nil
-}
-
-// reshape maps a Reshape of an activation that flattens it to [N, -1] or
-// keeps its shape; on constants it reshapes.
-func reshape(c *call) error {
-	st, err := c.constant(1, "shape")
-	if err != nil {
-		return err
-	}
-	if !st.isInt || len(st.dims) != 1 {
-		return fmt.Errorf("shape must be a 1-D integer tensor")
-	}
-	allowZero, err := c.attrInt("allowzero", 0)
-	if err != nil {
-		return err
-	}
-	target := st.i
-	if v := c.in(0); v != nil && v.c != nil {
-		t, err := reshapeConst(v.c, target, allowZero != 0)
-		if err != nil {
-			return err
-		}
-		c.setConst(0, t)
-		return nil
-	}
-	x, err := c.act(0)
-	if err != nil {
-		return err
-	}
-	// The full input shape, with the batch as symBatch.
-	in := append([]int64{symBatch}, toInt64(x.shape)...)
-	out := make([]int64, len(target))
-	infer := -1
-	for k, d := range target {
-		switch {
-		case d == 0 && allowZero == 0:
-			if k >= len(in) {
-				return fmt.Errorf("shape %s copies dimension %d of a rank %d input", fmtInts(target), k, len(in))
-			}
-			out[k] = in[k]
-		case d == -1:
-			if infer >= 0 {
-				return fmt.Errorf("shape %s has two -1", fmtInts(target))
-			}
-			infer = k
-			out[k] = -1
-		case d == symBatch || d > 0:
-			out[k] = d
-		default:
-			return fmt.Errorf("invalid shape %s", fmtInts(target))
-		}
-	}
-	size := int64(x.shape.Size())
-	isBatch := func(d int64) bool { return d == symBatch || (d == 1 && c.b.batch1) }
-	switch {
-	case len(out) == 2 && isBatch(out[0]) && (out[1] == -1 || out[1] == size),
-		len(out) == 2 && out[0] == -1 && out[1] == size:
-		y, err := c.toFlat(x)
-		if err != nil {
-			return err
-		}
-		c.setAct(0, y)
-		return nil
-	case len(out) == len(in) && isBatch(out[0]):
-		same := true
-		for k := 1; k < len(out); k++ {
-			same = same && (out[k] == in[k] || (out[k] == -1 && k == infer))
-		}
-		if same {
-			c.setAct(0, x)
-			return nil
-		}
-	}
-	return fmt.Errorf("reshape of [N, %s] to %s: only flattening to [N, -1] is supported", shapeList(x.shape), fmtInts(target))
-}
-
 func toInt64(s nn.Shape) []int64 {
 	out := make([]int64, len(s))
 	for k, d := range s {
 		out[k] = int64(d)
 	}
 	return out
-}
-
-// axesInput reads the axes of Squeeze or Unsqueeze: an attribute before
-// opset 13, an input since.
-func (c *call) axesInput() ([]int64, bool, error) {
-	if c.b.opset < 13 {
-		return c.attrInts("axes")
-	}
-	if c.in(1) == nil {
-		return nil, false, nil
-	}
-	v, err := c.ints(1, "axes")
-	if err != nil {
-		return nil, false, err
-	}
-	if len(v) > maxRank {
-		return nil, false, fmt.Errorf("too many axes")
-	}
-	return v, true, nil
-}
-
-// squeeze maps a Squeeze of a [N, C, 1, 1] activation to [N, C] (a
-// flatten); on constants it squeezes.
-func squeeze(c *call) error {
-	axes, given, err := c.axesInput()
-	if err != nil {
-		return err
-	}
-	if v := c.in(0); v != nil && v.c != nil {
-		t, err := squeezeConst(v.c, axes, given)
-		if err != nil {
-			return err
-		}
-		c.setConst(0, t)
-		return nil
-	}
-	x, err := c.act(0)
-	if err != nil {
-		return err
-	}
-	r := int64(len(x.shape) + 1)
-	norm := make([]int64, len(axes))
-	for k, a := range axes {
-		if a < 0 {
-			a += r
-		}
-		norm[k] = a
-	}
-	slices.Sort(norm)
-	flat := len(x.shape) == 3 && x.shape[1] == 1 && x.shape[2] == 1 &&
-		(slices.Equal(norm, []int64{2, 3}) || (!given && x.shape[0] > 1))
-	if !flat {
-		return fmt.Errorf("squeezing axes %v of [N, %s]: only [N, C, 1, 1] to [N, C] is supported", axes, shapeList(x.shape))
-	}
-	y, err := c.toFlat(x)
-	if err != nil {
-		return err
-	}
-	c.setAct(0, y)
-	return nil
-}
-
-func unsqueeze(c *call) error {
-	if !c.allConst() {
-		return errPlain
-	}
-	axes, _, err := c.axesInput()
-	if err != nil {
-		return err
-	}
-	t, err := unsqueezeConst(c.in(0).c, axes)
-	if err != nil {
-		return err
-	}
-	c.setConst(0, t)
-	return nil
 }
 
 func dropout(c *call) error {
@@ -1028,9 +893,7 @@ func (c *call) affine(x *activation, scale, shift []float64) (*activation, error
 			}
 			bias[o] = float32(float64(bias[o])*scale[o] + shift[o])
 		}
-		b.ver[n.Name]++
-		b.aliases[n.Name] = nil
-		return &activation{node: n.Name, ver: b.ver[n.Name], shape: x.shape}, nil
+		return b.refold(n, x.shape), nil
 	}
 	w, bias := make([]float32, 0, ch), make([]float32, ch)
 	for j := range ch {
@@ -1105,7 +968,7 @@ func perChannelConst(t *tensor, ch, rank int) ([]float64, error) {
 	for j := range out {
 		k := min(j, n-1)
 		if t.isInt {
-			out[j] = float64(t.i[k])
+			out[j] = float64(t.i.at(k))
 		} else {
 			out[j] = float64(t.f[k])
 		}
@@ -1156,17 +1019,20 @@ func binaryOp(c *call, op byte) error {
 		if err != nil {
 			return err
 		}
-		if op != '+' {
-			return fmt.Errorf("of two computed tensors: only Add is supported")
-		}
-		if !slices.Equal(x.shape, y.shape) {
-			return fmt.Errorf("of shapes [N, %s] and [N, %s]: only equal shapes are supported (no broadcasting)", shapeList(x.shape), shapeList(y.shape))
-		}
 		if x.padded() || y.padded() {
 			return fmt.Errorf("follows a Pad node: not supported")
 		}
-		c.setAct(0, c.b.add(&nn.Node{Name: c.base, Op: nn.OpAdd}, slices.Clone(x.shape), x, y))
-		return nil
+		switch op {
+		case '+':
+			if !slices.Equal(x.shape, y.shape) {
+				return fmt.Errorf("of shapes [N, %s] and [N, %s]: only equal shapes are supported (no broadcasting)", shapeList(x.shape), shapeList(y.shape))
+			}
+			c.setAct(0, c.b.add(&nn.Node{Name: c.base, Op: nn.OpAdd}, slices.Clone(x.shape), x, y))
+			return nil
+		case '*':
+			return c.mul(x, y)
+		}
+		return fmt.Errorf("of two computed tensors: only Add and Mul are supported")
 	}
 	k := 0
 	if c.in(0).a == nil {
@@ -1207,6 +1073,39 @@ func binaryOp(c *call, op byte) error {
 	return nil
 }
 
+// mul maps the product of two activations: x * sigmoid(x) becomes silu
+// and x * hardsigmoid(x) hardswish when nothing else reads the sigmoid,
+// and the rest a mul layer, of equal shapes or with one value per channel
+// (a squeeze-and-excitation gate).
+func (c *call) mul(x, y *activation) error {
+	b := c.b
+	for _, p := range [2][2]*activation{{x, y}, {y, x}} {
+		v, gate := p[0], p[1]
+		n := b.nodes[gate.node]
+		if n == nil || len(n.Inputs) != 1 || n.Inputs[0] != v.node || b.ver[v.node] != v.ver || !b.soleReader(gate) {
+			continue
+		}
+		switch n.Op {
+		case nn.OpSigmoid:
+			n.Op = nn.OpSiLU
+		case nn.OpHardSigmoid:
+			n.Op = nn.OpHardSwish
+		default:
+			continue
+		}
+		c.setAct(0, b.refold(n, gate.shape))
+		return nil
+	}
+	if nn.PerChannel(y.shape, x.shape) {
+		x, y = y, x
+	}
+	if !slices.Equal(x.shape, y.shape) && !nn.PerChannel(x.shape, y.shape) {
+		return fmt.Errorf("of shapes [N, %s] and [N, %s]: only equal shapes or one value per channel ([N, C, 1, 1]) are supported", shapeList(x.shape), shapeList(y.shape))
+	}
+	c.setAct(0, b.add(&nn.Node{Name: c.base, Op: nn.OpMul}, slices.Clone(x.shape), x, y))
+	return nil
+}
+
 // concat maps a channel Concat of activations; on constants it computes.
 func concat(c *call) error {
 	axis, err := c.attrInt("axis", 0)
@@ -1236,7 +1135,7 @@ func concat(c *call) error {
 	}
 	var xs []*activation
 	for k := range c.ins {
-		x, err := c.image(k)
+		x, err := c.act(k)
 		if err != nil {
 			if err == errPlain {
 				return fmt.Errorf("of a constant and a computed tensor is not supported")
@@ -1248,21 +1147,23 @@ func concat(c *call) error {
 		}
 		xs = append(xs, x)
 	}
-	if axis != 1 && axis != -3 {
-		return fmt.Errorf("axis %d: only channel concatenation (axis 1) is supported", axis)
+	// The channel axis: 1 of [N, C, H, W] or [N, K], counted from either end.
+	rank := int64(len(xs[0].shape) + 1)
+	if axis != 1 && axis != 1-rank {
+		return fmt.Errorf("axis %d: only concatenation along channels (axis 1) is supported", axis)
 	}
-	ch := 0
-	for _, x := range xs {
-		if x.shape[1] != xs[0].shape[1] || x.shape[2] != xs[0].shape[2] {
-			return fmt.Errorf("inputs of %dx%d and %dx%d: heights and widths must be equal", xs[0].shape[1], xs[0].shape[2], x.shape[1], x.shape[2])
+	out := slices.Clone(xs[0].shape)
+	for _, x := range xs[1:] {
+		if len(x.shape) != len(out) || !slices.Equal(x.shape[1:], out[1:]) {
+			return fmt.Errorf("inputs of shapes [N, %s] and [N, %s]: all but the channels must be equal", shapeList(xs[0].shape), shapeList(x.shape))
 		}
-		ch += x.shape[0]
+		out[0] += x.shape[0]
 	}
 	if len(xs) == 1 {
 		c.setAct(0, xs[0])
 		return nil
 	}
-	c.setAct(0, c.b.add(&nn.Node{Name: c.base, Op: nn.OpConcat}, nn.Shape{ch, xs[0].shape[1], xs[0].shape[2]}, xs...))
+	c.setAct(0, c.b.add(&nn.Node{Name: c.base, Op: nn.OpConcat}, out, xs...))
 	return nil
 }
 
@@ -1307,7 +1208,7 @@ func pad(c *call) error {
 				return fmt.Errorf("constant_value is not a scalar")
 			}
 			if t.isInt {
-				fill = float32(t.i[0])
+				fill = float32(t.i.at(0))
 			} else {
 				fill = t.f[0]
 			}
@@ -1323,6 +1224,7 @@ func pad(c *call) error {
 		return fmt.Errorf("pads %s: only H and W can be padded", fmtInts(pads))
 	}
 	y := *x
+	y.from = c.b.pending(x.from)
 	for k, p := range []int64{pads[2], pads[3], pads[6], pads[7]} {
 		if p < 0 || p > 64 {
 			return fmt.Errorf("pads %s: only padding by 0 to 64 is supported", fmtInts(pads))

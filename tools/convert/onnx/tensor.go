@@ -32,39 +32,138 @@ const (
 // same way: as "beyond the start".
 const symBatch = math.MinInt64 + 1
 
-// fromFile keeps integers read from a file apart from symBatch.
-func fromFile(v []int64) []int64 {
-	for k, x := range v {
-		if x == symBatch {
-			v[k] = math.MinInt64
-		}
+// fromFile keeps an integer read from a file apart from symBatch.
+func fromFile(v int64) int64 {
+	if v == symBatch {
+		return math.MinInt64
 	}
 	return v
 }
 
 // tensor is a constant: an initializer, a Constant node's value, or a value
-// computed from constants. Exactly one of f and i holds the data: floats for
-// FLOAT tensors, i for integer tensors (INT64, INT32 and the like).
+// computed from constants. Floating-point tensors (FLOAT, and DOUBLE,
+// FLOAT16 and BFLOAT16 rounded to float32) hold f; integer and BOOL
+// tensors hold i, with isInt set.
 type tensor struct {
 	dims  []int
 	f     []float32
-	i     []int64
+	i     intValues
 	isInt bool
 }
 
 func (t *tensor) size() int {
 	if t.isInt {
-		return len(t.i)
+		return t.i.len()
 	}
 	return len(t.f)
 }
 
+// intValues are the elements of an integer tensor. Those of an initializer or a
+// Constant stay in the file's bytes at their own width (a 100 MB INT8
+// initializer costs nothing beyond the decoded protobuf); computed ones
+// are int64s.
+type intValues interface {
+	len() int
+	at(k int) int64
+}
+
+// int64s are computed integers.
+type int64s []int64
+
+func (v int64s) len() int       { return len(v) }
+func (v int64s) at(k int) int64 { return v[k] }
+func intTensor(dims []int, v ...int64) *tensor {
+	return &tensor{dims: dims, i: int64s(v), isInt: true}
+}
+
+// rawInts are little-endian integers of width bytes, the raw_data of a
+// tensor.
+type rawInts struct {
+	b        []byte
+	width    int
+	unsigned bool
+}
+
+func (v rawInts) len() int { return len(v.b) / v.width }
+
+func (v rawInts) at(k int) int64 {
+	b := v.b[k*v.width:]
+	switch {
+	case v.width == 8 && v.unsigned:
+		return saturate(binary.LittleEndian.Uint64(b))
+	case v.width == 8:
+		return fromFile(int64(binary.LittleEndian.Uint64(b)))
+	case v.width == 4 && v.unsigned:
+		return int64(binary.LittleEndian.Uint32(b))
+	case v.width == 4:
+		return int64(int32(binary.LittleEndian.Uint32(b)))
+	case v.width == 2 && v.unsigned:
+		return int64(binary.LittleEndian.Uint16(b))
+	case v.width == 2:
+		return int64(int16(binary.LittleEndian.Uint16(b)))
+	case v.unsigned:
+		return int64(b[0])
+	}
+	return int64(int8(b[0]))
+}
+
+// fileInt64s are the int64_data of a tensor.
+type fileInt64s []int64
+
+func (v fileInt64s) len() int       { return len(v) }
+func (v fileInt64s) at(k int) int64 { return fromFile(v[k]) }
+
+// fileInt32s are the int32_data of a tensor, where ONNX keeps every
+// integer type of 32 bits or less, and BOOL.
+type fileInt32s []int32
+
+func (v fileInt32s) len() int       { return len(v) }
+func (v fileInt32s) at(k int) int64 { return int64(v[k]) }
+
+// fileUint64s are the uint64_data of a tensor (UINT32 and UINT64).
+type fileUint64s []uint64
+
+func (v fileUint64s) len() int       { return len(v) }
+func (v fileUint64s) at(k int) int64 { return saturate(v[k]) }
+
+// saturate reads an unsigned 64-bit integer, capping it at the largest
+// int64 (no shape or index comes near it).
+func saturate(v uint64) int64 { return int64(min(v, math.MaxInt64)) }
+
 // Data types of TensorProto.data_type (onnx.proto's TensorProto.DataType).
+const (
+	typeFloat    = 1
+	typeUint8    = 2
+	typeInt8     = 3
+	typeUint16   = 4
+	typeInt16    = 5
+	typeInt32    = 6
+	typeInt64    = 7
+	typeBool     = 9
+	typeFloat16  = 10
+	typeDouble   = 11
+	typeUint32   = 12
+	typeUint64   = 13
+	typeBfloat16 = 16
+)
+
 var dataTypeNames = map[int32]string{
 	1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32", 7: "INT64",
 	8: "STRING", 9: "BOOL", 10: "FLOAT16", 11: "DOUBLE", 12: "UINT32", 13: "UINT64",
 	14: "COMPLEX64", 15: "COMPLEX128", 16: "BFLOAT16",
 }
+
+// intTypes gives the width in bytes and signedness of the integer types.
+var intTypes = map[int32]struct {
+	width    int
+	unsigned bool
+}{
+	typeUint8: {1, true}, typeInt8: {1, false}, typeUint16: {2, true}, typeInt16: {2, false},
+	typeInt32: {4, false}, typeInt64: {8, false}, typeBool: {1, true}, typeUint32: {4, true}, typeUint64: {8, true},
+}
+
+// floatWidths gives the width in bytes of the floating-point types.
+var floatWidths = map[int32]int{typeFloat: 4, typeDouble: 8, typeFloat16: 2, typeBfloat16: 2}
 
 func dataTypeName(t int32) string {
 	if s, ok := dataTypeNames[t]; ok {
@@ -94,10 +193,11 @@ func checkDims(dims []int64) ([]int, int, error) {
 	return out, n, nil
 }
 
-// decodeTensor reads a TensorProto. Only float32 and integer tensors are
-// read; the data must be stored in the file (not external) and hold exactly
-// the elements its dimensions say, so nothing is allocated beyond what the
-// file holds.
+// decodeTensor reads a TensorProto of a numeric type. The data must be
+// stored in the file (not external) and hold exactly the elements its
+// dimensions say. Integers stay in the protobuf's memory at their own
+// width; floating-point values become float32, so nothing is allocated
+// beyond the file's size (twice a FLOAT16's).
 func decodeTensor(p *onnxpb.TensorProto) (*tensor, error) {
 	if p.GetDataLocation() == onnxpb.TensorProto_EXTERNAL || len(p.GetExternalData()) > 0 {
 		where := ""
@@ -115,71 +215,118 @@ func decodeTensor(p *onnxpb.TensorProto) (*tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw := p.GetRawData()
-	hasRaw := p.RawData != nil
-	t := &tensor{dims: dims}
-	switch dt := p.GetDataType(); dt {
-	case 1: // FLOAT
-		if hasRaw {
-			if len(raw) != 4*n {
-				return nil, fmt.Errorf("FLOAT tensor %v has %d bytes of data, want %d", dims, len(raw), 4*n)
-			}
-			t.f = make([]float32, n)
-			for k := range t.f {
-				t.f[k] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:]))
-			}
-		} else {
-			if len(p.GetFloatData()) != n {
-				return nil, fmt.Errorf("FLOAT tensor %v has %d values, want %d", dims, len(p.GetFloatData()), n)
-			}
-			t.f = slices.Clone(p.GetFloatData())
+	dt := p.GetDataType()
+	name := dataTypeName(dt)
+	count := func(have int) error {
+		if have != n {
+			return fmt.Errorf("%s tensor %v has %d values, want %d", name, dims, have, n)
 		}
-	case 7, 6, 3, 2, 5, 4, 12, 9: // INT64, INT32, INT8, UINT8, INT16, UINT16, UINT32, BOOL
-		t.isInt = true
-		if hasRaw {
-			width := map[int32]int{7: 8, 6: 4, 12: 4, 5: 2, 4: 2, 3: 1, 2: 1, 9: 1}[dt]
-			if len(raw) != width*n {
-				return nil, fmt.Errorf("%s tensor %v has %d bytes of data, want %d", dataTypeName(dt), dims, len(raw), width*n)
-			}
-			t.i = make([]int64, n)
-			for k := range t.i {
-				b := raw[width*k:]
-				switch dt {
-				case 7:
-					t.i[k] = fromFile([]int64{int64(binary.LittleEndian.Uint64(b))})[0]
-				case 6:
-					t.i[k] = int64(int32(binary.LittleEndian.Uint32(b)))
-				case 12:
-					t.i[k] = int64(binary.LittleEndian.Uint32(b))
-				case 5:
-					t.i[k] = int64(int16(binary.LittleEndian.Uint16(b)))
-				case 4:
-					t.i[k] = int64(binary.LittleEndian.Uint16(b))
-				case 3:
-					t.i[k] = int64(int8(b[0]))
-				default:
-					t.i[k] = int64(b[0])
-				}
-			}
-		} else if dt == 7 {
-			if len(p.GetInt64Data()) != n {
-				return nil, fmt.Errorf("INT64 tensor %v has %d values, want %d", dims, len(p.GetInt64Data()), n)
-			}
-			t.i = fromFile(slices.Clone(p.GetInt64Data()))
-		} else {
-			// Every other integer type is stored in int32_data.
-			if len(p.GetInt32Data()) != n {
-				return nil, fmt.Errorf("%s tensor %v has %d values, want %d", dataTypeName(dt), dims, len(p.GetInt32Data()), n)
-			}
-			t.i = make([]int64, n)
-			for k, v := range p.GetInt32Data() {
-				t.i[k] = int64(v)
-			}
-		}
-	default:
-		return nil, fmt.Errorf("%s tensors are not supported (edgecnn reads float32 weights; export the model in float32)", dataTypeName(dt))
+		return nil
 	}
-	return t, nil
+	if p.RawData != nil {
+		width := floatWidths[dt]
+		it, isInt := intTypes[dt]
+		if isInt {
+			width = it.width
+		}
+		if width == 0 {
+			return nil, unsupportedType(dt)
+		}
+		if raw := p.GetRawData(); len(raw) != width*n {
+			return nil, fmt.Errorf("%s tensor %v has %d bytes of data, want %d", name, dims, len(raw), width*n)
+		}
+		if isInt {
+			return &tensor{dims: dims, i: rawInts{b: p.GetRawData(), width: width, unsigned: it.unsigned}, isInt: true}, nil
+		}
+		return &tensor{dims: dims, f: rawFloats(p.GetRawData(), dt, n)}, nil
+	}
+	switch dt {
+	case typeFloat:
+		if err := count(len(p.GetFloatData())); err != nil {
+			return nil, err
+		}
+		return &tensor{dims: dims, f: slices.Clone(p.GetFloatData())}, nil
+	case typeDouble:
+		if err := count(len(p.GetDoubleData())); err != nil {
+			return nil, err
+		}
+		f := make([]float32, n)
+		for k, v := range p.GetDoubleData() {
+			f[k] = float32(v)
+		}
+		return &tensor{dims: dims, f: f}, nil
+	case typeFloat16, typeBfloat16:
+		// Stored as their bits in int32_data.
+		if err := count(len(p.GetInt32Data())); err != nil {
+			return nil, err
+		}
+		f := make([]float32, n)
+		for k, v := range p.GetInt32Data() {
+			f[k] = halfToFloat(uint16(v), dt)
+		}
+		return &tensor{dims: dims, f: f}, nil
+	case typeInt64:
+		if err := count(len(p.GetInt64Data())); err != nil {
+			return nil, err
+		}
+		return &tensor{dims: dims, i: fileInt64s(p.GetInt64Data()), isInt: true}, nil
+	case typeUint32, typeUint64:
+		if err := count(len(p.GetUint64Data())); err != nil {
+			return nil, err
+		}
+		return &tensor{dims: dims, i: fileUint64s(p.GetUint64Data()), isInt: true}, nil
+	case typeInt32, typeInt16, typeInt8, typeUint16, typeUint8, typeBool:
+		if err := count(len(p.GetInt32Data())); err != nil {
+			return nil, err
+		}
+		return &tensor{dims: dims, i: fileInt32s(p.GetInt32Data()), isInt: true}, nil
+	}
+	return nil, unsupportedType(dt)
+}
+
+func unsupportedType(dt int32) error {
+	return fmt.Errorf("%s tensors are not supported (edgecnn reads numeric tensors; export the model in float32)", dataTypeName(dt))
+}
+
+// rawFloats decodes n little-endian floating-point values of type dt to
+// float32.
+func rawFloats(raw []byte, dt int32, n int) []float32 {
+	f := make([]float32, n)
+	for k := range f {
+		switch dt {
+		case typeFloat:
+			f[k] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:]))
+		case typeDouble:
+			f[k] = float32(math.Float64frombits(binary.LittleEndian.Uint64(raw[8*k:])))
+		default:
+			f[k] = halfToFloat(binary.LittleEndian.Uint16(raw[2*k:]), dt)
+		}
+	}
+	return f
+}
+
+// halfToFloat converts the bits of a FLOAT16 (IEEE half precision) or
+// BFLOAT16 (the top half of a float32) to float32, exactly.
+func halfToFloat(h uint16, dt int32) float32 {
+	if dt == typeBfloat16 {
+		return math.Float32frombits(uint32(h) << 16)
+	}
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	frac := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f: // infinity or NaN
+		return math.Float32frombits(sign | 0xff<<23 | frac<<13)
+	case exp == 0 && frac == 0:
+		return math.Float32frombits(sign)
+	case exp == 0: // subnormal: frac * 2^-24
+		v := float32(frac) * 0x1p-24
+		if sign != 0 {
+			v = -v
+		}
+		return v
+	}
+	return math.Float32frombits(sign | (exp+127-15)<<23 | frac<<13)
 }
 
 // floats returns the values of a float tensor.
@@ -190,17 +337,38 @@ func (t *tensor) floats() ([]float32, error) {
 	return t.f, nil
 }
 
-// ints returns the values of an integer tensor, refusing the batch size.
+// ints returns the values of an integer tensor of at most maxConst
+// elements, refusing the batch size. The result must not be modified.
 func (t *tensor) ints() ([]int64, error) {
+	v, err := t.shapeInts()
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(v, symBatch) {
+		return nil, fmt.Errorf("value depends on the batch size")
+	}
+	return v, nil
+}
+
+// shapeInts returns the values of an integer tensor of at most maxConst
+// elements, which may hold the batch size (symBatch). The result must not
+// be modified.
+func (t *tensor) shapeInts() ([]int64, error) {
 	if !t.isInt {
 		return nil, fmt.Errorf("expected an integer tensor, got a float one")
 	}
-	for _, v := range t.i {
-		if v == symBatch {
-			return nil, fmt.Errorf("value depends on the batch size")
-		}
+	if v, ok := t.i.(int64s); ok {
+		return v, nil
 	}
-	return t.i, nil
+	n := t.i.len()
+	if n > maxConst {
+		return nil, fmt.Errorf("integer tensor of %d values is too large", n)
+	}
+	v := make([]int64, n)
+	for k := range v {
+		v[k] = t.i.at(k)
+	}
+	return v, nil
 }
 
 // fmtInts prints a shape, writing N for the batch size, and at most 8
@@ -250,15 +418,16 @@ func strides(dims []int) []int {
 	return s
 }
 
-// gatherIndex builds a tensor of the given dims whose element at flat
-// position k is t's element at src(k).
+// remap builds a tensor of the given dims whose element at flat position
+// k is t's element at src(k).
 func (t *tensor) remap(dims []int, n int, src func(k int) int) *tensor {
 	out := &tensor{dims: dims, isInt: t.isInt}
 	if t.isInt {
-		out.i = make([]int64, n)
-		for k := range out.i {
-			out.i[k] = t.i[src(k)]
+		v := make(int64s, n)
+		for k := range v {
+			v[k] = t.i.at(src(k))
 		}
+		out.i = v
 	} else {
 		out.f = make([]float32, n)
 		for k := range out.f {

@@ -1,0 +1,147 @@
+package onnx
+
+import (
+	"flag"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/edgecnn/edgecnn/dataset"
+	"github.com/edgecnn/edgecnn/engine"
+	"github.com/edgecnn/edgecnn/nn"
+	"github.com/edgecnn/edgecnn/quant"
+	"github.com/edgecnn/edgecnn/tools/convert"
+)
+
+var zooMethod = flag.String("zoo-method", "minmax", "calibration method of the zoo's int8 conversions")
+
+// The int8 bounds of issue 14: per-channel weights, calibrated on 64
+// images, logits at least 25 dB SQNR from float's, with the same top-1 on
+// 90% of 256 images.
+const (
+	zooCalibration  = 64
+	zooEvaluation   = 256
+	zooMinSQNR      = 25
+	zooMinAgreement = 0.90
+)
+
+// TestZooInt8 converts every network of the zoo to int8 and compares it
+// with float: the table it logs is BENCHMARKS.md's.
+func TestZooInt8(t *testing.T) {
+	z := readZoo(t)
+	mean, std := z.normalisation()
+	var table []string
+	for _, zm := range z.Models {
+		t.Run(zm.Name, func(t *testing.T) {
+			m, err := Read(filepath.Join(*zooDir, zm.Name+".onnx"), Options{Mean: mean, Std: std})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := checkInt8(t, m, zm.Name, zm.Size)
+			table = append(table, fmt.Sprintf("| %s | %d | %.1f dB | %.1f%% | %d | %.1f dB |",
+				zm.Name, zm.Params, f.sqnr, 100*f.agreement, f.distinct, f.varying))
+		})
+	}
+	t.Logf("int8 against float32 (%s):\n"+
+		"| model | parameters | logit SQNR | top-1 agreement | distinct top-1 | SQNR of what the image changes |\n"+
+		"|---|---|---|---|---|---|\n%s", *zooDir, strings.Join(table, "\n"))
+}
+
+// int8Figures compares int8 logits with float's over the evaluation
+// images: SQNR, top-1 agreement, the number of classes float picks, and
+// the SQNR of the logits minus float's mean logit of each class over the
+// images (what the image changes: the random networks give every image
+// much the same logits, which inflates the plain SQNR).
+type int8Figures struct {
+	sqnr, agreement float64
+	distinct        int
+	varying         float64
+}
+
+// checkInt8 converts m to int8, calibrated on the model's calibration
+// images, and compares int8 with float logits on its evaluation images.
+func checkInt8(t *testing.T, m *nn.Model, name string, size int) int8Figures {
+	t.Helper()
+	set := func(stream, n int) *dataset.Set {
+		return &dataset.Set{Name: name, Channels: 3, Height: size, Width: size, Classes: []string{"0"},
+			Images: zooPixels(zooSeed(name, stream), 0, n, size), Labels: make([]int, n)}
+	}
+	q, _, err := convert.Convert(m, set(streamCalibration, zooCalibration), convert.Options{Method: *zooMethod})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval := set(streamEvaluation, zooEvaluation)
+	var logits [2][]float32
+	for k, model := range []*nn.Model{m, q} {
+		e, err := engine.New(model, engine.Options{Threads: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := e.Infer(eval.Images, eval.Len())
+		if err != nil {
+			t.Fatal(err)
+		}
+		logits[k] = slices.Clone(out)
+		e.Close()
+	}
+	classes := len(m.Labels)
+	agree, top := 0, map[int]bool{}
+	for s := range eval.Len() {
+		want := argmax(logits[0][s*classes : (s+1)*classes])
+		top[want] = true
+		if argmax(logits[1][s*classes:(s+1)*classes]) == want {
+			agree++
+		}
+	}
+	f := int8Figures{sqnr: quant.SQNR(logits[0], logits[1]), agreement: float64(agree) / float64(eval.Len()), distinct: len(top),
+		varying: quant.SQNR(centreClasses(logits[0], logits[0], classes), centreClasses(logits[1], logits[0], classes))}
+	sqnr, agreement := f.sqnr, f.agreement
+	t.Logf("int8: logit SQNR %.1f dB (%.1f dB of what the image changes), top-1 agreement %d/%d (float picks %d distinct classes)",
+		sqnr, f.varying, agree, eval.Len(), len(top))
+	var short []string
+	if sqnr < zooMinSQNR {
+		short = append(short, fmt.Sprintf("int8 logit SQNR %.1f dB < %d dB", sqnr, zooMinSQNR))
+	}
+	if agreement < zooMinAgreement {
+		short = append(short, fmt.Sprintf("int8 top-1 agrees with float on %.1f%% < %.0f%%", 100*agreement, 100*zooMinAgreement))
+	}
+	known := zooInt8Short[name] && *zooDir == defaultZooDir
+	switch {
+	case len(short) > 0 && known:
+		t.Logf("known shortfall (zooInt8Short): %s", strings.Join(short, "; "))
+	case len(short) > 0:
+		t.Error(strings.Join(short, "; "))
+	case known:
+		t.Errorf("meets the int8 bounds now: remove it from zooInt8Short")
+	}
+	return f
+}
+
+// centreClasses returns logits [n, classes] minus ref's mean logit of
+// each class over its n rows.
+func centreClasses(logits, ref []float32, classes int) []float32 {
+	n := len(ref) / classes
+	mean := make([]float64, classes)
+	for k, v := range ref {
+		mean[k%classes] += float64(v) / float64(n)
+	}
+	out := make([]float32, len(logits))
+	for k, v := range logits {
+		out[k] = float32(float64(v) - mean[k%classes])
+	}
+	return out
+}
+
+// zooInt8Short lists the small fixtures whose int8 conversion falls short
+// of issue 14's bounds today (BENCHMARKS.md has the figures): the
+// hard-swish and SiLU networks, whose activations the engine requantizes
+// twice (the convolution's output, then the lookup table's) and whose
+// unbounded ranges leave about 35 dB per quantization, over some 50 of
+// them in a row, with 2x2 feature maps at the end of a 64x64 input (logit
+// SQNR 20.6 to 21.0 dB, top-1 agreement 86 to 99%). The test reports their
+// figures and fails once they meet the bounds, so that the list only
+// shrinks. It does not apply to other folders (-zoo): there every
+// shortfall fails.
+var zooInt8Short = map[string]bool{"mobilenet_v3_small": true, "mobilenet_v3_large": true, "efficientnet_b0": true}
