@@ -142,11 +142,13 @@ func checkOpset(version int64) (int64, error) {
 	return version, nil
 }
 
-// unsupportedError lists every node the reader could not map.
+// unsupportedError lists the nodes the reader could not map: the first
+// maxListed, and how many more.
 type unsupportedError struct {
 	file  string
 	opset int64
 	nodes []string
+	more  int
 }
 
 // maxListed bounds the nodes an error lists (a generated graph may have
@@ -154,12 +156,11 @@ type unsupportedError struct {
 const maxListed = 100
 
 func (e *unsupportedError) Error() string {
-	nodes := e.nodes
 	more := ""
-	if len(nodes) > maxListed {
-		nodes, more = nodes[:maxListed], fmt.Sprintf(" and %d more", len(nodes)-maxListed)
+	if e.more > 0 {
+		more = fmt.Sprintf(" and %d more", e.more)
 	}
-	return fmt.Sprintf("%s (opset %d): unsupported nodes: %s%s", e.file, e.opset, strings.Join(nodes, ", "), more)
+	return fmt.Sprintf("%s (opset %d): unsupported nodes: %s%s", e.file, e.opset, strings.Join(e.nodes, ", "), more)
 }
 
 // errPlain marks a node as unsupported without a further reason.
@@ -205,14 +206,14 @@ type builder struct {
 	poisoned map[string]int
 	uses     map[string]int
 
-	m       *nn.Model
-	nodes   map[string]*nn.Node
-	ver     map[string]int
-	aliases map[string][]string // nn node -> tensor names holding its current version
-	names   map[string]bool
-	suffix  map[string]int // next suffix unique tries for a name
-	batch1  bool           // the input's batch dimension is fixed at 1
-	problem []string
+	m        *nn.Model
+	nodes    map[string]*nn.Node
+	ver      map[string]int
+	aliases  map[string][]string // nn node -> tensor names holding its current version
+	suffix   map[string]int      // next suffix unique tries for a name
+	batch1   bool                // the input's batch dimension is fixed at 1
+	problem  []string            // the first maxListed nodes that could not be mapped
+	unlisted int                 // and how many more
 
 	// cur names the node being mapped ("name (operator)"); mapped is set
 	// once a layer computes it, or an activation carries it to the layer
@@ -234,12 +235,8 @@ func (b *builder) build(g *graphProto) (*nn.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(g.GetOutput()) != 1 {
-		var names []string
-		for _, o := range g.GetOutput() {
-			names = append(names, strconv.Quote(o.GetName()))
-		}
-		return nil, fmt.Errorf("the graph has %d outputs (%s); edgecnn needs exactly one, the class scores", len(names), strings.Join(names, ", "))
+	if outputs := g.GetOutput(); len(outputs) != 1 {
+		return nil, fmt.Errorf("the graph has %d outputs (%s); edgecnn needs exactly one, the class scores", len(outputs), quoteNames(outputs, func(*valueInfoProto) bool { return true }))
 	}
 	output := g.GetOutput()[0].GetName()
 	order, err := b.sort(g, input.GetName())
@@ -252,7 +249,6 @@ func (b *builder) build(g *graphProto) (*nn.Model, error) {
 	b.nodes = map[string]*nn.Node{}
 	b.ver = map[string]int{}
 	b.aliases = map[string][]string{}
-	b.names = map[string]bool{nn.InputName: true}
 	b.suffix = map[string]int{}
 	in, err := b.inputContract(input)
 	if err != nil {
@@ -263,7 +259,7 @@ func (b *builder) build(g *graphProto) (*nn.Model, error) {
 
 	b.uses = map[string]int{output: 1}
 	nodes := g.GetNode()
-	for k := range nodes {
+	for _, k := range order {
 		n := &nodes[k]
 		if n.GetOpType() == "Shape" {
 			continue // reads the shape, not the values: folding stays possible
@@ -277,7 +273,7 @@ func (b *builder) build(g *graphProto) (*nn.Model, error) {
 		b.node(&nodes[k], k)
 	}
 	if len(b.problem) > 0 {
-		return nil, &unsupportedError{file: b.file, opset: b.opset, nodes: b.problem}
+		return nil, &unsupportedError{file: b.file, opset: b.opset, nodes: b.problem, more: b.unlisted}
 	}
 	b.m.Imported = &nn.Imported{Format: "onnx", Opset: b.opset, Nodes: len(g.GetNode()), Folded: b.folded}
 	return b.finish(output)
@@ -285,22 +281,44 @@ func (b *builder) build(g *graphProto) (*nn.Model, error) {
 
 // graphInput returns the one graph input that is not an initializer.
 func (b *builder) graphInput(g *graphProto) (*valueInfoProto, error) {
-	var inputs []*valueInfoProto
-	var names []string
-	for k := range g.GetInput() {
-		in := &g.GetInput()[k]
-		if _, ok := b.inits[in.GetName()]; !ok {
-			inputs = append(inputs, in)
-			names = append(names, strconv.Quote(in.GetName()))
+	isInput := func(in *valueInfoProto) bool {
+		_, ok := b.inits[in.GetName()]
+		return !ok
+	}
+	inputs := g.GetInput()
+	n, first := 0, 0
+	for k := range inputs {
+		if isInput(&inputs[k]) {
+			if n == 0 {
+				first = k
+			}
+			n++
 		}
 	}
-	if len(inputs) != 1 {
-		return nil, fmt.Errorf("the graph has %d inputs (%s); edgecnn needs exactly one, the image batch", len(inputs), strings.Join(names, ", "))
+	if n != 1 {
+		return nil, fmt.Errorf("the graph has %d inputs (%s); edgecnn needs exactly one, the image batch", n, quoteNames(inputs, isInput))
 	}
-	if inputs[0].GetName() == "" {
-		return nil, fmt.Errorf("the graph input has no name")
+	return &inputs[first], nil
+}
+
+// quoteNames lists the names of the graph inputs or outputs that keep
+// says, for a message: the first maxListed, quoted, and how many more.
+func quoteNames(v []valueInfoProto, keep func(*valueInfoProto) bool) string {
+	var names []string
+	more := 0
+	for k := range v {
+		switch {
+		case !keep(&v[k]):
+		case len(names) < maxListed:
+			names = append(names, strconv.Quote(v[k].GetName()))
+		default:
+			more++
+		}
 	}
-	return inputs[0], nil
+	if more > 0 {
+		names = append(names, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(names, ", ")
 }
 
 // inputContract reads the input's type, [N, C, H, W] float32 with N
@@ -367,9 +385,11 @@ func fmtDims(dims []dim) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-// sort returns the nodes in a topological order (ONNX asks for one, but
-// the reader does not rely on it), refusing undefined inputs, tensors
-// produced twice and cycles.
+// sort returns the nodes the graph output depends on, in a topological
+// order (ONNX asks for one, but the reader does not rely on it), refusing
+// undefined inputs, tensors produced twice and cycles anywhere in the
+// graph. Nodes whose results nothing uses are not mapped: a layer costs
+// far more than such a node's bytes in the file.
 func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 	nodes := g.GetNode()
 	producer := map[string]int{}
@@ -388,8 +408,11 @@ func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 			producer[out] = k
 		}
 	}
+	// pending[k] counts the inputs node k waits for; the nodes reading node
+	// j are readers[first[j]:first[j+1]].
 	pending := make([]int, len(nodes))
-	readers := map[int][]int{}
+	first := make([]int, len(nodes)+1)
+	edges := 0
 	for k := range nodes {
 		n := &nodes[k]
 		for _, in := range n.GetInput() {
@@ -404,10 +427,24 @@ func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 				return nil, fmt.Errorf("node %s reads %q, which no node, initializer or graph input defines", nodeRef(n, k), in)
 			}
 			pending[k]++
-			readers[j] = append(readers[j], k)
+			first[j+1]++
+			edges++
 		}
 	}
-	var order, ready []int
+	for j := range nodes {
+		first[j+1] += first[j]
+	}
+	readers := make([]int, edges)
+	next := slices.Clone(first[:len(nodes)])
+	for k := range nodes {
+		for _, in := range nodes[k].GetInput() {
+			if j, ok := producer[in]; ok {
+				readers[next[j]] = k
+				next[j]++
+			}
+		}
+	}
+	order, ready := make([]int, 0, len(nodes)), make([]int, 0, len(nodes))
 	for k := range nodes {
 		if pending[k] == 0 {
 			ready = append(ready, k)
@@ -417,7 +454,7 @@ func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 		k := ready[0]
 		ready = ready[1:]
 		order = append(order, k)
-		for _, r := range readers[k] {
+		for _, r := range readers[first[k]:first[k+1]] {
 			if pending[r]--; pending[r] == 0 {
 				ready = append(ready, r)
 			}
@@ -431,10 +468,25 @@ func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 		}
 	}
 	out := g.GetOutput()[0].GetName()
-	if _, ok := producer[out]; !ok {
+	last, ok := producer[out]
+	if !ok {
 		return nil, fmt.Errorf("no node computes the graph output %q", out)
 	}
-	return order, nil
+	// Keep the nodes the output depends on: walking the order backwards
+	// meets every reader before the nodes it reads.
+	live := make([]bool, len(nodes))
+	live[last] = true
+	for _, k := range slices.Backward(order) {
+		if !live[k] {
+			continue
+		}
+		for _, in := range nodes[k].GetInput() {
+			if j, ok := producer[in]; ok {
+				live[j] = true
+			}
+		}
+	}
+	return slices.DeleteFunc(order, func(k int) bool { return !live[k] }), nil
 }
 
 // nodeRef names a node in messages: its quoted name and operator, or its
@@ -491,6 +543,11 @@ func (b *builder) node(n *nodeProto, k int) {
 		}
 	}
 	fail := func(err error) {
+		if len(b.problem) == maxListed {
+			b.unlisted++
+			poison()
+			return
+		}
 		ref := nodeRef(n, k)
 		if !errors.Is(err, errPlain) {
 			ref = strings.TrimSuffix(ref, ")") + ": " + err.Error() + ")"
@@ -523,8 +580,9 @@ func (b *builder) node(n *nodeProto, k int) {
 		}
 		ins[j] = v
 	}
-	c := &call{b: b, n: n, ins: ins, base: b.baseName(n, k)}
-	b.cur, b.mapped = b.baseName(n, k)+" ("+opName(n)+")", false
+	base := b.baseName(n, k)
+	c := &call{b: b, n: n, ins: ins, base: base}
+	b.cur, b.mapped = base+" ("+opName(n)+")", false
 	if err := handler(c); err != nil {
 		fail(err)
 		return
@@ -597,17 +655,24 @@ func (b *builder) baseName(n *nodeProto, k int) string {
 }
 
 // unique returns name, or name with a suffix if a layer already has it.
-// Each name remembers the next suffix to try, so that n layers of one name
-// cost n probes, not n²/2.
+// A name that needed a suffix remembers the next one to try, so that n
+// layers of one name cost n probes, not n²/2.
 func (b *builder) unique(name string) string {
 	out := name
 	k := max(b.suffix[name], 2)
-	for ; b.names[out]; k++ {
+	for ; b.taken(out); k++ {
 		out = fmt.Sprintf("%s_%d", name, k)
 	}
-	b.suffix[name] = k
-	b.names[out] = true
+	if out != name {
+		b.suffix[name] = k
+	}
 	return out
+}
+
+// taken reports whether a layer, or the input, has the given name.
+func (b *builder) taken(name string) bool {
+	_, ok := b.nodes[name]
+	return ok || name == nn.InputName
 }
 
 // add appends a layer reading the given activations and returns its output.
