@@ -103,17 +103,23 @@ func unpack(t *testing.T, b []byte, num protowire.Number) []byte {
 	return out
 }
 
-// TestInputTypeDenotation reads a graph input whose type also carries a
-// denotation, a field beside the tensor type, not a replacement for it.
+// TestInputTypeDenotation reads a graph input whose type carries a
+// denotation after its tensor type, as Python's protobuf writes it: a field
+// beside the tensor type, not a member of its oneof that replaces it.
 func TestInputTypeDenotation(t *testing.T) {
-	m := small()
-	m.Graph.Input[0].Type.Denotation = proto.String("TENSOR")
-	if _, err := Decode(encode(t, m), Options{}); err != nil {
+	typ, err := proto.Marshal(valueInfo("x", -1, 1, 8, 8).Type)
+	if err != nil {
 		t.Fatal(err)
 	}
-	m.Graph.Input[0].Type.Value = &onnxpb.TypeProto_SequenceType{SequenceType: &onnxpb.TypeProto_Sequence{}}
-	if _, err := Decode(encode(t, m), Options{}); err == nil || !strings.Contains(err.Error(), "is not a tensor") {
-		t.Fatalf("a sequence input: %v", err)
+	denoted := protowire.AppendString(protowire.AppendTag(slices.Clone(typ), 6, protowire.BytesType), "TENSOR")
+	vi := valueInfoProto{name: "x", typ: denoted}
+	if tt, ok, err := vi.tensorType(); err != nil || !ok || tt.rank != 4 || tt.dims[3].value != 8 {
+		t.Errorf("with a denotation: %+v, %v, %v", tt, ok, err)
+	}
+	sequence := protowire.AppendBytes(protowire.AppendTag(slices.Clone(typ), 4, protowire.BytesType), nil)
+	vi.typ = sequence
+	if _, ok, err := vi.tensorType(); err != nil || ok {
+		t.Errorf("a sequence type after the tensor type: read as a tensor (%v)", err)
 	}
 }
 
