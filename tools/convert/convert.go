@@ -30,6 +30,11 @@ type Options struct {
 	Percentile float64
 	// Float names conv2d or linear layers to keep in float32.
 	Float []string
+	// SkipIsolated leaves every LayerReport.IsolatedSQNR NaN. Measuring it
+	// runs the first calibration batch once per conv2d and linear layer,
+	// most of a conversion's time on a deep network; callers that do not
+	// read it (tests, benchmarks) skip it.
+	SkipIsolated bool
 }
 
 // LayerReport is one row of the conversion table.
@@ -51,8 +56,9 @@ type LayerReport struct {
 	// the error it inherits. The layer's int8 part runs from its quantized
 	// input through its weights and output to the next conv2d or linear
 	// layer (the activations and pools between run int8 too). It is
-	// measured on the first 100 calibration images (one pass per layer),
-	// for int8 conv2d and linear layers; NaN for the others.
+	// measured on the first batch of calibration images (one pass per
+	// layer; see batchSize), for int8 conv2d and linear layers; NaN for
+	// the others and with Options.SkipIsolated.
 	IsolatedSQNR float64
 	// Learned is set when the layer's output parameters come from a range
 	// learned in quantization-aware training (nn.Node.Range: its own, that
@@ -61,8 +67,33 @@ type LayerReport struct {
 	Learned bool
 }
 
-// batch is the number of calibration images run through the engine at once.
-const batch = 100
+// maxBatch is the largest number of calibration images run through the
+// engine at once.
+const maxBatch = 100
+
+// outputBudget bounds the float32 outputs of every layer that one batch of
+// calibration images produces (engine.Outputs returns them all, and the
+// comparison holds the float and the int8 model's at once, beside the
+// engines' own activations): a full-size ResNet-50 produces 106 MB of them
+// per image and DenseNet-121 175 MB, so that 64 images at once took
+// 23.7 GB.
+const outputBudget = 128 << 20
+
+// batchSize returns the number of images of a batch of m: as many as fit
+// in outputBudget, at least 1 and at most maxBatch. Observers and the SQNR
+// sums do not depend on how the images are split, so only memory and
+// speed do.
+func batchSize(m *nn.Model) (int, error) {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return 0, err
+	}
+	var values int64
+	for _, s := range shapes {
+		values += int64(s.Size())
+	}
+	return int(max(1, min(maxBatch, outputBudget/(4*values)))), nil
+}
 
 // supported lists the layer types the int8 engine runs.
 var supported = []nn.Op{nn.OpConv2D, nn.OpLinear, nn.OpMaxPool, nn.OpAvgPool, nn.OpReLU, nn.OpReLU6,
@@ -82,12 +113,16 @@ func Convert(m *nn.Model, calib *dataset.Set, opt Options) (*nn.Model, []LayerRe
 	if err := check(m, calib, opt); err != nil {
 		return nil, nil, err
 	}
+	batch, err := batchSize(m)
+	if err != nil {
+		return nil, nil, err
+	}
 	float, err := engine.New(m, engine.Options{Threads: 1})
 	if err != nil {
 		return nil, nil, err
 	}
 	defer float.Close()
-	observers, err := observe(float, calib, opt)
+	observers, err := observe(float, calib, batch, opt)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -95,12 +130,14 @@ func Convert(m *nn.Model, calib *dataset.Set, opt Options) (*nn.Model, []LayerRe
 	if err != nil {
 		return nil, nil, err
 	}
-	report, err := compare(m, q, float, calib, opt)
+	report, err := compare(m, q, float, calib, batch, opt)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := isolate(m, observers, float, calib, opt, report); err != nil {
-		return nil, nil, err
+	if !opt.SkipIsolated {
+		if err := isolate(m, observers, float, calib, batch, opt, report); err != nil {
+			return nil, nil, err
+		}
 	}
 	return q, report, nil
 }
@@ -136,9 +173,9 @@ func check(m *nn.Model, calib *dataset.Set, opt Options) error {
 	return nil
 }
 
-// observe runs the calibration images through the float model and feeds
-// every node's output to an observer of the chosen method.
-func observe(float *engine.Engine, calib *dataset.Set, opt Options) ([]quant.Observer, error) {
+// observe runs the calibration images through the float model, batch at a
+// time, and feeds every node's output to an observer of the chosen method.
+func observe(float *engine.Engine, calib *dataset.Set, batch int, opt Options) ([]quant.Observer, error) {
 	observers := make([]quant.Observer, len(float.Model().Nodes))
 	for i := range observers {
 		o, err := newObserver(opt)
@@ -147,7 +184,7 @@ func observe(float *engine.Engine, calib *dataset.Set, opt Options) ([]quant.Obs
 		}
 		observers[i] = o
 	}
-	err := forEachBatch(calib, func(pixels []uint8, n int) error {
+	err := forEachBatch(calib, batch, func(pixels []uint8, n int) error {
 		outs, err := float.Outputs(pixels, n)
 		if err != nil {
 			return err
@@ -174,8 +211,8 @@ func newObserver(opt Options) (quant.Observer, error) {
 	return o, nil
 }
 
-// forEachBatch hands the calibration images to f in batches.
-func forEachBatch(calib *dataset.Set, f func(pixels []uint8, n int) error) error {
+// forEachBatch hands the calibration images to f, batch at a time.
+func forEachBatch(calib *dataset.Set, batch int, f func(pixels []uint8, n int) error) error {
 	size := calib.ImageSize()
 	for lo := 0; lo < calib.Len(); lo += batch {
 		hi := min(lo+batch, calib.Len())
@@ -239,13 +276,13 @@ func outputParams(m *nn.Model, observers []quant.Observer, i int) quant.Params {
 
 // compare runs the calibration images through both models and reports
 // every layer's SQNR.
-func compare(m, q *nn.Model, float *engine.Engine, calib *dataset.Set, opt Options) ([]LayerReport, error) {
+func compare(m, q *nn.Model, float *engine.Engine, calib *dataset.Set, batch int, opt Options) ([]LayerReport, error) {
 	quantized, err := engine.New(q, engine.Options{Threads: 1})
 	if err != nil {
 		return nil, err
 	}
 	defer quantized.Close()
-	db, err := layerSQNRs(m, float, quantized, calib)
+	db, err := layerSQNRs(m, float, quantized, calib, batch)
 	if err != nil {
 		return nil, err
 	}
@@ -271,11 +308,12 @@ func compare(m, q *nn.Model, float *engine.Engine, calib *dataset.Set, opt Optio
 }
 
 // layerSQNRs runs the images through the float model m and the engine
-// test (a conversion of m) and returns the SQNR of every node's output.
-func layerSQNRs(m *nn.Model, float, test *engine.Engine, images *dataset.Set) ([]float64, error) {
+// test (a conversion of m), batch at a time, and returns the SQNR of every
+// node's output.
+func layerSQNRs(m *nn.Model, float, test *engine.Engine, images *dataset.Set, batch int) ([]float64, error) {
 	signal := make([]float64, len(m.Nodes))
 	noise := make([]float64, len(m.Nodes))
-	err := forEachBatch(images, func(pixels []uint8, n int) error {
+	err := forEachBatch(images, batch, func(pixels []uint8, n int) error {
 		ref, err := float.Outputs(pixels, n)
 		if err != nil {
 			return err
@@ -315,7 +353,7 @@ func addError(m *nn.Model, ref, got [][]float32, i int, signal, noise *float64) 
 // report: it converts m again with every other such layer kept float32 and
 // measures the layer's output on the first batch of calib, whose float
 // outputs it computes once.
-func isolate(m *nn.Model, observers []quant.Observer, float *engine.Engine, calib *dataset.Set, opt Options, report []LayerReport) error {
+func isolate(m *nn.Model, observers []quant.Observer, float *engine.Engine, calib *dataset.Set, batch int, opt Options, report []LayerReport) error {
 	n := min(batch, calib.Len())
 	pixels := calib.Images[:n*calib.ImageSize()]
 	ref, err := float.Outputs(pixels, n)

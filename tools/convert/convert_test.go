@@ -221,3 +221,62 @@ func TestIsolatedSQNR(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, math.IsNaN(report[last].IsolatedSQNR))
 }
+
+// TestSkipIsolated: the isolated pass is skipped on request, and nothing
+// else of the conversion changes.
+func TestSkipIsolated(t *testing.T) {
+	calib := mnist(t, true).Sample(200, 1)
+	q, report, err := Convert(lenet5(t), calib, Options{Method: "minmax"})
+	require.NoError(t, err)
+	qs, skipped, err := Convert(lenet5(t), calib, Options{Method: "minmax", SkipIsolated: true})
+	require.NoError(t, err)
+	require.Equal(t, q, qs)
+	for i, r := range skipped {
+		require.True(t, math.IsNaN(r.IsolatedSQNR), "layer %s", r.Name)
+		require.Equal(t, report[i].SQNR, r.SQNR, "layer %s", r.Name)
+	}
+}
+
+// TestBatchesAreBoundedByMemory: a network whose layers' outputs for one
+// image exceed the budget is calibrated one image at a time, a small one
+// maxBatch at a time; and how the images are split changes neither the
+// observed ranges (every method) nor, beyond float rounding, the SQNRs.
+func TestBatchesAreBoundedByMemory(t *testing.T) {
+	wide := &nn.Model{Input: nn.Input{Channels: 3, Height: 512, Width: 512, Mean: []float32{0, 0, 0}, Std: []float32{1, 1, 1}},
+		Nodes: []*nn.Node{{Name: "conv", Op: nn.OpConv2D, Inputs: []string{nn.InputName}, Out: 160,
+			Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Pad: [4]int{1, 1, 1, 1}, Groups: 1}}}
+	b, err := batchSize(wide)
+	require.NoError(t, err)
+	require.Equal(t, 1, b, "160x512x512 float32 outputs are 160 MiB per image")
+	m := lenet5(t)
+	b, err = batchSize(m)
+	require.NoError(t, err)
+	require.Equal(t, maxBatch, b)
+
+	calib := mnist(t, true).Sample(24, 3)
+	float, err := engine.New(m, engine.Options{Threads: 1})
+	require.NoError(t, err)
+	defer float.Close()
+	for _, method := range []string{"minmax", "percentile", "entropy"} {
+		opt := Options{Method: method}
+		whole, err := observe(float, calib, maxBatch, opt)
+		require.NoError(t, err)
+		split, err := observe(float, calib, 5, opt)
+		require.NoError(t, err)
+		for i := range whole {
+			lo, hi := whole[i].Range()
+			slo, shi := split[i].Range()
+			require.Equal(t, [2]float32{lo, hi}, [2]float32{slo, shi}, "%s: layer %s", method, m.Nodes[i].Name)
+		}
+	}
+	q, _, err := Convert(m, calib, Options{Method: "minmax", SkipIsolated: true})
+	require.NoError(t, err)
+	quantized, err := engine.New(q, engine.Options{Threads: 1})
+	require.NoError(t, err)
+	defer quantized.Close()
+	whole, err := layerSQNRs(m, float, quantized, calib, maxBatch)
+	require.NoError(t, err)
+	split, err := layerSQNRs(m, float, quantized, calib, 1)
+	require.NoError(t, err)
+	require.InDeltaSlice(t, whole, split, 1e-9)
+}
