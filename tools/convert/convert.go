@@ -229,6 +229,12 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 	inParams := m.Input.QuantParams()
 	q.Input.Quant = &inParams
 	params := map[string]*quant.Params{nn.InputName: q.Input.Quant}
+	readers := map[string][]*nn.Node{}
+	for _, n := range m.Nodes {
+		for _, in := range n.Inputs {
+			readers[in] = append(readers[in], n)
+		}
+	}
 	for i, n := range m.Nodes {
 		c := *n
 		c.Inputs = slices.Clone(n.Inputs)
@@ -238,11 +244,11 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 			// These move values without changing them: same quantization.
 			c.Quant = in
 		} else {
-			p := outputParams(m, observers, i)
+			p := outputParams(m, observers, readers, i)
 			if next := m.FusedActivation(i); next >= 0 {
 				// The engine fuses this activation into the layer's
 				// epilogue, so the layer takes the activation's range.
-				p = outputParams(m, observers, next)
+				p = outputParams(m, observers, readers, next)
 			}
 			c.Quant = &p
 		}
@@ -265,12 +271,23 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 
 // outputParams returns the int8 parameters of node i's output: those of
 // the range quantization-aware training gave it, if any, else those of its
-// observer's range.
-func outputParams(m *nn.Model, observers []quant.Observer, i int) quant.Params {
-	if r := m.Nodes[i].Range; r != nil {
+// observer's range. When the output's only reader (readers lists the
+// nodes that read each tensor) is an activation that is constant outside
+// an interval (nn.Node.Saturation: hard-swish below -3, hard-sigmoid
+// outside [-3, 3]), the observed range is cut to it: int8 steps spent
+// beyond it change no output, and the quantization that runs into them
+// clamps the values to its ends.
+func outputParams(m *nn.Model, observers []quant.Observer, readers map[string][]*nn.Node, i int) quant.Params {
+	n := m.Nodes[i]
+	if r := n.Range; r != nil {
 		return r.Params()
 	}
 	lo, hi := observers[i].Range()
+	if r := readers[n.Name]; len(r) == 1 && len(r[0].Inputs) == 1 {
+		if a, b, ok := r[0].Saturation(); ok && lo < hi {
+			lo, hi = min(max(lo, a), b), max(min(hi, b), a)
+		}
+	}
 	return quant.ChooseParams(lo, hi)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/models"
 	"github.com/edgecnn/edgecnn/nn"
+	"github.com/edgecnn/edgecnn/quant"
 	"github.com/edgecnn/edgecnn/train"
 )
 
@@ -279,4 +280,51 @@ func TestBatchesAreBoundedByMemory(t *testing.T) {
 	split, err := layerSQNRs(m, float, quantized, calib, 1)
 	require.NoError(t, err)
 	require.InDeltaSlice(t, whole, split, 1e-9)
+}
+
+// TestSaturatedRanges: a tensor whose only reader is a hard-sigmoid is
+// quantized over [-3, 3] at most, however far calibration saw it go; read
+// also by another layer, or by a sigmoid (never constant), it keeps its
+// whole observed range.
+func TestSaturatedRanges(t *testing.T) {
+	build := func(gate nn.Op, twice bool) *nn.Model {
+		in := nn.Input{Channels: 1, Height: 8, Width: 8, Mean: []float32{0}, Std: []float32{1}}
+		layers := []*nn.Node{
+			{Name: "c", Op: nn.OpConv2D, Out: 4, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Pad: [4]int{1, 1, 1, 1}, Groups: 1},
+			{Name: "g", Op: gate, Alpha: 1.0 / 6, Beta: 0.5},
+		}
+		if twice {
+			layers = append(layers, &nn.Node{Name: "g2", Op: gate, Alpha: 1.0 / 6, Beta: 0.5, Inputs: []string{"c"}},
+				&nn.Node{Name: "sum", Op: nn.OpAdd, Inputs: []string{"g", "g2"}})
+		}
+		layers = append(layers, &nn.Node{Name: "flat", Op: nn.OpFlatten}, &nn.Node{Name: "fc", Op: nn.OpLinear, Out: 3})
+		m := nn.Sequential("gate", in, []string{"a", "b", "c"}, layers...)
+		require.NoError(t, train.Init(m, 7))
+		for i := range m.Params["c.weight"].F32 {
+			m.Params["c.weight"].F32[i] *= 20 // conv outputs well beyond [-3, 3]
+		}
+		return m
+	}
+	calib := &dataset.Set{Name: "noise", Channels: 1, Height: 8, Width: 8, Classes: []string{"a", "b", "c"},
+		Images: make([]uint8, 16*64), Labels: make([]int, 16)}
+	for i := range calib.Images {
+		calib.Images[i] = uint8(i * 97 % 251)
+	}
+	for _, c := range []struct {
+		gate   nn.Op
+		twice  bool
+		narrow bool
+	}{{nn.OpHardSigmoid, false, true}, {nn.OpHardSigmoid, true, false}, {nn.OpSigmoid, false, false}} {
+		q, report, err := Convert(build(c.gate, c.twice), calib, Options{Method: "minmax", SkipIsolated: true})
+		require.NoError(t, err)
+		p := *q.Node("c").Quant
+		lo, hi := quant.Dequantize(-128, p), quant.Dequantize(127, p)
+		if c.narrow {
+			require.InDelta(t, -3, lo, float64(p.Scale), "%s", c.gate)
+			require.InDelta(t, 3, hi, float64(p.Scale), "%s", c.gate)
+			require.Greater(t, report[1].SQNR, 35.0, "the gate's output")
+		} else {
+			require.True(t, lo < -4 || hi > 4, "%s read twice %v: [%v, %v] cut", c.gate, c.twice, lo, hi)
+		}
+	}
 }
