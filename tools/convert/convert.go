@@ -30,11 +30,6 @@ type Options struct {
 	Percentile float64
 	// Float names conv2d or linear layers to keep in float32.
 	Float []string
-	// SkipIsolated leaves every LayerReport.IsolatedSQNR NaN. Measuring it
-	// runs the first calibration batch once per conv2d and linear layer,
-	// most of a conversion's time on a deep network; callers that do not
-	// read it (tests, benchmarks) skip it.
-	SkipIsolated bool
 }
 
 // LayerReport is one row of the conversion table.
@@ -58,7 +53,7 @@ type LayerReport struct {
 	// layer (the activations and pools between run int8 too). It is
 	// measured on the first batch of calibration images (one pass per
 	// layer; see batchSize), for int8 conv2d and linear layers; NaN for
-	// the others and with Options.SkipIsolated.
+	// the others.
 	IsolatedSQNR float64
 	// Learned is set when the layer's output parameters come from a range
 	// learned in quantization-aware training (nn.Node.Range: its own, that
@@ -104,42 +99,74 @@ var supported = []nn.Op{nn.OpConv2D, nn.OpLinear, nn.OpMaxPool, nn.OpAvgPool, nn
 // and returns the int8 model and the per-layer report. m is not modified.
 // Batch norms are folded into their convolutions first (nn.FoldBatchNorm).
 func Convert(m *nn.Model, calib *dataset.Set, opt Options) (*nn.Model, []LayerReport, error) {
+	c, err := calibrate(m, calib, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer c.float.Close()
+	report, err := compare(c.m, c.q, c.float, calib, c.batch, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := isolate(c.m, c.observers, c.float, calib, c.batch, opt, report); err != nil {
+		return nil, nil, err
+	}
+	return c.q, report, nil
+}
+
+// Quantize returns the int8 model of Convert without its report: it runs
+// the calibration images through the float model once, where Convert runs
+// them through the int8 model too and its first batch again once per
+// conv2d and linear layer (most of a conversion's time on a deep
+// network). For callers that do not read the report: tests, benchmarks.
+func Quantize(m *nn.Model, calib *dataset.Set, opt Options) (*nn.Model, error) {
+	c, err := calibrate(m, calib, opt)
+	if err != nil {
+		return nil, err
+	}
+	c.float.Close()
+	return c.q, nil
+}
+
+// calibration is the work Convert and Quantize share.
+type calibration struct {
+	m         *nn.Model      // the float model, batch norms folded
+	float     *engine.Engine // running m
+	batch     int            // images per run (batchSize)
+	observers []quant.Observer
+	q         *nn.Model // the int8 model
+}
+
+// calibrate checks m and the options, observes every layer's output on
+// the calibration images and quantizes m. The caller closes the float
+// engine.
+func calibrate(m *nn.Model, calib *dataset.Set, opt Options) (*calibration, error) {
 	if !m.Folded() {
 		var err error
 		if m, err = nn.FoldBatchNorm(m); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if err := check(m, calib, opt); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	batch, err := batchSize(m)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	float, err := engine.New(m, engine.Options{Threads: 1})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	defer float.Close()
-	observers, err := observe(float, calib, batch, opt)
+	c := &calibration{m: m, float: float, batch: batch}
+	if c.observers, err = observe(float, calib, batch, opt); err == nil {
+		c.q, err = quantize(m, c.observers, opt)
+	}
 	if err != nil {
-		return nil, nil, err
+		float.Close()
+		return nil, err
 	}
-	q, err := quantize(m, observers, opt)
-	if err != nil {
-		return nil, nil, err
-	}
-	report, err := compare(m, q, float, calib, batch, opt)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !opt.SkipIsolated {
-		if err := isolate(m, observers, float, calib, batch, opt, report); err != nil {
-			return nil, nil, err
-		}
-	}
-	return q, report, nil
+	return c, nil
 }
 
 func check(m *nn.Model, calib *dataset.Set, opt Options) error {

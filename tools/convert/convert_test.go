@@ -223,19 +223,18 @@ func TestIsolatedSQNR(t *testing.T) {
 	require.True(t, math.IsNaN(report[last].IsolatedSQNR))
 }
 
-// TestSkipIsolated: the isolated pass is skipped on request, and nothing
-// else of the conversion changes.
-func TestSkipIsolated(t *testing.T) {
+// TestQuantizeIsConvertsModel: Quantize returns the model Convert does,
+// and fails as it does.
+func TestQuantizeIsConvertsModel(t *testing.T) {
 	calib := mnist(t, true).Sample(200, 1)
-	q, report, err := Convert(lenet5(t), calib, Options{Method: "minmax"})
+	opt := Options{Method: "entropy", Float: []string{"fc3"}}
+	want, _, err := Convert(lenet5(t), calib, opt)
 	require.NoError(t, err)
-	qs, skipped, err := Convert(lenet5(t), calib, Options{Method: "minmax", SkipIsolated: true})
+	got, err := Quantize(lenet5(t), calib, opt)
 	require.NoError(t, err)
-	require.Equal(t, q, qs)
-	for i, r := range skipped {
-		require.True(t, math.IsNaN(r.IsolatedSQNR), "layer %s", r.Name)
-		require.Equal(t, report[i].SQNR, r.SQNR, "layer %s", r.Name)
-	}
+	require.Equal(t, want, got)
+	_, err = Quantize(lenet5(t), calib.Head(0), opt)
+	require.ErrorContains(t, err, "calibration set is empty")
 }
 
 // TestBatchesAreBoundedByMemory: a network whose layers' outputs for one
@@ -270,7 +269,7 @@ func TestBatchesAreBoundedByMemory(t *testing.T) {
 			require.Equal(t, [2]float32{lo, hi}, [2]float32{slo, shi}, "%s: layer %s", method, m.Nodes[i].Name)
 		}
 	}
-	q, _, err := Convert(m, calib, Options{Method: "minmax", SkipIsolated: true})
+	q, err := Quantize(m, calib, Options{Method: "minmax"})
 	require.NoError(t, err)
 	quantized, err := engine.New(q, engine.Options{Threads: 1})
 	require.NoError(t, err)
@@ -315,7 +314,7 @@ func TestSaturatedRanges(t *testing.T) {
 		twice  bool
 		narrow bool
 	}{{nn.OpHardSigmoid, false, true}, {nn.OpHardSigmoid, true, false}, {nn.OpSigmoid, false, false}} {
-		q, report, err := Convert(build(c.gate, c.twice), calib, Options{Method: "minmax", SkipIsolated: true})
+		q, report, err := Convert(build(c.gate, c.twice), calib, Options{Method: "minmax"})
 		require.NoError(t, err)
 		p := *q.Node("c").Quant
 		lo, hi := quant.Dequantize(-128, p), quant.Dequantize(127, p)

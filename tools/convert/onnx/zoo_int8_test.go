@@ -70,7 +70,7 @@ func checkInt8(t *testing.T, m *nn.Model, name string, size int) int8Figures {
 		return &dataset.Set{Name: name, Channels: 3, Height: size, Width: size, Classes: []string{"0"},
 			Images: zooPixels(zooSeed(name, stream), 0, n, size), Labels: make([]int, n)}
 	}
-	q, _, err := convert.Convert(m, set(streamCalibration, zooCalibration), convert.Options{Method: *zooMethod, SkipIsolated: true})
+	q, err := convert.Quantize(m, set(streamCalibration, zooCalibration), convert.Options{Method: *zooMethod})
 	if err != nil {
 		t.Fatal(err)
 	}
