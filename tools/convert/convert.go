@@ -30,6 +30,11 @@ type Options struct {
 	Percentile float64
 	// Float names conv2d or linear layers to keep in float32.
 	Float []string
+	// Isolated measures each layer's IsolatedSQNR. It converts and runs
+	// the whole model once more per conv2d and linear layer, so it is for
+	// reports a user reads (edgecnn convert), not for callers that only
+	// want the int8 model.
+	Isolated bool
 }
 
 // LayerReport is one row of the conversion table.
@@ -52,8 +57,8 @@ type LayerReport struct {
 	// input through its weights and output to the next conv2d or linear
 	// layer (the activations and pools between run int8 too). It is
 	// measured on the first batch of calibration images (one pass per
-	// layer; see batchSize), for int8 conv2d and linear layers; NaN for
-	// the others.
+	// layer; see batchSize), for int8 conv2d and linear layers when
+	// Options.Isolated is set; NaN for the others.
 	IsolatedSQNR float64
 	// Learned is set when the layer's output parameters come from a range
 	// learned in quantization-aware training (nn.Node.Range: its own, that
@@ -108,17 +113,19 @@ func Convert(m *nn.Model, calib *dataset.Set, opt Options) (*nn.Model, []LayerRe
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := isolate(c.m, c.observers, c.float, calib, c.batch, opt, report); err != nil {
-		return nil, nil, err
+	if opt.Isolated {
+		if err := isolate(c.m, c.observers, c.float, calib, c.batch, opt, report); err != nil {
+			return nil, nil, err
+		}
 	}
 	return c.q, report, nil
 }
 
 // Quantize returns the int8 model of Convert without its report: it runs
 // the calibration images through the float model once, where Convert runs
-// them through the int8 model too and its first batch again once per
-// conv2d and linear layer (most of a conversion's time on a deep
-// network). For callers that do not read the report: tests, benchmarks.
+// them through the int8 model too (and, with Options.Isolated, its first
+// batch again once per conv2d and linear layer). For callers that do not
+// read the report: tests, benchmarks.
 func Quantize(m *nn.Model, calib *dataset.Set, opt Options) (*nn.Model, error) {
 	c, err := calibrate(m, calib, opt)
 	if err != nil {
