@@ -148,8 +148,10 @@ func centreClasses(logits, ref []float32, classes int) []float32 {
 // twice (the convolution's output, then the lookup table's) and whose
 // unbounded ranges leave about 35 dB per quantization, over some 50 of
 // them in a row, with 2x2 feature maps at the end of a 64x64 input (logit
-// SQNR 20.6 to 21.0 dB, top-1 agreement 86 to 99%). The test reports their
-// figures and fails once they meet the bounds, so that the list only
-// shrinks. It does not apply to other folders (-zoo): there every
-// shortfall fails.
+// SQNR 20.6 to 21.4 dB, top-1 agreement 89 to 99%). Their full-size
+// networks meet the bounds. Applying the activation in the convolution's
+// epilogue (one rounding) would add 1.3 to 3.2 dB here, emulated, which
+// is still short. The test reports their figures and fails once they
+// meet the bounds, so that the list only shrinks. It does not apply to
+// other folders (-zoo): there every shortfall fails.
 var zooInt8Short = map[string]bool{"mobilenet_v3_small": true, "mobilenet_v3_large": true, "efficientnet_b0": true}
