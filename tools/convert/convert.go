@@ -264,7 +264,9 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 	q.Input.Quant = &inParams
 	params := map[string]*quant.Params{nn.InputName: q.Input.Quant}
 	readers := map[string][]*nn.Node{}
-	for _, n := range m.Nodes {
+	index := map[string]int{}
+	for i, n := range m.Nodes {
+		index[n.Name] = i
 		for _, in := range n.Inputs {
 			readers[in] = append(readers[in], n)
 		}
@@ -278,12 +280,13 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 			// These move values without changing them: same quantization.
 			c.Quant = in
 		} else {
-			p := outputParams(m, observers, readers, i)
+			src := i
 			if next := m.FusedActivation(i); next >= 0 {
 				// The engine fuses this activation into the layer's
 				// epilogue, so the layer takes the activation's range.
-				p = outputParams(m, observers, readers, next)
+				src = next
 			}
+			p := outputParams(m, observers, readers, concatenatedAs(m, readers, index, src))
 			c.Quant = &p
 		}
 		params[n.Name] = c.Quant
@@ -301,6 +304,24 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 		}
 	}
 	return q, q.Validate()
+}
+
+// concatenatedAs returns the concat whose int8 parameters node i's output
+// takes, or i. When a concat is the only reader of a tensor (as of the
+// branches of an inception block), the tensor takes the concat's
+// parameters and the concat copies it: one rounding at the concat's step
+// has less error than a rounding at the tensor's own, finer step followed
+// by a requantization to the concat's. Through concats of concats, the
+// last. Learned ranges (quantization-aware training) are kept as trained.
+func concatenatedAs(m *nn.Model, readers map[string][]*nn.Node, index map[string]int, i int) int {
+	for m.Nodes[i].Range == nil {
+		r := readers[m.Nodes[i].Name]
+		if len(r) != 1 || r[0].Op != nn.OpConcat || r[0].Range != nil {
+			break
+		}
+		i = index[r[0].Name]
+	}
+	return i
 }
 
 // outputParams returns the int8 parameters of node i's output: those of

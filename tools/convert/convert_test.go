@@ -332,3 +332,38 @@ func TestSaturatedRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestConcatInputsTakeItsParameters: a tensor read only by a concat (a
+// fused ReLU's output included) is quantized with the concat's parameters,
+// so that the concat copies it; one read by another layer too keeps its
+// own.
+func TestConcatInputsTakeItsParameters(t *testing.T) {
+	in := nn.Input{Channels: 1, Height: 8, Width: 8, Mean: []float32{0}, Std: []float32{1}}
+	conv := func(name string, out int, inputs ...string) *nn.Node {
+		return &nn.Node{Name: name, Op: nn.OpConv2D, Out: out, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1},
+			Pad: [4]int{1, 1, 1, 1}, Groups: 1, Inputs: inputs}
+	}
+	m := nn.Sequential("branches", in, []string{"a", "b"},
+		conv("a", 3, nn.InputName), &nn.Node{Name: "a_relu", Op: nn.OpReLU},
+		conv("b", 2, nn.InputName),
+		conv("c", 2, nn.InputName),
+		&nn.Node{Name: "cat", Op: nn.OpConcat, Inputs: []string{"a_relu", "b", "c"}},
+		&nn.Node{Name: "sum", Op: nn.OpAdd, Inputs: []string{"c", "c"}},
+		&nn.Node{Name: "flat", Op: nn.OpFlatten, Inputs: []string{"cat"}},
+		&nn.Node{Name: "flat2", Op: nn.OpFlatten, Inputs: []string{"sum"}},
+		&nn.Node{Name: "both", Op: nn.OpConcat, Inputs: []string{"flat", "flat2"}},
+		&nn.Node{Name: "fc", Op: nn.OpLinear, Out: 2})
+	require.NoError(t, train.Init(m, 3))
+	calib := &dataset.Set{Name: "noise", Channels: 1, Height: 8, Width: 8, Classes: []string{"a", "b"},
+		Images: make([]uint8, 16*64), Labels: make([]int, 16)}
+	for i := range calib.Images {
+		calib.Images[i] = uint8(i * 89 % 253)
+	}
+	q, _, err := Convert(m, calib, Options{Method: "minmax"})
+	require.NoError(t, err)
+	cat := *q.Node("cat").Quant
+	for _, name := range []string{"a", "a_relu", "b"} {
+		require.Equal(t, cat, *q.Node(name).Quant, "%s, read only by the concat", name)
+	}
+	require.NotEqual(t, cat, *q.Node("c").Quant, "c, read by the add too")
+}
