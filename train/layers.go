@@ -341,20 +341,37 @@ type activation struct {
 }
 
 func (a *activation) forward(x, y []float32, n int, _ bool) {
-	if a.op != nn.OpReLU {
-		engine.ActivateNode(a.node, y[:n*a.size], x[:n*a.size])
-		return
-	}
-	// max(v, 0) by clearing every bit of a negative value (the sign bit
-	// smeared by an arithmetic shift): no branch for the random signs, and
-	// none of the NaN and signed-zero care of the max builtin.
 	x = x[:n*a.size]
 	y = y[:len(x)]
-	for i, v := range x {
-		b := math.Float32bits(v)
-		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+	switch a.op {
+	case nn.OpReLU:
+		// max(v, 0) by clearing every bit of a negative value (the sign
+		// bit smeared by an arithmetic shift): no branch for the random
+		// signs, and none of the NaN and signed-zero care of the max
+		// builtin.
+		for i, v := range x {
+			b := math.Float32bits(v)
+			y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+		}
+	case nn.OpReLU6:
+		// The same, then the bits of 6 wherever the (now non-negative)
+		// value's bits exceed them, but for a NaN, which stays.
+		for i, v := range x {
+			b := math.Float32bits(v)
+			b &^= uint32(int32(b) >> 31)
+			over := uint32(int32(six-b)>>31) &^ uint32(int32(inf-b)>>31)
+			y[i] = math.Float32frombits(b&^over | six&over)
+		}
+	default:
+		engine.ActivateNode(a.node, y, x)
 	}
 }
+
+// The bits of float32 6 and +Inf: non-negative floats order as their bits.
+const (
+	six = 0x40c00000
+	inf = 0x7f800000
+)
 
 func (a *activation) backward(x, y, dy, dx []float32, n int) {
 	if dx == nil {
@@ -370,8 +387,12 @@ func (a *activation) backward(x, y, dy, dx []float32, n int) {
 			dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
 		}
 	case nn.OpReLU6:
+		// Where 0 < y < 6, by the bits as above: those of a y in (0, 6)
+		// are positive and below six's, a negative y's are above.
 		for i, v := range y {
-			dx[i] = pass(v > 0 && v < 6, dy[i])
+			b := math.Float32bits(v)
+			mask := uint32(-int32(b)>>31) & uint32(int32(b-six)>>31)
+			dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
 		}
 	case nn.OpTanh:
 		for i, v := range y {
