@@ -116,6 +116,10 @@ func (d *depthwise) forward(x, y []float32, n int, _ bool) {
 		}
 		w := d.w.w[c*taps : (c+1)*taps]
 		for kh := range g.KH {
+			if g.KW == 3 {
+				axpy3(yp, w[kh*3:kh*3+3], p.x[d.tap(kh, 0):])
+				continue
+			}
 			for kw := range g.KW {
 				axpy(yp, w[kh*g.KW+kw], p.x[d.tap(kh, kw):], 1)
 			}
@@ -144,6 +148,10 @@ func (d *depthwise) backward(x, y, dy, dx []float32, n int) {
 			d.b.grad[c] = sum(dy[c*n*out : (c+1)*n*out])
 		}
 		for kh := range g.KH {
+			if g.KW == 3 {
+				dot3(dw[kh*3:kh*3+3], dyp, p.x[d.tap(kh, 0):])
+				continue
+			}
 			for kw := range g.KW {
 				dw[kh*g.KW+kw] = dot(dyp, p.x[d.tap(kh, kw):], 1)
 			}
@@ -153,6 +161,10 @@ func (d *depthwise) backward(x, y, dy, dx []float32, n int) {
 		}
 		clear(p.dx[:n*p.plane])
 		for kh := range g.KH {
+			if g.KW == 3 {
+				scatter3(p.dx[d.tap(kh, 0):], w[kh*3:kh*3+3], dyp)
+				continue
+			}
 			for kw := range g.KW {
 				scatter(p.dx[d.tap(kh, kw):], w[kh*g.KW+kw], dyp, 1)
 			}
@@ -291,4 +303,63 @@ func scatter(x []float32, a float32, y []float32, stride int) {
 	for j, v := range y {
 		x[j*stride] += a * v
 	}
+}
+
+// axpy3, dot3 and scatter3 are axpy, dot and scatter for the three taps of
+// one filter row of a 3x3 convolution, input shifted by 0, 1 and 2, in one
+// pass: each value of y (or dy, or dx) is loaded and stored once for the
+// three taps instead of once per tap.
+
+// axpy3 adds w[0]*x[j] + w[1]*x[j+1] + w[2]*x[j+2] to y[j] for every j.
+func axpy3(y, w, x []float32) {
+	w0, w1, w2 := w[0], w[1], w[2]
+	x = x[:len(y)+2]
+	for j := range y {
+		y[j] += w0*x[j] + w1*x[j+1] + w2*x[j+2]
+	}
+}
+
+// dot3 sets dw[k] to the sum of dy[j]*x[j+k], k = 0, 1, 2, each in two
+// interleaved partial sums (see sum).
+func dot3(dw, dy, x []float32) {
+	x = x[:len(dy)+2]
+	var a0, a1, a2, b0, b1, b2 float32
+	j := 0
+	for ; j+2 <= len(dy); j += 2 {
+		d, e := dy[j], dy[j+1]
+		a0 += d * x[j]
+		a1 += d * x[j+1]
+		a2 += d * x[j+2]
+		b0 += e * x[j+1]
+		b1 += e * x[j+2]
+		b2 += e * x[j+3]
+	}
+	if j < len(dy) {
+		d := dy[j]
+		a0 += d * x[j]
+		a1 += d * x[j+1]
+		a2 += d * x[j+2]
+	}
+	dw[0], dw[1], dw[2] = a0+b0, a1+b1, a2+b2
+}
+
+// scatter3 adds w[k]*dy[j] to dx[j+k] for every j and k = 0, 1, 2: dx[i]
+// gets w[0]*dy[i] + w[1]*dy[i-1] + w[2]*dy[i-2], the terms that exist.
+func scatter3(dx, w, dy []float32) {
+	n := len(dy)
+	if n < 2 {
+		for k, wk := range w {
+			scatter(dx[k:], wk, dy, 1)
+		}
+		return
+	}
+	w0, w1, w2 := w[0], w[1], w[2]
+	dx = dx[:n+2]
+	dx[0] += w0 * dy[0]
+	dx[1] += w0*dy[1] + w1*dy[0]
+	for i := 2; i < n; i++ {
+		dx[i] += w0*dy[i] + w1*dy[i-1] + w2*dy[i-2]
+	}
+	dx[n] += w1*dy[n-1] + w2*dy[n-2]
+	dx[n+1] += w2 * dy[n-1]
 }
