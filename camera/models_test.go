@@ -1,37 +1,19 @@
 package camera_test
 
 import (
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/edgecnn/edgecnn/dataset"
 	"github.com/edgecnn/edgecnn/engine"
-	"github.com/edgecnn/edgecnn/models"
+	"github.com/edgecnn/edgecnn/internal/digitfixture"
 	"github.com/edgecnn/edgecnn/nn"
 )
 
-var mnistTest = sync.OnceValues(func() (*dataset.Set, error) {
-	dir, err := dataset.FindMNIST("")
-	if err != nil {
-		return nil, err
-	}
-	return dataset.LoadMNIST(dir, false)
-})
-
-// testSet returns the MNIST test digits, or skips.
-func testSet(t testing.TB) *dataset.Set {
-	set, err := mnistTest()
-	if err != nil {
-		t.Skip(err)
-	}
-	return set
-}
-
+// int8Engine returns the committed int8 LeNet-5 and a one-thread engine
+// running it.
 func int8Engine(t testing.TB) (*nn.Model, *engine.Engine) {
-	m, err := nn.Decode(models.LeNet5Int8())
-	require.NoError(t, err)
+	m := digitfixture.LeNet5Int8(t)
 	e, err := engine.New(m, engine.Options{Threads: 1})
 	require.NoError(t, err)
 	return m, e

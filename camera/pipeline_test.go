@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/edgecnn/edgecnn/camera"
+	"github.com/edgecnn/edgecnn/internal/digitfixture"
 	"github.com/edgecnn/edgecnn/tools/photos"
 )
 
@@ -59,7 +60,7 @@ func encodeRaw(m *image.YCbCr, format camera.Format) []byte {
 // BenchmarkPipeline measures decode + preprocess + int8 LeNet-5 inference
 // of 640x480 photos, single-threaded, per frame format.
 func BenchmarkPipeline(b *testing.B) {
-	set := testSet(b)
+	set := digitfixture.MNISTTest(b)
 	ph, err := photos.Generate(set, 16, photos.Options{Seed: 99})
 	require.NoError(b, err)
 	m, e := int8Engine(b)

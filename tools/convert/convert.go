@@ -30,6 +30,11 @@ type Options struct {
 	Percentile float64
 	// Float names conv2d or linear layers to keep in float32.
 	Float []string
+	// Isolated measures each layer's IsolatedSQNR. It converts and runs
+	// the whole model once more per conv2d and linear layer, so it is for
+	// reports a user reads (edgecnn convert), not for callers that only
+	// want the int8 model.
+	Isolated bool
 }
 
 // LayerReport is one row of the conversion table.
@@ -52,7 +57,8 @@ type LayerReport struct {
 	// input through its weights and output to the next conv2d or linear
 	// layer (the activations and pools between run int8 too). It is
 	// measured on the first 100 calibration images (one pass per layer),
-	// for int8 conv2d and linear layers; NaN for the others.
+	// for int8 conv2d and linear layers when Options.Isolated is set; NaN
+	// for the others.
 	IsolatedSQNR float64
 	// Learned is set when the layer's output parameters come from a range
 	// learned in quantization-aware training (nn.Node.Range: its own, that
@@ -99,8 +105,10 @@ func Convert(m *nn.Model, calib *dataset.Set, opt Options) (*nn.Model, []LayerRe
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := isolate(m, observers, float, calib, opt, report); err != nil {
-		return nil, nil, err
+	if opt.Isolated {
+		if err := isolate(m, observers, float, calib, opt, report); err != nil {
+			return nil, nil, err
+		}
 	}
 	return q, report, nil
 }

@@ -201,7 +201,8 @@ func TestRejectsBadInput(t *testing.T) {
 // layer, and the last layer, which in the int8 model inherits the error of
 // all before it, has less error alone.
 func TestIsolatedSQNR(t *testing.T) {
-	_, report := convertLeNet5(t, "minmax")
+	_, report, err := Convert(lenet5(t), mnist(t, true).Sample(1000, 1), Options{Method: "minmax", Isolated: true})
+	require.NoError(t, err)
 	last := -1
 	for i, r := range report {
 		if r.Op == nn.OpConv2D || r.Op == nn.OpLinear {
@@ -217,7 +218,11 @@ func TestIsolatedSQNR(t *testing.T) {
 	t.Logf("%s: SQNR %.1f dB, alone %.1f dB", report[last].Name, report[last].SQNR, report[last].IsolatedSQNR)
 
 	// A layer kept float has no isolated error either.
-	_, report, err := Convert(lenet5(t), mnist(t, true).Sample(200, 1), Options{Method: "minmax", Float: []string{"fc3"}})
+	_, report, err = Convert(lenet5(t), mnist(t, true).Sample(200, 1), Options{Method: "minmax", Float: []string{"fc3"}, Isolated: true})
 	require.NoError(t, err)
+	require.True(t, math.IsNaN(report[last].IsolatedSQNR))
+
+	// Without Options.Isolated nothing is measured.
+	_, report = convertLeNet5(t, "minmax")
 	require.True(t, math.IsNaN(report[last].IsolatedSQNR))
 }

@@ -8,19 +8,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/edgecnn/edgecnn/dataset"
-	"github.com/edgecnn/edgecnn/models"
-	"github.com/edgecnn/edgecnn/nn"
+	"github.com/edgecnn/edgecnn/internal/digitfixture"
 )
 
-func mnist(t testing.TB) *dataset.Set {
-	dir, err := dataset.FindMNIST("")
-	if err != nil {
-		t.Skip(err)
-	}
-	set, err := dataset.LoadMNIST(dir, false)
-	require.NoError(t, err)
-	return set.Head(200)
-}
+// mnist returns the first 200 MNIST test digits, or skips.
+func mnist(t testing.TB) *dataset.Set { return digitfixture.MNISTTest(t).Head(200) }
 
 func TestRenderIsDeterministicAndValid(t *testing.T) {
 	set := mnist(t)
@@ -90,8 +82,7 @@ func TestScoreTalliesLevelsAndConditions(t *testing.T) {
 	set := mnist(t)
 	ph, err := Generate(set, 8, Options{Seed: 4, Level: Hard})
 	require.NoError(t, err)
-	m, err := nn.Decode(models.LeNet5Int8())
-	require.NoError(t, err)
+	m := digitfixture.LeNet5Int8(t)
 	tally, misses, err := Score(m, set, ph, 2)
 	require.NoError(t, err)
 	right, n := tally.Count("hard")
