@@ -221,6 +221,8 @@ type builder struct {
 	cur    string
 	mapped bool
 	folded []string
+
+	call call // the node being mapped, for its handler
 }
 
 func (b *builder) build(g *graphProto) (*nn.Model, error) {
@@ -244,20 +246,26 @@ func (b *builder) build(g *graphProto) (*nn.Model, error) {
 		return nil, err
 	}
 
-	b.vals = map[string]*value{}
+	// Sized for the nodes to map once, rather than grown by doubling: a
+	// file of tiny nodes then costs a fixed multiple of its size (each
+	// node record holds at least a few bytes, so len(order) is bounded by
+	// the file).
+	n := len(order)
+	b.vals = make(map[string]*value, n+1)
 	b.poisoned = map[string]int{}
-	b.nodes = map[string]*nn.Node{}
-	b.ver = map[string]int{}
-	b.aliases = map[string][]string{}
+	b.nodes = make(map[string]*nn.Node, n)
+	b.ver = make(map[string]int, n)
+	b.aliases = make(map[string][]string, n+1)
 	b.suffix = map[string]int{}
 	in, err := b.inputContract(input)
 	if err != nil {
 		return nil, err
 	}
-	b.m = &nn.Model{Arch: "onnx", Input: in, Params: map[string]*nn.Tensor{}}
+	b.m = &nn.Model{Arch: "onnx", Input: in, Params: map[string]*nn.Tensor{}, Nodes: make([]*nn.Node, 0, n)}
 	b.setAct(input.GetName(), &activation{node: nn.InputName, shape: in.Shape()})
 
-	b.uses = map[string]int{output: 1}
+	b.uses = make(map[string]int, n+1)
+	b.uses[output] = 1
 	nodes := g.GetNode()
 	for _, k := range order {
 		n := &nodes[k]
@@ -392,7 +400,7 @@ func fmtDims(dims []dim) string {
 // far more than such a node's bytes in the file.
 func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 	nodes := g.GetNode()
-	producer := map[string]int{}
+	producer := make(map[string]int, len(nodes))
 	for k := range nodes {
 		n := &nodes[k]
 		for _, out := range n.GetOutput() {
@@ -568,7 +576,12 @@ func (b *builder) node(n *nodeProto, k int) {
 		}
 		return
 	}
-	ins := make([]*value, len(n.GetInput()))
+	// One call and its inputs serve every node (handlers keep neither): a
+	// file of tiny nodes must cost a small multiple of its size.
+	ins := slices.Grow(b.call.ins[:0], len(n.GetInput()))[:len(n.GetInput())]
+	clear(ins)
+	b.call = call{b: b, n: n, ins: ins}
+	c := &b.call
 	for j, name := range n.GetInput() {
 		if name == "" {
 			continue
@@ -578,11 +591,10 @@ func (b *builder) node(n *nodeProto, k int) {
 			fail(fmt.Errorf("input %q: %w", name, err))
 			return
 		}
-		ins[j] = v
+		c.ins[j] = v
 	}
-	base := b.baseName(n, k)
-	c := &call{b: b, n: n, ins: ins, base: base}
-	b.cur, b.mapped = base+" ("+opName(n)+")", false
+	c.base = b.baseName(n, k)
+	b.cur, b.mapped = c.base+" ("+opName(n)+")", false
 	if err := handler(c); err != nil {
 		fail(err)
 		return
@@ -651,7 +663,7 @@ func (b *builder) baseName(n *nodeProto, k int) string {
 	if n.GetName() != "" {
 		return n.GetName()
 	}
-	return fmt.Sprintf("%s_%d", n.GetOpType(), k)
+	return n.GetOpType() + "_" + strconv.Itoa(k)
 }
 
 // unique returns name, or name with a suffix if a layer already has it.
@@ -712,7 +724,8 @@ func (b *builder) finish(output string) (*nn.Model, error) {
 		return nil, fmt.Errorf("the graph output %q has shape [N, %s] per batch; edgecnn needs [N, classes]", output, strings.ReplaceAll(a.shape.String(), "x", ", "))
 	}
 	// Keep the layers the output depends on, in their order.
-	keep := map[string]bool{a.node: true}
+	keep := make(map[string]bool, len(b.m.Nodes))
+	keep[a.node] = true
 	for k := len(b.m.Nodes) - 1; k >= 0; k-- {
 		if n := b.m.Nodes[k]; keep[n.Name] {
 			for _, in := range n.Inputs {
@@ -721,16 +734,14 @@ func (b *builder) finish(output string) (*nn.Model, error) {
 		}
 	}
 	m := b.m
-	var nodes []*nn.Node
-	for _, n := range m.Nodes {
+	m.Nodes = slices.DeleteFunc(m.Nodes, func(n *nn.Node) bool {
 		if keep[n.Name] {
-			nodes = append(nodes, n)
-		} else {
-			delete(m.Params, n.Name+".weight")
-			delete(m.Params, n.Name+".bias")
+			return false
 		}
-	}
-	m.Nodes = nodes
+		delete(m.Params, n.Name+".weight")
+		delete(m.Params, n.Name+".bias")
+		return true
+	})
 	classes := a.shape[0]
 	if len(b.opt.Labels) > 0 {
 		if len(b.opt.Labels) != classes {
