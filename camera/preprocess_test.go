@@ -133,6 +133,9 @@ func TestGenericPath(t *testing.T) {
 // TestSyntheticFramesClassify runs the synthetic source through the digit
 // path and the int8 LeNet-5: its 0s and 1s come out as 0s and 1s.
 func TestSyntheticFramesClassify(t *testing.T) {
+	if testing.Short() {
+		t.Skip("48 frames through the digit path on one goroutine: an accuracy check for the full suite")
+	}
 	m, e := int8Engine(t)
 	for _, format := range []camera.Format{camera.FormatI420, camera.FormatYUYV, camera.FormatGray} {
 		src, err := camera.NewSynthetic(camera.Options{Format: format})
@@ -155,6 +158,9 @@ func TestSyntheticFramesClassify(t *testing.T) {
 // TestSampleClip: the embedded clip is what `edgecnn run` shows first; the
 // int8 LeNet-5 reads (nearly) all of it right.
 func TestSampleClip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("36 frames through the digit path on one goroutine: an accuracy check for the full suite")
+	}
 	labels := sample.Labels()
 	require.Len(t, labels, 36)
 	require.Less(t, len(sample.Clip()), 2<<20, "keep the embedded clip small")

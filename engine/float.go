@@ -137,11 +137,7 @@ type linearF32 struct {
 
 func newLinearF32(w, b []float32, in, out int) *linearF32 {
 	wt := make([]float32, len(w))
-	for o := range out {
-		for i, v := range w[o*in : (o+1)*in] {
-			wt[i*out+o] = v
-		}
-	}
+	kernels.TransposeF32(wt, out, w, in, out, in)
 	return &linearF32{in: in, out: out, wt: wt, b: b}
 }
 

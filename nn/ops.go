@@ -101,3 +101,31 @@ func (n *Node) OutShape(ins ...Shape) (Shape, error) {
 	}
 	return out, err
 }
+
+// Saturation returns the inputs outside which the activation n is
+// constant: below lo (and above hi) every input gives the output of lo
+// (of hi). hardsigmoid is constant outside [-Beta/Alpha, (1-Beta)/Alpha],
+// hardswish 0 below -Beta/Alpha, relu 0 below 0 and relu6 constant
+// outside [0, 6]; an unbounded side is ±Inf. ok is false for other layers
+// (and for a hardsigmoid or hardswish whose Alpha is not positive). An
+// int8 tensor read only by such an activation needs no values outside
+// [lo, hi]: clamped to it, it gives the same outputs.
+func (n *Node) Saturation() (lo, hi float32, ok bool) {
+	inf := float32(math.Inf(1))
+	switch n.Op {
+	case OpReLU:
+		return 0, inf, true
+	case OpReLU6:
+		return 0, 6, true
+	case OpHardSigmoid, OpHardSwish:
+		if !(n.Alpha > 0) {
+			return 0, 0, false
+		}
+		lo := -n.Beta / n.Alpha
+		if n.Op == OpHardSwish {
+			return lo, inf, true
+		}
+		return lo, (1 - n.Beta) / n.Alpha, true
+	}
+	return 0, 0, false
+}

@@ -86,3 +86,26 @@ func TestImportedRoundTrip(t *testing.T) {
 		require.Equal(t, n, got.Nodes[i])
 	}
 }
+
+func TestSaturation(t *testing.T) {
+	inf := float32(math.Inf(1))
+	for _, c := range []struct {
+		n      Node
+		lo, hi float32
+		ok     bool
+	}{
+		{Node{Op: OpHardSigmoid, Alpha: 1.0 / 6, Beta: 0.5}, -3, 3, true},
+		{Node{Op: OpHardSigmoid, Alpha: 0.2, Beta: 0.5}, -2.5, 2.5, true},
+		{Node{Op: OpHardSwish, Alpha: 1.0 / 6, Beta: 0.5}, -3, inf, true},
+		{Node{Op: OpReLU}, 0, inf, true},
+		{Node{Op: OpReLU6}, 0, 6, true},
+		{Node{Op: OpHardSigmoid, Alpha: 0, Beta: 0.5}, 0, 0, false},
+		{Node{Op: OpSigmoid}, 0, 0, false},
+		{Node{Op: OpConv2D}, 0, 0, false},
+	} {
+		lo, hi, ok := c.n.Saturation()
+		if lo != c.lo || hi != c.hi || ok != c.ok {
+			t.Errorf("%s alpha %v beta %v: Saturation() = %v, %v, %v, want %v, %v, %v", c.n.Op, c.n.Alpha, c.n.Beta, lo, hi, ok, c.lo, c.hi, c.ok)
+		}
+	}
+}

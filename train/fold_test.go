@@ -15,6 +15,9 @@ import (
 // inference pass, batch norms applied, and through the float engine, which
 // folds them into the convolutions: the logits agree within 1e-5.
 func TestFoldedBatchNormGivesSameLogits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("five networks' float forward passes on one goroutine: for the full suite")
+	}
 	for _, a := range []nn.Arch{{Name: "resnet20"}, {Name: "mobilenetv2", Width: 0.5}, {Name: "vgg11"}, {Name: "densenet"}, {Name: "googlenet"}} {
 		t.Run(a.Name, func(t *testing.T) {
 			a.Input = nn.Input{Channels: 3, Height: 32, Width: 32, Mean: make([]float32, 3), Std: ones(3)}

@@ -118,6 +118,9 @@ func TestGradients(t *testing.T) {
 // passes anything would pass a real bug too. The first layer of each model
 // has no input gradient to break; its weight gradient is compared directly.
 func TestGradientsCatchBrokenBackward(t *testing.T) {
+	if testing.Short() {
+		t.Skip("one finite-difference check per broken layer on one goroutine: for the full suite")
+	}
 	for name, m := range gradCheckModels() {
 		require.NoError(t, Init(m, 7))
 		r, err := newReplica(m, 1, nil)

@@ -123,6 +123,14 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 	var f camera.Frame
 	saved, skipped := 0, 0
 	var last time.Time
+	wrote := func(path string) {
+		last = time.Now()
+		next++
+		saved++
+		if info.Live {
+			fmt.Fprintf(stderr, "edgecnn capture: saved %s\n", path)
+		}
+	}
 	for count == 0 || saved < count {
 		if err := retry.Read(ctx, &f); err != nil {
 			if errors.Is(err, io.EOF) || ctx.Err() != nil {
@@ -144,12 +152,7 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 			if err := atomicfile.WriteBytes(path, f.Data); err != nil {
 				return err
 			}
-			last = time.Now()
-			next++
-			saved++
-			if info.Live {
-				fmt.Fprintf(stderr, "edgecnn capture: saved %s\n", path)
-			}
+			wrote(path)
 			continue
 		}
 		if pre != nil {
@@ -185,12 +188,7 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 		if err := atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
 			return err
 		}
-		last = time.Now()
-		next++
-		saved++
-		if info.Live {
-			fmt.Fprintf(stderr, "edgecnn capture: saved %s\n", path)
-		}
+		wrote(path)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "saved %d frames to %s (skipped %d)\n", saved, dir, skipped)
 	return nil

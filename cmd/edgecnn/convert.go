@@ -60,6 +60,7 @@ written only when everything succeeded.`,
 				return err
 			}
 			set = set.Sample(calibN, seed)
+			opt.Isolated = true // the report shows each layer's error alone
 			q, report, err := convert.Convert(m, set, opt)
 			if err != nil {
 				return fmt.Errorf("%s: %w", in, err)

@@ -146,7 +146,7 @@ func TestCaptureTrainRunDigits(t *testing.T) {
 	}
 	dir := t.TempDir()
 	shots := filepath.Join(dir, "shots")
-	writePhotos(t, shots, mnistSplit(t, true), 400, photos.Options{Seed: 21, Level: photos.Easy})
+	writePhotos(t, shots, mnistSplit(t, true), 400, photos.Options{Seed: 21, Level: photos.Easy, Width: 320, Height: 240})
 	data := filepath.Join(dir, "data")
 	for d := range 10 {
 		src := filepath.Join(shots, fmt.Sprint(d))
@@ -167,7 +167,7 @@ func TestCaptureTrainRunDigits(t *testing.T) {
 	require.Contains(t, stdout, "preprocessing digit")
 
 	test := filepath.Join(dir, "test")
-	files := writePhotos(t, test, mnistSplit(t, false), 60, photos.Options{Seed: 22, Level: photos.Easy})
+	files := writePhotos(t, test, mnistSplit(t, false), 60, photos.Options{Seed: 22, Level: photos.Easy, Width: 320, Height: 240})
 	ran := runLabels(t, model, test)
 	right := 0
 	for _, f := range files {

@@ -74,7 +74,7 @@ func Build(name string, calib *dataset.Set) (float, quantized *nn.Model, err err
 	if calib == nil {
 		calib = RandomImages(float, CalibImages, seed)
 	}
-	quantized, _, err = convert.Convert(float, calib, convert.Options{Method: "minmax"})
+	quantized, err = convert.Quantize(float, calib, convert.Options{Method: "minmax"})
 	if err != nil {
 		return nil, nil, fmt.Errorf("quantizing the random %s: %w", name, err)
 	}

@@ -30,6 +30,11 @@ type Options struct {
 	Percentile float64
 	// Float names conv2d or linear layers to keep in float32.
 	Float []string
+	// Isolated measures each layer's IsolatedSQNR. It converts and runs
+	// the whole model once more per conv2d and linear layer, so it is for
+	// reports a user reads (edgecnn convert), not for callers that only
+	// want the int8 model.
+	Isolated bool
 }
 
 // LayerReport is one row of the conversion table.
@@ -51,8 +56,9 @@ type LayerReport struct {
 	// the error it inherits. The layer's int8 part runs from its quantized
 	// input through its weights and output to the next conv2d or linear
 	// layer (the activations and pools between run int8 too). It is
-	// measured on the first 100 calibration images (one pass per layer),
-	// for int8 conv2d and linear layers; NaN for the others.
+	// measured on the first batch of calibration images (one pass per
+	// layer; see batchSize), for int8 conv2d and linear layers when
+	// Options.Isolated is set; NaN for the others.
 	IsolatedSQNR float64
 	// Learned is set when the layer's output parameters come from a range
 	// learned in quantization-aware training (nn.Node.Range: its own, that
@@ -61,8 +67,33 @@ type LayerReport struct {
 	Learned bool
 }
 
-// batch is the number of calibration images run through the engine at once.
-const batch = 100
+// maxBatch is the largest number of calibration images run through the
+// engine at once.
+const maxBatch = 100
+
+// outputBudget bounds the float32 outputs of every layer that one batch of
+// calibration images produces (engine.Outputs returns them all, and the
+// comparison holds the float and the int8 model's at once, beside the
+// engines' own activations): a full-size ResNet-50 produces 106 MB of them
+// per image and DenseNet-121 175 MB, so that 64 images at once took
+// 23.7 GB.
+const outputBudget = 128 << 20
+
+// batchSize returns the number of images of a batch of m: as many as fit
+// in outputBudget, at least 1 and at most maxBatch. Observers and the SQNR
+// sums do not depend on how the images are split, so only memory and
+// speed do.
+func batchSize(m *nn.Model) (int, error) {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return 0, err
+	}
+	var values int64
+	for _, s := range shapes {
+		values += int64(s.Size())
+	}
+	return int(max(1, min(maxBatch, outputBudget/(4*values)))), nil
+}
 
 // supported lists the layer types the int8 engine runs.
 var supported = []nn.Op{nn.OpConv2D, nn.OpLinear, nn.OpMaxPool, nn.OpAvgPool, nn.OpReLU, nn.OpReLU6,
@@ -73,36 +104,76 @@ var supported = []nn.Op{nn.OpConv2D, nn.OpLinear, nn.OpMaxPool, nn.OpAvgPool, nn
 // and returns the int8 model and the per-layer report. m is not modified.
 // Batch norms are folded into their convolutions first (nn.FoldBatchNorm).
 func Convert(m *nn.Model, calib *dataset.Set, opt Options) (*nn.Model, []LayerReport, error) {
-	if !m.Folded() {
-		var err error
-		if m, err = nn.FoldBatchNorm(m); err != nil {
+	c, err := calibrate(m, calib, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer c.float.Close()
+	report, err := compare(c.m, c.q, c.float, calib, c.batch, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	if opt.Isolated {
+		if err := isolate(c.m, c.observers, c.float, calib, c.batch, opt, report); err != nil {
 			return nil, nil, err
 		}
 	}
+	return c.q, report, nil
+}
+
+// Quantize returns the int8 model of Convert without its report: it runs
+// the calibration images through the float model once, where Convert runs
+// them through the int8 model too (and, with Options.Isolated, its first
+// batch again once per conv2d and linear layer). For callers that do not
+// read the report: tests, benchmarks.
+func Quantize(m *nn.Model, calib *dataset.Set, opt Options) (*nn.Model, error) {
+	c, err := calibrate(m, calib, opt)
+	if err != nil {
+		return nil, err
+	}
+	c.float.Close()
+	return c.q, nil
+}
+
+// calibration is the work Convert and Quantize share.
+type calibration struct {
+	m         *nn.Model      // the float model, batch norms folded
+	float     *engine.Engine // running m
+	batch     int            // images per run (batchSize)
+	observers []quant.Observer
+	q         *nn.Model // the int8 model
+}
+
+// calibrate checks m and the options, observes every layer's output on
+// the calibration images and quantizes m. The caller closes the float
+// engine.
+func calibrate(m *nn.Model, calib *dataset.Set, opt Options) (*calibration, error) {
+	if !m.Folded() {
+		var err error
+		if m, err = nn.FoldBatchNorm(m); err != nil {
+			return nil, err
+		}
+	}
 	if err := check(m, calib, opt); err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	batch, err := batchSize(m)
+	if err != nil {
+		return nil, err
 	}
 	float, err := engine.New(m, engine.Options{Threads: 1})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	defer float.Close()
-	observers, err := observe(float, calib, opt)
+	c := &calibration{m: m, float: float, batch: batch}
+	if c.observers, err = observe(float, calib, batch, opt); err == nil {
+		c.q, err = quantize(m, c.observers, opt)
+	}
 	if err != nil {
-		return nil, nil, err
+		float.Close()
+		return nil, err
 	}
-	q, err := quantize(m, observers, opt)
-	if err != nil {
-		return nil, nil, err
-	}
-	report, err := compare(m, q, float, calib, opt)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := isolate(m, observers, float, calib, opt, report); err != nil {
-		return nil, nil, err
-	}
-	return q, report, nil
+	return c, nil
 }
 
 func check(m *nn.Model, calib *dataset.Set, opt Options) error {
@@ -136,9 +207,9 @@ func check(m *nn.Model, calib *dataset.Set, opt Options) error {
 	return nil
 }
 
-// observe runs the calibration images through the float model and feeds
-// every node's output to an observer of the chosen method.
-func observe(float *engine.Engine, calib *dataset.Set, opt Options) ([]quant.Observer, error) {
+// observe runs the calibration images through the float model, batch at a
+// time, and feeds every node's output to an observer of the chosen method.
+func observe(float *engine.Engine, calib *dataset.Set, batch int, opt Options) ([]quant.Observer, error) {
 	observers := make([]quant.Observer, len(float.Model().Nodes))
 	for i := range observers {
 		o, err := newObserver(opt)
@@ -147,7 +218,7 @@ func observe(float *engine.Engine, calib *dataset.Set, opt Options) ([]quant.Obs
 		}
 		observers[i] = o
 	}
-	err := forEachBatch(calib, func(pixels []uint8, n int) error {
+	err := forEachBatch(calib, batch, func(pixels []uint8, n int) error {
 		outs, err := float.Outputs(pixels, n)
 		if err != nil {
 			return err
@@ -174,8 +245,8 @@ func newObserver(opt Options) (quant.Observer, error) {
 	return o, nil
 }
 
-// forEachBatch hands the calibration images to f in batches.
-func forEachBatch(calib *dataset.Set, f func(pixels []uint8, n int) error) error {
+// forEachBatch hands the calibration images to f, batch at a time.
+func forEachBatch(calib *dataset.Set, batch int, f func(pixels []uint8, n int) error) error {
 	size := calib.ImageSize()
 	for lo := 0; lo < calib.Len(); lo += batch {
 		hi := min(lo+batch, calib.Len())
@@ -192,6 +263,14 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 	inParams := m.Input.QuantParams()
 	q.Input.Quant = &inParams
 	params := map[string]*quant.Params{nn.InputName: q.Input.Quant}
+	readers := map[string][]*nn.Node{}
+	index := map[string]int{}
+	for i, n := range m.Nodes {
+		index[n.Name] = i
+		for _, in := range n.Inputs {
+			readers[in] = append(readers[in], n)
+		}
+	}
 	for i, n := range m.Nodes {
 		c := *n
 		c.Inputs = slices.Clone(n.Inputs)
@@ -201,12 +280,13 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 			// These move values without changing them: same quantization.
 			c.Quant = in
 		} else {
-			p := outputParams(m, observers, i)
+			src := i
 			if next := m.FusedActivation(i); next >= 0 {
 				// The engine fuses this activation into the layer's
 				// epilogue, so the layer takes the activation's range.
-				p = outputParams(m, observers, next)
+				src = next
 			}
+			p := outputParams(m, observers, readers, concatenatedAs(m, readers, index, src))
 			c.Quant = &p
 		}
 		params[n.Name] = c.Quant
@@ -226,26 +306,55 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 	return q, q.Validate()
 }
 
+// concatenatedAs returns the concat whose int8 parameters node i's output
+// takes, or i. When a concat is the only reader of a tensor (as of the
+// branches of an inception block), the tensor takes the concat's
+// parameters and the concat copies it: one rounding at the concat's step
+// has less error than a rounding at the tensor's own, finer step followed
+// by a requantization to the concat's. Through concats of concats, the
+// last. Learned ranges (quantization-aware training) are kept as trained.
+func concatenatedAs(m *nn.Model, readers map[string][]*nn.Node, index map[string]int, i int) int {
+	for m.Nodes[i].Range == nil {
+		r := readers[m.Nodes[i].Name]
+		if len(r) != 1 || r[0].Op != nn.OpConcat || r[0].Range != nil {
+			break
+		}
+		i = index[r[0].Name]
+	}
+	return i
+}
+
 // outputParams returns the int8 parameters of node i's output: those of
 // the range quantization-aware training gave it, if any, else those of its
-// observer's range.
-func outputParams(m *nn.Model, observers []quant.Observer, i int) quant.Params {
-	if r := m.Nodes[i].Range; r != nil {
+// observer's range. When the output's only reader (readers lists the
+// nodes that read each tensor) is an activation that is constant outside
+// an interval (nn.Node.Saturation: hard-swish below -3, hard-sigmoid
+// outside [-3, 3]), the observed range is cut to it: int8 steps spent
+// beyond it change no output, and the quantization that runs into them
+// clamps the values to its ends.
+func outputParams(m *nn.Model, observers []quant.Observer, readers map[string][]*nn.Node, i int) quant.Params {
+	n := m.Nodes[i]
+	if r := n.Range; r != nil {
 		return r.Params()
 	}
 	lo, hi := observers[i].Range()
+	if r := readers[n.Name]; len(r) == 1 && len(r[0].Inputs) == 1 {
+		if a, b, ok := r[0].Saturation(); ok && lo < hi {
+			lo, hi = min(max(lo, a), b), max(min(hi, b), a)
+		}
+	}
 	return quant.ChooseParams(lo, hi)
 }
 
 // compare runs the calibration images through both models and reports
 // every layer's SQNR.
-func compare(m, q *nn.Model, float *engine.Engine, calib *dataset.Set, opt Options) ([]LayerReport, error) {
+func compare(m, q *nn.Model, float *engine.Engine, calib *dataset.Set, batch int, opt Options) ([]LayerReport, error) {
 	quantized, err := engine.New(q, engine.Options{Threads: 1})
 	if err != nil {
 		return nil, err
 	}
 	defer quantized.Close()
-	db, err := layerSQNRs(m, float, quantized, calib)
+	db, err := layerSQNRs(m, float, quantized, calib, batch)
 	if err != nil {
 		return nil, err
 	}
@@ -271,11 +380,12 @@ func compare(m, q *nn.Model, float *engine.Engine, calib *dataset.Set, opt Optio
 }
 
 // layerSQNRs runs the images through the float model m and the engine
-// test (a conversion of m) and returns the SQNR of every node's output.
-func layerSQNRs(m *nn.Model, float, test *engine.Engine, images *dataset.Set) ([]float64, error) {
+// test (a conversion of m), batch at a time, and returns the SQNR of every
+// node's output.
+func layerSQNRs(m *nn.Model, float, test *engine.Engine, images *dataset.Set, batch int) ([]float64, error) {
 	signal := make([]float64, len(m.Nodes))
 	noise := make([]float64, len(m.Nodes))
-	err := forEachBatch(images, func(pixels []uint8, n int) error {
+	err := forEachBatch(images, batch, func(pixels []uint8, n int) error {
 		ref, err := float.Outputs(pixels, n)
 		if err != nil {
 			return err
@@ -315,7 +425,7 @@ func addError(m *nn.Model, ref, got [][]float32, i int, signal, noise *float64) 
 // report: it converts m again with every other such layer kept float32 and
 // measures the layer's output on the first batch of calib, whose float
 // outputs it computes once.
-func isolate(m *nn.Model, observers []quant.Observer, float *engine.Engine, calib *dataset.Set, opt Options, report []LayerReport) error {
+func isolate(m *nn.Model, observers []quant.Observer, float *engine.Engine, calib *dataset.Set, batch int, opt Options, report []LayerReport) error {
 	n := min(batch, calib.Len())
 	pixels := calib.Images[:n*calib.ImageSize()]
 	ref, err := float.Outputs(pixels, n)

@@ -10,6 +10,7 @@ import (
 	"github.com/edgecnn/edgecnn/engine"
 	"github.com/edgecnn/edgecnn/models"
 	"github.com/edgecnn/edgecnn/nn"
+	"github.com/edgecnn/edgecnn/quant"
 	"github.com/edgecnn/edgecnn/train"
 )
 
@@ -201,7 +202,8 @@ func TestRejectsBadInput(t *testing.T) {
 // layer, and the last layer, which in the int8 model inherits the error of
 // all before it, has less error alone.
 func TestIsolatedSQNR(t *testing.T) {
-	_, report := convertLeNet5(t, "minmax")
+	_, report, err := Convert(lenet5(t), mnist(t, true).Sample(1000, 1), Options{Method: "minmax", Isolated: true})
+	require.NoError(t, err)
 	last := -1
 	for i, r := range report {
 		if r.Op == nn.OpConv2D || r.Op == nn.OpLinear {
@@ -217,7 +219,151 @@ func TestIsolatedSQNR(t *testing.T) {
 	t.Logf("%s: SQNR %.1f dB, alone %.1f dB", report[last].Name, report[last].SQNR, report[last].IsolatedSQNR)
 
 	// A layer kept float has no isolated error either.
-	_, report, err := Convert(lenet5(t), mnist(t, true).Sample(200, 1), Options{Method: "minmax", Float: []string{"fc3"}})
+	_, report, err = Convert(lenet5(t), mnist(t, true).Sample(200, 1), Options{Method: "minmax", Float: []string{"fc3"}, Isolated: true})
 	require.NoError(t, err)
 	require.True(t, math.IsNaN(report[last].IsolatedSQNR))
+
+	// Without Options.Isolated nothing is measured.
+	_, report = convertLeNet5(t, "minmax")
+	require.True(t, math.IsNaN(report[last].IsolatedSQNR))
+}
+
+// TestQuantizeIsConvertsModel: Quantize returns the model Convert does,
+// and fails as it does.
+func TestQuantizeIsConvertsModel(t *testing.T) {
+	calib := mnist(t, true).Sample(200, 1)
+	opt := Options{Method: "entropy", Float: []string{"fc3"}}
+	want, _, err := Convert(lenet5(t), calib, opt)
+	require.NoError(t, err)
+	got, err := Quantize(lenet5(t), calib, opt)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	_, err = Quantize(lenet5(t), calib.Head(0), opt)
+	require.ErrorContains(t, err, "calibration set is empty")
+}
+
+// TestBatchesAreBoundedByMemory: a network whose layers' outputs for one
+// image exceed the budget is calibrated one image at a time, a small one
+// maxBatch at a time; and how the images are split changes neither the
+// observed ranges (every method) nor, beyond float rounding, the SQNRs.
+func TestBatchesAreBoundedByMemory(t *testing.T) {
+	wide := &nn.Model{Input: nn.Input{Channels: 3, Height: 512, Width: 512, Mean: []float32{0, 0, 0}, Std: []float32{1, 1, 1}},
+		Nodes: []*nn.Node{{Name: "conv", Op: nn.OpConv2D, Inputs: []string{nn.InputName}, Out: 160,
+			Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Pad: [4]int{1, 1, 1, 1}, Groups: 1}}}
+	b, err := batchSize(wide)
+	require.NoError(t, err)
+	require.Equal(t, 1, b, "160x512x512 float32 outputs are 160 MiB per image")
+	m := lenet5(t)
+	b, err = batchSize(m)
+	require.NoError(t, err)
+	require.Equal(t, maxBatch, b)
+
+	calib := mnist(t, true).Sample(24, 3)
+	float, err := engine.New(m, engine.Options{Threads: 1})
+	require.NoError(t, err)
+	defer float.Close()
+	for _, method := range []string{"minmax", "percentile", "entropy"} {
+		opt := Options{Method: method}
+		whole, err := observe(float, calib, maxBatch, opt)
+		require.NoError(t, err)
+		split, err := observe(float, calib, 5, opt)
+		require.NoError(t, err)
+		for i := range whole {
+			lo, hi := whole[i].Range()
+			slo, shi := split[i].Range()
+			require.Equal(t, [2]float32{lo, hi}, [2]float32{slo, shi}, "%s: layer %s", method, m.Nodes[i].Name)
+		}
+	}
+	q, err := Quantize(m, calib, Options{Method: "minmax"})
+	require.NoError(t, err)
+	quantized, err := engine.New(q, engine.Options{Threads: 1})
+	require.NoError(t, err)
+	defer quantized.Close()
+	whole, err := layerSQNRs(m, float, quantized, calib, maxBatch)
+	require.NoError(t, err)
+	split, err := layerSQNRs(m, float, quantized, calib, 1)
+	require.NoError(t, err)
+	require.InDeltaSlice(t, whole, split, 1e-9)
+}
+
+// TestSaturatedRanges: a tensor whose only reader is a hard-sigmoid is
+// quantized over [-3, 3] at most, however far calibration saw it go; read
+// also by another layer, or by a sigmoid (never constant), it keeps its
+// whole observed range.
+func TestSaturatedRanges(t *testing.T) {
+	build := func(gate nn.Op, twice bool) *nn.Model {
+		in := nn.Input{Channels: 1, Height: 8, Width: 8, Mean: []float32{0}, Std: []float32{1}}
+		layers := []*nn.Node{
+			{Name: "c", Op: nn.OpConv2D, Out: 4, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Pad: [4]int{1, 1, 1, 1}, Groups: 1},
+			{Name: "g", Op: gate, Alpha: 1.0 / 6, Beta: 0.5},
+		}
+		if twice {
+			layers = append(layers, &nn.Node{Name: "g2", Op: gate, Alpha: 1.0 / 6, Beta: 0.5, Inputs: []string{"c"}},
+				&nn.Node{Name: "sum", Op: nn.OpAdd, Inputs: []string{"g", "g2"}})
+		}
+		layers = append(layers, &nn.Node{Name: "flat", Op: nn.OpFlatten}, &nn.Node{Name: "fc", Op: nn.OpLinear, Out: 3})
+		m := nn.Sequential("gate", in, []string{"a", "b", "c"}, layers...)
+		require.NoError(t, train.Init(m, 7))
+		for i := range m.Params["c.weight"].F32 {
+			m.Params["c.weight"].F32[i] *= 20 // conv outputs well beyond [-3, 3]
+		}
+		return m
+	}
+	calib := &dataset.Set{Name: "noise", Channels: 1, Height: 8, Width: 8, Classes: []string{"a", "b", "c"},
+		Images: make([]uint8, 16*64), Labels: make([]int, 16)}
+	for i := range calib.Images {
+		calib.Images[i] = uint8(i * 97 % 251)
+	}
+	for _, c := range []struct {
+		gate   nn.Op
+		twice  bool
+		narrow bool
+	}{{nn.OpHardSigmoid, false, true}, {nn.OpHardSigmoid, true, false}, {nn.OpSigmoid, false, false}} {
+		q, report, err := Convert(build(c.gate, c.twice), calib, Options{Method: "minmax"})
+		require.NoError(t, err)
+		p := *q.Node("c").Quant
+		lo, hi := quant.Dequantize(-128, p), quant.Dequantize(127, p)
+		if c.narrow {
+			require.InDelta(t, -3, lo, float64(p.Scale), "%s", c.gate)
+			require.InDelta(t, 3, hi, float64(p.Scale), "%s", c.gate)
+			require.Greater(t, report[1].SQNR, 35.0, "the gate's output")
+		} else {
+			require.True(t, lo < -4 || hi > 4, "%s read twice %v: [%v, %v] cut", c.gate, c.twice, lo, hi)
+		}
+	}
+}
+
+// TestConcatInputsTakeItsParameters: a tensor read only by a concat (a
+// fused ReLU's output included) is quantized with the concat's parameters,
+// so that the concat copies it; one read by another layer too keeps its
+// own.
+func TestConcatInputsTakeItsParameters(t *testing.T) {
+	in := nn.Input{Channels: 1, Height: 8, Width: 8, Mean: []float32{0}, Std: []float32{1}}
+	conv := func(name string, out int, inputs ...string) *nn.Node {
+		return &nn.Node{Name: name, Op: nn.OpConv2D, Out: out, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1},
+			Pad: [4]int{1, 1, 1, 1}, Groups: 1, Inputs: inputs}
+	}
+	m := nn.Sequential("branches", in, []string{"a", "b"},
+		conv("a", 3, nn.InputName), &nn.Node{Name: "a_relu", Op: nn.OpReLU},
+		conv("b", 2, nn.InputName),
+		conv("c", 2, nn.InputName),
+		&nn.Node{Name: "cat", Op: nn.OpConcat, Inputs: []string{"a_relu", "b", "c"}},
+		&nn.Node{Name: "sum", Op: nn.OpAdd, Inputs: []string{"c", "c"}},
+		&nn.Node{Name: "flat", Op: nn.OpFlatten, Inputs: []string{"cat"}},
+		&nn.Node{Name: "flat2", Op: nn.OpFlatten, Inputs: []string{"sum"}},
+		&nn.Node{Name: "both", Op: nn.OpConcat, Inputs: []string{"flat", "flat2"}},
+		&nn.Node{Name: "fc", Op: nn.OpLinear, Out: 2})
+	require.NoError(t, train.Init(m, 3))
+	calib := &dataset.Set{Name: "noise", Channels: 1, Height: 8, Width: 8, Classes: []string{"a", "b"},
+		Images: make([]uint8, 16*64), Labels: make([]int, 16)}
+	for i := range calib.Images {
+		calib.Images[i] = uint8(i * 89 % 253)
+	}
+	q, _, err := Convert(m, calib, Options{Method: "minmax"})
+	require.NoError(t, err)
+	cat := *q.Node("cat").Quant
+	for _, name := range []string{"a", "a_relu", "b"} {
+		require.Equal(t, cat, *q.Node(name).Quant, "%s, read only by the concat", name)
+	}
+	require.NotEqual(t, cat, *q.Node("c").Quant, "c, read by the add too")
 }

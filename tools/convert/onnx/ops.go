@@ -13,7 +13,7 @@ import (
 // omitted optional input) and the name its layers start from.
 type call struct {
 	b    *builder
-	n    *onnxpb.NodeProto
+	n    *nodeProto
 	ins  []*value
 	base string
 }
@@ -192,10 +192,11 @@ func (c *call) onlyFirstOutput() error {
 	return nil
 }
 
-func (c *call) attr(name string) *onnxpb.AttributeProto {
-	for _, a := range c.n.GetAttribute() {
-		if a.GetName() == name {
-			return a
+func (c *call) attr(name string) *attributeProto {
+	attrs := c.n.GetAttribute()
+	for k := range attrs {
+		if attrs[k].GetName() == name {
+			return &attrs[k]
 		}
 	}
 	return nil
