@@ -210,43 +210,62 @@ func Sequential(arch string, in Input, labels []string, layers ...*Node) *Model 
 // Shapes infers the output shape of every node, in the order of m.Nodes.
 // Errors name the offending layer.
 func (m *Model) Shapes() ([]Shape, error) {
+	outs, _, err := m.shapes()
+	return outs, err
+}
+
+// shapes is Shapes, and also returns the shape of every node's first
+// input. One pass in time linear in the number of nodes, and one map: the
+// graph may come from an untrusted file, whose every node costs this.
+func (m *Model) shapes() (outs, firstIns []Shape, err error) {
 	if err := m.Input.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(m.Nodes) == 0 {
-		return nil, fmt.Errorf("model has no layers")
+		return nil, nil, fmt.Errorf("model has no layers")
 	}
-	known := map[string]Shape{InputName: m.Input.Shape()}
-	shapes := make([]Shape, len(m.Nodes))
+	// known maps a name to its layer's index in outs, -1 for the input.
+	known := make(map[string]int, len(m.Nodes)+1)
+	known[InputName] = -1
+	input := m.Input.Shape()
+	outs, firstIns = make([]Shape, len(m.Nodes)), make([]Shape, len(m.Nodes))
+	var ins []Shape // reused: outShape keeps none of it
 	for i, n := range m.Nodes {
 		if n == nil {
-			return nil, fmt.Errorf("layer %d is missing (null)", i)
+			return nil, nil, fmt.Errorf("layer %d is missing (null)", i)
 		}
 		if err := checkName(i, n.Op, n.Name); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if _, dup := known[n.Name]; dup {
-			return nil, fmt.Errorf("layer %q: name used twice", n.Name)
+			return nil, nil, fmt.Errorf("layer %q: name used twice", n.Name)
 		}
-		var ins []Shape
+		ins = ins[:0]
 		for _, src := range n.Inputs {
-			s, ok := known[src]
+			k, ok := known[src]
 			if !ok {
-				return nil, fmt.Errorf("layer %q: input %q is not an earlier layer", n.Name, src)
+				return nil, nil, fmt.Errorf("layer %q: input %q is not an earlier layer", n.Name, src)
 			}
-			ins = append(ins, s)
+			if k < 0 {
+				ins = append(ins, input)
+			} else {
+				ins = append(ins, outs[k])
+			}
 		}
 		out, err := n.outShape(ins)
 		if err == nil {
 			err = out.checkSize()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("layer %q (%s): %w", n.Name, n.Op, err)
+			return nil, nil, fmt.Errorf("layer %q (%s): %w", n.Name, n.Op, err)
 		}
-		known[n.Name] = out
-		shapes[i] = out
+		known[n.Name] = i
+		outs[i] = out
+		if len(ins) > 0 {
+			firstIns[i] = ins[0]
+		}
 	}
-	return shapes, nil
+	return outs, firstIns, nil
 }
 
 // checkName is the rule for the name of layer i: not empty, and not the
@@ -394,14 +413,13 @@ func (n *Node) MACs(in, out Shape) int64 {
 // InitParams allocates zero-valued parameters of the right shapes for every
 // layer that has them. Existing parameters of the right shape are kept.
 func (m *Model) InitParams() error {
-	shapes, err := m.Shapes()
+	_, ins, err := m.shapes()
 	if err != nil {
 		return err
 	}
 	if m.Params == nil {
 		m.Params = map[string]*Tensor{}
 	}
-	ins := m.inShapes(shapes)
 	if err := m.checkQuant(); err != nil {
 		return err
 	}
@@ -444,29 +462,14 @@ func (n *Node) params(in Shape, int8Weights bool) []param {
 	return ps
 }
 
-// inShapes returns the shape of the first input of every node, given the
-// output shapes from a successful Shapes. It runs in time linear in the
-// number of nodes (graphs come from untrusted files too).
-func (m *Model) inShapes(shapes []Shape) []Shape {
-	known := make(map[string]Shape, len(m.Nodes)+1)
-	known[InputName] = m.Input.Shape()
-	ins := make([]Shape, len(m.Nodes))
-	for i, n := range m.Nodes {
-		ins[i] = known[n.Inputs[0]]
-		known[n.Name] = shapes[i]
-	}
-	return ins
-}
-
 // Validate checks the graph, that every parameter exists with the shape its
 // layer needs and holds finite values, and that there is one label per output.
 func (m *Model) Validate() error {
-	shapes, err := m.Shapes()
+	shapes, ins, err := m.shapes()
 	if err != nil {
 		return err
 	}
 	want := map[string]bool{}
-	ins := m.inShapes(shapes)
 	if err := m.checkQuant(); err != nil {
 		return err
 	}
@@ -531,11 +534,10 @@ type LayerStats struct {
 
 // Stats returns per-layer shapes, parameter counts and MACs.
 func (m *Model) Stats() ([]LayerStats, error) {
-	shapes, err := m.Shapes()
+	shapes, ins, err := m.shapes()
 	if err != nil {
 		return nil, err
 	}
-	ins := m.inShapes(shapes)
 	stats := make([]LayerStats, len(m.Nodes))
 	for i, n := range m.Nodes {
 		in := ins[i]

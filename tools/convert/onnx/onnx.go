@@ -44,11 +44,8 @@ import (
 	"strconv"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/edgecnn/edgecnn/internal/safefile"
 	"github.com/edgecnn/edgecnn/nn"
-	"github.com/edgecnn/edgecnn/tools/convert/onnx/internal/onnxpb"
 )
 
 // Opsets supported: the version of the default ONNX domain a model imports.
@@ -107,19 +104,22 @@ func Decode(data []byte, opt Options) (m *nn.Model, err error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("%s: empty file, not an ONNX model", opt.Name)
 	}
-	var mp onnxpb.ModelProto
-	if err := proto.Unmarshal(data, &mp); err != nil {
-		return nil, fmt.Errorf("%s: not an ONNX model (malformed protobuf: %v)", opt.Name, err)
+	mp, err := readModel(data)
+	if err != nil {
+		if errors.As(err, new(malformed)) {
+			return nil, fmt.Errorf("%s: not an ONNX model (%v)", opt.Name, err)
+		}
+		return nil, fmt.Errorf("%s: %w", opt.Name, err)
 	}
-	if mp.Graph == nil {
+	if mp.graph == nil {
 		return nil, fmt.Errorf("%s: not an ONNX model (no graph)", opt.Name)
 	}
-	opset, err := defaultOpset(&mp)
+	opset, err := checkOpset(mp.opset)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", opt.Name, err)
 	}
 	b := &builder{file: opt.Name, opset: opset, opt: opt}
-	m, err = b.build(mp.Graph)
+	m, err = b.build(mp.graph)
 	if err != nil {
 		var u *unsupportedError
 		if errors.As(err, &u) {
@@ -130,14 +130,9 @@ func Decode(data []byte, opt Options) (m *nn.Model, err error) {
 	return m, nil
 }
 
-// defaultOpset returns the version of the default domain the model imports.
-func defaultOpset(mp *onnxpb.ModelProto) (int64, error) {
-	version := int64(-1)
-	for _, o := range mp.GetOpsetImport() {
-		if d := o.GetDomain(); d == "" || d == "ai.onnx" {
-			version = o.GetVersion()
-		}
-	}
+// checkOpset checks the version of the default domain the model imports
+// (-1 if none).
+func checkOpset(version int64) (int64, error) {
 	if version < 0 {
 		return 0, fmt.Errorf("the model imports no opset of the default ONNX domain")
 	}
@@ -147,11 +142,13 @@ func defaultOpset(mp *onnxpb.ModelProto) (int64, error) {
 	return version, nil
 }
 
-// unsupportedError lists every node the reader could not map.
+// unsupportedError lists the nodes the reader could not map: the first
+// maxListed, and how many more.
 type unsupportedError struct {
 	file  string
 	opset int64
 	nodes []string
+	more  int
 }
 
 // maxListed bounds the nodes an error lists (a generated graph may have
@@ -159,12 +156,11 @@ type unsupportedError struct {
 const maxListed = 100
 
 func (e *unsupportedError) Error() string {
-	nodes := e.nodes
 	more := ""
-	if len(nodes) > maxListed {
-		nodes, more = nodes[:maxListed], fmt.Sprintf(" and %d more", len(nodes)-maxListed)
+	if e.more > 0 {
+		more = fmt.Sprintf(" and %d more", e.more)
 	}
-	return fmt.Sprintf("%s (opset %d): unsupported nodes: %s%s", e.file, e.opset, strings.Join(nodes, ", "), more)
+	return fmt.Sprintf("%s (opset %d): unsupported nodes: %s%s", e.file, e.opset, strings.Join(e.nodes, ", "), more)
 }
 
 // errPlain marks a node as unsupported without a further reason.
@@ -205,19 +201,15 @@ type builder struct {
 	opset int64
 	opt   Options
 
-	inits    map[string]*onnxpb.TensorProto
-	vals     map[string]*value
-	poisoned map[string]int
-	uses     map[string]int
+	inits   map[string]tensorProto
+	tensors map[string]*tensorState // by ONNX name
 
-	m       *nn.Model
-	nodes   map[string]*nn.Node
-	ver     map[string]int
-	aliases map[string][]string // nn node -> tensor names holding its current version
-	names   map[string]bool
-	suffix  map[string]int // next suffix unique tries for a name
-	batch1  bool           // the input's batch dimension is fixed at 1
-	problem []string
+	m        *nn.Model
+	layers   map[string]*layerState // by nn name, the input's included
+	suffix   map[string]int         // next suffix unique tries for a name
+	batch1   bool                   // the input's batch dimension is fixed at 1
+	problem  []string               // the first maxListed nodes that could not be mapped
+	unlisted int                    // and how many more
 
 	// cur names the node being mapped ("name (operator)"); mapped is set
 	// once a layer computes it, or an activation carries it to the layer
@@ -225,125 +217,186 @@ type builder struct {
 	cur    string
 	mapped bool
 	folded []string
+
+	call call // the node being mapped, for its handler
 }
 
-func (b *builder) build(g *onnxpb.GraphProto) (*nn.Model, error) {
-	if len(g.GetNode()) > maxNodes {
-		return nil, fmt.Errorf("graph has %d nodes, more than %d", len(g.GetNode()), maxNodes)
+// tensorState is what the builder tracks of one ONNX tensor name. One
+// small record per name, not one map per property: a file of tiny nodes
+// must cost a small multiple of its size.
+type tensorState struct {
+	val value // what it holds once set: a node writes each name once
+	// producer is 1 + the index of the node that writes it; 0 for none.
+	producer int32
+	uses     int32 // the mapped nodes that read it, and the graph output
+	poisoned uint8 // poisonConst or poisonAct: a node before it failed
+	set      bool
+}
+
+// tensor returns the state of the tensor called name, adding it if new.
+func (b *builder) tensor(name string) *tensorState {
+	t := b.tensors[name]
+	if t == nil {
+		t = &tensorState{}
+		b.tensors[name] = t
 	}
-	b.inits = map[string]*onnxpb.TensorProto{}
+	return t
+}
+
+// readers returns how many mapped nodes read tensor name (the graph output
+// counts as one).
+func (b *builder) readers(name string) int {
+	if t := b.tensors[name]; t != nil {
+		return int(t.uses)
+	}
+	return 0
+}
+
+// layerState is what the builder tracks of one layer of the model, or of
+// its input.
+type layerState struct {
+	node *nn.Node // nil for the input
+	// ver counts the nodes refold has folded into the layer: an
+	// activation of an older version must not be read.
+	ver     int
+	aliases []string // the tensor names holding its current version
+	keep    bool     // the graph output depends on it (see finish)
+}
+
+func (b *builder) build(g *graphProto) (*nn.Model, error) {
+	b.inits = make(map[string]tensorProto, len(g.GetInitializer()))
 	for _, t := range g.GetInitializer() {
-		if t.GetName() == "" {
-			return nil, fmt.Errorf("an initializer has no name")
-		}
-		b.inits[t.GetName()] = t
+		b.inits[t.GetName()] = t.data
 	}
-	if len(g.GetSparseInitializer()) > 0 {
+	if g.sparse > 0 {
 		return nil, fmt.Errorf("sparse initializers are not supported")
 	}
 	input, err := b.graphInput(g)
 	if err != nil {
 		return nil, err
 	}
-	if len(g.GetOutput()) != 1 {
-		var names []string
-		for _, o := range g.GetOutput() {
-			names = append(names, strconv.Quote(o.GetName()))
-		}
-		return nil, fmt.Errorf("the graph has %d outputs (%s); edgecnn needs exactly one, the class scores", len(names), strings.Join(names, ", "))
+	if outputs := g.GetOutput(); len(outputs) != 1 {
+		return nil, fmt.Errorf("the graph has %d outputs (%s); edgecnn needs exactly one, the class scores", len(outputs), quoteNames(outputs, func(*valueInfoProto) bool { return true }))
 	}
 	output := g.GetOutput()[0].GetName()
+	// Sized once (each node writes one name or more) rather than grown by
+	// doubling: a file of tiny nodes then costs a fixed multiple of its
+	// size, since each node record holds at least a few bytes.
+	b.tensors = make(map[string]*tensorState, len(g.GetNode())+1)
 	order, err := b.sort(g, input.GetName())
 	if err != nil {
 		return nil, err
 	}
 
-	b.vals = map[string]*value{}
-	b.poisoned = map[string]int{}
-	b.nodes = map[string]*nn.Node{}
-	b.ver = map[string]int{}
-	b.aliases = map[string][]string{}
-	b.names = map[string]bool{nn.InputName: true}
+	n := len(order)
+	b.layers = make(map[string]*layerState, n+1)
+	b.layers[nn.InputName] = &layerState{}
 	b.suffix = map[string]int{}
 	in, err := b.inputContract(input)
 	if err != nil {
 		return nil, err
 	}
-	b.m = &nn.Model{Arch: "onnx", Input: in, Params: map[string]*nn.Tensor{}}
+	b.m = &nn.Model{Arch: "onnx", Input: in, Params: map[string]*nn.Tensor{}, Nodes: make([]*nn.Node, 0, n)}
 	b.setAct(input.GetName(), &activation{node: nn.InputName, shape: in.Shape()})
 
-	b.uses = map[string]int{output: 1}
-	for _, n := range g.GetNode() {
+	b.tensor(output).uses++
+	nodes := g.GetNode()
+	for _, k := range order {
+		n := &nodes[k]
 		if n.GetOpType() == "Shape" {
 			continue // reads the shape, not the values: folding stays possible
 		}
 		for _, name := range n.GetInput() {
-			b.uses[name]++
+			b.tensor(name).uses++
 		}
 	}
 
 	for _, k := range order {
-		b.node(g.GetNode()[k], k)
+		b.node(&nodes[k], k)
 	}
 	if len(b.problem) > 0 {
-		return nil, &unsupportedError{file: b.file, opset: b.opset, nodes: b.problem}
+		return nil, &unsupportedError{file: b.file, opset: b.opset, nodes: b.problem, more: b.unlisted}
 	}
 	b.m.Imported = &nn.Imported{Format: "onnx", Opset: b.opset, Nodes: len(g.GetNode()), Folded: b.folded}
 	return b.finish(output)
 }
 
 // graphInput returns the one graph input that is not an initializer.
-func (b *builder) graphInput(g *onnxpb.GraphProto) (*onnxpb.ValueInfoProto, error) {
-	var inputs []*onnxpb.ValueInfoProto
-	var names []string
-	for _, in := range g.GetInput() {
-		if _, ok := b.inits[in.GetName()]; !ok {
-			inputs = append(inputs, in)
-			names = append(names, strconv.Quote(in.GetName()))
+func (b *builder) graphInput(g *graphProto) (*valueInfoProto, error) {
+	isInput := func(in *valueInfoProto) bool {
+		_, ok := b.inits[in.GetName()]
+		return !ok
+	}
+	inputs := g.GetInput()
+	n, first := 0, 0
+	for k := range inputs {
+		if isInput(&inputs[k]) {
+			if n == 0 {
+				first = k
+			}
+			n++
 		}
 	}
-	if len(inputs) != 1 {
-		return nil, fmt.Errorf("the graph has %d inputs (%s); edgecnn needs exactly one, the image batch", len(inputs), strings.Join(names, ", "))
+	if n != 1 {
+		return nil, fmt.Errorf("the graph has %d inputs (%s); edgecnn needs exactly one, the image batch", n, quoteNames(inputs, isInput))
 	}
-	if inputs[0].GetName() == "" {
-		return nil, fmt.Errorf("the graph input has no name")
+	return &inputs[first], nil
+}
+
+// quoteNames lists the names of the graph inputs or outputs that keep
+// says, for a message: the first maxListed, quoted, and how many more.
+func quoteNames(v []valueInfoProto, keep func(*valueInfoProto) bool) string {
+	var names []string
+	more := 0
+	for k := range v {
+		switch {
+		case !keep(&v[k]):
+		case len(names) < maxListed:
+			names = append(names, strconv.Quote(v[k].GetName()))
+		default:
+			more++
+		}
 	}
-	return inputs[0], nil
+	if more > 0 {
+		names = append(names, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(names, ", ")
 }
 
 // inputContract reads the input's type, [N, C, H, W] float32 with N
 // dynamic or 1, and adds the normalisation and labels from the options.
-func (b *builder) inputContract(vi *onnxpb.ValueInfoProto) (nn.Input, error) {
-	tt := vi.GetType().GetTensorType()
-	if tt == nil {
+func (b *builder) inputContract(vi *valueInfoProto) (nn.Input, error) {
+	tt, ok, err := vi.tensorType()
+	switch {
+	case err != nil:
+		return nn.Input{}, fmt.Errorf("input %q: %w", vi.GetName(), err)
+	case !ok:
 		return nn.Input{}, fmt.Errorf("input %q is not a tensor", vi.GetName())
 	}
-	if tt.GetElemType() != 1 {
-		return nn.Input{}, fmt.Errorf("input %q is %s; edgecnn needs a float32 input", vi.GetName(), dataTypeName(tt.GetElemType()))
+	if tt.elem != 1 {
+		return nn.Input{}, fmt.Errorf("input %q is %s; edgecnn needs a float32 input", vi.GetName(), dataTypeName(tt.elem))
 	}
-	dims := tt.GetShape().GetDim()
-	if tt.GetShape() == nil || len(dims) != 4 {
-		return nn.Input{}, fmt.Errorf("input %q has rank %d; edgecnn needs an image batch [N, C, H, W] with a fixed C, H and W", vi.GetName(), len(dims))
+	dims := tt.dims
+	if !tt.hasShape || tt.rank != 4 {
+		return nn.Input{}, fmt.Errorf("input %q has rank %d; edgecnn needs an image batch [N, C, H, W] with a fixed C, H and W", vi.GetName(), tt.rank)
 	}
 	var chw [3]int
 	for k, d := range dims[1:] {
-		v, ok := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue)
-		if !ok || v.DimValue <= 0 || v.DimValue > 4096 {
+		if !d.hasValue || d.value <= 0 || d.value > 4096 {
 			return nn.Input{}, fmt.Errorf("input %q has shape %s; edgecnn needs [N, C, H, W] with C, H and W fixed numbers from 1 to 4096", vi.GetName(), fmtDims(dims))
 		}
-		chw[k] = int(v.DimValue)
+		chw[k] = int(d.value)
 	}
-	if v, ok := dims[0].GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); ok {
-		if v.DimValue != 1 && v.DimValue != 0 {
-			return nn.Input{}, fmt.Errorf("input %q has a fixed batch size of %d; export with a dynamic batch (dynamic_axes) or batch 1", vi.GetName(), v.DimValue)
+	if d := dims[0]; d.hasValue {
+		if d.value != 1 && d.value != 0 {
+			return nn.Input{}, fmt.Errorf("input %q has a fixed batch size of %d; export with a dynamic batch (dynamic_axes) or batch 1", vi.GetName(), d.value)
 		}
-		b.batch1 = v.DimValue == 1
+		b.batch1 = d.value == 1
 	}
 	if chw[0] > 4 {
 		return nn.Input{}, fmt.Errorf("input %q has %d channels; edgecnn takes images of 1 to 4 channels", vi.GetName(), chw[0])
 	}
 	in := nn.Input{Channels: chw[0], Height: chw[1], Width: chw[2], Digit: b.opt.Digit}
-	var err error
 	if in.Mean, err = perChannel("mean", b.opt.Mean, 0, in.Channels); err != nil {
 		return nn.Input{}, err
 	}
@@ -366,28 +419,30 @@ func perChannel(what string, v []float32, def float32, c int) ([]float32, error)
 	return nil, fmt.Errorf("%d %s values for an input of %d channels (give 1 or %d)", len(v), what, c, c)
 }
 
-func fmtDims(dims []*onnxpb.TensorShapeProto_Dimension) string {
+func fmtDims(dims []dim) string {
 	parts := make([]string, len(dims))
 	for k, d := range dims {
-		switch v := d.GetValue().(type) {
-		case *onnxpb.TensorShapeProto_Dimension_DimValue:
-			parts[k] = fmt.Sprint(v.DimValue)
-		case *onnxpb.TensorShapeProto_Dimension_DimParam:
-			parts[k] = v.DimParam
-		default:
-			parts[k] = "?"
-		}
+		parts[k] = d.String()
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-// sort returns the nodes in a topological order (ONNX asks for one, but
-// the reader does not rely on it), refusing undefined inputs, tensors
-// produced twice and cycles.
-func (b *builder) sort(g *onnxpb.GraphProto, input string) ([]int, error) {
+// sort returns the nodes the graph output depends on, in a topological
+// order (ONNX asks for one, but the reader does not rely on it), refusing
+// undefined inputs, tensors produced twice and cycles anywhere in the
+// graph. Nodes whose results nothing uses are not mapped: a layer costs
+// far more than such a node's bytes in the file.
+func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 	nodes := g.GetNode()
-	producer := map[string]int{}
-	for k, n := range nodes {
+	// producer returns the node that writes tensor name.
+	producer := func(name string) (int, bool) {
+		if t := b.tensors[name]; t != nil && t.producer > 0 {
+			return int(t.producer) - 1, true
+		}
+		return 0, false
+	}
+	for k := range nodes {
+		n := &nodes[k]
 		for _, out := range n.GetOutput() {
 			if out == "" {
 				continue
@@ -395,15 +450,19 @@ func (b *builder) sort(g *onnxpb.GraphProto, input string) ([]int, error) {
 			if _, ok := b.inits[out]; ok || out == input {
 				return nil, fmt.Errorf("node %s writes %q, which is a graph input or initializer", nodeRef(n, k), out)
 			}
-			if j, dup := producer[out]; dup {
-				return nil, fmt.Errorf("nodes %s and %s both write %q", nodeRef(nodes[j], j), nodeRef(n, k), out)
+			if j, dup := producer(out); dup {
+				return nil, fmt.Errorf("nodes %s and %s both write %q", nodeRef(&nodes[j], j), nodeRef(n, k), out)
 			}
-			producer[out] = k
+			b.tensor(out).producer = int32(k) + 1
 		}
 	}
+	// pending[k] counts the inputs node k waits for; the nodes reading node
+	// j are readers[first[j]:first[j+1]].
 	pending := make([]int, len(nodes))
-	readers := map[int][]int{}
-	for k, n := range nodes {
+	first := make([]int, len(nodes)+1)
+	edges := 0
+	for k := range nodes {
+		n := &nodes[k]
 		for _, in := range n.GetInput() {
 			if in == "" || in == input {
 				continue
@@ -411,15 +470,29 @@ func (b *builder) sort(g *onnxpb.GraphProto, input string) ([]int, error) {
 			if _, ok := b.inits[in]; ok {
 				continue
 			}
-			j, ok := producer[in]
+			j, ok := producer(in)
 			if !ok {
 				return nil, fmt.Errorf("node %s reads %q, which no node, initializer or graph input defines", nodeRef(n, k), in)
 			}
 			pending[k]++
-			readers[j] = append(readers[j], k)
+			first[j+1]++
+			edges++
 		}
 	}
-	var order, ready []int
+	for j := range nodes {
+		first[j+1] += first[j]
+	}
+	readers := make([]int, edges)
+	next := slices.Clone(first[:len(nodes)])
+	for k := range nodes {
+		for _, in := range nodes[k].GetInput() {
+			if j, ok := producer(in); ok {
+				readers[next[j]] = k
+				next[j]++
+			}
+		}
+	}
+	order, ready := make([]int, 0, len(nodes)), make([]int, 0, len(nodes))
 	for k := range nodes {
 		if pending[k] == 0 {
 			ready = append(ready, k)
@@ -429,36 +502,51 @@ func (b *builder) sort(g *onnxpb.GraphProto, input string) ([]int, error) {
 		k := ready[0]
 		ready = ready[1:]
 		order = append(order, k)
-		for _, r := range readers[k] {
+		for _, r := range readers[first[k]:first[k+1]] {
 			if pending[r]--; pending[r] == 0 {
 				ready = append(ready, r)
 			}
 		}
 	}
 	if len(order) < len(nodes) {
-		for k, n := range nodes {
+		for k := range nodes {
 			if pending[k] > 0 {
-				return nil, fmt.Errorf("the graph has a cycle through node %s", nodeRef(n, k))
+				return nil, fmt.Errorf("the graph has a cycle through node %s", nodeRef(&nodes[k], k))
 			}
 		}
 	}
 	out := g.GetOutput()[0].GetName()
-	if _, ok := producer[out]; !ok {
+	last, ok := producer(out)
+	if !ok {
 		return nil, fmt.Errorf("no node computes the graph output %q", out)
 	}
-	return order, nil
+	// Keep the nodes the output depends on: walking the order backwards
+	// meets every reader before the nodes it reads.
+	live := make([]bool, len(nodes))
+	live[last] = true
+	for _, k := range slices.Backward(order) {
+		if !live[k] {
+			continue
+		}
+		for _, in := range nodes[k].GetInput() {
+			if j, ok := producer(in); ok {
+				live[j] = true
+			}
+		}
+	}
+	return slices.DeleteFunc(order, func(k int) bool { return !live[k] }), nil
 }
 
 // nodeRef names a node in messages: its quoted name and operator, or its
 // index when it has no name.
-func nodeRef(n *onnxpb.NodeProto, k int) string {
+func nodeRef(n *nodeProto, k int) string {
 	if n.GetName() != "" {
 		return fmt.Sprintf("%q (%s)", n.GetName(), opName(n))
 	}
 	return fmt.Sprintf("#%d (%s)", k, opName(n))
 }
 
-func opName(n *onnxpb.NodeProto) string {
+func opName(n *nodeProto) string {
 	if d := n.GetDomain(); d != "" && d != "ai.onnx" {
 		return d + "." + n.GetOpType()
 	}
@@ -472,21 +560,25 @@ var constOnly = map[string]bool{"ConstantOfShape": true, "Cast": true}
 // Kinds of poisoned tensors, the outputs of nodes that could not be
 // mapped: computed from the input, or constants (shapes).
 const (
-	poisonConst = 1
-	poisonAct   = 2
+	poisonConst uint8 = 1
+	poisonAct   uint8 = 2
 )
 
 // node maps one ONNX node, recording it as unsupported on failure. A node
 // that reads the output of a failed node is not checked (its inputs are
 // unknown) unless its operator is never supported on computed tensors.
-func (b *builder) node(n *onnxpb.NodeProto, k int) {
+func (b *builder) node(n *nodeProto, k int) {
 	computed := false // some input is, or may be, computed from the input
 	poisoned := false
 	for _, name := range n.GetInput() {
-		if v, ok := b.vals[name]; ok && v.a != nil {
+		t := b.tensors[name]
+		if t == nil {
+			continue
+		}
+		if t.set && t.val.a != nil {
 			computed = true
 		}
-		switch b.poisoned[name] {
+		switch t.poisoned {
 		case poisonAct:
 			computed, poisoned = true, true
 		case poisonConst:
@@ -499,10 +591,15 @@ func (b *builder) node(n *onnxpb.NodeProto, k int) {
 			kind = poisonAct
 		}
 		for _, out := range n.GetOutput() {
-			b.poisoned[out] = kind
+			b.tensor(out).poisoned = kind
 		}
 	}
 	fail := func(err error) {
+		if len(b.problem) == maxListed {
+			b.unlisted++
+			poison()
+			return
+		}
 		ref := nodeRef(n, k)
 		if !errors.Is(err, errPlain) {
 			ref = strings.TrimSuffix(ref, ")") + ": " + err.Error() + ")"
@@ -523,7 +620,12 @@ func (b *builder) node(n *onnxpb.NodeProto, k int) {
 		}
 		return
 	}
-	ins := make([]*value, len(n.GetInput()))
+	// One call and its inputs serve every node (handlers keep neither): a
+	// file of tiny nodes must cost a small multiple of its size.
+	ins := slices.Grow(b.call.ins[:0], len(n.GetInput()))[:len(n.GetInput())]
+	clear(ins)
+	b.call = call{b: b, n: n, ins: ins}
+	c := &b.call
 	for j, name := range n.GetInput() {
 		if name == "" {
 			continue
@@ -533,10 +635,10 @@ func (b *builder) node(n *onnxpb.NodeProto, k int) {
 			fail(fmt.Errorf("input %q: %w", name, err))
 			return
 		}
-		ins[j] = v
+		c.ins[j] = v
 	}
-	c := &call{b: b, n: n, ins: ins, base: b.baseName(n, k)}
-	b.cur, b.mapped = b.baseName(n, k)+" ("+opName(n)+")", false
+	c.base = b.baseName(n, k)
+	b.cur, b.mapped = c.base+" ("+opName(n)+")", false
 	if err := handler(c); err != nil {
 		fail(err)
 		return
@@ -567,16 +669,17 @@ func (b *builder) pending(from []string) []string {
 // of its previous output must not see the change: that output has a new
 // version.
 func (b *builder) refold(n *nn.Node, shape nn.Shape) *activation {
-	b.ver[n.Name]++
-	b.aliases[n.Name] = nil
+	l := b.layers[n.Name]
+	l.ver++
+	l.aliases = nil
 	b.attach(n)
-	return &activation{node: n.Name, ver: b.ver[n.Name], shape: shape}
+	return &activation{node: n.Name, ver: l.ver, shape: shape}
 }
 
 // value returns what tensor name holds, decoding initializers on first use.
 func (b *builder) value(name string) (*value, error) {
-	if v, ok := b.vals[name]; ok {
-		return v, nil
+	if t := b.tensors[name]; t != nil && t.set {
+		return &t.val, nil
 	}
 	p, ok := b.inits[name]
 	if !ok {
@@ -586,40 +689,68 @@ func (b *builder) value(name string) (*value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("initializer: %w", err)
 	}
-	v := &value{c: t}
-	b.vals[name] = v
-	return v, nil
+	return b.setConst(name, t), nil
 }
 
 // setAct records that tensor name holds activation a.
 func (b *builder) setAct(name string, a *activation) {
-	b.vals[name] = &value{a: a}
-	if a.ver == b.ver[a.node] {
-		b.aliases[a.node] = append(b.aliases[a.node], name)
+	t := b.tensor(name)
+	t.val, t.set = value{a: a}, true
+	if b.current(a) {
+		l := b.layers[a.node]
+		l.aliases = append(l.aliases, name)
 	}
+}
+
+// setConst records that tensor name holds the constant c.
+func (b *builder) setConst(name string, c *tensor) *value {
+	t := b.tensor(name)
+	t.val, t.set = value{c: c}, true
+	return &t.val
+}
+
+// current reports whether a is its layer's latest output (see refold).
+func (b *builder) current(a *activation) bool {
+	l := b.layers[a.node]
+	return l != nil && l.ver == a.ver
+}
+
+// layer returns the layer called name, nil for the input or none.
+func (b *builder) layer(name string) *nn.Node {
+	if l := b.layers[name]; l != nil {
+		return l.node
+	}
+	return nil
 }
 
 // baseName is the nn name for a node's layer: its ONNX name, or operator
 // and index.
-func (b *builder) baseName(n *onnxpb.NodeProto, k int) string {
+func (b *builder) baseName(n *nodeProto, k int) string {
 	if n.GetName() != "" {
 		return n.GetName()
 	}
-	return fmt.Sprintf("%s_%d", n.GetOpType(), k)
+	return n.GetOpType() + "_" + strconv.Itoa(k)
 }
 
 // unique returns name, or name with a suffix if a layer already has it.
-// Each name remembers the next suffix to try, so that n layers of one name
-// cost n probes, not n²/2.
+// A name that needed a suffix remembers the next one to try, so that n
+// layers of one name cost n probes, not n²/2.
 func (b *builder) unique(name string) string {
 	out := name
 	k := max(b.suffix[name], 2)
-	for ; b.names[out]; k++ {
+	for ; b.taken(out); k++ {
 		out = fmt.Sprintf("%s_%d", name, k)
 	}
-	b.suffix[name] = k
-	b.names[out] = true
+	if out != name {
+		b.suffix[name] = k
+	}
 	return out
+}
+
+// taken reports whether a layer, or the input, has the given name.
+func (b *builder) taken(name string) bool {
+	_, ok := b.layers[name]
+	return ok
 }
 
 // add appends a layer reading the given activations and returns its output.
@@ -631,18 +762,18 @@ func (b *builder) add(n *nn.Node, shape nn.Shape, ins ...*activation) *activatio
 	}
 	b.attach(n)
 	b.m.Nodes = append(b.m.Nodes, n)
-	b.nodes[n.Name] = n
+	b.layers[n.Name] = &layerState{node: n}
 	return &activation{node: n.Name, shape: shape}
 }
 
 // finish checks the output and returns the model, without the layers that
 // do not lead to it.
 func (b *builder) finish(output string) (*nn.Model, error) {
-	v := b.vals[output]
-	if v == nil || v.a == nil {
+	t := b.tensors[output]
+	if t == nil || !t.set || t.val.a == nil {
 		return nil, fmt.Errorf("the graph output %q is a constant, not computed from the input", output)
 	}
-	a := v.a
+	a := t.val.a
 	if a.view != nil {
 		var err error
 		if a, err = b.materialize(a); err != nil {
@@ -659,25 +790,23 @@ func (b *builder) finish(output string) (*nn.Model, error) {
 		return nil, fmt.Errorf("the graph output %q has shape [N, %s] per batch; edgecnn needs [N, classes]", output, strings.ReplaceAll(a.shape.String(), "x", ", "))
 	}
 	// Keep the layers the output depends on, in their order.
-	keep := map[string]bool{a.node: true}
+	b.layers[a.node].keep = true
 	for k := len(b.m.Nodes) - 1; k >= 0; k-- {
-		if n := b.m.Nodes[k]; keep[n.Name] {
+		if n := b.m.Nodes[k]; b.layers[n.Name].keep {
 			for _, in := range n.Inputs {
-				keep[in] = true
+				b.layers[in].keep = true
 			}
 		}
 	}
 	m := b.m
-	var nodes []*nn.Node
-	for _, n := range m.Nodes {
-		if keep[n.Name] {
-			nodes = append(nodes, n)
-		} else {
-			delete(m.Params, n.Name+".weight")
-			delete(m.Params, n.Name+".bias")
+	m.Nodes = slices.DeleteFunc(m.Nodes, func(n *nn.Node) bool {
+		if b.layers[n.Name].keep {
+			return false
 		}
-	}
-	m.Nodes = nodes
+		delete(m.Params, n.Name+".weight")
+		delete(m.Params, n.Name+".bias")
+		return true
+	})
 	classes := a.shape[0]
 	if len(b.opt.Labels) > 0 {
 		if len(b.opt.Labels) != classes {

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/edgecnn/edgecnn/tools/convert/onnx/internal/onnxpb"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // Limits that keep a hostile file from making the reader allocate much more
@@ -195,35 +195,71 @@ func checkDims(dims []int64) ([]int, int, error) {
 
 // decodeTensor reads a TensorProto of a numeric type. The data must be
 // stored in the file (not external) and hold exactly the elements its
-// dimensions say. Integers stay in the protobuf's memory at their own
-// width; floating-point values become float32, so nothing is allocated
+// dimensions say. Integers in raw_data stay in the file's bytes at their
+// own width; floating-point values become float32, so nothing is allocated
 // beyond the file's size (twice a FLOAT16's).
-func decodeTensor(p *onnxpb.TensorProto) (*tensor, error) {
-	if p.GetDataLocation() == onnxpb.TensorProto_EXTERNAL || len(p.GetExternalData()) > 0 {
-		where := ""
-		for _, kv := range p.GetExternalData() {
-			if kv.GetKey() == "location" {
-				where = fmt.Sprintf(" (in %q)", kv.GetValue())
+func decodeTensor(p tensorProto) (*tensor, error) {
+	var (
+		external  bool
+		where     string
+		segment   bool
+		dt        int32
+		raw       []byte // nil if absent
+		dimsCount int
+		m         = message{rest: p}
+	)
+	for m.next() {
+		switch {
+		case m.is(tensorDataLocation, protowire.VarintType):
+			external = m.v == dataLocationExternal
+		case m.is(tensorExternalData, protowire.BytesType):
+			external = true
+			var key, value []byte
+			for e := (message{rest: m.b}); e.next(); {
+				switch {
+				case e.is(stringStringEntryKey, protowire.BytesType):
+					key = e.b
+				case e.is(stringStringEntryValue, protowire.BytesType):
+					value = e.b
+				}
 			}
+			if string(key) == "location" {
+				where = fmt.Sprintf(" (in %q)", value)
+			}
+		case m.is(tensorSegment, protowire.BytesType):
+			segment = true
+		case m.is(tensorDataType, protowire.VarintType):
+			dt = int32(m.v)
+		case m.is(tensorRawData, protowire.BytesType):
+			raw = m.b
 		}
+	}
+	if m.err != nil {
+		return nil, m.err
+	}
+	if external {
 		return nil, fmt.Errorf("data is stored outside the model file%s; external data is not supported: export the model with its weights inside (models under 2 GB)", where)
 	}
-	if p.Segment != nil {
+	if segment {
 		return nil, fmt.Errorf("segmented tensors are not supported")
 	}
-	dims, n, err := checkDims(p.GetDims())
+	dimsCount, err := countRepeated(p, tensorDims, protowire.VarintType)
 	if err != nil {
 		return nil, err
 	}
-	dt := p.GetDataType()
-	name := dataTypeName(dt)
-	count := func(have int) error {
-		if have != n {
-			return fmt.Errorf("%s tensor %v has %d values, want %d", name, dims, have, n)
-		}
-		return nil
+	if dimsCount > maxRank {
+		return nil, fmt.Errorf("rank %d is too large", dimsCount)
 	}
-	if p.RawData != nil {
+	fileDims, err := readRepeated(p, tensorDims, protowire.VarintType, dimsCount, wireInt64)
+	if err != nil {
+		return nil, err
+	}
+	dims, n, err := checkDims(fileDims)
+	if err != nil {
+		return nil, err
+	}
+	name := dataTypeName(dt)
+	if raw != nil {
 		width := floatWidths[dt]
 		it, isInt := intTypes[dt]
 		if isInt {
@@ -232,56 +268,62 @@ func decodeTensor(p *onnxpb.TensorProto) (*tensor, error) {
 		if width == 0 {
 			return nil, unsupportedType(dt)
 		}
-		if raw := p.GetRawData(); len(raw) != width*n {
+		if len(raw) != width*n {
 			return nil, fmt.Errorf("%s tensor %v has %d bytes of data, want %d", name, dims, len(raw), width*n)
 		}
 		if isInt {
-			return &tensor{dims: dims, i: rawInts{b: p.GetRawData(), width: width, unsigned: it.unsigned}, isInt: true}, nil
+			return &tensor{dims: dims, i: rawInts{b: raw, width: width, unsigned: it.unsigned}, isInt: true}, nil
 		}
-		return &tensor{dims: dims, f: rawFloats(p.GetRawData(), dt, n)}, nil
+		return &tensor{dims: dims, f: rawFloats(raw, dt, n)}, nil
 	}
+	// The typed fields: the one dt uses must hold exactly n values.
+	field, elem := protowire.Number(tensorInt32Data), protowire.Type(protowire.VarintType)
 	switch dt {
 	case typeFloat:
-		if err := count(len(p.GetFloatData())); err != nil {
-			return nil, err
-		}
-		return &tensor{dims: dims, f: slices.Clone(p.GetFloatData())}, nil
+		field, elem = tensorFloatData, protowire.Fixed32Type
 	case typeDouble:
-		if err := count(len(p.GetDoubleData())); err != nil {
-			return nil, err
-		}
-		f := make([]float32, n)
-		for k, v := range p.GetDoubleData() {
-			f[k] = float32(v)
-		}
-		return &tensor{dims: dims, f: f}, nil
+		field, elem = tensorDoubleData, protowire.Fixed64Type
+	case typeInt64:
+		field = tensorInt64Data
+	case typeUint32, typeUint64:
+		field = tensorUint64Data
+	case typeFloat16, typeBfloat16, typeInt32, typeInt16, typeInt8, typeUint16, typeUint8, typeBool:
+	default:
+		return nil, unsupportedType(dt)
+	}
+	have, err := countRepeated(p, field, elem)
+	if err != nil {
+		return nil, err
+	}
+	if have != n {
+		return nil, fmt.Errorf("%s tensor %v has %d values, want %d", name, dims, have, n)
+	}
+	t := &tensor{dims: dims}
+	switch dt {
+	case typeFloat:
+		t.f, err = readRepeated(p, field, elem, n, wireFloat32)
+	case typeDouble:
+		t.f, err = readRepeated(p, field, elem, n, func(v uint64) float32 { return float32(math.Float64frombits(v)) })
 	case typeFloat16, typeBfloat16:
 		// Stored as their bits in int32_data.
-		if err := count(len(p.GetInt32Data())); err != nil {
-			return nil, err
-		}
-		f := make([]float32, n)
-		for k, v := range p.GetInt32Data() {
-			f[k] = halfToFloat(uint16(v), dt)
-		}
-		return &tensor{dims: dims, f: f}, nil
+		t.f, err = readRepeated(p, field, elem, n, func(v uint64) float32 { return halfToFloat(uint16(v), dt) })
 	case typeInt64:
-		if err := count(len(p.GetInt64Data())); err != nil {
-			return nil, err
-		}
-		return &tensor{dims: dims, i: fileInt64s(p.GetInt64Data()), isInt: true}, nil
+		var v []int64
+		v, err = readRepeated(p, field, elem, n, wireInt64)
+		t.i, t.isInt = fileInt64s(v), true
 	case typeUint32, typeUint64:
-		if err := count(len(p.GetUint64Data())); err != nil {
-			return nil, err
-		}
-		return &tensor{dims: dims, i: fileUint64s(p.GetUint64Data()), isInt: true}, nil
-	case typeInt32, typeInt16, typeInt8, typeUint16, typeUint8, typeBool:
-		if err := count(len(p.GetInt32Data())); err != nil {
-			return nil, err
-		}
-		return &tensor{dims: dims, i: fileInt32s(p.GetInt32Data()), isInt: true}, nil
+		var v []uint64
+		v, err = readRepeated(p, field, elem, n, wireUint64)
+		t.i, t.isInt = fileUint64s(v), true
+	default: // every integer type of 32 bits or less, and BOOL
+		var v []int32
+		v, err = readRepeated(p, field, elem, n, wireInt32)
+		t.i, t.isInt = fileInt32s(v), true
 	}
-	return nil, unsupportedType(dt)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 func unsupportedType(dt int32) error {

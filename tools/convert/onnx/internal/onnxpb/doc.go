@@ -2,6 +2,10 @@
 // from onnx.proto with protoc-gen-go. Do not edit onnx.pb.go: change the
 // generator or the schema and run `go generate`.
 //
+// The importer does not decode files through these types (a message per
+// record costs far more than the record's bytes; see ../../records.go): it
+// uses their enums, and the tests write models with them.
+//
 // onnx.proto is the official schema of ONNX 1.12 (IR version 8, opsets up
 // to 17), copied unmodified from Debian bookworm's python3-onnx 1.12.0
 // (/usr/lib/python3/dist-packages/onnx/onnx.proto). It is © the ONNX
