@@ -1,31 +1,48 @@
 package kernels
 
+import "fmt"
+
 // Im2colBatch is Im2col over n images stored channel-major, [C, n, H, W]:
 // plane c of image s is src[(c*n+s)*H*W : (c*n+s+1)*H*W]. dst is the
-// row-major [C*KH*KW, n*OutH*OutW] matrix whose columns s*OutH*OutW ...
-// (s+1)*OutH*OutW-1 hold image s, so that one Sgemm of the
-// [OutC, C*KH*KW] weights by dst convolves all n images at once and gives
-// the output channel-major too, [OutC, n, OutH, OutW]. With n == 1 it is
-// Im2col.
-func Im2colBatch(src []float32, g ConvGeom, n int, dst []float32) {
-	checkBatch("Im2colBatch", n)
-	g.check("Im2colBatch", len(src), g.C*n*g.H*g.W, len(dst), g.C*g.KH*g.KW*n*g.OutH*g.OutW)
-	im2colBatch(src, g, n, dst)
+// row-major [C*KH*KW, n*OutH*OutW] matrix, rows ld >= n*OutH*OutW apart,
+// whose columns s*OutH*OutW ... (s+1)*OutH*OutW-1 hold image s, so that one
+// Sgemm of the [OutC, C*KH*KW] weights by dst convolves all n images at
+// once and gives the output channel-major too, [OutC, n, OutH, OutW]. With
+// n == 1 and ld == OutH*OutW it is Im2col. (A caller whose n*OutH*OutW is a
+// multiple of 4 KiB of floats gives the rows a little more room: Sgemm
+// reads rows that far apart from the same few cache sets.)
+func Im2colBatch(src []float32, g ConvGeom, n int, dst []float32, ld int) {
+	checkBatch("Im2colBatch", n, ld, g)
+	g.check("Im2colBatch", len(src), g.C*n*g.H*g.W, len(dst), batchCols(g, n, ld))
+	im2colBatch(src, g, n, dst, ld)
 }
 
 // Col2imBatch is the adjoint of Im2colBatch: it adds every element of the
-// [C*KH*KW, n*OutH*OutW] matrix col into the cell of the channel-major
-// [C, n, H, W] images dst that Im2colBatch would have read it from, and drops
-// the elements that fall on padding. Like Col2im it accumulates.
-func Col2imBatch(col []float32, g ConvGeom, n int, dst []float32) {
-	checkBatch("Col2imBatch", n)
-	g.check("Col2imBatch", len(col), g.C*g.KH*g.KW*n*g.OutH*g.OutW, len(dst), g.C*n*g.H*g.W)
-	col2imBatch(col, g, n, dst)
+// [C*KH*KW, n*OutH*OutW] matrix col (rows ld apart) into the cell of the
+// channel-major [C, n, H, W] images dst that Im2colBatch would have read it
+// from, and drops the elements that fall on padding. Like Col2im it
+// accumulates.
+func Col2imBatch(col []float32, ld int, g ConvGeom, n int, dst []float32) {
+	checkBatch("Col2imBatch", n, ld, g)
+	g.check("Col2imBatch", len(col), batchCols(g, n, ld), len(dst), g.C*n*g.H*g.W)
+	col2imBatch(col, ld, g, n, dst)
 }
 
-func checkBatch(fn string, n int) {
+// batchCols is the length of Im2colBatch's matrix.
+func batchCols(g ConvGeom, n, ld int) int {
+	rows := g.C * g.KH * g.KW
+	if rows == 0 {
+		return 0
+	}
+	return (rows-1)*ld + n*g.OutH*g.OutW
+}
+
+func checkBatch(fn string, n, ld int, g ConvGeom) {
 	if n < 0 {
 		panic("kernels: " + fn + ": negative image count")
+	}
+	if ld < n*g.OutH*g.OutW {
+		panic(fmt.Sprintf("kernels: %s: rows %d apart hold %d images of %dx%d", fn, ld, n, g.OutH, g.OutW))
 	}
 }
 
@@ -36,9 +53,8 @@ func checkBatch(fn string, n int) {
 // row, and the row of kh >= SH is the row of kh-SH moved by one output row
 // (output row oh of the one reads the input row that output row oh+1 of the
 // other reads), so all but its last output row are one block copy.
-func im2colBatch(src []float32, g ConvGeom, n int, dst []float32) {
+func im2colBatch(src []float32, g ConvGeom, n int, dst []float32, ld int) {
 	p := g.OutH * g.OutW
-	ld := n * p
 	hw := g.H * g.W
 	for c := range g.C {
 		for s := range n {
@@ -116,9 +132,8 @@ func im2colRows(out, img []float32, g ConvGeom, kh, kw, from, y0, y1 int) {
 
 // col2imBatch walks col in the order im2colBatch writes it, adding each
 // valid run of an output row into its input row.
-func col2imBatch(col []float32, g ConvGeom, n int, dst []float32) {
+func col2imBatch(col []float32, ld int, g ConvGeom, n int, dst []float32) {
 	p := g.OutH * g.OutW
-	ld := n * p
 	hw := g.H * g.W
 	for c := range g.C {
 		for s := range n {
@@ -149,6 +164,32 @@ func col2imBatch(col []float32, g ConvGeom, n int, dst []float32) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// Im2colTaps is Im2col with the rows of each group in window-tap-major
+// order: for groups of cg = C/groups channels, row (grp*KH*KW + kh*KW +
+// kw)*cg + c holds what Im2col puts in row (grp*cg + c)*KH*KW + kh*KW + kw.
+// A GEMM over these rows sums each output in the order (kh, kw, c), the
+// order of ConvF32HWC on HWC images, so that a float32 convolution gives
+// the same bits whichever layout its image is stored in (the engine's
+// rule, engine/layout.go).
+func Im2colTaps(src []float32, g ConvGeom, groups int, dst []float32) {
+	if groups < 1 || g.C%groups != 0 {
+		panic("kernels: Im2colTaps: the groups do not divide the channels")
+	}
+	g.check("Im2colTaps", len(src), g.C*g.H*g.W, len(dst), g.C*g.KH*g.KW*g.OutH*g.OutW)
+	p, hw, taps, cg := g.OutH*g.OutW, g.H*g.W, g.KH*g.KW, g.C/groups
+	for c := range g.C {
+		img := src[c*hw : (c+1)*hw]
+		base := c/cg*cg*taps + c%cg
+		for kh := range g.KH {
+			y0, y1 := validRange(g.OutH, g.SH, kh-g.PadT, g.H)
+			for kw := range g.KW {
+				r := base + (kh*g.KW+kw)*cg
+				im2colRows(dst[r*p:(r+1)*p], img, g, kh, kw, 0, y0, y1)
 			}
 		}
 	}

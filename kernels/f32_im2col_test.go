@@ -20,13 +20,14 @@ func TestIm2colBatchMatchesIm2col(t *testing.T) {
 		g.OutW = max((g.W+g.PadL+r.IntN(3)-g.KW)/g.SW+1, 0)
 		n := 1 + r.IntN(4)
 		hw, p, rows := g.H*g.W, g.OutH*g.OutW, g.C*g.KH*g.KW
+		ld := n*p + r.IntN(3) // rows with room between them, or without
 		x := randNorm(r, g.C*n*hw)
-		col := randNorm(r, rows*n*p) // overwritten everywhere
-		Im2colBatch(x, g, n, col)
-		y := randNorm(r, rows*n*p)
+		col := randNorm(r, rows*ld) // overwritten everywhere
+		Im2colBatch(x, g, n, col, ld)
+		y := randNorm(r, rows*ld)
 		dx := randNorm(r, len(x))
 		want := append([]float32(nil), dx...)
-		Col2imBatch(y, g, n, dx)
+		Col2imBatch(y, ld, g, n, dx)
 		for s := range n {
 			img, grad := make([]float32, g.C*hw), make([]float32, g.C*hw)
 			for c := range g.C {
@@ -36,8 +37,8 @@ func TestIm2colBatchMatchesIm2col(t *testing.T) {
 			one, ys := make([]float32, rows*p), make([]float32, rows*p)
 			Im2col(img, g, one)
 			for row := range rows {
-				require.Equal(t, one[row*p:(row+1)*p], col[(row*n+s)*p:(row*n+s+1)*p], "%+v n=%d image %d row %d", g, n, s, row)
-				copy(ys[row*p:(row+1)*p], y[(row*n+s)*p:])
+				require.Equal(t, one[row*p:(row+1)*p], col[row*ld+s*p:row*ld+(s+1)*p], "%+v n=%d image %d row %d", g, n, s, row)
+				copy(ys[row*p:(row+1)*p], y[row*ld+s*p:])
 			}
 			Col2im(ys, g, grad)
 			for c := range g.C {
@@ -46,7 +47,10 @@ func TestIm2colBatchMatchesIm2col(t *testing.T) {
 		}
 	}
 	require.Panics(t, func() {
-		Im2colBatch(make([]float32, 8), ConvGeom{C: 1, H: 2, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 2, OutW: 2}, 3, make([]float32, 12))
+		Im2colBatch(make([]float32, 8), ConvGeom{C: 1, H: 2, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 2, OutW: 2}, 3, make([]float32, 12), 12)
+	})
+	require.Panics(t, func() { // rows closer than n images
+		Im2colBatch(make([]float32, 12), ConvGeom{C: 1, H: 2, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 2, OutW: 2}, 3, make([]float32, 12), 11)
 	})
 }
 
@@ -64,16 +68,44 @@ func BenchmarkIm2colBatch(b *testing.B) {
 	} {
 		r := rand.New(rand.NewPCG(1, 2))
 		src := randNorm(r, c.g.C*c.n*c.g.H*c.g.W)
-		col := make([]float32, c.g.C*c.g.KH*c.g.KW*c.n*c.g.OutH*c.g.OutW)
+		ld := c.n * c.g.OutH * c.g.OutW
+		col := make([]float32, c.g.C*c.g.KH*c.g.KW*ld)
 		b.Run(fmt.Sprintf("%s/im2col", c.name), func(b *testing.B) {
 			for b.Loop() {
-				Im2colBatch(src, c.g, c.n, col)
+				Im2colBatch(src, c.g, c.n, col, ld)
 			}
 		})
 		b.Run(fmt.Sprintf("%s/col2im", c.name), func(b *testing.B) {
 			for b.Loop() {
-				Col2imBatch(col, c.g, c.n, src)
+				Col2imBatch(col, ld, c.g, c.n, src)
 			}
 		})
 	}
+}
+
+// TestIm2colTaps checks on random geometries and group counts that
+// Im2colTaps writes Im2col's rows, each group's reordered from (c, kh, kw)
+// to (kh, kw, c).
+func TestIm2colTaps(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	for range 100 {
+		groups := 1 + r.IntN(3)
+		g := randConvGeom(r, groups*(1+r.IntN(4)))
+		taps, p, cg := g.KH*g.KW, g.OutH*g.OutW, g.C/groups
+		x := randNorm(r, g.C*g.H*g.W)
+		want := make([]float32, g.C*taps*p)
+		Im2col(x, g, want)
+		got := randNorm(r, len(want)) // overwritten everywhere
+		Im2colTaps(x, g, groups, got)
+		for c := range g.C {
+			for tap := range taps {
+				from := (c*taps + tap) * p
+				to := ((c/cg*taps+tap)*cg + c%cg) * p
+				require.Equal(t, want[from:from+p], got[to:to+p], "%+v groups %d: channel %d tap %d", g, groups, c, tap)
+			}
+		}
+	}
+	require.Panics(t, func() {
+		Im2colTaps(make([]float32, 8), ConvGeom{C: 2, H: 2, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 2, OutW: 2}, 3, make([]float32, 8))
+	})
 }

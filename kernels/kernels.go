@@ -362,7 +362,7 @@ func (g ConvGeom) check(fn string, srcLen, srcWant, dstLen, dstWant int) {
 // A convolution is then Sgemm of the [OutC, C*KH*KW] weights by dst.
 func Im2col(src []float32, g ConvGeom, dst []float32) {
 	g.check("Im2col", len(src), g.C*g.H*g.W, len(dst), g.C*g.KH*g.KW*g.OutH*g.OutW)
-	im2colBatch(src, g, 1, dst)
+	im2colBatch(src, g, 1, dst, g.OutH*g.OutW)
 }
 
 // Col2im is the adjoint of Im2col: it adds every element of the
@@ -372,7 +372,7 @@ func Im2col(src []float32, g ConvGeom, dst []float32) {
 // the unfolded matrix into the gradient of the image.
 func Col2im(col []float32, g ConvGeom, dst []float32) {
 	g.check("Col2im", len(col), g.C*g.KH*g.KW*g.OutH*g.OutW, len(dst), g.C*g.H*g.W)
-	col2imBatch(col, g, 1, dst)
+	col2imBatch(col, g.OutH*g.OutW, g, 1, dst)
 }
 
 // MaxPoolF32 writes into dst ([C, OutH, OutW]) the maximum of each window of

@@ -197,8 +197,13 @@ func sgemmPanels(s *gemmShape, transA, transB bool, m, n, k int, alpha float32, 
 	// nr columns of B (k*nr floats) stays in L1 while every A panel reads
 	// it: then read B in place instead of packing it (only full panels;
 	// the ragged last one is still packed). ResNet's first 3×3
-	// convolutions (m = 64, k = 576) take 0.6x the time so.
-	direct := !transB && packed == nil && (m <= 4*mr || k*nr <= directStrip)
+	// convolutions (m = 64, k = 576) take 0.6x the time so. But not when
+	// B's rows lie a multiple of 4 KiB apart (the trainer's batched
+	// convolutions over 32x32, 16x16 and 8x8 planes): then every row of
+	// a strip falls in the same cache sets, a few ways for k rows, and
+	// the strip misses for every A panel; packing costs less
+	// (BenchmarkSgemmPowerOfTwoStride).
+	direct := !transB && packed == nil && (m <= 4*mr || k*nr <= directStrip) && ldb%conflictStride != 0
 
 	sc := scratchPool.Get()
 	sc.a = grow(sc.a, mc*k)
@@ -493,3 +498,7 @@ func biasClampGeneric(x []float32, rows, cols, ldx int, bias []float32, byCol bo
 // directStrip is the most floats of a strip of B that sgemmPanels reads in
 // place for any number of rows: 48 KiB, L1 on the cores we measure.
 var directStrip = 12 << 10
+
+// conflictStride, in floats, is 4 KiB, the span of an L1 cache's sets:
+// lines that far apart compete for one set's few ways.
+const conflictStride = 1 << 10

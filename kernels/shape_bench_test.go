@@ -77,3 +77,26 @@ func BenchmarkPool(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSgemmPowerOfTwoStride times the GEMMs of the trainer's batched
+// 3x3 convolutions (train.conv, ResNet-20 at 64 images per thread), whose
+// B and C rows are n = 64*H*W floats apart, a multiple of 4 KiB, against
+// the same GEMMs with rows 32 floats further apart (+32): the first pair is
+// the forward pass of the first stage, the second its input gradient, then
+// the same for the last stage.
+func BenchmarkSgemmPowerOfTwoStride(b *testing.B) {
+	for _, s := range [][3]int{{16, 65536, 144}, {144, 65536, 16}, {64, 4096, 576}, {576, 4096, 64}} {
+		m, n, k := s[0], s[1], s[2]
+		for _, extra := range []int{0, 32} {
+			b.Run(fmt.Sprintf("%dx%dx%d+%d", m, n, k, extra), func(b *testing.B) {
+				r := rand.New(rand.NewPCG(5, 6))
+				ld := n + extra
+				a, bb, c := randNorm(r, m*k), randNorm(r, k*ld), make([]float32, m*ld)
+				for b.Loop() {
+					Sgemm(false, false, m, n, k, 1, a, k, bb, ld, 0, c, ld)
+				}
+				b.ReportMetric(float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+			})
+		}
+	}
+}

@@ -241,13 +241,20 @@ func outputMultiplier(inputScale, weightScale, outputScale float32) (multiplier 
 // OutputMultipliers returns OutputMultiplier for every output channel, or
 // an error naming the first channel whose factor cannot be represented.
 func OutputMultipliers(inputScale float32, weightScales []float32, outputScale float32) (multipliers []int32, shifts []int, err error) {
-	multipliers = make([]int32, len(weightScales))
-	shifts = make([]int, len(weightScales))
+	return AppendOutputMultipliers(make([]int32, 0, len(weightScales)), make([]int, 0, len(weightScales)),
+		inputScale, weightScales, outputScale)
+}
+
+// AppendOutputMultipliers is OutputMultipliers appending to multipliers and
+// shifts: quantization-aware training, whose scales move every step, passes
+// the slices of its last call emptied and allocates nothing.
+func AppendOutputMultipliers(multipliers []int32, shifts []int, inputScale float32, weightScales []float32, outputScale float32) ([]int32, []int, error) {
 	for c, ws := range weightScales {
-		multipliers[c], shifts[c], err = outputMultiplier(inputScale, ws, outputScale)
+		m, s, err := outputMultiplier(inputScale, ws, outputScale)
 		if err != nil {
 			return nil, nil, fmt.Errorf("output channel %d: %w", c, err)
 		}
+		multipliers, shifts = append(multipliers, m), append(shifts, s)
 	}
 	return multipliers, shifts, nil
 }

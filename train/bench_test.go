@@ -1,7 +1,9 @@
 package train
 
 import (
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -12,7 +14,9 @@ import (
 // and the optimizer) of each architecture's default batch on MNIST images,
 // on 2 threads like `edgecnn train` on the 2-core benchmark machine, in
 // float and (name suffix -qat) quantization-aware. A LeNet-5 epoch is 938
-// such steps.
+// such steps. Beside the wall time it reports the process CPU time per
+// step (cpu-ms/step), which other jobs on a shared machine do not inflate;
+// train/testdata/compare_step.sh runs it alternately with PyTorch.
 func BenchmarkStep(b *testing.B) {
 	for _, arch := range nn.Archs {
 		for _, qat := range []bool{false, true} {
@@ -45,12 +49,30 @@ func benchmarkStep(b *testing.B, arch string, qat bool) {
 		order[i] = i
 	}
 	next := 0
-	for b.Loop() {
+	step := func() {
 		if next+cfg.BatchSize > len(order) {
 			next = 0
 		}
 		tr.step(trainSet, order[next:next+cfg.BatchSize], cfg.LR)
 		next += cfg.BatchSize
 	}
+	// The first step pays for touching every buffer (page faults: over a
+	// second of system time for MobileNet v2); it is not timed, as
+	// torch_step.py does not time its first.
+	step()
+	cpu := cpuTime()
+	for b.Loop() {
+		step()
+	}
 	b.ReportMetric(float64(b.N*cfg.BatchSize)/b.Elapsed().Seconds(), "img/s")
+	b.ReportMetric(float64((cpuTime()-cpu).Milliseconds())/float64(b.N), "cpu-ms/step")
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -82,12 +82,26 @@ func newConv(n *nn.Node, in, out nn.Shape, w, b *param, batch int, sc *scratch) 
 	c := &conv{g: g, out: n.Out, groups: n.Groups, w: w, b: b, sc: sc,
 		pointwise: g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PadT == 0 && g.PadL == 0 && g.OutH == g.H && g.OutW == g.W}
 	ocg, kg, p := c.dims()
+	ld := colStride(batch * p)
 	if !c.pointwise {
-		c.col = make([]float32, c.groups*kg*batch*p)
+		c.col = make([]float32, c.groups*kg*ld)
 	}
 	c.wt = make([]float32, ocg*roundUp(kg, convPad))
-	sc.reserve(max(kg*batch*p, c.chunk(batch*p)*roundUp(kg, convPad))) // dcol, colT
+	sc.reserve(max(kg*ld, c.chunk(batch*p)*roundUp(kg, convPad))) // dcol, colT
 	return c
+}
+
+// colStride returns how far apart the rows of a column matrix of np
+// columns (im2col's, or its gradient) are kept: np, but a cache line more
+// when np is a multiple of 1 KiB, as it is for batches of 32x32, 16x16 and
+// 8x8 planes. Rows a multiple of 4 KiB apart fall in the same cache sets,
+// and the GEMMs that read such a matrix a strip of rows at a time ran at
+// half speed (kernels.BenchmarkSgemmPowerOfTwoStride).
+func colStride(np int) int {
+	if np%256 == 0 {
+		return np + 16
+	}
+	return np
 }
 
 // dims returns the per-group GEMM sizes: output channels, reduction length
@@ -111,26 +125,29 @@ func (c *conv) group(g, n int) (kernels.ConvGeom, int) {
 	return gg, g * gg.C * n * gg.H * gg.W
 }
 
-// cols returns col[g] of a shard of n samples whose input is x: x itself
-// for a pointwise convolution, else the part of c.col that forward filled.
-func (c *conv) cols(x []float32, g, n int) []float32 {
+// cols returns col[g] of a shard of n samples whose input is x, and how
+// far apart its rows are: x itself for a pointwise convolution, else the
+// part of c.col that forward fills.
+func (c *conv) cols(x []float32, g, n int) ([]float32, int) {
 	_, kg, p := c.dims()
 	np := n * p
 	if c.pointwise {
-		return x[g*kg*np : (g+1)*kg*np]
+		return x[g*kg*np : (g+1)*kg*np], np
 	}
-	return c.col[g*kg*np : (g+1)*kg*np]
+	ld := colStride(np)
+	return c.col[g*kg*ld : (g+1)*kg*ld], ld
 }
 
 func (c *conv) forward(x, y []float32, n int, _ bool) {
 	ocg, kg, p := c.dims()
 	np := n * p
 	for g := range c.groups {
+		col, ld := c.cols(x, g, n)
 		if !c.pointwise {
 			gg, off := c.group(g, n)
-			kernels.Im2colBatch(x[off:], gg, n, c.cols(x, g, n))
+			kernels.Im2colBatch(x[off:], gg, n, col, ld)
 		}
-		kernels.Sgemm(false, false, ocg, np, kg, 1, c.w.w[g*ocg*kg:], kg, c.cols(x, g, n), np, 0, y[g*ocg*np:], np)
+		kernels.Sgemm(false, false, ocg, np, kg, 1, c.w.w[g*ocg*kg:], kg, col, ld, 0, y[g*ocg*np:], np)
 	}
 	if c.b != nil {
 		kernels.BiasClampF32(y, c.out, np, np, c.b.w, float32(math.Inf(-1)), float32(math.Inf(1)))
@@ -150,10 +167,10 @@ func (c *conv) backward(x, _, dy, dx []float32, n int) {
 	for g := range c.groups {
 		// dW[g] (OCg x Kpad) = dY[g] (OCg x nP) * colT (nP x Kpad), a
 		// chunk of rows at a time, each added to the sum of those before.
-		col := c.cols(x, g, n)
+		col, ld := c.cols(x, g, n)
 		for j := 0; j < np; j += chunk {
 			w := min(chunk, np-j)
-			kernels.TransposeF32(colT, kpad, col[j:], np, kg, w)
+			kernels.TransposeF32(colT, kpad, col[j:], ld, kg, w)
 			kernels.Sgemm(false, false, ocg, kpad, w, 1, dy[g*ocg*np+j:], np, colT, kpad, float32(min(j, 1)), c.wt, kpad)
 		}
 		for o := range ocg {
@@ -174,9 +191,10 @@ func (c *conv) backward(x, _, dy, dx []float32, n int) {
 			kernels.Sgemm(true, false, kg, np, ocg, 1, c.w.w[g*ocg*kg:], kg, dy[g*ocg*np:], np, 0, dx[off:], np)
 			continue
 		}
-		dcol := c.sc.get(kg * np)
-		kernels.Sgemm(true, false, kg, np, ocg, 1, c.w.w[g*ocg*kg:], kg, dy[g*ocg*np:], np, 0, dcol, np)
-		kernels.Col2imBatch(dcol, gg, n, dx[off:])
+		ld := colStride(np)
+		dcol := c.sc.get(kg * ld)
+		kernels.Sgemm(true, false, kg, np, ocg, 1, c.w.w[g*ocg*kg:], kg, dy[g*ocg*np:], np, 0, dcol, ld)
+		kernels.Col2imBatch(dcol, ld, gg, n, dx[off:])
 	}
 }
 
@@ -341,20 +359,37 @@ type activation struct {
 }
 
 func (a *activation) forward(x, y []float32, n int, _ bool) {
-	if a.op != nn.OpReLU {
-		engine.ActivateNode(a.node, y[:n*a.size], x[:n*a.size])
-		return
-	}
-	// max(v, 0) by clearing every bit of a negative value (the sign bit
-	// smeared by an arithmetic shift): no branch for the random signs, and
-	// none of the NaN and signed-zero care of the max builtin.
 	x = x[:n*a.size]
 	y = y[:len(x)]
-	for i, v := range x {
-		b := math.Float32bits(v)
-		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+	switch a.op {
+	case nn.OpReLU:
+		// max(v, 0) by clearing every bit of a negative value (the sign
+		// bit smeared by an arithmetic shift): no branch for the random
+		// signs, and none of the NaN and signed-zero care of the max
+		// builtin.
+		for i, v := range x {
+			b := math.Float32bits(v)
+			y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+		}
+	case nn.OpReLU6:
+		// The same, then the bits of 6 wherever the (now non-negative)
+		// value's bits exceed them, but for a NaN, which stays.
+		for i, v := range x {
+			b := math.Float32bits(v)
+			b &^= uint32(int32(b) >> 31)
+			over := uint32(int32(six-b)>>31) &^ uint32(int32(inf-b)>>31)
+			y[i] = math.Float32frombits(b&^over | six&over)
+		}
+	default:
+		engine.ActivateNode(a.node, y, x)
 	}
 }
+
+// The bits of float32 6 and +Inf: non-negative floats order as their bits.
+const (
+	six = 0x40c00000
+	inf = 0x7f800000
+)
 
 func (a *activation) backward(x, y, dy, dx []float32, n int) {
 	if dx == nil {
@@ -370,8 +405,12 @@ func (a *activation) backward(x, y, dy, dx []float32, n int) {
 			dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
 		}
 	case nn.OpReLU6:
+		// Where 0 < y < 6, by the bits as above: those of a y in (0, 6)
+		// are positive and below six's, a negative y's are above.
 		for i, v := range y {
-			dx[i] = pass(v > 0 && v < 6, dy[i])
+			b := math.Float32bits(v)
+			mask := uint32(-int32(b)>>31) & uint32(int32(b-six)>>31)
+			dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
 		}
 	case nn.OpTanh:
 		for i, v := range y {

@@ -126,7 +126,7 @@ func newReplica(m *nn.Model, batch int, qat *qatWeights) (*replica, error) {
 		case nn.OpConv2D:
 			w, b := byName[n.Name+".weight"], byName[n.Name+".bias"]
 			if n.Groups == in[0] && n.Out == in[0] && n.Groups > 1 {
-				l = newDepthwise(n, in, out, w, b)
+				l = newDepthwise(n, in, out, w, b, batch)
 			} else {
 				l = newConv(n, in, out, w, b, batch, &r.sc)
 			}

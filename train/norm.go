@@ -37,17 +37,8 @@ func (l *batchNorm) forward(x, y []float32, n int, training bool) {
 		xs, ys := x[c*size:(c+1)*size], y[c*size:(c+1)*size]
 		var mean, inv float64
 		if training {
-			var sum float64
-			for _, v := range xs {
-				sum += float64(v)
-			}
-			mean = sum / float64(size)
-			var sq float64
-			for _, v := range xs {
-				d := float64(v) - mean
-				sq += d * d
-			}
-			vr := sq / float64(size)
+			mean = sum64(xs) / float64(size)
+			vr := sumSquares64(xs, mean) / float64(size)
 			inv = 1 / math.Sqrt(vr+eps)
 			l.mean[c], l.invStd[c], l.batchVar[c] = float32(mean), float32(inv), float32(vr)
 		} else {
@@ -71,11 +62,7 @@ func (l *batchNorm) backward(x, _, dy, dx []float32, n int) {
 	for c := range l.w.w {
 		xs, dys := x[c*size:(c+1)*size], dy[c*size:(c+1)*size]
 		mean, inv := l.mean[c], l.invStd[c]
-		var sdy, sdyx float64
-		for i, d := range dys {
-			sdy += float64(d)
-			sdyx += float64(d) * float64(xs[i]-mean)
-		}
+		sdy, sdyx := sumsDy64(dys, xs, mean)
 		dgamma := sdyx * float64(inv)
 		l.w.grad[c] = float32(dgamma)
 		l.b.grad[c] = float32(sdy)
@@ -117,4 +104,59 @@ func mergeStats(shards []*batchNorm) {
 		first.runMean[c] = float32((1-mom)*float64(first.runMean[c]) + mom*mean)
 		first.runVar[c] = float32((1-mom)*float64(first.runVar[c]) + mom*unbiased)
 	}
+}
+
+// The sums of the batch statistics and their gradients run over n*H*W
+// values per channel, in float64, in two interleaved partial sums each: a
+// single chain of dependent additions would wait out the latency of every
+// one.
+
+// sum64 returns the sum of xs.
+func sum64(xs []float32) float64 {
+	var s0, s1 float64
+	i := 0
+	for ; i+2 <= len(xs); i += 2 {
+		s0 += float64(xs[i])
+		s1 += float64(xs[i+1])
+	}
+	if i < len(xs) {
+		s0 += float64(xs[i])
+	}
+	return s0 + s1
+}
+
+// sumSquares64 returns the sum of (x - mean)^2 over xs.
+func sumSquares64(xs []float32, mean float64) float64 {
+	var s0, s1 float64
+	i := 0
+	for ; i+2 <= len(xs); i += 2 {
+		d0, d1 := float64(xs[i])-mean, float64(xs[i+1])-mean
+		s0 += d0 * d0
+		s1 += d1 * d1
+	}
+	if i < len(xs) {
+		d := float64(xs[i]) - mean
+		s0 += d * d
+	}
+	return s0 + s1
+}
+
+// sumsDy64 returns the sums of dy and of dy*(x - mean).
+func sumsDy64(dy, x []float32, mean float32) (sdy, sdyx float64) {
+	x = x[:len(dy)]
+	var a0, a1, b0, b1 float64
+	i := 0
+	for ; i+2 <= len(dy); i += 2 {
+		d0, d1 := float64(dy[i]), float64(dy[i+1])
+		a0 += d0
+		a1 += d1
+		b0 += d0 * float64(x[i]-mean)
+		b1 += d1 * float64(x[i+1]-mean)
+	}
+	if i < len(dy) {
+		d := float64(dy[i])
+		a0 += d
+		b0 += d * float64(x[i]-mean)
+	}
+	return a0 + a1, b0 + b1
 }

@@ -69,6 +69,10 @@ type fakeQuant struct {
 	layer  *qatLayer
 	act    quant.Activation
 	planes int
+	// mult and shifts hold the layer's output multipliers of the last
+	// forward, kept so that the next one allocates nothing.
+	mult   []int32
+	shifts []int
 	size   int    // values per sample
 	inside []bool // per value of the last forward: whether the gradient passes
 }
@@ -191,10 +195,11 @@ func (f *fakeQuant) requantize(y, x []float32, p quant.Params, n int) bool {
 	if !ok {
 		return false
 	}
-	mult, shifts, err := quant.OutputMultipliers(in.Scale, f.layer.scales, p.Scale)
+	mult, shifts, err := quant.AppendOutputMultipliers(f.mult[:0], f.shifts[:0], in.Scale, f.layer.scales, p.Scale)
 	if err != nil {
 		return false
 	}
+	f.mult, f.shifts = mult, shifts
 	lo, hi := quant.ActivationRange(f.act, p)
 	channels := len(f.layer.scales)
 	run := n * f.planes // values of one channel in a row (convolutions)
