@@ -224,8 +224,10 @@ func (m *Model) shapes() (outs, firstIns []Shape, err error) {
 	if len(m.Nodes) == 0 {
 		return nil, nil, fmt.Errorf("model has no layers")
 	}
-	known := make(map[string]Shape, len(m.Nodes)+1)
-	known[InputName] = m.Input.Shape()
+	// known maps a name to its layer's index in outs, -1 for the input.
+	known := make(map[string]int, len(m.Nodes)+1)
+	known[InputName] = -1
+	input := m.Input.Shape()
 	outs, firstIns = make([]Shape, len(m.Nodes)), make([]Shape, len(m.Nodes))
 	var ins []Shape // reused: outShape keeps none of it
 	for i, n := range m.Nodes {
@@ -240,11 +242,15 @@ func (m *Model) shapes() (outs, firstIns []Shape, err error) {
 		}
 		ins = ins[:0]
 		for _, src := range n.Inputs {
-			s, ok := known[src]
+			k, ok := known[src]
 			if !ok {
 				return nil, nil, fmt.Errorf("layer %q: input %q is not an earlier layer", n.Name, src)
 			}
-			ins = append(ins, s)
+			if k < 0 {
+				ins = append(ins, input)
+			} else {
+				ins = append(ins, outs[k])
+			}
 		}
 		out, err := n.outShape(ins)
 		if err == nil {
@@ -253,7 +259,7 @@ func (m *Model) shapes() (outs, firstIns []Shape, err error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("layer %q (%s): %w", n.Name, n.Op, err)
 		}
-		known[n.Name] = out
+		known[n.Name] = i
 		outs[i] = out
 		if len(ins) > 0 {
 			firstIns[i] = ins[0]
