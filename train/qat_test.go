@@ -43,6 +43,9 @@ func qatNet(t *testing.T) *nn.Model {
 // node's output on 100 test images value for value, and the classes of
 // all the test images.
 func TestQATInt8MatchesFakeQuant(t *testing.T) {
+	if testing.Short() {
+		t.Skip("four epochs and a conversion: for the full suite (TestQATIsDeterministicAndResumes races QAT on two workers)")
+	}
 	trainSet, testSet := mnist(t, 1500)
 	cfg := Defaults("lenet5") // Adam
 	cfg.Epochs, cfg.Threads, cfg.BatchSize, cfg.LR = 3, 2, 32, 5e-3

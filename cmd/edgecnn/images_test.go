@@ -91,6 +91,9 @@ func runLabels(t *testing.T, model, dir string) map[string]string {
 // model (the image path), JPEGs and PNGs, DIR/<label>/* as the held-out
 // digit photos are laid out.
 func TestEvalAndRunAgree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and re-encodes photos in this process, the part -race slows; the commands it compares run in the full suite")
+	}
 	dir := t.TempDir()
 	digits := filepath.Join(dir, "digits")
 	files := writePhotos(t, digits, mnistSplit(t, false), 40, photos.Options{Seed: 11})
