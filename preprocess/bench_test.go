@@ -12,8 +12,10 @@ import (
 
 	"golang.org/x/image/draw"
 
+	"github.com/edgecnn/edgecnn/internal/digitfixture"
 	"github.com/edgecnn/edgecnn/nn"
 	"github.com/edgecnn/edgecnn/preprocess"
+	"github.com/edgecnn/edgecnn/tools/photos"
 )
 
 // cameraFrame is a w x h MJPEG frame of a real photograph (testdata), at
@@ -100,4 +102,27 @@ func cpuTime() time.Duration {
 func reportFrames(b *testing.B, cpuStart time.Duration) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 	b.ReportMetric(float64(b.N)/(cpuTime()-cpuStart).Seconds(), "frames/cpu-s")
+}
+
+// BenchmarkDigitPath measures the digit path (decode a 640x480 photo,
+// find the digit, lay it out MNIST-style), single-threaded, on a mix of
+// generated hard photos (tools/photos), whose stray lines and marks make
+// it do the most work.
+func BenchmarkDigitPath(b *testing.B) {
+	set := digitfixture.MNISTTest(b)
+	ph, err := photos.Generate(set, 32, photos.Options{Seed: 1, Level: photos.Hard})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := preprocess.New(digitfixture.LeNet5Int8(b).Input, preprocess.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		if _, err := p.File(ph[i%len(ph)].JPEG); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
 }

@@ -37,7 +37,10 @@ func (c *component) sharpness() float64 { return float64(c.sharp) / math.Max(flo
 
 // elongation is length over width of the pixel cloud, from its principal
 // axes (a line segment of length L and width W has variances L^2/12 and
-// W^2/12 along them): about 1 for a blob, 20 for a thin line.
+// W^2/12 along them): about 1 for a blob, 20 for a thin line. The width
+// is the larger of the minor axis and the area over the length: the area
+// alone calls a ring drawn with a thin pen (little ink for its extent) a
+// line, the minor axis alone calls a thick bar round.
 func (c *component) elongation() float64 {
 	n := float64(c.area)
 	mx, my := float64(c.sx)/n, float64(c.sy)/n
@@ -47,7 +50,8 @@ func (c *component) elongation() float64 {
 	tr, det := vxx+vyy, vxx*vyy-vxy*vxy
 	disc := math.Sqrt(math.Max(tr*tr/4-det, 0))
 	length := math.Sqrt(12 * (tr/2 + disc))
-	width := n / math.Max(length, 1)
+	minor := math.Sqrt(12 * math.Max(tr/2-disc, 0))
+	width := math.Max(n/math.Max(length, 1), minor)
 	return length / math.Max(width, 0.5)
 }
 

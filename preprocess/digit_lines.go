@@ -44,7 +44,8 @@ func (l *line) point(t int) image.Point {
 // which must hold some ink of its own (a "1" is a line too), and either
 // is thinner than the digit's strokes and at least half as long as the
 // digit is big, or is twice as long as the digit is big, or crosses it
-// from side to side.
+// from side to side: both its ends free of the rest's ink, where a
+// digit's own straight stroke (a 7's bar, a 4's) ends on the rest.
 func (cs *components) cutLine(ci int) {
 	c := &cs.list[ci]
 	if c.area < 30 {
@@ -57,19 +58,24 @@ func (cs *components) cutLine(ci int) {
 	cs.hough = grow(cs.hough, houghAngles*nr)
 	acc := cs.hough
 	clear(acc)
+	// The votes in fixed point (12 fractional bits), cheaper than rounding
+	// floats: a pixel 300 away from the box's corner votes within 0.1 of
+	// its exact distance.
 	var cosT, sinT [houghAngles]float64
+	var cosQ, sinQ [houghAngles]int
 	for a := range houghAngles {
 		t := float64(a) * math.Pi / houghAngles
 		cosT[a], sinT[a] = math.Cos(t), math.Sin(t)
+		cosQ[a], sinQ[a] = int(math.Round(4096*cosT[a])), int(math.Round(4096*sinT[a]))
 	}
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
 			if cs.lab[y*cs.w+x] != lab {
 				continue
 			}
-			fx, fy := float64(x-b.Min.X), float64(y-b.Min.Y)
+			fx, fy := x-b.Min.X, y-b.Min.Y
 			for a := range houghAngles {
-				r := int(math.Round(fx*cosT[a]+fy*sinT[a])) + diag
+				r := (fx*cosQ[a]+fy*sinQ[a]+2048)>>12 + diag
 				acc[a*nr+r]++
 			}
 		}
@@ -199,6 +205,8 @@ func (cs *components) tryCut(ci int, l *line) bool {
 	solid := int(0.5*c.level()) + cs.thr
 	// The rest of the component: its ink, box and stroke width.
 	rest := image.Rectangle{Min: image.Pt(w, cs.h)}
+	bw := b.Dx()
+	restMask := make([]bool, bw*b.Dy())
 	var restInk, lineInk int64
 	restArea, restEdge := 0, 0
 	for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -215,6 +223,7 @@ func (cs *components) tryCut(ci int, l *line) bool {
 			restArea++
 			if int(cs.con[y*w+x]) >= solid {
 				rest = rest.Union(image.Rect(x, y, x+1, y+1))
+				restMask[(y-b.Min.Y)*bw+x-b.Min.X] = true
 			}
 			for _, q := range [4]image.Point{{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}} {
 				if q.X < 0 || q.Y < 0 || q.X >= w || q.Y >= cs.h || cs.lab[q.Y*w+q.X] != lab || nearLine(q.X, q.Y) {
@@ -250,21 +259,57 @@ func (cs *components) tryCut(ci int, l *line) bool {
 			before++
 		}
 	}
+	// A line that crosses the digit: its ends are free, far from the
+	// rest's ink (a digit's own straight stroke, a 7's bar or a 4's, ends
+	// on the rest at one end at least).
+	reach := max(2, int(math.Ceil(restW)))
+	nearRest := func(t int) bool {
+		p := l.point(t)
+		for y := max(p.Y-reach, b.Min.Y); y <= min(p.Y+reach, b.Max.Y-1); y++ {
+			for x := max(p.X-reach, b.Min.X); x <= min(p.X+reach, b.Max.X-1); x++ {
+				if restMask[(y-b.Min.Y)*bw+x-b.Min.X] {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	freeBefore, freeAfter := 0, 0
+	for t := runLo; t <= runHi && !(onLine[t] && nearRest(t)); t++ {
+		freeBefore++
+	}
+	for t := runHi; t >= runLo && !(onLine[t] && nearRest(t)); t-- {
+		freeAfter++
+	}
 	run := float64(runLen)
 	straight := bend <= 1+0.01*run
 	thin := lineW <= 0.6*restW && restW-lineW >= 2 && run >= 0.5*restSize && float64(outside) >= 0.4*run && restInk*3 >= lineInk
 	long := straight && run >= 2*restSize && float64(max(before, after)) >= restSize
-	crossing := straight && run >= 1.5*restSize && lineW <= restW && float64(min(before, after)) >= 0.25*restSize && restInk*4 >= lineInk
+	crosses := freeBefore < runLen && float64(min(freeBefore, freeAfter)) >= max(3, 0.1*restSize)
+	crossing := straight && lineW <= restW && restInk*4 >= lineInk &&
+		(crosses || run >= 1.5*restSize && float64(min(before, after)) >= 0.25*restSize)
 	if debugCut != nil {
-		debugCut("line r %d cos %.2f: run %d lineW %.1f bend %.1f restW %.1f restSize %.0f outside %d before %d after %d restInk %d lineInk %d thin %v long %v crossing %v",
-			l.r, l.cos, runLen, lineW, bend, restW, restSize, outside, before, after, restInk, lineInk, thin, long, crossing)
+		debugCut("line r %d cos %.2f: run %d lineW %.1f bend %.1f restW %.1f restSize %.0f outside %d before %d after %d free %d %d restInk %d lineInk %d thin %v long %v crossing %v",
+			l.r, l.cos, runLen, lineW, bend, restW, restSize, outside, before, after, freeBefore, freeAfter, restInk, lineInk, thin, long, crossing)
 	}
 	if !thin && !long && !crossing {
 		return false
 	}
+	// Where a line sure to be stray (long, or crossing) runs alone (its ink
+	// no wider than itself across), its blurred edges go too: left, they
+	// would hang on the digit as spurs. A thin line may be a digit's own
+	// thin stroke, and cut narrowly.
+	alone := make([]bool, n)
+	for t := runLo; t <= runHi && (long || crossing); t++ {
+		if onLine[t] {
+			lo, hi := spanBounds(across[t], 31)
+			alone[t] = float64(hi-lo+1) <= lineW+1
+		}
+	}
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
-			if cs.lab[y*w+x] == lab && inLine(x, y) {
+			d, t := l.at(x, y)
+			if cs.lab[y*w+x] == lab && (inLine(x, y) || (math.Abs(d) <= half+min(2.5, half) && alone[t])) {
 				cs.lab[y*w+x] = -1
 				cs.add(c, x, y, -1)
 			}

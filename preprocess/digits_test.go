@@ -35,8 +35,8 @@ func TestDigitPhotosAccuracy(t *testing.T) {
 		fullFloor   float64
 	}{
 		{photos.Easy, 40, 600, 0.95, 0.975},
-		{photos.Medium, 40, 600, 0.975, 0.975},
-		{photos.Hard, 120, 600, 0.86, 0.89},
+		{photos.Medium, 40, 600, 0.95, 0.975},
+		{photos.Hard, 120, 600, 0.91, 0.92},
 	} {
 		n, floor := tc.quick, tc.floor
 		if *fullPhotos {

@@ -147,17 +147,15 @@ func graphConfig() Config {
 }
 
 // TestGraphNetworkResumesBitIdentically: with batch norms (whose running
-// statistics the checkpoint keeps), branches and joins, two runs of one
-// seed give the same weights, and so does a run stopped and resumed.
+// statistics the checkpoint keeps), branches and joins, a run stopped and
+// resumed ends with the weights of an uninterrupted run of the same seed
+// (which a trainer whose runs differ from each other would miss, so no
+// third run checks that separately).
 func TestGraphNetworkResumesBitIdentically(t *testing.T) {
 	trainSet, testSet := mnist(t, 1280)
 	whole, err := New(smallGraph(t), graphConfig())
 	require.NoError(t, err)
 	require.NoError(t, whole.Run(context.Background(), trainSet, testSet))
-	again, err := New(smallGraph(t), graphConfig())
-	require.NoError(t, err)
-	require.NoError(t, again.Run(context.Background(), trainSet, testSet))
-	require.Equal(t, weights(whole.Model), weights(again.Model))
 	require.NotEqual(t, float32(1), whole.Model.Params["b1.running_var"].F32[0], "running statistics updated")
 
 	ctx, cancel := context.WithCancel(context.Background())

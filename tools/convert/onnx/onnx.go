@@ -201,19 +201,15 @@ type builder struct {
 	opset int64
 	opt   Options
 
-	inits    map[string]tensorProto
-	vals     map[string]*value
-	poisoned map[string]int
-	uses     map[string]int
+	inits   map[string]tensorProto
+	tensors map[string]*tensorState // by ONNX name
 
 	m        *nn.Model
-	nodes    map[string]*nn.Node
-	ver      map[string]int
-	aliases  map[string][]string // nn node -> tensor names holding its current version
-	suffix   map[string]int      // next suffix unique tries for a name
-	batch1   bool                // the input's batch dimension is fixed at 1
-	problem  []string            // the first maxListed nodes that could not be mapped
-	unlisted int                 // and how many more
+	layers   map[string]*layerState // by nn name, the input's included
+	suffix   map[string]int         // next suffix unique tries for a name
+	batch1   bool                   // the input's batch dimension is fixed at 1
+	problem  []string               // the first maxListed nodes that could not be mapped
+	unlisted int                    // and how many more
 
 	// cur names the node being mapped ("name (operator)"); mapped is set
 	// once a layer computes it, or an activation carries it to the layer
@@ -223,6 +219,48 @@ type builder struct {
 	folded []string
 
 	call call // the node being mapped, for its handler
+}
+
+// tensorState is what the builder tracks of one ONNX tensor name. One
+// small record per name, not one map per property: a file of tiny nodes
+// must cost a small multiple of its size.
+type tensorState struct {
+	val value // what it holds once set: a node writes each name once
+	// producer is 1 + the index of the node that writes it; 0 for none.
+	producer int32
+	uses     int32 // the mapped nodes that read it, and the graph output
+	poisoned uint8 // poisonConst or poisonAct: a node before it failed
+	set      bool
+}
+
+// tensor returns the state of the tensor called name, adding it if new.
+func (b *builder) tensor(name string) *tensorState {
+	t := b.tensors[name]
+	if t == nil {
+		t = &tensorState{}
+		b.tensors[name] = t
+	}
+	return t
+}
+
+// readers returns how many mapped nodes read tensor name (the graph output
+// counts as one).
+func (b *builder) readers(name string) int {
+	if t := b.tensors[name]; t != nil {
+		return int(t.uses)
+	}
+	return 0
+}
+
+// layerState is what the builder tracks of one layer of the model, or of
+// its input.
+type layerState struct {
+	node *nn.Node // nil for the input
+	// ver counts the nodes refold has folded into the layer: an
+	// activation of an older version must not be read.
+	ver     int
+	aliases []string // the tensor names holding its current version
+	keep    bool     // the graph output depends on it (see finish)
 }
 
 func (b *builder) build(g *graphProto) (*nn.Model, error) {
@@ -241,21 +279,18 @@ func (b *builder) build(g *graphProto) (*nn.Model, error) {
 		return nil, fmt.Errorf("the graph has %d outputs (%s); edgecnn needs exactly one, the class scores", len(outputs), quoteNames(outputs, func(*valueInfoProto) bool { return true }))
 	}
 	output := g.GetOutput()[0].GetName()
+	// Sized once (each node writes one name or more) rather than grown by
+	// doubling: a file of tiny nodes then costs a fixed multiple of its
+	// size, since each node record holds at least a few bytes.
+	b.tensors = make(map[string]*tensorState, len(g.GetNode())+1)
 	order, err := b.sort(g, input.GetName())
 	if err != nil {
 		return nil, err
 	}
 
-	// Sized for the nodes to map once, rather than grown by doubling: a
-	// file of tiny nodes then costs a fixed multiple of its size (each
-	// node record holds at least a few bytes, so len(order) is bounded by
-	// the file).
 	n := len(order)
-	b.vals = make(map[string]*value, n+1)
-	b.poisoned = map[string]int{}
-	b.nodes = make(map[string]*nn.Node, n)
-	b.ver = make(map[string]int, n)
-	b.aliases = make(map[string][]string, n+1)
+	b.layers = make(map[string]*layerState, n+1)
+	b.layers[nn.InputName] = &layerState{}
 	b.suffix = map[string]int{}
 	in, err := b.inputContract(input)
 	if err != nil {
@@ -264,8 +299,7 @@ func (b *builder) build(g *graphProto) (*nn.Model, error) {
 	b.m = &nn.Model{Arch: "onnx", Input: in, Params: map[string]*nn.Tensor{}, Nodes: make([]*nn.Node, 0, n)}
 	b.setAct(input.GetName(), &activation{node: nn.InputName, shape: in.Shape()})
 
-	b.uses = make(map[string]int, n+1)
-	b.uses[output] = 1
+	b.tensor(output).uses++
 	nodes := g.GetNode()
 	for _, k := range order {
 		n := &nodes[k]
@@ -273,7 +307,7 @@ func (b *builder) build(g *graphProto) (*nn.Model, error) {
 			continue // reads the shape, not the values: folding stays possible
 		}
 		for _, name := range n.GetInput() {
-			b.uses[name]++
+			b.tensor(name).uses++
 		}
 	}
 
@@ -400,7 +434,13 @@ func fmtDims(dims []dim) string {
 // far more than such a node's bytes in the file.
 func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 	nodes := g.GetNode()
-	producer := make(map[string]int, len(nodes))
+	// producer returns the node that writes tensor name.
+	producer := func(name string) (int, bool) {
+		if t := b.tensors[name]; t != nil && t.producer > 0 {
+			return int(t.producer) - 1, true
+		}
+		return 0, false
+	}
 	for k := range nodes {
 		n := &nodes[k]
 		for _, out := range n.GetOutput() {
@@ -410,10 +450,10 @@ func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 			if _, ok := b.inits[out]; ok || out == input {
 				return nil, fmt.Errorf("node %s writes %q, which is a graph input or initializer", nodeRef(n, k), out)
 			}
-			if j, dup := producer[out]; dup {
+			if j, dup := producer(out); dup {
 				return nil, fmt.Errorf("nodes %s and %s both write %q", nodeRef(&nodes[j], j), nodeRef(n, k), out)
 			}
-			producer[out] = k
+			b.tensor(out).producer = int32(k) + 1
 		}
 	}
 	// pending[k] counts the inputs node k waits for; the nodes reading node
@@ -430,7 +470,7 @@ func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 			if _, ok := b.inits[in]; ok {
 				continue
 			}
-			j, ok := producer[in]
+			j, ok := producer(in)
 			if !ok {
 				return nil, fmt.Errorf("node %s reads %q, which no node, initializer or graph input defines", nodeRef(n, k), in)
 			}
@@ -446,7 +486,7 @@ func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 	next := slices.Clone(first[:len(nodes)])
 	for k := range nodes {
 		for _, in := range nodes[k].GetInput() {
-			if j, ok := producer[in]; ok {
+			if j, ok := producer(in); ok {
 				readers[next[j]] = k
 				next[j]++
 			}
@@ -476,7 +516,7 @@ func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 		}
 	}
 	out := g.GetOutput()[0].GetName()
-	last, ok := producer[out]
+	last, ok := producer(out)
 	if !ok {
 		return nil, fmt.Errorf("no node computes the graph output %q", out)
 	}
@@ -489,7 +529,7 @@ func (b *builder) sort(g *graphProto, input string) ([]int, error) {
 			continue
 		}
 		for _, in := range nodes[k].GetInput() {
-			if j, ok := producer[in]; ok {
+			if j, ok := producer(in); ok {
 				live[j] = true
 			}
 		}
@@ -520,8 +560,8 @@ var constOnly = map[string]bool{"ConstantOfShape": true, "Cast": true}
 // Kinds of poisoned tensors, the outputs of nodes that could not be
 // mapped: computed from the input, or constants (shapes).
 const (
-	poisonConst = 1
-	poisonAct   = 2
+	poisonConst uint8 = 1
+	poisonAct   uint8 = 2
 )
 
 // node maps one ONNX node, recording it as unsupported on failure. A node
@@ -531,10 +571,14 @@ func (b *builder) node(n *nodeProto, k int) {
 	computed := false // some input is, or may be, computed from the input
 	poisoned := false
 	for _, name := range n.GetInput() {
-		if v, ok := b.vals[name]; ok && v.a != nil {
+		t := b.tensors[name]
+		if t == nil {
+			continue
+		}
+		if t.set && t.val.a != nil {
 			computed = true
 		}
-		switch b.poisoned[name] {
+		switch t.poisoned {
 		case poisonAct:
 			computed, poisoned = true, true
 		case poisonConst:
@@ -547,7 +591,7 @@ func (b *builder) node(n *nodeProto, k int) {
 			kind = poisonAct
 		}
 		for _, out := range n.GetOutput() {
-			b.poisoned[out] = kind
+			b.tensor(out).poisoned = kind
 		}
 	}
 	fail := func(err error) {
@@ -625,16 +669,17 @@ func (b *builder) pending(from []string) []string {
 // of its previous output must not see the change: that output has a new
 // version.
 func (b *builder) refold(n *nn.Node, shape nn.Shape) *activation {
-	b.ver[n.Name]++
-	b.aliases[n.Name] = nil
+	l := b.layers[n.Name]
+	l.ver++
+	l.aliases = nil
 	b.attach(n)
-	return &activation{node: n.Name, ver: b.ver[n.Name], shape: shape}
+	return &activation{node: n.Name, ver: l.ver, shape: shape}
 }
 
 // value returns what tensor name holds, decoding initializers on first use.
 func (b *builder) value(name string) (*value, error) {
-	if v, ok := b.vals[name]; ok {
-		return v, nil
+	if t := b.tensors[name]; t != nil && t.set {
+		return &t.val, nil
 	}
 	p, ok := b.inits[name]
 	if !ok {
@@ -644,17 +689,38 @@ func (b *builder) value(name string) (*value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("initializer: %w", err)
 	}
-	v := &value{c: t}
-	b.vals[name] = v
-	return v, nil
+	return b.setConst(name, t), nil
 }
 
 // setAct records that tensor name holds activation a.
 func (b *builder) setAct(name string, a *activation) {
-	b.vals[name] = &value{a: a}
-	if a.ver == b.ver[a.node] {
-		b.aliases[a.node] = append(b.aliases[a.node], name)
+	t := b.tensor(name)
+	t.val, t.set = value{a: a}, true
+	if b.current(a) {
+		l := b.layers[a.node]
+		l.aliases = append(l.aliases, name)
 	}
+}
+
+// setConst records that tensor name holds the constant c.
+func (b *builder) setConst(name string, c *tensor) *value {
+	t := b.tensor(name)
+	t.val, t.set = value{c: c}, true
+	return &t.val
+}
+
+// current reports whether a is its layer's latest output (see refold).
+func (b *builder) current(a *activation) bool {
+	l := b.layers[a.node]
+	return l != nil && l.ver == a.ver
+}
+
+// layer returns the layer called name, nil for the input or none.
+func (b *builder) layer(name string) *nn.Node {
+	if l := b.layers[name]; l != nil {
+		return l.node
+	}
+	return nil
 }
 
 // baseName is the nn name for a node's layer: its ONNX name, or operator
@@ -683,8 +749,8 @@ func (b *builder) unique(name string) string {
 
 // taken reports whether a layer, or the input, has the given name.
 func (b *builder) taken(name string) bool {
-	_, ok := b.nodes[name]
-	return ok || name == nn.InputName
+	_, ok := b.layers[name]
+	return ok
 }
 
 // add appends a layer reading the given activations and returns its output.
@@ -696,18 +762,18 @@ func (b *builder) add(n *nn.Node, shape nn.Shape, ins ...*activation) *activatio
 	}
 	b.attach(n)
 	b.m.Nodes = append(b.m.Nodes, n)
-	b.nodes[n.Name] = n
+	b.layers[n.Name] = &layerState{node: n}
 	return &activation{node: n.Name, shape: shape}
 }
 
 // finish checks the output and returns the model, without the layers that
 // do not lead to it.
 func (b *builder) finish(output string) (*nn.Model, error) {
-	v := b.vals[output]
-	if v == nil || v.a == nil {
+	t := b.tensors[output]
+	if t == nil || !t.set || t.val.a == nil {
 		return nil, fmt.Errorf("the graph output %q is a constant, not computed from the input", output)
 	}
-	a := v.a
+	a := t.val.a
 	if a.view != nil {
 		var err error
 		if a, err = b.materialize(a); err != nil {
@@ -724,18 +790,17 @@ func (b *builder) finish(output string) (*nn.Model, error) {
 		return nil, fmt.Errorf("the graph output %q has shape [N, %s] per batch; edgecnn needs [N, classes]", output, strings.ReplaceAll(a.shape.String(), "x", ", "))
 	}
 	// Keep the layers the output depends on, in their order.
-	keep := make(map[string]bool, len(b.m.Nodes))
-	keep[a.node] = true
+	b.layers[a.node].keep = true
 	for k := len(b.m.Nodes) - 1; k >= 0; k-- {
-		if n := b.m.Nodes[k]; keep[n.Name] {
+		if n := b.m.Nodes[k]; b.layers[n.Name].keep {
 			for _, in := range n.Inputs {
-				keep[in] = true
+				b.layers[in].keep = true
 			}
 		}
 	}
 	m := b.m
 	m.Nodes = slices.DeleteFunc(m.Nodes, func(n *nn.Node) bool {
-		if keep[n.Name] {
+		if b.layers[n.Name].keep {
 			return false
 		}
 		delete(m.Params, n.Name+".weight")

@@ -96,7 +96,7 @@ func (c *call) current(k int) (*activation, error) {
 	if v.a == nil {
 		return nil, errPlain // an operator on constants that the reader does not evaluate
 	}
-	if v.a.ver != c.b.ver[v.a.node] {
+	if !c.b.current(v.a) {
 		return nil, fmt.Errorf("reads %q, whose layer had a BatchNormalization or constant folded into it for another reader", c.n.GetInput()[k])
 	}
 	return v.a, nil
@@ -168,7 +168,7 @@ func (c *call) setAct(k int, a *activation) {
 
 func (c *call) setConst(k int, t *tensor) {
 	if name := c.output(k); name != "" {
-		c.b.vals[name] = &value{c: t}
+		c.b.setConst(name, t)
 	}
 }
 
@@ -185,7 +185,7 @@ func (c *call) set(k int, v *value) {
 // training statistics) something reads.
 func (c *call) onlyFirstOutput() error {
 	for k, name := range c.n.GetOutput() {
-		if k > 0 && name != "" && c.b.uses[name] > 0 {
+		if k > 0 && name != "" && c.b.readers(name) > 0 {
 			return fmt.Errorf("output %d (%q) is used; only the first output is supported", k+1, name)
 		}
 	}
@@ -885,7 +885,7 @@ func (c *call) affine(x *activation, scale, shift []float64) (*activation, error
 	if noop {
 		return x, nil
 	}
-	if n := b.nodes[x.node]; n != nil && !x.padded() && (n.Op == nn.OpConv2D || n.Op == nn.OpLinear) && b.soleReader(x) {
+	if n := b.layer(x.node); n != nil && !x.padded() && (n.Op == nn.OpConv2D || n.Op == nn.OpLinear) && b.soleReader(x) {
 		w, bias := b.m.Params[n.Name+".weight"].F32, b.m.Params[n.Name+".bias"].F32
 		per := len(w) / ch
 		for o := range ch {
@@ -929,12 +929,12 @@ func (c *call) affine(x *activation, scale, shift []float64) (*activation, error
 // soleReader reports whether the node being mapped is the only reader of
 // x's layer output (graph outputs count as readers).
 func (b *builder) soleReader(x *activation) bool {
-	if x.ver != b.ver[x.node] {
+	if !b.current(x) {
 		return false
 	}
 	uses := 0
-	for _, name := range b.aliases[x.node] {
-		uses += b.uses[name]
+	for _, name := range b.layers[x.node].aliases {
+		uses += b.readers(name)
 	}
 	return uses == 1
 }
@@ -1082,8 +1082,8 @@ func (c *call) mul(x, y *activation) error {
 	b := c.b
 	for _, p := range [2][2]*activation{{x, y}, {y, x}} {
 		v, gate := p[0], p[1]
-		n := b.nodes[gate.node]
-		if n == nil || len(n.Inputs) != 1 || n.Inputs[0] != v.node || b.ver[v.node] != v.ver || !b.soleReader(gate) {
+		n := b.layer(gate.node)
+		if n == nil || len(n.Inputs) != 1 || n.Inputs[0] != v.node || !b.current(v) || !b.soleReader(gate) {
 			continue
 		}
 		switch n.Op {

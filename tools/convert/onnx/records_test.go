@@ -67,9 +67,12 @@ func TestTinyRecordsCostTheirSize(t *testing.T) {
 			t.Logf("%d bytes: %.80v", len(model), err)
 		})
 	}
-	// Nodes the output depends on are mapped: a chain of unnamed
-	// unsupported nodes whose tensors have two-byte names.
-	for _, op := range []string{"X"} {
+	// Nodes the output depends on are mapped: chains of unnamed nodes
+	// whose tensors have two-byte names. Each ReLU, 16 bytes of the file,
+	// becomes a layer: 36 MB for the 320 KB file when the builder kept a
+	// map per property of a tensor or layer, 19.6 MB (61x) with one
+	// record each.
+	for _, op := range []string{"Relu", "X"} {
 		t.Run("a chain of "+op, func(t *testing.T) {
 			nodes := make([]*onnxpb.NodeProto, 0, n+1)
 			prev := "x"

@@ -5,6 +5,7 @@
 //
 //	go run ./tools/photos/digitacc -seeds 1,2,3 -n 600
 //	go run ./tools/photos/digitacc -seeds 1 -level hard -dump /tmp/misses
+//	go run ./tools/photos/digitacc -seeds 1,2 -cache /tmp/photos   # reruns skip generating
 //
 // The default model is the committed int8 LeNet-5 (models/). Tune on some
 // seeds and report on others: TestDigitPhotosAccuracy in package
@@ -12,6 +13,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/gob"
 	"flag"
 	"fmt"
 	"os"
@@ -35,18 +38,19 @@ func main() {
 	workers := flag.Int("workers", 0, "goroutines (default: every core)")
 	dump := flag.String("dump", "", "folder to write the misread photos and what the model saw (PGM) into")
 	mnist := flag.String("mnist", "", "folder holding the MNIST IDX files (default: the Go module cache)")
+	cache := flag.String("cache", "", "folder to keep generated photo sets in, so that reruns of a sweep only read them")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: digitacc [flags]\n\nReads generated digit photos with a model through its digit path and prints accuracy per level and hard condition.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if err := run(*model, *seeds, *n, *level, *mix, *workers, *dump, *mnist); err != nil {
+	if err := run(*model, *seeds, *n, *level, *mix, *workers, *dump, *mnist, *cache); err != nil {
 		fmt.Fprintln(os.Stderr, "digitacc:", err)
 		os.Exit(1)
 	}
 }
 
-func run(modelPath, seedList string, n int, levelName string, mix bool, workers int, dump, mnistDir string) error {
+func run(modelPath, seedList string, n int, levelName string, mix bool, workers int, dump, mnistDir, cache string) error {
 	if n <= 0 {
 		return fmt.Errorf("-n %d: need at least one photo", n)
 	}
@@ -99,7 +103,7 @@ func run(modelPath, seedList string, n int, levelName string, mix bool, workers 
 		for _, level := range levels {
 			start := time.Now()
 			opt := photos.Options{Seed: seed, Level: level, MixSizes: mix}
-			ph, err := photos.Generate(set, n, opt)
+			ph, err := generate(set, n, opt, cache)
 			if err != nil {
 				return err
 			}
@@ -135,4 +139,33 @@ func run(modelPath, seedList string, n int, levelName string, mix bool, workers 
 		}
 	}
 	return nil
+}
+
+// generate returns the photos of opt, read from folder cache when an
+// earlier run kept them there, else generated (and kept, when cache is
+// set).
+func generate(set *dataset.Set, n int, opt photos.Options, cache string) ([]photos.Photo, error) {
+	if cache == "" {
+		return photos.Generate(set, n, opt)
+	}
+	path := filepath.Join(cache, fmt.Sprintf("seed%d-%s-%d-mix%v.gob", opt.Seed, opt.Level, n, opt.MixSizes))
+	if data, err := os.ReadFile(path); err == nil {
+		var ph []photos.Photo
+		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&ph); err != nil {
+			return nil, fmt.Errorf("%s: %w (delete it to regenerate)", path, err)
+		}
+		return ph, nil
+	}
+	ph, err := photos.Generate(set, n, opt)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(ph); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return nil, err
+	}
+	return ph, os.WriteFile(path, buf.Bytes(), 0o644)
 }
