@@ -95,7 +95,7 @@ func TestInt8SplitLayersMatchOneThread(t *testing.T) {
 	for i := range set.Images {
 		set.Images[i] = uint8(rng.IntN(256))
 	}
-	q, _, err := convert.Convert(m, set, convert.Options{Method: "minmax"})
+	q, err := convert.Quantize(m, set, convert.Options{Method: "minmax"})
 	require.NoError(t, err)
 
 	one, err := engine.New(q, engine.Options{Threads: 1})

@@ -109,7 +109,7 @@ func randomWeightsAndInt8(t *testing.T, m *nn.Model, seed1, seed2 uint64, n int)
 	for i := range set.Images {
 		set.Images[i] = uint8(r.IntN(256))
 	}
-	q, _, err := convert.Convert(m, set, convert.Options{Method: "minmax"})
+	q, err := convert.Quantize(m, set, convert.Options{Method: "minmax"})
 	require.NoError(t, err)
 	return m, q, set
 }

@@ -129,7 +129,7 @@ func TestImportedOpsInt8(t *testing.T) {
 	const n = 4
 	pixels := noisePixels(16*m.Input.Shape().Size(), 6)
 	calib := &dataset.Set{Name: "random", Channels: 3, Height: 7, Width: 6, Classes: []string{"0"}, Images: pixels, Labels: make([]int, 16)}
-	q, _, err := convert.Convert(m, calib, convert.Options{Method: "minmax"})
+	q, err := convert.Quantize(m, calib, convert.Options{Method: "minmax"})
 	require.NoError(t, err)
 	out := outputsByName(t, q, pixels[:n*m.Input.Shape().Size()], n)
 	codes := func(name string) []int8 {

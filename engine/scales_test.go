@@ -91,7 +91,7 @@ func mergeInt8(t *testing.T) func() *nn.Model {
 			&nn.Node{Name: "cat", Op: nn.OpConcat, Inputs: []string{"sum", "c"}},
 			flat, nn.FC("fc", 2))
 		require.NoError(t, train.Init(m, 1))
-		q, _, err := convert.Convert(m, seededSet(16, 1, 8, 8), convert.Options{Method: "minmax"})
+		q, err := convert.Quantize(m, seededSet(16, 1, 8, 8), convert.Options{Method: "minmax"})
 		require.NoError(t, err)
 		return q
 	}

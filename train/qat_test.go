@@ -63,7 +63,7 @@ func TestQATInt8MatchesFakeQuant(t *testing.T) {
 		owns := n.Op == nn.OpReLU || n.Op == nn.OpReLU6 || n.Name == "pw" || n.Name == "fc"
 		require.Equal(t, owns, n.Range != nil, "layer %s", n.Name)
 	}
-	q, _, err := convert.Convert(qat.Model, trainSet.Head(100), convert.Options{Method: "minmax"})
+	q, err := convert.Quantize(qat.Model, trainSet.Head(100), convert.Options{Method: "minmax"})
 	require.NoError(t, err)
 	for _, n := range q.Nodes {
 		if r := qat.Model.Node(n.Name).Range; r != nil {

@@ -143,7 +143,7 @@ func TestInt8Agreement(t *testing.T) {
 	for _, name := range fixtures {
 		t.Run(name, func(t *testing.T) {
 			m := readFixture(t, name)
-			q, _, err := convert.Convert(m, set, convert.Options{Method: "minmax"})
+			q, err := convert.Quantize(m, set, convert.Options{Method: "minmax"})
 			if err != nil {
 				t.Fatal(err)
 			}
