@@ -43,14 +43,8 @@ func newFloatLayer(m *nn.Model, n *nn.Node, in, out nn.Shape, hwc bool) (layer, 
 		if hwc {
 			return newConvF32HWC(m, n, g), nil
 		}
-		w := m.Weight(n).F32
-		c := &convF32{g: g, out: n.Out, groups: n.Groups, w: w, taps: floatHWC(n, in),
-			b: m.Bias(n).F32, lo: float32(math.Inf(-1)), hi: float32(math.Inf(1)), inSize: in.Size(), outSize: out.Size()}
-		if c.taps {
-			c.w = tapsMajor(w, n.Out, g.C/n.Groups, g.KH*g.KW)
-		}
-		c.copied = &c.w[0] != &w[0]
-		return c, nil
+		return &convF32{g: g, out: n.Out, groups: n.Groups, w: m.Weight(n).F32, b: m.Bias(n).F32,
+			lo: float32(math.Inf(-1)), hi: float32(math.Inf(1)), inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpLinear:
 		return newLinearF32(m.Weight(n).F32, m.Bias(n).F32, in[0], out[0]), nil
 	case nn.OpMaxPool, nn.OpAvgPool:
@@ -79,29 +73,16 @@ func Geometry(n *nn.Node, in, out nn.Shape) kernels.ConvGeom {
 // convF32 is a float convolution on CHW images: im2col then one GEMM per
 // group, then the bias and a fused ReLU or ReLU6 as the clamp. When a
 // batch leaves threads idle, the GEMM's output columns (pixels) are split
-// across them. When floatHWC says the convolution sums in HWC's order,
-// the unfolding's rows and the weights are in (kh, kw, c) order
-// (kernels.Im2colTaps), so each output is the FMA chain of convF32HWC.
+// across them.
 type convF32 struct {
 	g               kernels.ConvGeom
 	out, groups     int
 	w, b            []float32
-	taps            bool // sum in (kh, kw, c) order, not (c, kh, kw)
-	copied          bool // w is tapsMajor's copy, not the model's tensor
 	lo, hi          float32
 	inSize, outSize int
 	// The image being split across threads; layers are shared by the
 	// workers, so these are only set while one worker runs alone.
 	col, dst []float32
-}
-
-// weightBytes counts the reordered copy of the weights, if tapsMajor made
-// one.
-func (c *convF32) weightBytes() int64 {
-	if !c.copied {
-		return 0
-	}
-	return 4 * int64(len(c.w))
 }
 
 func (c *convF32) scratch(int) (int, int) { return c.g.C * c.g.KH * c.g.KW * c.g.OutH * c.g.OutW, 0 }
@@ -118,11 +99,7 @@ func (c *convF32) forward(xs []buffer, y buffer, n int, sc *scratch) {
 	x := xs[0]
 	for s := range n {
 		src, dst := x.f[s*c.inSize:(s+1)*c.inSize], y.f[s*c.outSize:(s+1)*c.outSize]
-		if c.taps {
-			kernels.Im2colTaps(src, c.g, c.groups, sc.f)
-		} else {
-			kernels.Im2col(src, c.g, sc.f)
-		}
+		kernels.Im2col(src, c.g, sc.f)
 		if sc.parts == 1 {
 			c.pixels(sc.f, dst, 0, c.g.OutH*c.g.OutW)
 			continue
@@ -143,24 +120,6 @@ func (c *convF32) pixels(col, dst []float32, lo, hi int) {
 		kernels.Sgemm(false, false, ocg, hi-lo, k, 1, c.w[grp*ocg*k:], k, col[grp*k*p+lo:], p, 0, dst[grp*ocg*p+lo:], p)
 	}
 	kernels.BiasClampF32(dst[lo:], c.out, hi-lo, p, c.b, c.lo, c.hi)
-}
-
-// tapsMajor returns the convolution weights w, [out][cg][taps], reordered
-// to [out][taps][cg], the order of kernels.Im2colTaps' rows; w itself when
-// that is the same order.
-func tapsMajor(w []float32, out, cg, taps int) []float32 {
-	if cg == 1 || taps == 1 {
-		return w
-	}
-	r := make([]float32, len(w))
-	for o := range out {
-		for c := range cg {
-			for t := range taps {
-				r[(o*taps+t)*cg+c] = w[(o*cg+c)*taps+t]
-			}
-		}
-	}
-	return r
 }
 
 // linearF32 is y = x W^T + b over the whole batch as one GEMM; when the

@@ -58,12 +58,10 @@ func readsHWC(n *nn.Node, int8 bool, first nn.Shape, firstHWC bool, out nn.Shape
 // floatHWC reports whether the float32 convolution n on input shape in
 // reads HWC: a depthwise convolution, a 1×1 one with stride 1 and no
 // padding, or one on fewChannels channels or more (BENCHMARKS.md, "float32
-// convolutions on HWC"). Its answer also fixes the order in which the
-// convolution sums its window, whichever layout it runs on: (kh, kw, c),
-// HWC's, for these, and (c, kh, kw), CHW's, for the others (convF32), so
-// that float32 results depend on the model alone, not on the layout. On
-// fewer channels the HWC unfolding would copy short runs per window tap,
-// and the trained LeNet-5 keeps its bits.
+// convolutions on HWC"). Either layout gives the same bits: every float32
+// convolution sums its window in the order of kernels' rule (c, kh, kw),
+// on CHW (kernels.ConvF32) as on HWC (kernels.ConvF32HWC), the order the
+// trainer's unfolding sums in too.
 func floatHWC(n *nn.Node, in nn.Shape) bool {
 	depthwise := n.Groups == in[0] && n.Out == in[0] && in[0] > 1
 	pointwise := n.Kernel == [2]int{1, 1} && n.Stride == [2]int{1, 1} && n.Pad == [4]int{} && n.Groups == 1

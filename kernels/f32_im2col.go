@@ -168,29 +168,3 @@ func col2imBatch(col []float32, ld int, g ConvGeom, n int, dst []float32) {
 		}
 	}
 }
-
-// Im2colTaps is Im2col with the rows of each group in window-tap-major
-// order: for groups of cg = C/groups channels, row (grp*KH*KW + kh*KW +
-// kw)*cg + c holds what Im2col puts in row (grp*cg + c)*KH*KW + kh*KW + kw.
-// A GEMM over these rows sums each output in the order (kh, kw, c), the
-// order of ConvF32HWC on HWC images, so that a float32 convolution gives
-// the same bits whichever layout its image is stored in (the engine's
-// rule, engine/layout.go).
-func Im2colTaps(src []float32, g ConvGeom, groups int, dst []float32) {
-	if groups < 1 || g.C%groups != 0 {
-		panic("kernels: Im2colTaps: the groups do not divide the channels")
-	}
-	g.check("Im2colTaps", len(src), g.C*g.H*g.W, len(dst), g.C*g.KH*g.KW*g.OutH*g.OutW)
-	p, hw, taps, cg := g.OutH*g.OutW, g.H*g.W, g.KH*g.KW, g.C/groups
-	for c := range g.C {
-		img := src[c*hw : (c+1)*hw]
-		base := c/cg*cg*taps + c%cg
-		for kh := range g.KH {
-			y0, y1 := validRange(g.OutH, g.SH, kh-g.PadT, g.H)
-			for kw := range g.KW {
-				r := base + (kh*g.KW+kw)*cg
-				im2colRows(dst[r*p:(r+1)*p], img, g, kh, kw, 0, y0, y1)
-			}
-		}
-	}
-}

@@ -82,30 +82,3 @@ func BenchmarkIm2colBatch(b *testing.B) {
 		})
 	}
 }
-
-// TestIm2colTaps checks on random geometries and group counts that
-// Im2colTaps writes Im2col's rows, each group's reordered from (c, kh, kw)
-// to (kh, kw, c).
-func TestIm2colTaps(t *testing.T) {
-	r := rand.New(rand.NewPCG(25, 26))
-	for range 100 {
-		groups := 1 + r.IntN(3)
-		g := randConvGeom(r, groups*(1+r.IntN(4)))
-		taps, p, cg := g.KH*g.KW, g.OutH*g.OutW, g.C/groups
-		x := randNorm(r, g.C*g.H*g.W)
-		want := make([]float32, g.C*taps*p)
-		Im2col(x, g, want)
-		got := randNorm(r, len(want)) // overwritten everywhere
-		Im2colTaps(x, g, groups, got)
-		for c := range g.C {
-			for tap := range taps {
-				from := (c*taps + tap) * p
-				to := ((c/cg*taps+tap)*cg + c%cg) * p
-				require.Equal(t, want[from:from+p], got[to:to+p], "%+v groups %d: channel %d tap %d", g, groups, c, tap)
-			}
-		}
-	}
-	require.Panics(t, func() {
-		Im2colTaps(make([]float32, 8), ConvGeom{C: 2, H: 2, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 2, OutW: 2}, 3, make([]float32, 8))
-	})
-}
