@@ -104,7 +104,8 @@ func batchSize(m *nn.Model) (int, error) {
 // supported lists the layer types the int8 engine runs.
 var supported = []nn.Op{nn.OpConv2D, nn.OpLinear, nn.OpMaxPool, nn.OpAvgPool, nn.OpReLU, nn.OpReLU6,
 	nn.OpTanh, nn.OpFlatten, nn.OpDropout, nn.OpSoftmax, nn.OpAdd, nn.OpConcat,
-	nn.OpSigmoid, nn.OpHardSigmoid, nn.OpHardSwish, nn.OpSiLU, nn.OpMul, nn.OpLRN, nn.OpChannels}
+	nn.OpSigmoid, nn.OpHardSigmoid, nn.OpHardSwish, nn.OpSiLU, nn.OpMul, nn.OpLRN, nn.OpChannels,
+	nn.OpLeakyReLU, nn.OpELU, nn.OpErf, nn.OpLogSoftmax}
 
 // Convert quantizes the float model m using the calibration images calib
 // and returns the int8 model and the per-layer report. m is not modified.
