@@ -77,6 +77,7 @@ func (f *digitFinder) find(pl Plane, roi image.Rectangle, out []uint8, w, h int)
 		return image.Rectangle{}, false
 	}
 	c.cutLine(best)
+	c.cutBlobs(best)
 	sb := c.merge(best)
 	if sb.Empty() {
 		return image.Rectangle{}, false

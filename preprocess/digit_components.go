@@ -66,6 +66,10 @@ type components struct {
 	list   []component
 	hough  []int32
 	stack  []image.Point
+	dist   []int32 // distance transform of cutBlobs
+	ridge  []image.Point
+	ridgeD []int32
+	blob   []uint8
 }
 
 // label finds the 8-connected components of the pixels of con (w x h)
