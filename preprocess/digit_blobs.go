@@ -172,7 +172,7 @@ func (cs *components) cutBlobs(ci int) {
 		}
 	}
 	if cut > 0 {
-		cs.keepParts(ci)
+		cs.keepParts(ci, nil)
 	}
 }
 
