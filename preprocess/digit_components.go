@@ -282,6 +282,14 @@ func (cs *components) choose() int {
 	return best
 }
 
+// near reports whether component j lies within reach of component i, as
+// a piece of the same digit would: inside i's box grown by a quarter of
+// its size.
+func (cs *components) near(i, j int) bool {
+	b := cs.list[i].box()
+	return cs.list[j].box().Overlaps(b.Inset(-max(2, max(b.Dx(), b.Dy())/4)))
+}
+
 // chosenAt reports whether working pixel i belongs to a chosen component.
 func (cs *components) chosenAt(i int) bool {
 	l := cs.lab[i]
