@@ -3,6 +3,7 @@ package preprocess
 import (
 	"errors"
 	"fmt"
+	"image"
 	"math"
 )
 
@@ -202,6 +203,8 @@ type jpegComponent struct {
 	pix              []byte
 	stride           int
 	blocksW, blocksH int
+	// The blocks to transform: those the decoder's region needs.
+	need image.Rectangle
 }
 
 // jpegDecoder decodes JPEGs into planes; it keeps its buffers between
@@ -226,6 +229,9 @@ type jpegDecoder struct {
 	scaled  [8][8]int32 // the shrunk inverse DCT for n < 8 (scaledBits)
 	scaledN int
 	bits    bitReader
+	// need is the region of the picture (in its pixels) whose pixels are
+	// wanted; empty means all of them.
+	need image.Rectangle
 }
 
 // jpegHeader is what the frame header of a JPEG says.
@@ -557,6 +563,7 @@ func (d *jpegDecoder) scan(seg, rest []byte) (end int, err error) {
 		c.stride = mcusX * c.h * n
 		size := c.stride * mcusY * c.v * n
 		c.pix = grow(c.pix, size)
+		c.need = d.blocksNeeded(c)
 	}
 	var total int
 	if interleaved {
@@ -608,6 +615,19 @@ func (d *jpegDecoder) scan(seg, rest []byte) (end int, err error) {
 	return end, nil
 }
 
+// blocksNeeded returns the blocks of component c that cover d.need, with
+// a sample to spare on every side for chroma upsampling.
+func (d *jpegDecoder) blocksNeeded(c *jpegComponent) image.Rectangle {
+	all := image.Rect(0, 0, c.blocksW, c.blocksH)
+	if d.need.Empty() {
+		return all
+	}
+	r, n := d.need, d.n
+	x0, x1 := r.Min.X*c.h/d.hmax-1, (r.Max.X*c.h+d.hmax-1)/d.hmax+1
+	y0, y1 := r.Min.Y*c.v/d.vmax-1, (r.Max.Y*c.v+d.vmax-1)/d.vmax+1
+	return image.Rect(max(x0, 0)/n, max(y0, 0)/n, (x1+n-1)/n, (y1+n-1)/n).Intersect(all)
+}
+
 // block decodes the next block of component ci, at block (bx, by) of its
 // plane, and transforms it when the component is wanted.
 func (d *jpegDecoder) block(ci, bx, by int) error {
@@ -620,7 +640,7 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 	if s > 0 {
 		c.pred += b.receive(uint(s))
 	}
-	out := ci < d.want
+	out := ci < d.want && bx >= c.need.Min.X && bx < c.need.Max.X && by >= c.need.Min.Y && by < c.need.Max.Y
 	q := &d.qt[c.tq]
 	var blk [64]int32
 	blk[0] = c.pred * q[0]

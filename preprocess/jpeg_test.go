@@ -7,12 +7,14 @@ import (
 	"image/jpeg"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/edgecnn/edgecnn/internal/memcheck"
+	"github.com/edgecnn/edgecnn/nn"
 )
 
 // testJPEG encodes a photo-like colour test image (4:2:0, as image/jpeg
@@ -259,4 +261,41 @@ func BenchmarkDecode(b *testing.B) {
 			jpeg.Decode(bytes.NewReader(data))
 		}
 	})
+}
+
+// TestImagePathDecodesOnlyWhatItReads: File transforms only the blocks the
+// image path's crop reads, and gives the same bytes as preparing the
+// picture decoded in full, for 4:4:4 photos, 4:2:0 and gray frames of odd
+// sizes, landscape and portrait, with and without a region of interest.
+func TestImagePathDecodesOnlyWhatItReads(t *testing.T) {
+	photo, err := os.ReadFile("testdata/photos/chelsea.jpg") // 4:4:4
+	require.NoError(t, err)
+	files := [][]byte{photo, testJPEG(t, 640, 480, 85, false), testJPEG(t, 1280, 720, 85, false),
+		testJPEG(t, 333, 517, 75, false), testJPEG(t, 301, 203, 90, true)}
+	inputs := []nn.Input{
+		{Channels: 3, Height: 224, Width: 224, Resize: 256, Mean: nn.ImageNet.Mean, Std: nn.ImageNet.Std},
+		{Channels: 3, Height: 96, Width: 128, Mean: []float32{0, 0, 0}, Std: []float32{1, 1, 1}, BGR: true},
+		{Channels: 1, Height: 64, Width: 64, Mean: []float32{0}, Std: []float32{1}},
+	}
+	rois := []image.Rectangle{{}, image.Rect(37, 21, 250, 180)}
+	for fi, data := range files {
+		hd, err := ReadHeader(data)
+		require.NoError(t, err)
+		for ii, in := range inputs {
+			for _, roi := range rois {
+				p, err := New(in, Options{ROI: roi})
+				require.NoError(t, err)
+				res, err := p.File(data)
+				require.NoError(t, err)
+				got := bytes.Clone(res.Pixels)
+				var d Decoder
+				pic, err := d.Decode(data, p.Scale(hd.Width, hd.Height), p.LumaOnly())
+				require.NoError(t, err)
+				pic.FullWidth, pic.FullHeight = hd.Width, hd.Height
+				want, err := p.Picture(&pic)
+				require.NoError(t, err)
+				require.Equal(t, want.Pixels, got, "file %d, input %d, roi %v", fi, ii, roi)
+			}
+		}
+	}
 }

@@ -106,7 +106,18 @@ func (p *Preprocessor) File(data []byte) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	pic, err := p.dec.Decode(data, p.Scale(hd.Width, hd.Height), p.LumaOnly())
+	s := p.Scale(hd.Width, hd.Height)
+	// The image path reads only the part of the picture its crop covers:
+	// only those blocks need a full decode.
+	var need image.Rectangle
+	if !p.in.Digit {
+		pw, ph := (hd.Width+s-1)/s, (hd.Height+s-1)/s
+		roiFull, roi := p.regionOfInterest(hd.Width, hd.Height, pw, ph, s)
+		if roi.Dx() >= 4 && roi.Dy() >= 4 {
+			need = p.image.source(p.in, roi, roiFull.Dx(), roiFull.Dy())
+		}
+	}
+	pic, err := p.dec.decode(data, s, p.LumaOnly(), need)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +134,19 @@ func (p *Preprocessor) File(data []byte) (*Result, error) {
 // ErrOutside is returned when the region of interest misses the image.
 var ErrOutside = errors.New("preprocess: the region of interest lies outside the image")
 
+// regionOfInterest returns the region of interest of an image of fw x fh
+// pixels in its own pixels and in those of its pw x ph picture decoded at
+// scale s.
+func (p *Preprocessor) regionOfInterest(fw, fh, pw, ph, s int) (roiFull, roi image.Rectangle) {
+	roiFull = image.Rect(0, 0, fw, fh)
+	if !p.opt.ROI.Empty() {
+		roiFull = p.opt.ROI.Intersect(roiFull)
+	}
+	roi = image.Rect(roiFull.Min.X/s, roiFull.Min.Y/s, (roiFull.Max.X+s-1)/s, (roiFull.Max.Y+s-1)/s).
+		Intersect(image.Rect(0, 0, pw, ph))
+	return roiFull, roi
+}
+
 // Picture prepares a decoded picture.
 func (p *Preprocessor) Picture(pic *Picture) (*Result, error) {
 	t0 := time.Now()
@@ -134,12 +158,7 @@ func (p *Preprocessor) Picture(pic *Picture) (*Result, error) {
 	res := &p.res
 	*res = Result{Pixels: p.out, Width: fw, Height: fh, Scale: s}
 	full := image.Rect(0, 0, fw, fh)
-	roiFull := full
-	if !p.opt.ROI.Empty() {
-		roiFull = p.opt.ROI.Intersect(full)
-	}
-	roi := image.Rect(roiFull.Min.X/s, roiFull.Min.Y/s, (roiFull.Max.X+s-1)/s, (roiFull.Max.Y+s-1)/s).
-		Intersect(image.Rect(0, 0, pic.Width, pic.Height))
+	roiFull, roi := p.regionOfInterest(fw, fh, pic.Width, pic.Height, s)
 	if !p.opt.ROI.Empty() && (roi.Dx() < 4 || roi.Dy() < 4) {
 		return nil, ErrOutside
 	}

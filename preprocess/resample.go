@@ -89,16 +89,23 @@ type Resampler struct {
 	tmp    [][]uint8
 }
 
+// span returns the source columns [x0, x1) and rows [y0, y1) that
+// resample reads to produce crop of a sw x sh source resized to dw x dh.
+func (r *Resampler) span(sw, sh, dw, dh int, crop image.Rectangle) (x0, x1, y0, y1 int) {
+	r.xs.set(sw, dw)
+	r.ys.set(sh, dh)
+	x0, x1 = r.xs.span(crop.Min.X, crop.Max.X)
+	y0, y1 = r.ys.span(crop.Min.Y, crop.Max.Y)
+	return x0, x1, y0, y1
+}
+
 // resample resizes a sw x sh source of channels planes, read row by row
 // through read, to dw x dh, and writes the part crop of the result (in
 // output pixels) into dst: channels planes of crop.Dx() x crop.Dy(),
 // one after the other.
 func (r *Resampler) resample(dst []uint8, channels, sw, sh, dw, dh int, crop image.Rectangle, read rowReader) {
-	r.xs.set(sw, dw)
-	r.ys.set(sh, dh)
 	cw, chh := crop.Dx(), crop.Dy()
-	x0, x1 := r.xs.span(crop.Min.X, crop.Max.X)
-	y0, y1 := r.ys.span(crop.Min.Y, crop.Max.Y)
+	x0, x1, y0, y1 := r.span(sw, sh, dw, dh, crop)
 	if len(r.rows) < channels {
 		r.rows = make([][]uint8, channels)
 		r.tmp = make([][]uint8, channels)
