@@ -45,7 +45,12 @@ type huffTable struct {
 	present bool
 	// lut[peek] = length<<8 | symbol for codes of at most lutBits bits; 0
 	// means a longer code.
-	lut     [1 << lutBits]uint16
+	lut [1 << lutBits]uint16
+	// fastAC[peek] = value<<16 | run<<8 | length for the AC codes whose
+	// symbol's extra bits fit in the same lutBits bits with the code:
+	// run zeros, then the coefficient value, length bits in all. 0 means
+	// take the slow path.
+	fastAC  [1 << lutBits]int32
 	maxcode [18]int32 // largest code of each length, -1 if none
 	valptr  [17]int32 // index into vals of the first code of each length
 	mincode [17]int32
@@ -68,6 +73,10 @@ func (h *huffTable) build(counts []uint8, symbols []uint8) error {
 				shift := lutBits - l
 				for i := code << shift; i < (code+1)<<shift; i++ {
 					h.lut[i] = uint16(l)<<8 | sym
+					if size := int(sym & 15); size > 0 && l+size <= lutBits {
+						extra := (i >> (shift - size)) & (1<<size - 1)
+						h.fastAC[i] = extend(extra, uint(size))<<16 | int32(sym>>4)<<8 | int32(l+size)
+					}
 				}
 			}
 			h.vals[k] = symbols[k]
@@ -173,6 +182,11 @@ func (b *bitReader) receive(s uint) int32 {
 	v := int32(b.acc >> (64 - s))
 	b.acc <<= s
 	b.n -= s
+	return extend(v, s)
+}
+
+// extend turns s bits v into the signed value JPEG codes with them.
+func extend(v int32, s uint) int32 {
 	if v < 1<<(s-1) {
 		v += -1<<s + 1
 	}
@@ -647,23 +661,36 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 	last := 0 // natural-order bound of the nonzero coefficients: row and column
 	ac := &d.huff[1][c.ta]
 	for k := 1; k < 64; k++ {
-		rs, ok := b.decode(ac)
-		if !ok {
-			return errors.New("jpeg: bad huffman code")
+		var v int32
+		if b.n < 32 {
+			b.fill()
 		}
-		r, s := int(rs>>4), uint(rs&15)
-		if s == 0 {
-			if r != 15 {
-				break
+		if f := ac.fastAC[b.acc>>(64-lutBits)]; f != 0 {
+			// A short code and its value at once.
+			l := uint(f & 15)
+			b.acc <<= l
+			b.n -= l
+			k += int(f>>8) & 15
+			v = f >> 16
+		} else {
+			rs, ok := b.decode(ac)
+			if !ok {
+				return errors.New("jpeg: bad huffman code")
 			}
-			k += 15
-			continue
+			r, s := int(rs>>4), uint(rs&15)
+			if s == 0 {
+				if r != 15 {
+					break
+				}
+				k += 15
+				continue
+			}
+			k += r
+			v = b.receive(s)
 		}
-		k += r
 		if k > 63 {
 			return errors.New("jpeg: coefficient index out of range")
 		}
-		v := b.receive(s)
 		if out {
 			z := zigzag[k]
 			blk[z] = v * q[k]
