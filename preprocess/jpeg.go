@@ -237,8 +237,7 @@ type jpegDecoder struct {
 	adobeRGB      bool // ... saying the components are R, G, B
 	jfif          bool
 
-	scale   int
-	n       int         // output pixels per block side, 8/scale
+	n       int         // output pixels per block side: the image at n/8 of its size
 	want    int         // components to decode: 1 (luma) or all
 	scaled  [8][8]int32 // the shrunk inverse DCT for n < 8 (scaledBits)
 	scaledN int
@@ -268,14 +267,14 @@ func readJPEGHeader(data []byte) (jpegHeader, error) {
 	return jpegHeader{width: d.width, height: d.height, components: d.ncomp, progressive: errors.Is(err, errJPEGUnsupported)}, nil
 }
 
-// decode decodes data at 1/scale of its size (scale 1, 2, 4 or 8), only
-// its luma (or gray) plane when lumaOnly is set. The picture's planes are
-// owned by d until the next call.
-func (d *jpegDecoder) decode(data []byte, scale int, lumaOnly bool) (Picture, error) {
-	if scale != 1 && scale != 2 && scale != 4 && scale != 8 {
-		return Picture{}, fmt.Errorf("jpeg: scale %d, want 1, 2, 4 or 8", scale)
+// decode decodes data at n/8 of its size (n 1 to 8, libjpeg's scale_num
+// over 8), only its luma (or gray) plane when lumaOnly is set. The
+// picture's planes are owned by d until the next call.
+func (d *jpegDecoder) decode(data []byte, n int, lumaOnly bool) (Picture, error) {
+	if n < 1 || n > 8 {
+		return Picture{}, fmt.Errorf("jpeg: scale %d/8, want 1/8 to 8/8", n)
 	}
-	d.scale, d.n = scale, 8/scale
+	d.n = n
 	if d.n < 8 && d.scaledN != d.n {
 		d.scaledN = d.n
 		d.scaled = scaledIDCT(d.n)
@@ -287,13 +286,15 @@ func (d *jpegDecoder) decode(data []byte, scale int, lumaOnly bool) (Picture, er
 	if err := d.parse(data, true); err != nil {
 		return Picture{}, err
 	}
-	w, h := (d.width+scale-1)/scale, (d.height+scale-1)/scale
-	pic := Picture{Model: Gray, Width: w, Height: h, SubX: 1, SubY: 1, Scale: scale}
+	pic := Picture{Model: Gray, Width: scaledSize(d.width, n), Height: scaledSize(d.height, n), SubX: 1, SubY: 1, Scale: 8, ScaleNum: n}
+	if 8%n == 0 {
+		pic.Scale, pic.ScaleNum = 8/n, 0 // 1/2, 1/4, 1/8 as they were
+	}
 	for i := range min(d.want, d.ncomp) {
 		c := &d.comps[i]
 		cw := (d.width*c.h + d.hmax - 1) / d.hmax
 		ch := (d.height*c.v + d.vmax - 1) / d.vmax
-		pic.Planes[i] = Plane{Pix: c.pix, Width: (cw + scale - 1) / scale, Height: (ch + scale - 1) / scale, Stride: c.stride, Step: 1}
+		pic.Planes[i] = Plane{Pix: c.pix, Width: scaledSize(cw, n), Height: scaledSize(ch, n), Stride: c.stride, Step: 1}
 	}
 	if d.ncomp == 3 && d.want == 3 {
 		pic.Model = YCbCr
@@ -301,6 +302,9 @@ func (d *jpegDecoder) decode(data []byte, scale int, lumaOnly bool) (Picture, er
 	}
 	return pic, nil
 }
+
+// scaledSize is the length of side pixels decoded at n/8 of the size.
+func scaledSize(side, n int) int { return (side*n + 7) / 8 }
 
 func u16(b []byte) int { return int(b[0])<<8 | int(b[1]) }
 
@@ -720,7 +724,7 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 	case n == 8:
 		idctIslow(&blk, dst, c.stride)
 	default:
-		d.idctScaled(&blk, dst, c.stride)
+		d.idctScaled(&blk, last, dst, c.stride)
 	}
 	return nil
 }

@@ -217,19 +217,20 @@ func TestTruncatedHugeJPEGsCostNoMemory(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	f.Add(testJPEG(f, 40, 24, 75, false), uint8(1))
-	f.Add(testJPEG(f, 17, 9, 90, true), uint8(2))
-	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0}, uint8(8))
+	f.Add(testJPEG(f, 40, 24, 75, false), uint8(7))
+	f.Add(testJPEG(f, 17, 9, 90, true), uint8(12))
+	f.Add(testJPEG(f, 23, 31, 80, false), uint8(4))
+	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0}, uint8(0))
 	f.Add(hugeFrameJPEG(0xC2, 64, 64), uint8(0))
 	f.Add(testPNG(f, 9, 5), uint8(0))
 	f.Fuzz(func(t *testing.T, data []byte, s uint8) {
-		scale := 1 << (s % 4)
+		n := int(s%8) + 1 // decode at n/8 of the size
 		var d Decoder
 		var p Picture
 		var err error
 		// A decoded image rightly outgrows its file; MaxDecodeBytes is the
 		// cap on one decode.
-		memcheck.Bound(t, memcheck.Limit(len(data))+MaxDecodeBytes, func() { p, err = d.Decode(data, scale, s&4 != 0) })
+		memcheck.Bound(t, memcheck.Limit(len(data))+MaxDecodeBytes, func() { p, err = d.decode(data, n, s&8 != 0, image.Rectangle{}) })
 		if err != nil {
 			return
 		}
@@ -266,7 +267,8 @@ func BenchmarkDecode(b *testing.B) {
 // TestImagePathDecodesOnlyWhatItReads: File transforms only the blocks the
 // image path's crop reads, and gives the same bytes as preparing the
 // picture decoded in full, for 4:4:4 photos, 4:2:0 and gray frames of odd
-// sizes, landscape and portrait, with and without a region of interest.
+// sizes, landscape and portrait, with and without a region of interest,
+// at full size and in draft (n/8) sizes.
 func TestImagePathDecodesOnlyWhatItReads(t *testing.T) {
 	photo, err := os.ReadFile("testdata/photos/chelsea.jpg") // 4:4:4
 	require.NoError(t, err)
@@ -277,24 +279,24 @@ func TestImagePathDecodesOnlyWhatItReads(t *testing.T) {
 		{Channels: 3, Height: 96, Width: 128, Mean: []float32{0, 0, 0}, Std: []float32{1, 1, 1}, BGR: true},
 		{Channels: 1, Height: 64, Width: 64, Mean: []float32{0}, Std: []float32{1}},
 	}
-	rois := []image.Rectangle{{}, image.Rect(37, 21, 250, 180)}
+	opts := []Options{{}, {ROI: image.Rect(37, 21, 250, 180)}, {Draft: true}, {ROI: image.Rect(37, 21, 250, 180), Draft: true}}
 	for fi, data := range files {
 		hd, err := ReadHeader(data)
 		require.NoError(t, err)
 		for ii, in := range inputs {
-			for _, roi := range rois {
-				p, err := New(in, Options{ROI: roi})
+			for _, opt := range opts {
+				p, err := New(in, opt)
 				require.NoError(t, err)
 				res, err := p.File(data)
 				require.NoError(t, err)
 				got := bytes.Clone(res.Pixels)
 				var d Decoder
-				pic, err := d.Decode(data, p.Scale(hd.Width, hd.Height), p.LumaOnly())
+				pic, err := d.decode(data, p.decodeSize(hd.Width, hd.Height), p.LumaOnly(), image.Rectangle{})
 				require.NoError(t, err)
 				pic.FullWidth, pic.FullHeight = hd.Width, hd.Height
 				want, err := p.Picture(&pic)
 				require.NoError(t, err)
-				require.Equal(t, want.Pixels, got, "file %d, input %d, roi %v", fi, ii, roi)
+				require.Equal(t, want.Pixels, got, "file %d, input %d, %+v", fi, ii, opt)
 			}
 		}
 	}

@@ -110,12 +110,13 @@ func (r *Resampler) resample(dst []uint8, channels, sw, sh, dw, dh int, crop ima
 		r.rows = make([][]uint8, channels)
 		r.tmp = make([][]uint8, channels)
 	}
+	xs, ys := &r.xs, &r.ys
 	for c := range channels {
-		r.rows[c] = grow(r.rows[c], x1-x0)
+		// Every output of the horizontal pass reads xs.taps inputs, those
+		// past its count with weight 0: the rows have room for them.
+		r.rows[c] = grow(r.rows[c], x1-x0+xs.taps)
 		r.tmp[c] = grow(r.tmp[c], (y1-y0)*cw)
 	}
-	const half = 1 << (precisionBits - 1)
-	xs, ys := &r.xs, &r.ys
 	// Horizontal pass over the source rows the crop needs.
 	for y := y0; y < y1; y++ {
 		read(y, x0, x1, r.rows[:channels])
@@ -126,17 +127,7 @@ func (r *Resampler) resample(dst []uint8, channels, sw, sh, dw, dh int, crop ima
 				copy(out, src[crop.Min.X-x0:crop.Max.X-x0])
 				continue
 			}
-			for i := range out {
-				o := crop.Min.X + i
-				k := xs.weight[o*xs.taps : o*xs.taps+int(xs.count[o])]
-				s := src[int(xs.first[o])-x0:]
-				s = s[:len(k)]
-				acc := int32(half)
-				for j, w := range k {
-					acc += int32(s[j]) * w
-				}
-				out[i] = clampFixed(acc)
-			}
+			xs.horizontal(out, src, crop.Min.X, x0)
 		}
 	}
 	// Vertical pass.
@@ -154,6 +145,36 @@ func (r *Resampler) resample(dst []uint8, channels, sw, sh, dw, dh int, crop ima
 			base := int(ys.first[o]) - y0
 			verticalTaps(out, tmp[base*cw:], cw, k)
 		}
+	}
+}
+
+// horizontal resamples one row: out[i] is output o0+i, from src holding
+// inputs x0 onwards (and room for a.taps inputs from every output's
+// first).
+func (a *axis) horizontal(out, src []uint8, o0, x0 int) {
+	const half = 1 << (precisionBits - 1)
+	taps := a.taps
+	first := a.first[o0 : o0+len(out)]
+	weights := a.weight[o0*taps : (o0+len(out))*taps]
+	if taps == 5 { // shrinking by 1 to 2, the common case: unrolled
+		for i, f := range first {
+			s := src[int(f)-x0:]
+			s = s[:5]
+			k := weights[i*5 : i*5+5]
+			acc := half + int32(s[0])*k[0] + int32(s[1])*k[1] + int32(s[2])*k[2] + int32(s[3])*k[3] + int32(s[4])*k[4]
+			out[i] = clampFixed(acc)
+		}
+		return
+	}
+	for i, f := range first {
+		s := src[int(f)-x0:]
+		s = s[:taps]
+		k := weights[i*taps : i*taps+taps]
+		acc := int32(half)
+		for j, v := range s {
+			acc += int32(v) * k[j]
+		}
+		out[i] = clampFixed(acc)
 	}
 }
 
