@@ -145,23 +145,26 @@ func (d *jpegDecoder) idctScaled(blk *[64]int32, used int, dst []uint8, stride i
 	m := &d.scaled
 	cols := min(n, bits.Len8(uint8(used)))
 	rows := min(n, bits.Len8(uint8(used>>8)))
-	var t [64]int32 // t[v*n+x] = sum_u F[v][u] M[x][u], descaled
+	var t [64]int32 // t[x*8+v] = sum_u F[v][u] M[x][u], descaled
 	for v := range rows {
 		row := blk[v*8 : v*8+cols]
 		for x := range n {
+			mx := m[x][:len(row)]
 			s := int32(0)
 			for u, c := range row {
-				s += c * m[x][u]
+				s += c * mx[u]
 			}
-			t[v*n+x] = descale(s, scaledBits-pass1Bits)
+			t[x*8+v] = descale(s, scaledBits-pass1Bits)
 		}
 	}
 	for y := range n {
 		out := dst[y*stride : y*stride+n]
-		for x := range n {
+		my := m[y][:rows]
+		for x := range out {
+			tx := t[x*8 : x*8+len(my)]
 			s := int32(0)
-			for v := range rows {
-				s += m[y][v] * t[v*n+x]
+			for v, c := range my {
+				s += c * tx[v]
 			}
 			out[x] = clamp255(128 + descale(s, scaledBits+pass1Bits))
 		}

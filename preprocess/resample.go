@@ -189,6 +189,24 @@ func (r *Resampler) resizePlane(dst, src []uint8, sw, sh, stride, dw, dh int) {
 // verticalTaps computes one output row: out[i] = sum_j k[j] * src[j*stride+i].
 func verticalTaps(out, src []uint8, stride int, k []int32) {
 	const half = 1 << (precisionBits - 1)
+	if len(k) <= 5 {
+		// Shrinking by up to 2, the common case, in one pass: taps past
+		// the count weigh 0 (on the first row).
+		var w [5]int32
+		var rows [5][]uint8
+		for j := range rows {
+			rows[j] = src[:len(out)]
+		}
+		for j, v := range k {
+			w[j], rows[j] = v, src[j*stride:j*stride+len(out)]
+		}
+		n := len(out)
+		r0, r1, r2, r3, r4 := rows[0][:n], rows[1][:n], rows[2][:n], rows[3][:n], rows[4][:n]
+		for i, v := range r0 {
+			out[i] = clampFixed(half + int32(v)*w[0] + int32(r1[i])*w[1] + int32(r2[i])*w[2] + int32(r3[i])*w[3] + int32(r4[i])*w[4])
+		}
+		return
+	}
 	var acc [256]int32
 	for lo := 0; lo < len(out); lo += len(acc) {
 		n := min(len(acc), len(out)-lo)
