@@ -37,11 +37,6 @@ func readsHWC(n *nn.Node, int8 bool, first nn.Shape, firstHWC bool, out nn.Shape
 	switch n.Op {
 	case nn.OpConv2D:
 		if !int8 {
-			// A float32 convolution sums its window in the order of its
-			// unfolding; on HWC that order is (kh, kw, c), not CHW's (c,
-			// kh, kw), and the sums would differ in their last bits. The
-			// depthwise and 1×1 ones, whose order is the same on both,
-			// read HWC, so that float32 results do not depend on layout.
 			return floatHWC(n, first)
 		}
 		// A single-channel image is the same bytes in both layouts, and
@@ -61,12 +56,16 @@ func readsHWC(n *nn.Node, int8 bool, first nn.Shape, firstHWC bool, out nn.Shape
 }
 
 // floatHWC reports whether the float32 convolution n on input shape in
-// reads HWC: a depthwise convolution, or a 1×1 one with stride 1 and no
-// padding.
+// reads HWC: a depthwise convolution, a 1×1 one with stride 1 and no
+// padding, or one on fewChannels channels or more (BENCHMARKS.md, "float32
+// convolutions on HWC"). Either layout gives the same bits: every float32
+// convolution sums its window in the order of kernels' rule (c, kh, kw),
+// on CHW (kernels.ConvF32) as on HWC (kernels.ConvF32HWC), the order the
+// trainer's unfolding sums in too.
 func floatHWC(n *nn.Node, in nn.Shape) bool {
 	depthwise := n.Groups == in[0] && n.Out == in[0] && in[0] > 1
 	pointwise := n.Kernel == [2]int{1, 1} && n.Stride == [2]int{1, 1} && n.Pad == [4]int{} && n.Groups == 1
-	return depthwise || pointwise
+	return depthwise || pointwise || in[0] >= fewChannels
 }
 
 // writesHWC reports whether node n writes its output in HWC when it reads
@@ -79,7 +78,7 @@ func writesHWC(n *nn.Node, inHWC bool) bool {
 }
 
 // fewChannels is the channel count below which an int8 convolution on a
-// CHW image may stay CHW (readsHWC).
+// CHW image may stay CHW (readsHWC), and a float32 one does (floatHWC).
 const fewChannels = 16
 
 // inputHWC reports whether a model's input is best stored HWC: when every

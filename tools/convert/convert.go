@@ -11,6 +11,7 @@
 package convert
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -24,7 +25,8 @@ import (
 
 // Options control a conversion.
 type Options struct {
-	// Method picks activation ranges: "minmax", "percentile" or "entropy".
+	// Method picks activation ranges: "minmax" (the default, also when
+	// empty), "percentile" or "entropy".
 	Method string
 	// Percentile is the percentile method's cut-off (default 99.99).
 	Percentile float64
@@ -98,7 +100,8 @@ func batchSize(m *nn.Model) (int, error) {
 // supported lists the layer types the int8 engine runs.
 var supported = []nn.Op{nn.OpConv2D, nn.OpLinear, nn.OpMaxPool, nn.OpAvgPool, nn.OpReLU, nn.OpReLU6,
 	nn.OpTanh, nn.OpFlatten, nn.OpDropout, nn.OpSoftmax, nn.OpAdd, nn.OpConcat,
-	nn.OpSigmoid, nn.OpHardSigmoid, nn.OpHardSwish, nn.OpSiLU, nn.OpMul, nn.OpLRN, nn.OpChannels}
+	nn.OpSigmoid, nn.OpHardSigmoid, nn.OpHardSwish, nn.OpSiLU, nn.OpMul, nn.OpLRN, nn.OpChannels,
+	nn.OpLeakyReLU, nn.OpELU, nn.OpErf, nn.OpLogSoftmax}
 
 // Convert quantizes the float model m using the calibration images calib
 // and returns the int8 model and the per-layer report. m is not modified.
@@ -238,7 +241,7 @@ func newObserver(opt Options) (quant.Observer, error) {
 		}
 		return quant.NewPercentile(opt.Percentile), nil
 	}
-	o, err := quant.NewObserver(opt.Method)
+	o, err := quant.NewObserver(cmp.Or(opt.Method, "minmax"))
 	if err != nil {
 		return nil, fmt.Errorf("--method: %w", err)
 	}
