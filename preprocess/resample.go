@@ -156,12 +156,24 @@ func (a *axis) horizontal(out, src []uint8, o0, x0 int) {
 	taps := a.taps
 	first := a.first[o0 : o0+len(out)]
 	weights := a.weight[o0*taps : (o0+len(out))*taps]
-	if taps == 5 { // shrinking by 1 to 2, the common case: unrolled
+	// Shrinking by 1 to 2 and by 2 to 3, the common cases, unrolled.
+	switch taps {
+	case 5:
 		for i, f := range first {
 			s := src[int(f)-x0:]
 			s = s[:5]
 			k := weights[i*5 : i*5+5]
 			acc := half + int32(s[0])*k[0] + int32(s[1])*k[1] + int32(s[2])*k[2] + int32(s[3])*k[3] + int32(s[4])*k[4]
+			out[i] = clampFixed(acc)
+		}
+		return
+	case 7:
+		for i, f := range first {
+			s := src[int(f)-x0:]
+			s = s[:7]
+			k := weights[i*7 : i*7+7]
+			acc := half + int32(s[0])*k[0] + int32(s[1])*k[1] + int32(s[2])*k[2] + int32(s[3])*k[3] +
+				int32(s[4])*k[4] + int32(s[5])*k[5] + int32(s[6])*k[6]
 			out[i] = clampFixed(acc)
 		}
 		return
