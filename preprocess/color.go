@@ -102,14 +102,21 @@ func upsampleRow(dst []uint8, pl Plane, sx, sy, y, x0 int, sums *[]int32) {
 		evenBias, oddBias, shift = 8, 7, 4
 	}
 	// Then the horizontal one: an even column mixes in its left
-	// neighbour, an odd one its right one.
-	for i := range dst {
-		x := x0 + i
-		j := x>>1 - c0
-		if x&1 == 0 {
-			dst[i] = uint8((3*s[j] + s[j-1] + evenBias) >> shift)
-		} else {
-			dst[i] = uint8((3*s[j] + s[j+1] + oddBias) >> shift)
-		}
+	// neighbour, an odd one its right one; columns 2c and 2c+1 both
+	// come from chroma column c, s[c-c0].
+	i := 0
+	if x0&1 == 1 && len(dst) > 0 {
+		dst[0] = uint8((3*s[1] + s[2] + oddBias) >> shift)
+		i = 1
+	}
+	for ; i+1 < len(dst); i += 2 {
+		j := (x0+i)>>1 - c0
+		near := 3 * s[j]
+		dst[i] = uint8((near + s[j-1] + evenBias) >> shift)
+		dst[i+1] = uint8((near + s[j+1] + oddBias) >> shift)
+	}
+	if i < len(dst) {
+		j := (x0+i)>>1 - c0
+		dst[i] = uint8((3*s[j] + s[j-1] + evenBias) >> shift)
 	}
 }
