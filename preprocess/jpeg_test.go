@@ -238,6 +238,24 @@ func FuzzDecode(f *testing.F) {
 		if _, err := p.ToImage(); err != nil {
 			t.Fatal(err)
 		}
+		// The image path, which transforms only the blocks its crop
+		// reads, gives the pixels of the picture decoded in full.
+		in := nn.Input{Channels: 3, Height: 12, Width: 16, Resize: 18, Mean: []float32{0, 0, 0}, Std: []float32{1, 1, 1}}
+		pre, err := New(in, Options{Draft: s&16 != 0})
+		require.NoError(t, err)
+		res, err := pre.File(data)
+		if err != nil {
+			return
+		}
+		got := bytes.Clone(res.Pixels)
+		hd, err := ReadHeader(data)
+		require.NoError(t, err)
+		full, err := d.decode(data, pre.decodeSize(hd.Width, hd.Height), false, image.Rectangle{})
+		require.NoError(t, err)
+		full.FullWidth, full.FullHeight = hd.Width, hd.Height
+		want, err := pre.Picture(&full)
+		require.NoError(t, err)
+		require.Equal(t, want.Pixels, got)
 	})
 }
 
