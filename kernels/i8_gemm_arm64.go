@@ -151,7 +151,13 @@ func (s *armInt8Shape) packX(sc *armInt8Scratch, x []int8, base int, off []int32
 			col := x[base+j*xCS:][:k]
 			pan := dst[(j/nr)*nr*kp+(j%nr)*d:]
 			for p := p0; p < k; p += d {
-				copy(pan[(p/d)*blk:][:d], col[p:min(k, p+d)])
+				// A loop, not copy: runs of d (4 or 16) bytes or fewer
+				// cost more as calls of memmove (the stem's 27 values
+				// per column leave 11 here).
+				run := pan[(p/d)*blk:][:d]
+				for i, v := range col[p:min(k, p+d)] {
+					run[i] = v
+				}
 			}
 		}
 	case off != nil: // rows are contiguous: the assembly packer, d rows at a time
