@@ -352,7 +352,7 @@ func pixelExact(in nn.Input) bool {
 		}
 	}
 	scale := 1 / (255 * float64(in.Std[0]))
-	zp := 255*float64(in.Mean[0]) - 128
+	zp := float64(255*float64(in.Mean[0])) - 128
 	return math.Abs(float64(q.Scale)-scale) <= 1e-6*scale && float64(q.ZeroPoint) == zp
 }
 

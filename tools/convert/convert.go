@@ -451,8 +451,8 @@ func addError(m *nn.Model, ref, got [][]float32, i int, signal, noise *float64) 
 	}
 	for j, v := range r {
 		d := float64(v) - float64(got[i][j])
-		*signal += float64(v) * float64(v)
-		*noise += d * d
+		*signal += float64(float64(v) * float64(v))
+		*noise += float64(d * d)
 	}
 }
 
