@@ -33,6 +33,9 @@ const (
 	minInk = 40
 	// mnistBox is the size of the box MNIST scales digits into.
 	mnistBox = 20
+	// maxChoices is how many components the digit path cuts stray lines
+	// and smudges out of before it settles on one.
+	maxChoices = 3
 )
 
 // digitFinder holds the buffers of the digit path between images.
@@ -76,7 +79,19 @@ func (f *digitFinder) find(pl Plane, roi image.Rectangle, out []uint8, w, h int)
 	if best < 0 {
 		return image.Rectangle{}, false
 	}
-	c.cutLine(best)
+	// What a cut leaves (one of two crossing lines, a digit without its
+	// smudge) is scored again: when a component away from it now looks
+	// more like a digit, that one is chosen, and cut in its turn (one
+	// nearby is a piece the merge will weigh).
+	for i := 1; ; i++ {
+		c.cutLine(best)
+		c.cutBlobs(best)
+		next := c.choose()
+		if i == maxChoices || next < 0 || next == best || c.near(best, next) {
+			break
+		}
+		best = next
+	}
 	sb := c.merge(best)
 	if sb.Empty() {
 		return image.Rectangle{}, false

@@ -66,6 +66,10 @@ type components struct {
 	list   []component
 	hough  []int32
 	stack  []image.Point
+	dist   []int32 // distance transform of cutBlobs
+	ridge  []image.Point
+	ridgeD []int32
+	blob   []uint8
 }
 
 // label finds the 8-connected components of the pixels of con (w x h)
@@ -276,6 +280,14 @@ func (cs *components) choose() int {
 		}
 	}
 	return best
+}
+
+// near reports whether component j lies within reach of component i, as
+// a piece of the same digit would: inside i's box grown by a quarter of
+// its size.
+func (cs *components) near(i, j int) bool {
+	b := cs.list[i].box()
+	return cs.list[j].box().Overlaps(b.Inset(-max(2, max(b.Dx(), b.Dy())/4)))
 }
 
 // chosenAt reports whether working pixel i belongs to a chosen component.

@@ -315,7 +315,10 @@ func (cs *components) tryCut(ci int, l *line) bool {
 			}
 		}
 	}
-	cs.keepParts(ci)
+	cs.keepParts(ci, func(x, y int) bool {
+		d, _ := l.at(x, y)
+		return math.Abs(d) <= half+3
+	})
 	return true
 }
 
@@ -352,9 +355,10 @@ func (cs *components) refit(lab int32, l *line, dist float64) {
 }
 
 // keepParts splits component ci into its 8-connected parts (after a cut)
-// and keeps those that look like pieces of a digit: not slivers of the
-// line left beside the cut, not specks. They stay one component.
-func (cs *components) keepParts(ci int) {
+// and keeps those that look like pieces of a digit: not specks, and not
+// slivers left beside the cut: long thin parts lying mostly where beside
+// (nil: nowhere) reports pixels beside it. They stay one component.
+func (cs *components) keepParts(ci int, beside func(x, y int) bool) {
 	c := cs.list[ci]
 	b := c.box()
 	lab := int32(ci + 1)
@@ -392,8 +396,19 @@ func (cs *components) keepParts(ci int) {
 	cs.list[ci] = component{x0: w, y0: cs.h}
 	for l := first; l <= last; l++ {
 		p := &cs.list[l-1]
-		keep := p.ink*20 >= most && !(p.area > 8 && p.elongation() > 10)
 		pb := p.box()
+		keep := p.ink*20 >= most
+		if keep && beside != nil && p.area > 8 && p.elongation() > 10 {
+			near := 0
+			for y := pb.Min.Y; y < pb.Max.Y; y++ {
+				for x := pb.Min.X; x < pb.Max.X; x++ {
+					if cs.lab[y*w+x] == l && beside(x, y) {
+						near++
+					}
+				}
+			}
+			keep = near*2 < p.area
+		}
 		for y := pb.Min.Y; y < pb.Max.Y; y++ {
 			for x := pb.Min.X; x < pb.Max.X; x++ {
 				if cs.lab[y*w+x] != l {

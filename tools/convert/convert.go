@@ -11,6 +11,7 @@
 package convert
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -24,7 +25,8 @@ import (
 
 // Options control a conversion.
 type Options struct {
-	// Method picks activation ranges: "minmax", "percentile" or "entropy".
+	// Method picks activation ranges: "minmax" (the default, also when
+	// empty), "percentile" or "entropy".
 	Method string
 	// Percentile is the percentile method's cut-off (default 99.99).
 	Percentile float64
@@ -266,7 +268,7 @@ func newObserver(opt Options) (quant.Observer, error) {
 		}
 		return quant.NewPercentile(opt.Percentile), nil
 	}
-	o, err := quant.NewObserver(opt.Method)
+	o, err := quant.NewObserver(cmp.Or(opt.Method, "minmax"))
 	if err != nil {
 		return nil, fmt.Errorf("--method: %w", err)
 	}

@@ -39,7 +39,7 @@ func TestActivationExports(t *testing.T) {
 			worst, _ := checkParity(t, m, input.Data, want.Data, want.Shape[1])
 			t.Logf("%d layers, max abs difference from PyTorch %.3g", len(m.Nodes), worst)
 
-			q, err := convert.Quantize(m, set, convert.Options{Method: "minmax"})
+			q, err := convert.Quantize(m, set, convert.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,6 +128,11 @@ func run(modelPath, seedList string, n int, levelName string, mix bool, workers 
 				side := m.Input.Width
 				pgm := fmt.Appendf(nil, "P5\n%d %d\n255\n", side, m.Input.Height)
 				if err := os.WriteFile(filepath.Join(dump, name+".pgm"), append(pgm, miss.Input...), 0o644); err != nil {
+					return err
+				}
+				// The MNIST digit the photo was drawn from, to tell a wrong
+				// 28x28 (segmentation) from a right one misread (recognition).
+				if err := os.WriteFile(filepath.Join(dump, name+".mnist.pgm"), append(slices.Clone(pgm), set.Image(p.Index)...), 0o644); err != nil {
 					return err
 				}
 			}
