@@ -1,8 +1,9 @@
 // Package convert turns a float32 model into an int8 one: it runs
 // calibration images through the float model, picks the quantization of
 // every tensor with an observer (min/max, percentile or KL entropy),
-// quantizes weights per output channel and biases to int32, and reports
-// how far each layer's int8 output strays from float (SQNR).
+// quantizes weights per output channel and biases to int32 (corrected for
+// the mean error the rounded weights cause on the calibration images), and
+// reports how far each layer's int8 output strays from float (SQNR).
 //
 // The result follows the int8 scheme of package quant and runs on the
 // engine's int8 kernels. Layers named in Options.Float stay float32. A model
