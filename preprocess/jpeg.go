@@ -12,10 +12,13 @@ import (
 // with luma sampled most), restart intervals and non-interleaved scans:
 // what cameras and MJPEG streams produce, and most photos. It decodes at
 // full size with libjpeg's default integer inverse DCT ("islow"), so that
-// it gives the pixels PIL gives, or at 1/2, 1/4 or 1/8 of the size in the
-// DCT domain (an n x n inverse transform of each block's low frequencies,
-// n = 8/scale), several times faster than decoding in full and shrinking.
-// It can skip the chroma transform when only luma is wanted.
+// it gives the pixels PIL gives, or at n/8 of the size (n 1 to 7, as
+// libjpeg's scale_num) in the DCT domain (an n x n box-filtered inverse
+// transform of each block's low frequencies), several times faster than
+// decoding in full and shrinking. It can skip the chroma transform when
+// only luma is wanted, and the transform of the blocks outside a region
+// the caller needs (their coefficients are still decoded: the entropy
+// coding leaves no other way to reach the blocks after them).
 //
 // Progressive, arithmetic-coded, 12-bit, CMYK and RGB-coded files return
 // errJPEGUnsupported; Decode hands those to image/jpeg after checking

@@ -238,6 +238,24 @@ func FuzzDecode(f *testing.F) {
 		if _, err := p.ToImage(); err != nil {
 			t.Fatal(err)
 		}
+		// The image path, which transforms only the blocks its crop
+		// reads, gives the pixels of the picture decoded in full.
+		in := nn.Input{Channels: 3, Height: 12, Width: 16, Resize: 18, Mean: []float32{0, 0, 0}, Std: []float32{1, 1, 1}}
+		pre, err := New(in, Options{Draft: s&16 != 0})
+		require.NoError(t, err)
+		res, err := pre.File(data)
+		if err != nil {
+			return
+		}
+		got := bytes.Clone(res.Pixels)
+		hd, err := ReadHeader(data)
+		require.NoError(t, err)
+		full, err := d.decode(data, pre.decodeSize(hd.Width, hd.Height), false, image.Rectangle{})
+		require.NoError(t, err)
+		full.FullWidth, full.FullHeight = hd.Width, hd.Height
+		want, err := pre.Picture(&full)
+		require.NoError(t, err)
+		require.Equal(t, want.Pixels, got)
 	})
 }
 
@@ -298,6 +316,40 @@ func TestImagePathDecodesOnlyWhatItReads(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, want.Pixels, got, "file %d, input %d, %+v", fi, ii, opt)
 			}
+		}
+	}
+}
+
+// TestDraftDecodesSmallerAndCropsTheSame: Options.Draft decodes a 640x480
+// frame at 6/8 and a 1280x720 one at 1/2 (the smallest n/8 that keeps the
+// short side 1.25 times 256), and reports the crop where the exact path
+// does, to within a decoded pixel.
+func TestDraftDecodesSmallerAndCropsTheSame(t *testing.T) {
+	in := nn.Input{Channels: 3, Height: 224, Width: 224, Resize: 256, Mean: nn.ImageNet.Mean, Std: nn.ImageNet.Std}
+	for _, tc := range []struct {
+		w, h, scaleNum, scale int
+		roi                   image.Rectangle
+	}{
+		{640, 480, 6, 8, image.Rectangle{}},
+		{1280, 720, 0, 2, image.Rectangle{}},
+		{1280, 720, 5, 8, image.Rect(100, 50, 700, 610)},
+	} {
+		data := testJPEG(t, tc.w, tc.h, 85, false)
+		exact, err := New(in, Options{ROI: tc.roi})
+		require.NoError(t, err)
+		draft, err := New(in, Options{ROI: tc.roi, Draft: true})
+		require.NoError(t, err)
+		want, err := exact.File(data)
+		require.NoError(t, err)
+		require.Equal(t, [2]int{0, 1}, [2]int{want.ScaleNum, want.Scale})
+		wantBox := want.Box
+		got, err := draft.File(data)
+		require.NoError(t, err)
+		require.Equal(t, [2]int{tc.scaleNum, tc.scale}, [2]int{got.ScaleNum, got.Scale}, "%dx%d", tc.w, tc.h)
+		require.Equal(t, [2]int{tc.w, tc.h}, [2]int{got.Width, got.Height})
+		tol := (tc.scale+max(tc.scaleNum, 1)-1)/max(tc.scaleNum, 1) + 1
+		for _, d := range []int{got.Box.Min.X - wantBox.Min.X, got.Box.Min.Y - wantBox.Min.Y, got.Box.Max.X - wantBox.Max.X, got.Box.Max.Y - wantBox.Max.Y} {
+			require.True(t, -tol <= d && d <= tol, "%dx%d: draft box %v, exact %v", tc.w, tc.h, got.Box, wantBox)
 		}
 	}
 }
