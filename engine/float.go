@@ -51,8 +51,8 @@ func newFloatLayer(m *nn.Model, n *nn.Node, in, out nn.Shape, hwc bool) (layer, 
 		return &poolF32{g: Geometry(n, in, out), max: n.Op == nn.OpMaxPool, hwc: hwc, inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpReLU, nn.OpReLU6, nn.OpTanh:
 		return &activationF32{op: n.Op, size: out.Size()}, nil
-	case nn.OpSoftmax:
-		return &softmaxF32{size: out.Size()}, nil
+	case nn.OpSoftmax, nn.OpLogSoftmax:
+		return &softmaxF32{size: out.Size(), log: n.Op == nn.OpLogSoftmax}, nil
 	case nn.OpFlatten, nn.OpDropout:
 		return copyF32{size: out.Size()}, nil
 	}
@@ -220,14 +220,18 @@ func Activate(op nn.Op, y, x []float32) {
 	}
 }
 
-type softmaxF32 struct{ size int }
+// softmaxF32 is softmax, or its logarithm when log is set.
+type softmaxF32 struct {
+	size int
+	log  bool
+}
 
 func (s *softmaxF32) scratch(int) (int, int) { return 0, 0 }
 
 func (s *softmaxF32) forward(xs []buffer, y buffer, n int, _ *scratch) {
 	x := xs[0]
 	for i := range n {
-		Softmax(y.f[i*s.size:(i+1)*s.size], x.f[i*s.size:(i+1)*s.size])
+		softmax(y.f[i*s.size:(i+1)*s.size], x.f[i*s.size:(i+1)*s.size], s.log)
 	}
 }
 
@@ -240,7 +244,13 @@ func (c copyF32) scratch(int) (int, int) { return 0, 0 }
 func (c copyF32) forward(x []buffer, y buffer, n int, _ *scratch) { copy(y.f[:n*c.size], x[0].f) }
 
 // Softmax writes the softmax of logits into dst (which may alias logits).
-func Softmax(dst, logits []float32) {
+func Softmax(dst, logits []float32) { softmax(dst, logits, false) }
+
+// softmax writes the softmax of logits into dst (which may alias logits),
+// or with log its logarithm, computed as PyTorch's log_softmax does:
+// x - max - log Σ e^(x - max), which stays finite where the softmax
+// underflows to 0.
+func softmax(dst, logits []float32, log bool) {
 	mx := logits[0]
 	for _, v := range logits {
 		mx = max(mx, v)
@@ -248,8 +258,17 @@ func Softmax(dst, logits []float32) {
 	var total float32
 	for i, v := range logits {
 		e := float32(math.Exp(float64(v - mx)))
-		dst[i] = e
+		if !log {
+			dst[i] = e
+		}
 		total += e
+	}
+	if log {
+		shift := mx + float32(math.Log(float64(total)))
+		for i, v := range logits {
+			dst[i] = v - shift
+		}
+		return
 	}
 	for i := range dst {
 		dst[i] /= total

@@ -41,8 +41,8 @@ func newInt8Layer(m *nn.Model, n *nn.Node, in, out nn.Shape, inInfo, outInfo ten
 	case nn.OpReLU, nn.OpReLU6, nn.OpTanh:
 		op := n.Op
 		return newLookup(func(y, x []float32) { Activate(op, y, x) }, inInfo.quant, outInfo.quant, out.Size()), nil
-	case nn.OpSoftmax:
-		return &softmaxInt8{size: out.Size(), in: inInfo.quant, out: outInfo.quant}, nil
+	case nn.OpSoftmax, nn.OpLogSoftmax:
+		return &softmaxInt8{size: out.Size(), log: n.Op == nn.OpLogSoftmax, in: inInfo.quant, out: outInfo.quant}, nil
 	}
 	return nil, fmt.Errorf("unsupported int8 layer type %s", n.Op)
 }
@@ -365,9 +365,11 @@ func (l *lookup) forward(xs []buffer, y buffer, n int, _ *scratch) {
 	kernels.LookupInt8(y.q[:n*l.size], x.q[:n*l.size], &l.table)
 }
 
-// softmaxInt8 computes softmax in float between a dequantize and a quantize.
+// softmaxInt8 computes softmax (or its log) in float between a dequantize
+// and a quantize.
 type softmaxInt8 struct {
 	size    int
+	log     bool
 	in, out quant.Params
 }
 
@@ -378,7 +380,7 @@ func (s *softmaxInt8) forward(xs []buffer, y buffer, n int, sc *scratch) {
 	row := sc.f[:s.size]
 	for i := range n {
 		quant.DequantizeSlice(row, x.q[i*s.size:(i+1)*s.size], s.in)
-		Softmax(row, row)
+		softmax(row, row, s.log)
 		quant.QuantizeSlice(y.q[i*s.size:(i+1)*s.size], row, s.out)
 	}
 }

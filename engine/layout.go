@@ -37,12 +37,7 @@ func readsHWC(n *nn.Node, int8 bool, first nn.Shape, firstHWC bool, out nn.Shape
 	switch n.Op {
 	case nn.OpConv2D:
 		if !int8 {
-			// A float32 convolution sums its window in the order of its
-			// unfolding; on HWC that order is (kh, kw, c), not CHW's (c,
-			// kh, kw), and the sums would differ in their last bits. The
-			// depthwise and 1×1 ones, whose order is the same on both,
-			// read HWC, so that float32 results do not depend on layout.
-			return floatHWC(n, first)
+			return floatHWC(first)
 		}
 		// A single-channel image is the same bytes in both layouts, and
 		// the CHW kernels' direct path reads it in place, where the HWC
@@ -60,14 +55,17 @@ func readsHWC(n *nn.Node, int8 bool, first nn.Shape, firstHWC bool, out nn.Shape
 	return false
 }
 
-// floatHWC reports whether the float32 convolution n on input shape in
-// reads HWC: a depthwise convolution, or a 1×1 one with stride 1 and no
-// padding.
-func floatHWC(n *nn.Node, in nn.Shape) bool {
-	depthwise := n.Groups == in[0] && n.Out == in[0] && in[0] > 1
-	pointwise := n.Kernel == [2]int{1, 1} && n.Stride == [2]int{1, 1} && n.Pad == [4]int{} && n.Groups == 1
-	return depthwise || pointwise
-}
+// floatHWC reports whether a float32 convolution on input shape in
+// reads HWC: whenever the image has more than one channel (a single
+// channel is the same bytes in both layouts, and the CHW GEMM fills its
+// tiles better for LeNet-5's conv1 than the 16-channel panels of the HWC
+// kernel). Either layout gives the same bits: every float32 convolution
+// sums its window in the order of kernels' rule (c, kh, kw), on CHW
+// (kernels.ConvF32) as on HWC (kernels.ConvF32HWC), the order the
+// trainer's unfolding sums in too. On HWC the direct AVX2 kernel is as
+// fast as or faster than the CHW GEMM on every shape measured, stems
+// included (BENCHMARKS.md, "float32 convolutions on HWC").
+func floatHWC(in nn.Shape) bool { return in[0] > 1 }
 
 // writesHWC reports whether node n writes its output in HWC when it reads
 // its inputs so (inHWC).

@@ -18,6 +18,7 @@ import (
 
 // importedOps lists the layer types of this file.
 var importedOps = map[nn.Op]bool{nn.OpSigmoid: true, nn.OpHardSigmoid: true, nn.OpHardSwish: true, nn.OpSiLU: true,
+	nn.OpLeakyReLU: true, nn.OpELU: true, nn.OpErf: true,
 	nn.OpMul: true, nn.OpLRN: true, nn.OpChannels: true}
 
 // newImportedLayer binds node n of a type in importedOps, in int8 when its
@@ -26,7 +27,7 @@ func newImportedLayer(n *nn.Node, ins []nn.Shape, out nn.Shape, inputs []edge, o
 	in, quantized := ins[0], inputs[0].in.int8
 	inQ := inputs[0].in.quant
 	switch n.Op {
-	case nn.OpSigmoid, nn.OpHardSigmoid, nn.OpHardSwish, nn.OpSiLU:
+	case nn.OpSigmoid, nn.OpHardSigmoid, nn.OpHardSwish, nn.OpSiLU, nn.OpLeakyReLU, nn.OpELU, nn.OpErf:
 		u := unary{op: n.Op, alpha: n.Alpha, beta: n.Beta}
 		if quantized {
 			return newLookup(u.apply, inQ, outInfo.quant, out.Size()), nil
@@ -93,6 +94,24 @@ func (u unary) apply(y, x []float32) {
 	case nn.OpHardSwish:
 		for i, v := range x {
 			y[i] = v * min(max(u.alpha*v+u.beta, 0), 1)
+		}
+	case nn.OpLeakyReLU:
+		for i, v := range x {
+			if v < 0 {
+				v *= u.alpha
+			}
+			y[i] = v
+		}
+	case nn.OpELU:
+		for i, v := range x {
+			if v <= 0 {
+				v = u.alpha * float32(math.Expm1(float64(v)))
+			}
+			y[i] = v
+		}
+	case nn.OpErf:
+		for i, v := range x {
+			y[i] = float32(math.Erf(float64(v)))
 		}
 	}
 }

@@ -24,7 +24,7 @@ type PackedDepthwiseF32 struct {
 	channels, kh, kw int
 	path             *impl
 	ref              []float32 // [channels][taps]
-	lanes            []float32 // [taps][roundUp(channels, 8)], for the SIMD kernels
+	lanes            []float32 // [channels/8][taps][8], for the SIMD kernels
 }
 
 // dwF32Impl is the float32 depthwise convolution of a SIMD path.
@@ -40,12 +40,11 @@ type dwF32Impl struct {
 // fields at the offsets go_asm.h gives.
 type dwF32Args struct {
 	src, pad, dst *float32
-	w             *float32 // [taps][wStride/4]
+	w             *float32 // [blocks][taps][8]
 	bias          *float32 // blocks*8 values
 	off           [dwMaxTaps]int
 	padMask       uint64
 	taps          int
-	wStride       int // bytes between the weights of consecutive taps
 	step          int // elements between consecutive pixels' windows
 	n             int // output pixels, >= 1
 	c             int // channels, the elements per pixel
@@ -63,11 +62,12 @@ func PackDepthwiseF32(w []float32, channels, kh, kw int) *PackedDepthwiseF32 {
 	p := &PackedDepthwiseF32{channels: channels, kh: kh, kw: kw, path: active.Load(),
 		ref: append([]float32(nil), w[:channels*taps]...)}
 	if p.path.dwF32 != nil && taps <= dwMaxTaps {
-		cp := roundUp(channels, 8)
-		p.lanes = make([]float32, taps*cp)
-		for c := range channels {
+		// Each block of 8 channels has its taps' weights together, so a
+		// kernel walks them with one pointer, block after block.
+		p.lanes = make([]float32, channels/8*8*taps)
+		for c := range channels / 8 * 8 {
 			for t := range taps {
-				p.lanes[t*cp+c] = w[c*taps+t]
+				p.lanes[(c/8*taps+t)*8+c%8] = w[c*taps+t]
 			}
 		}
 	}
@@ -162,7 +162,7 @@ func dwF32Rows(src, dst []float32, w *PackedDepthwiseF32, bias []float32, g Conv
 	}
 	a := &sc.args
 	*a = dwF32Args{src: &src[0], pad: &sc.pad[0], w: &w.lanes[0], bias: &b[0], taps: g.KH * g.KW,
-		wStride: 4 * roundUp(c, 8), step: g.SW * c, c: c, blocks: c8 / 8, lo: lo, hi: hi}
+		step: g.SW * c, c: c, blocks: c8 / 8, lo: lo, hi: hi}
 	run := w.path.dwF32.run
 	dwRuns(g, oh0, oh1, &a.off, func(oh, ow0, n int, padMask uint64) {
 		a.padMask, a.dst, a.n = padMask, &dst[(oh*g.OutW+ow0)*c], n

@@ -6,19 +6,23 @@
 // func f32Dw8cAVX2(a *dwF32Args)
 //
 // The float32 depthwise convolution of the amd64 paths (contract and
-// exactness rule in f32_dwconv.go, dwF32Args offsets from go_asm.h): for
-// each block of 8 channels, the pixels of the run four at a time, each an
-// FMA chain over the taps in order (VFMADD231PS, one rounding each), then
-// + bias, VMAXPS lo and VMINPS hi with the value as the second operand, so
-// that a NaN value stays NaN as with Go's max and min.
+// exactness rule in f32_dwconv.go, dwF32Args offsets from go_asm.h): the
+// pixels of the run four at a time, and for each four every block of 8
+// channels, so that the four windows are read while they are in the L1
+// cache (block by block over the whole run, each pass read 32 bytes of
+// every 64-byte line and the next pass read the lines again). Each output
+// is an FMA chain over the taps in order (VFMADD231PS, one rounding each),
+// then + bias, VMAXPS lo and VMINPS hi with the value as the second
+// operand, so that a NaN value stays NaN as with Go's max and min.
 //
-// Registers: DI = a, R8 = the block's byte offset, R9 = R8 + the pixel's
-// byte offset along src and the pad row, R11 = step in bytes, R12 = the
-// bytes of a pixel in dst, R13 = pixels left, R14 = the pixel's output,
-// DX = the block's weights, AX = the tap's weights, CX = the tap, R10 and
-// BX = the tap's pointers for pixels 0 and 2. Y13 = bias, Y14 = lo, Y15 =
-// hi. The frame holds the tap pointers at 0(SP) and the blocks left at
-// 200(SP).
+// Registers: DI = a, SI = the bias, R8 = the block's byte offset, DX =
+// R8 + the pixel's byte offset along src and the pad row, R9 = the
+// pixel's byte offset, R11 = step in bytes, R12 = the bytes of a pixel in
+// dst, R13 = pixels left, R14 = the pixel's output, AX = the tap's
+// weights (the blocks' weights follow each other, [blocks][taps][8]),
+// CX = the tap, R10 and BX = the tap's pointers for pixels 0 and 2. Y14 =
+// lo, Y15 = hi. The frame holds the tap pointers at 0(SP) and the bytes
+// of the blocks at 200(SP).
 TEXT ·f32Dw8cAVX2(SB), NOSPLIT, $208-8
 	MOVQ a+0(FP), DI
 	MOVQ dwF32Args_taps(DI), CX
@@ -45,48 +49,46 @@ fdptr:
 	SHLQ         $2, R11
 	MOVQ         dwF32Args_c(DI), R12
 	SHLQ         $2, R12
-	XORQ         R8, R8
 	MOVQ         dwF32Args_blocks(DI), AX
+	SHLQ         $5, AX
 	MOVQ         AX, 200(SP)
-
-fdblock:
-	MOVQ    dwF32Args_bias(DI), AX
-	VMOVUPS (AX)(R8*1), Y13
-	MOVQ    dwF32Args_w(DI), DX
-	ADDQ    R8, DX
-	MOVQ    dwF32Args_n(DI), R13
-	MOVQ    dwF32Args_dst(DI), R14
-	ADDQ    R8, R14
-	MOVQ    R8, R9
+	MOVQ         dwF32Args_bias(DI), SI
+	MOVQ         dwF32Args_n(DI), R13
+	MOVQ         dwF32Args_dst(DI), R14
+	XORQ         R9, R9
 
 fdpix4:
-	CMPQ   R13, $4
-	JLT    fdpix1
+	CMPQ R13, $4
+	JLT  fdpix1
+	MOVQ dwF32Args_w(DI), AX
+	XORQ R8, R8
+
+fdblk4:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	MOVQ   DX, AX
+	LEAQ   (R9)(R8*1), DX
 	XORQ   CX, CX
 
 fdtap4:
 	MOVQ        0(SP)(CX*8), R10
-	ADDQ        R9, R10
+	ADDQ        DX, R10
 	LEAQ        (R10)(R11*2), BX
 	VMOVUPS     (AX), Y4
 	VFMADD231PS (R10), Y4, Y0
 	VFMADD231PS (R10)(R11*1), Y4, Y1
 	VFMADD231PS (BX), Y4, Y2
 	VFMADD231PS (BX)(R11*1), Y4, Y3
-	ADDQ        dwF32Args_wStride(DI), AX
+	ADDQ        $32, AX
 	INCQ        CX
 	CMPQ        CX, dwF32Args_taps(DI)
 	JLT         fdtap4
 
-	VADDPS  Y13, Y0, Y0
-	VADDPS  Y13, Y1, Y1
-	VADDPS  Y13, Y2, Y2
-	VADDPS  Y13, Y3, Y3
+	VADDPS  (SI)(R8*1), Y0, Y0
+	VADDPS  (SI)(R8*1), Y1, Y1
+	VADDPS  (SI)(R8*1), Y2, Y2
+	VADDPS  (SI)(R8*1), Y3, Y3
 	VMAXPS  Y0, Y14, Y0
 	VMAXPS  Y1, Y14, Y1
 	VMAXPS  Y2, Y14, Y2
@@ -95,44 +97,54 @@ fdtap4:
 	VMINPS  Y1, Y15, Y1
 	VMINPS  Y2, Y15, Y2
 	VMINPS  Y3, Y15, Y3
-	LEAQ    (R14)(R12*2), AX
-	VMOVUPS Y0, (R14)
-	VMOVUPS Y1, (R14)(R12*1)
-	VMOVUPS Y2, (AX)
-	VMOVUPS Y3, (AX)(R12*1)
-	LEAQ    (R9)(R11*4), R9
-	LEAQ    (R14)(R12*4), R14
-	SUBQ    $4, R13
-	JMP     fdpix4
+	LEAQ    (R14)(R8*1), R10
+	LEAQ    (R10)(R12*2), BX
+	VMOVUPS Y0, (R10)
+	VMOVUPS Y1, (R10)(R12*1)
+	VMOVUPS Y2, (BX)
+	VMOVUPS Y3, (BX)(R12*1)
+	ADDQ    $32, R8
+	CMPQ    R8, 200(SP)
+	JLT     fdblk4
+
+	LEAQ (R9)(R11*4), R9
+	LEAQ (R14)(R12*4), R14
+	SUBQ $4, R13
+	JMP  fdpix4
 
 fdpix1:
-	TESTQ  R13, R13
-	JZ     fdnext
+	TESTQ R13, R13
+	JZ    fddone
+	MOVQ  dwF32Args_w(DI), AX
+	XORQ  R8, R8
+
+fdblk1:
 	VXORPS Y0, Y0, Y0
-	MOVQ   DX, AX
+	LEAQ   (R9)(R8*1), DX
 	XORQ   CX, CX
 
 fdtap1:
 	MOVQ        0(SP)(CX*8), R10
 	VMOVUPS     (AX), Y4
-	VFMADD231PS (R10)(R9*1), Y4, Y0
-	ADDQ        dwF32Args_wStride(DI), AX
+	VFMADD231PS (R10)(DX*1), Y4, Y0
+	ADDQ        $32, AX
 	INCQ        CX
 	CMPQ        CX, dwF32Args_taps(DI)
 	JLT         fdtap1
 
-	VADDPS  Y13, Y0, Y0
+	VADDPS  (SI)(R8*1), Y0, Y0
 	VMAXPS  Y0, Y14, Y0
 	VMINPS  Y0, Y15, Y0
-	VMOVUPS Y0, (R14)
-	ADDQ    R11, R9
-	ADDQ    R12, R14
-	DECQ    R13
-	JMP     fdpix1
+	VMOVUPS Y0, (R14)(R8*1)
+	ADDQ    $32, R8
+	CMPQ    R8, 200(SP)
+	JLT     fdblk1
 
-fdnext:
-	ADDQ $32, R8
-	DECQ 200(SP)
-	JNZ  fdblock
+	ADDQ R11, R9
+	ADDQ R12, R14
+	DECQ R13
+	JMP  fdpix1
+
+fddone:
 	VZEROUPPER
 	RET

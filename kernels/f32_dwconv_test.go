@@ -93,8 +93,9 @@ func guardedF32(t *testing.T, n int) []float32 {
 }
 
 // TestConvF32HWC checks ConvF32HWC on every path against a direct loop of
-// FMAs in its order (kh, kw, c), with groups, both clamps and no bias,
-// whole and in bands of rows.
+// FMAs in the rule's order (c, kh, kw), with groups, both clamps and no
+// bias, whole and in bands of rows, and against ConvF32 on the same image
+// stored CHW.
 func TestConvF32HWC(t *testing.T) {
 	r := rand.New(rand.NewPCG(87, 88))
 	for i := range 150 {
@@ -104,7 +105,7 @@ func TestConvF32HWC(t *testing.T) {
 			g = ConvGeom{C: 3 * groups, H: 6, W: 5, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 6, OutW: 5}
 		}
 		out := groups * (1 + r.IntN(20))
-		cg, ocg := g.C/groups, out/groups
+		cg := g.C / groups
 		src, w, bias := randF32(r, g.C*g.H*g.W), randF32(r, out*cg*g.KH*g.KW), randF32(r, out)
 		if i%3 == 0 {
 			bias = nil
@@ -114,35 +115,15 @@ func TestConvF32HWC(t *testing.T) {
 			lo, hi = 0, 6
 		}
 		hwc := toHWCF32(src, g.C, g.H, g.W)
-		want := make([]float32, out*g.OutH*g.OutW)
-		for oh := range g.OutH {
-			for ow := range g.OutW {
-				for o := range out {
-					grp := o / ocg
-					var acc float32
-					for kh := range g.KH {
-						for kw := range g.KW {
-							for c := range cg {
-								var x float32
-								ih, iw := oh*g.SH-g.PadT+kh, ow*g.SW-g.PadL+kw
-								if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
-									x = hwc[(ih*g.W+iw)*g.C+grp*cg+c]
-								}
-								acc = fma32(x, w[((o*cg+c)*g.KH+kh)*g.KW+kw], acc)
-							}
-						}
-					}
-					var b float32
-					if bias != nil {
-						b = bias[o]
-					}
-					want[(oh*g.OutW+ow)*out+o] = min(max(acc+b, lo), hi)
-				}
-			}
-		}
+		want := convF32HWCRef(hwc, w, bias, g, groups, out, lo, hi)
 		col := make([]float32, g.C*g.KH*g.KW*g.OutH*g.OutW)
 		for _, path := range Paths() {
 			usePath(t, path)
+			if i%2 == 1 { // no clamp: ConvF32's
+				chw := make([]float32, len(want))
+				ConvF32(src, chw, w, bias, g, groups, col)
+				requireSameF32(t, want, toHWCF32(chw, out, g.OutH, g.OutW), "%s ConvF32 %+v groups %d", path, g, groups)
+			}
 			pw := PackConvF32HWC(w, out, cg, g.KH, g.KW, groups)
 			dst := make([]float32, len(want))
 			ConvF32HWC(hwc, dst, pw, bias, g, col, lo, hi, 0, g.OutH)
@@ -154,6 +135,40 @@ func TestConvF32HWC(t *testing.T) {
 			requireSameF32(t, want, dst, "%s in bands %+v", path, g)
 		}
 	}
+}
+
+// convF32HWCRef is the float32 convolution of the HWC image hwc by
+// w ([out][C/groups][KH][KW]) as a direct loop of FMAs in the rule's
+// order (c, kh, kw), then + bias (0 for nil) and the clamp; HWC output.
+func convF32HWCRef(hwc, w, bias []float32, g ConvGeom, groups, out int, lo, hi float32) []float32 {
+	cg, ocg := g.C/groups, out/groups
+	want := make([]float32, out*g.OutH*g.OutW)
+	for oh := range g.OutH {
+		for ow := range g.OutW {
+			for o := range out {
+				grp := o / ocg
+				var acc float32
+				for c := range cg {
+					for kh := range g.KH {
+						for kw := range g.KW {
+							var x float32
+							ih, iw := oh*g.SH-g.PadT+kh, ow*g.SW-g.PadL+kw
+							if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
+								x = hwc[(ih*g.W+iw)*g.C+grp*cg+c]
+							}
+							acc = fma32(x, w[((o*cg+c)*g.KH+kh)*g.KW+kw], acc)
+						}
+					}
+				}
+				var b float32
+				if bias != nil {
+					b = bias[o]
+				}
+				want[(oh*g.OutW+ow)*out+o] = min(max(acc+b, lo), hi)
+			}
+		}
+	}
+	return want
 }
 
 // TestPoolF32HWC checks the HWC float pools on every path against the CHW
@@ -202,38 +217,48 @@ func TestPoolF32HWC(t *testing.T) {
 	}
 }
 
-// TestConvF32HWCGuarded runs 1x1 float32 convolutions on HWC images (the
-// fused GEMM where a path has one) with src and dst ending at an
+// TestConvF32HWCGuarded runs float32 convolutions on HWC images (the
+// direct kernel where a path has one) with src and dst ending at an
 // inaccessible page, NaN and infinities in the input, every tail of the
-// 6-pixel and 16-channel tiles, against the reference loop.
+// 6-pixel and 16-channel tiles, against the reference loop: 1×1 ones read
+// in place, 3×3 ones with stride 2 and no padding whose last window ends
+// at the image's last value, and padded 3×3 ones read from a copy.
 func TestConvF32HWCGuarded(t *testing.T) {
 	r := rand.New(rand.NewPCG(93, 94))
 	srcMem, dstMem := guardedF32(t, 1<<14), guardedF32(t, 1<<14)
+	geoms := []func(c, pixels int) ConvGeom{
+		func(c, pixels int) ConvGeom {
+			return ConvGeom{C: c, H: 1, W: pixels, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 1, OutW: pixels}
+		},
+		func(c, pixels int) ConvGeom {
+			return ConvGeom{C: c, H: 3, W: 2*pixels + 1, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 1, OutW: pixels}
+		},
+		func(c, pixels int) ConvGeom {
+			return ConvGeom{C: c, H: 2, W: pixels, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, OutH: 2, OutW: pixels}
+		},
+	}
 	for _, out := range []int{1, 8, 15, 16, 17, 33} {
 		for _, pixels := range []int{1, 5, 6, 7, 13} {
-			c := 1 + r.IntN(20)
-			g := ConvGeom{C: c, H: 1, W: pixels, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 1, OutW: pixels}
-			src, w, bias := randF32(r, c*pixels), randF32(r, out*c), randF32(r, out)
-			src[r.IntN(len(src))] = float32(math.NaN())
-			src[r.IntN(len(src))] = float32(math.Inf(-1))
-			want := make([]float32, out*pixels)
-			for p := range pixels {
-				for o := range out {
-					var acc float32
-					for k := range c {
-						acc = fma32(src[p*c+k], w[o*c+k], acc)
-					}
-					want[p*out+o] = min(max(acc+bias[o], 0), 6)
+			for i, geom := range geoms {
+				c := 1 + r.IntN(20)
+				if i == 2 && out == 17 {
+					c += 64 // a padded copy with its pixels spread apart (paddedPitch)
 				}
-			}
-			s := srcMem[len(srcMem)-len(src):]
-			copy(s, src)
-			d := dstMem[len(dstMem)-len(want):]
-			for _, path := range Paths() {
-				usePath(t, path)
-				pw := PackConvF32HWC(w, out, c, 1, 1, 1)
-				ConvF32HWC(s, d, pw, bias, g, nil, 0, 6, 0, 1)
-				requireSameF32(t, want, d, "%s out %d pixels %d c %d", path, out, pixels, c)
+				g := geom(c, pixels)
+				src, w, bias := randF32(r, g.C*g.H*g.W), randF32(r, out*g.C*g.KH*g.KW), randF32(r, out)
+				src[r.IntN(len(src))] = float32(math.NaN())
+				src[r.IntN(len(src))] = float32(math.Inf(-1))
+				want := convF32HWCRef(src, w, bias, g, 1, out, 0, 6)
+				s := srcMem[len(srcMem)-len(src):]
+				copy(s, src)
+				d := dstMem[len(dstMem)-len(want):]
+				col := make([]float32, g.C*g.KH*g.KW*g.OutH*g.OutW)
+				for _, path := range Paths() {
+					usePath(t, path)
+					pw := PackConvF32HWC(w, out, g.C, g.KH, g.KW, 1)
+					ConvF32HWC(s, d, pw, bias, g, col, 0, 6, 0, g.OutH)
+					requireSameF32(t, want, d, "%s out %d %+v", path, out, g)
+				}
 			}
 		}
 	}

@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Im2colBatch is Im2col over n images stored channel-major, [C, n, H, W]:
 // plane c of image s is src[(c*n+s)*H*W : (c*n+s+1)*H*W]. dst is the
@@ -21,7 +24,9 @@ func Im2colBatch(src []float32, g ConvGeom, n int, dst []float32, ld int) {
 // [C*KH*KW, n*OutH*OutW] matrix col (rows ld apart) into the cell of the
 // channel-major [C, n, H, W] images dst that Im2colBatch would have read it
 // from, and drops the elements that fall on padding. Like Col2im it
-// accumulates.
+// accumulates. It may set the elements of col that fall on padding to zero
+// (col is a scratch gradient for its callers), which lets it add the rows
+// of a "same" convolution as long runs.
 func Col2imBatch(col []float32, ld int, g ConvGeom, n int, dst []float32) {
 	checkBatch("Col2imBatch", n, ld, g)
 	g.check("Col2imBatch", len(col), batchCols(g, n, ld), len(dst), g.C*n*g.H*g.W)
@@ -133,6 +138,10 @@ func im2colRows(out, img []float32, g ConvGeom, kh, kw, from, y0, y1 int) {
 // col2imBatch walks col in the order im2colBatch writes it, adding each
 // valid run of an output row into its input row.
 func col2imBatch(col []float32, ld int, g ConvGeom, n int, dst []float32) {
+	if g.SH == 1 && g.SW == 1 && g.OutH == g.H && g.OutW == g.W {
+		col2imSame(col, ld, g, n, dst)
+		return
+	}
 	p := g.OutH * g.OutW
 	hw := g.H * g.W
 	for c := range g.C {
@@ -164,6 +173,50 @@ func col2imBatch(col []float32, ld int, g ConvGeom, n int, dst []float32) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// col2imSame is col2imBatch for a stride-1 convolution whose output planes
+// are the size of its input's ("same" padding, as in every 3x3 convolution
+// of a ResNet stage). There the elements of an im2col row that fall inside
+// the images, over all n images, land at one constant offset from where
+// they lie in the row: once the rest are zeroed, the row is added to the
+// images as one long run (AddF32) rather than a short run per output row.
+// Each input element still receives its contributions in the (kh, kw)
+// order of col2imBatch, so the sums are the same.
+func col2imSame(col []float32, ld int, g ConvGeom, n int, dst []float32) {
+	hw := g.H * g.W
+	inf := float32(math.Inf(1))
+	for c := range g.C {
+		img := dst[c*n*hw : (c+1)*n*hw]
+		for kh := range g.KH {
+			y0, y1 := validRange(g.OutH, 1, kh-g.PadT, g.H)
+			for kw := range g.KW {
+				x0, x1 := validRange(g.OutW, 1, kw-g.PadL, g.W)
+				if x0 == x1 || y0 == y1 {
+					continue
+				}
+				r := (c*g.KH+kh)*g.KW + kw
+				in := col[r*ld : r*ld+n*hw]
+				for s := range n {
+					plane := in[s*hw : (s+1)*hw]
+					clear(plane[:y0*g.W])
+					clear(plane[y1*g.W:])
+					for oh := y0; oh < y1; oh++ {
+						row := plane[oh*g.W : (oh+1)*g.W]
+						clear(row[:x0])
+						clear(row[x1:])
+					}
+				}
+				// Output element e reads input element e + shift; the
+				// first valid one is (y0, x0) of image 0, the last
+				// (y1-1, x1-1) of image n-1.
+				shift := (kh-g.PadT)*g.W + kw - g.PadL
+				first, end := y0*g.W+x0, (n-1)*hw+(y1-1)*g.W+x1
+				run := img[first+shift : end+shift]
+				AddF32(run, run, in[first:end], -inf, inf)
 			}
 		}
 	}

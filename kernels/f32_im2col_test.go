@@ -13,11 +13,15 @@ import (
 // channel-major batch, column block by column block.
 func TestIm2colBatchMatchesIm2col(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	for range 200 {
+	for i := range 250 {
 		g := ConvGeom{C: 1 + r.IntN(3), H: 1 + r.IntN(9), W: 1 + r.IntN(9), KH: 1 + r.IntN(4), KW: 1 + r.IntN(4),
 			SH: 1 + r.IntN(3), SW: 1 + r.IntN(3), PadT: r.IntN(3), PadL: r.IntN(3)}
 		g.OutH = max((g.H+g.PadT+r.IntN(3)-g.KH)/g.SH+1, 0)
 		g.OutW = max((g.W+g.PadL+r.IntN(3)-g.KW)/g.SW+1, 0)
+		if i >= 200 { // stride 1, output planes the input's size (col2imSame)
+			g.SH, g.SW, g.OutH, g.OutW = 1, 1, g.H, g.W
+			g.PadT, g.PadL = r.IntN(g.KH), r.IntN(g.KW)
+		}
 		n := 1 + r.IntN(4)
 		hw, p, rows := g.H*g.W, g.OutH*g.OutW, g.C*g.KH*g.KW
 		ld := n*p + r.IntN(3) // rows with room between them, or without

@@ -60,12 +60,13 @@ func transposeF32(t []float32, ldt int, a []float32, lda, rows, cols int) {
 }
 
 // transpose8 writes the columns of the eight rows r, all of one length, as
-// eight consecutive values of as many rows of t (ldt apart).
+// eight consecutive values of as many rows of t (ldt apart): as many as it
+// can with transpose8Fast, the rest here.
 func transpose8(t []float32, ldt int, r *[8][]float32) {
 	r0 := r[0]
 	r1, r2, r3 := r[1][:len(r0)], r[2][:len(r0)], r[3][:len(r0)]
 	r4, r5, r6, r7 := r[4][:len(r0)], r[5][:len(r0)], r[6][:len(r0)], r[7][:len(r0)]
-	for j := range r0 {
+	for j := transpose8Fast(t, ldt, r); j < len(r0); j++ {
 		d := t[j*ldt : j*ldt+8 : j*ldt+8]
 		d[0], d[1], d[2], d[3] = r0[j], r1[j], r2[j], r3[j]
 		d[4], d[5], d[6], d[7] = r4[j], r5[j], r6[j], r7[j]

@@ -81,7 +81,7 @@ func convHWCRows(src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []
 // tap (kh, kw), the group's channels of the input pixel under the tap, or
 // padValue where it is padding. Without groups, the KW taps of a window
 // row that lies inside the image are one run of KW*C values.
-func im2colHWC[T int8 | float32](src []T, g ConvGeom, groups int, padValue T, col []T, oh0, oh1 int) {
+func im2colHWC(src []int8, g ConvGeom, groups int, padValue int8, col []int8, oh0, oh1 int) {
 	cg := g.C / groups
 	k := g.C * g.KH * g.KW
 	for oh := oh0; oh < oh1; oh++ {

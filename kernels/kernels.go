@@ -39,6 +39,14 @@
 // each product and the sum rounded to float32 otherwise. If alpha == 0 or
 // k == 0 the products are not computed: C = beta*C (C = 0 when beta == 0).
 //
+// A float32 convolution has one definition whatever the layout of its
+// image (ConvF32 on CHW, ConvF32HWC and DepthwiseConvF32 on HWC) and
+// whoever calls it (the engine, and the trainer, which unfolds with Im2col
+// and calls Sgemm): it is Sgemm of the [out][C/groups][KH][KW] weights by
+// Im2col's unfolding, so each output sums its window in the order (c, kh,
+// kw), c the channel within the group, from +0, one FMA per value; then
+// v = acc + bias (when there is a bias), then min(max(v, lo), hi).
+//
 // Every float32 kernel gives the bits its definition gives, with one
 // exception: a NaN result may carry any payload and sign (Go's own min and
 // max give different ones on amd64 and arm64).
@@ -154,11 +162,14 @@ type impl struct {
 	// can and reports whether it did.
 	biasClamp func(x []float32, rows, cols, ldx int, bias []float32, byCol bool, lo, hi float32) bool
 
-	// gemmHWCF32, if not nil, runs SgemmPacked followed by
-	// BiasClampColsF32 in one pass if it can and reports whether it did
-	// (f32_conv_hwc.go).
-	gemmHWCF32 func(m int, a []float32, lda int, w *PackedF32, bias, c []float32, ldc int, lo, hi float32) bool
+	// convHWCF32, if not nil, runs one group of ConvF32HWC on the window
+	// values its tables address, bias and clamp fused, if it can and
+	// reports whether it did (f32_conv_hwc.go).
+	convHWCF32 convHWCF32Func
 }
+
+// convHWCF32Func is the type of impl.convHWCF32.
+type convHWCF32Func func(t *convF32Tables, w *PackedF32, bias, c []float32, ldc int, lo, hi float32) bool
 
 var genericImpl = &impl{name: PathGeneric, sgemm: sgemmGeneric, f32Shape: func(int) *gemmShape { return genericShape },
 	i8: genericInt8}

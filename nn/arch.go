@@ -63,19 +63,9 @@ func Build(a Arch) (*Model, error) {
 			FC("fc3", classes),
 		)
 	case "alexnet":
-		m = Sequential(a.Name, a.Input, a.Labels,
-			Conv("conv1", 96, 11, 1, 1), Act("relu1", OpReLU), Pool("pool1", OpMaxPool, 2),
-			Conv("conv2", 256, 3, 1, 1), Act("relu2", OpReLU), Pool("pool2", OpMaxPool, 2),
-			Conv("conv3", 384, 3, 1, 1), Act("relu3", OpReLU),
-			Conv("conv4", 384, 3, 1, 1), Act("relu4", OpReLU),
-			Conv("conv5", 256, 3, 1, 1), Act("relu5", OpReLU), Pool("pool5", OpMaxPool, 2),
-			Flat("flatten"),
-			Drop("drop1", 0.5), FC("fc1", 4096), Act("relu6", OpReLU),
-			Drop("drop2", 0.5), FC("fc2", 4096), Act("relu7", OpReLU),
-			FC("fc3", classes),
-		)
+		m = seq(alexnet(11, 3, classes))
 	case "zfnet":
-		m = seq(zfnet(classes))
+		m = seq(alexnet(7, 5, classes))
 	case "vgg11":
 		m = seq(vgg11(classes))
 	case "resnet20":

@@ -54,10 +54,15 @@ func divisible(v float64) int {
 	return n
 }
 
-func zfnet(classes int) []*Node {
+// alexnet is the 32x32 AlexNet: five convolutions, the first k1 x k1 and
+// the second k2 x k2 (padded to keep its size), three max pools and three
+// fully connected layers with dropout. ZFNet is the same network with a
+// smaller first filter and a larger second one (7x7 and 5x5 where AlexNet
+// has 11x11 and 3x3), which Zeiler and Fergus found keeps more detail.
+func alexnet(k1, k2, classes int) []*Node {
 	return []*Node{
-		Conv("conv1", 96, 7, 1, 1), Act("relu1", OpReLU), Pool("pool1", OpMaxPool, 2),
-		Conv("conv2", 256, 5, 1, 2), Act("relu2", OpReLU), Pool("pool2", OpMaxPool, 2),
+		Conv("conv1", 96, k1, 1, 1), Act("relu1", OpReLU), Pool("pool1", OpMaxPool, 2),
+		Conv("conv2", 256, k2, 1, k2/2), Act("relu2", OpReLU), Pool("pool2", OpMaxPool, 2),
 		Conv("conv3", 384, 3, 1, 1), Act("relu3", OpReLU),
 		Conv("conv4", 384, 3, 1, 1), Act("relu4", OpReLU),
 		Conv("conv5", 256, 3, 1, 1), Act("relu5", OpReLU), Pool("pool5", OpMaxPool, 2),

@@ -18,10 +18,11 @@ import (
 // 2.24M in 53 (torchvision's with 10 classes); DenseNet-BC-100 has 100
 // layers and 0.75M parameters against the paper's 0.8M, its batch norms
 // scaling the output channels of each convolution instead of the inputs.
-// train/testdata/torch_step.py builds resnet20 and mobilenetv2 in PyTorch
-// and prints the same counts. GoogLeNet (halved for 32x32), VGG-11 (with a
-// 512-wide classifier) and ZFNet (a 32x32 stem) are our variants: their
-// counts guard against accidental change.
+// GoogLeNet (halved for 32x32), VGG-11 (with a 512-wide classifier) and
+// ZFNet (a 32x32 stem) are our variants: their counts guard against
+// accidental change. train/testdata/torch_step.py builds resnet20,
+// mobilenetv2, vgg11, googlenet and densenet in PyTorch and prints the same
+// counts.
 func TestArchCounts(t *testing.T) {
 	for _, tt := range []struct {
 		arch          string

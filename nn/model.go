@@ -40,6 +40,10 @@ const (
 	OpMul         Op = "mul"         // element-wise product, the second input per channel or whole
 	OpLRN         Op = "lrn"         // local response normalisation across channels
 	OpChannels    Op = "channels"    // a gather of channels (or features): slice, split, shuffle
+	OpLeakyReLU   Op = "leakyrelu"   // x, or Alpha x below 0
+	OpELU         Op = "elu"         // x, or Alpha (e^x - 1) below 0
+	OpErf         Op = "erf"         // the error function (GELU's part)
+	OpLogSoftmax  Op = "logsoftmax"  // log of softmax: PyTorch's log_softmax
 )
 
 // InputName is the name by which nodes refer to the model input.
@@ -67,7 +71,8 @@ type Node struct {
 	// Rate is the dropout probability used in training.
 	Rate float32 `json:"rate,omitempty"`
 	// Alpha and Beta are the slope and offset of hardsigmoid and hardswish,
-	// and with Bias and Size the constants of lrn (see ops.go).
+	// with Bias and Size the constants of lrn; Alpha alone is the negative
+	// slope of leakyrelu and the scale of elu (see ops.go).
 	Alpha float32 `json:"alpha,omitempty"`
 	Beta  float32 `json:"beta,omitempty"`
 	Bias  float32 `json:"bias,omitempty"`
@@ -346,9 +351,9 @@ func (n *Node) outShape(ins []Shape) (Shape, error) {
 			return nil, fmt.Errorf("rate %v outside [0, 1)", n.Rate)
 		}
 		return slices.Clone(in), nil
-	case OpReLU, OpReLU6, OpTanh, OpSoftmax, OpSigmoid, OpSiLU:
+	case OpReLU, OpReLU6, OpTanh, OpSoftmax, OpSigmoid, OpSiLU, OpErf, OpLogSoftmax:
 		return slices.Clone(in), nil
-	case OpHardSigmoid, OpHardSwish, OpLRN, OpChannels:
+	case OpHardSigmoid, OpHardSwish, OpLeakyReLU, OpELU, OpLRN, OpChannels:
 		return n.importedShape(in)
 	case OpBatchNorm:
 		return n.batchNormShape(in)

@@ -15,6 +15,11 @@ import (
 //	hardsigmoid  y = clamp(Alpha x + Beta, 0, 1)      (PyTorch: Alpha 1/6, Beta 1/2)
 //	hardswish    y = x * clamp(Alpha x + Beta, 0, 1)
 //	silu         y = x * sigmoid(x)
+//	leakyrelu    y = x for x >= 0, Alpha x below    (PyTorch's default Alpha 0.01; PReLU
+//	             with one slope)
+//	elu          y = x for x > 0, Alpha (e^x - 1) below
+//	erf          y = erf(x)                         (GELU is x/2 (1 + erf(x/√2)))
+//	logsoftmax   y = x - max x - log Σ e^(x - max x), over a vector
 //	mul          y = a * b, where b has a's shape, or one value per channel
 //	             (CxHxW times Cx1x1 or C, the squeeze-and-excitation gate)
 //	lrn          y[c] = x[c] / (Bias + Alpha/Size * sum of x[c']^2)^Beta, over the
@@ -51,6 +56,11 @@ func PerChannel(a, b Shape) bool {
 // one-input layers of this file that have parameters in the node.
 func (n *Node) importedShape(in Shape) (Shape, error) {
 	switch n.Op {
+	case OpLeakyReLU, OpELU:
+		if !finite32(n.Alpha) {
+			return nil, fmt.Errorf("alpha %v must be finite", n.Alpha)
+		}
+		return slices.Clone(in), nil
 	case OpHardSigmoid, OpHardSwish:
 		if !finite32(n.Alpha) || !finite32(n.Beta) {
 			return nil, fmt.Errorf("alpha %v and beta %v must be finite", n.Alpha, n.Beta)

@@ -40,29 +40,36 @@ func cameraFrame(b *testing.B, w, h int) []byte {
 
 // BenchmarkImageNetFrame measures a camera frame (MJPEG) to a normalised
 // 3x224x224 float32 tensor, ImageNet-style (resize the shorter side to 256,
-// centre crop 224), single-threaded: edgecnn's preprocessing against
-// image/jpeg plus golang.org/x/image/draw's antialiased bilinear scaling
-// of the same crop.
+// centre crop 224), single-threaded: edgecnn's preprocessing as camera
+// frames take it (draft: decoded at n/8 of the size) and exact (as
+// torchvision on the full image), against image/jpeg plus
+// golang.org/x/image/draw's antialiased bilinear scaling of the same crop.
 func BenchmarkImageNetFrame(b *testing.B) {
 	in := nn.Input{Channels: 3, Height: 224, Width: 224, Resize: 256, Mean: nn.ImageNet.Mean, Std: nn.ImageNet.Std}
 	tensor := make([]float32, 3*224*224)
 	for _, size := range [][2]int{{640, 480}, {1280, 720}} {
 		frame := cameraFrame(b, size[0], size[1])
-		b.Run(fmt.Sprintf("%dx%d/edgecnn", size[0], size[1]), func(b *testing.B) {
-			p, err := preprocess.New(in, preprocess.Options{})
-			if err != nil {
-				b.Fatal(err)
+		for _, draft := range []bool{true, false} {
+			name := "edgecnn-draft"
+			if !draft {
+				name = "edgecnn-exact"
 			}
-			start := cpuTime()
-			for b.Loop() {
-				res, err := p.File(frame)
+			b.Run(fmt.Sprintf("%dx%d/%s", size[0], size[1], name), func(b *testing.B) {
+				p, err := preprocess.New(in, preprocess.Options{Draft: draft})
 				if err != nil {
 					b.Fatal(err)
 				}
-				in.Normalize(tensor, res.Pixels)
-			}
-			reportFrames(b, start)
-		})
+				start := cpuTime()
+				for b.Loop() {
+					res, err := p.File(frame)
+					if err != nil {
+						b.Fatal(err)
+					}
+					in.Normalize(tensor, res.Pixels)
+				}
+				reportFrames(b, start)
+			})
+		}
 		b.Run(fmt.Sprintf("%dx%d/image-jpeg+x-image-draw", size[0], size[1]), func(b *testing.B) {
 			dst := image.NewRGBA(image.Rect(0, 0, 224, 224))
 			start := cpuTime()

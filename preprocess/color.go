@@ -60,55 +60,63 @@ func Luma(r, g, b uint8) uint8 {
 // 2 horizontally (and 2 vertically) is libjpeg's "fancy" triangle
 // interpolation: each output sample mixes its nearest input sample (3/4)
 // with the next nearest (1/4) along each subsampled axis, neighbours past
-// the edge repeating the edge. Other subsamplings repeat samples.
-func upsampleRow(dst []uint8, pl Plane, sx, sy, y, x0 int) {
+// the edge repeating the edge. Other subsamplings repeat samples. sums is
+// scratch space, grown as needed.
+func upsampleRow(dst []uint8, pl Plane, sx, sy, y, x0 int, sums *[]int32) {
 	cw, ch := pl.Width, pl.Height
 	cy := min(y/sy, ch-1)
 	row := pl.Pix[cy*pl.Stride:]
 	step := pl.Step
-	switch {
-	case sx == 1 && sy == 1:
-		if step == 1 {
+	if sx != 2 || sy > 2 {
+		if sx == 1 && step == 1 {
 			copy(dst, row[x0:x0+len(dst)])
 			return
 		}
 		for i := range dst {
-			dst[i] = row[(x0+i)*step]
+			dst[i] = row[min((x0+i)/sx, cw-1)*step]
 		}
-	case sx == 2 && sy == 2:
-		near := cy - 1 // the other row that mixes in: above for even rows
+		return
+	}
+	// The vertical mix first: s[j] is chroma column c0+j of this row (sy
+	// 1), or 3 times it plus the other row mixing in (sy 2: the row above
+	// for even rows, below for odd ones), columns past the edges repeating
+	// the edge.
+	c0 := x0>>1 - 1
+	s := grow(*sums, (x0+len(dst)-1)>>1+2-c0)
+	*sums = s
+	evenBias, oddBias, shift := int32(1), int32(2), uint(2)
+	if sy == 1 {
+		for j := range s {
+			s[j] = int32(row[min(max(c0+j, 0), cw-1)*step])
+		}
+	} else {
+		near := cy - 1
 		if y&1 == 1 {
 			near = cy + 1
 		}
-		near = min(max(near, 0), ch-1)
-		other := pl.Pix[near*pl.Stride:]
-		sum := func(c int) int32 {
-			c = min(max(c, 0), cw-1) * step
-			return 3*int32(row[c]) + int32(other[c])
+		other := pl.Pix[min(max(near, 0), ch-1)*pl.Stride:]
+		for j := range s {
+			c := min(max(c0+j, 0), cw-1) * step
+			s[j] = 3*int32(row[c]) + int32(other[c])
 		}
-		for i := range dst {
-			x := x0 + i
-			c := x >> 1
-			if x&1 == 0 {
-				dst[i] = uint8((3*sum(c) + sum(c-1) + 8) >> 4)
-			} else {
-				dst[i] = uint8((3*sum(c) + sum(c+1) + 7) >> 4)
-			}
-		}
-	case sx == 2 && sy == 1:
-		at := func(c int) int32 { return int32(row[min(max(c, 0), cw-1)*step]) }
-		for i := range dst {
-			x := x0 + i
-			c := x >> 1
-			if x&1 == 0 {
-				dst[i] = uint8((3*at(c) + at(c-1) + 1) >> 2)
-			} else {
-				dst[i] = uint8((3*at(c) + at(c+1) + 2) >> 2)
-			}
-		}
-	default:
-		for i := range dst {
-			dst[i] = row[min((x0+i)/sx, cw-1)*step]
-		}
+		evenBias, oddBias, shift = 8, 7, 4
+	}
+	// Then the horizontal one: an even column mixes in its left
+	// neighbour, an odd one its right one; columns 2c and 2c+1 both
+	// come from chroma column c, s[c-c0].
+	i := 0
+	if x0&1 == 1 && len(dst) > 0 {
+		dst[0] = uint8((3*s[1] + s[2] + oddBias) >> shift)
+		i = 1
+	}
+	for ; i+1 < len(dst); i += 2 {
+		j := (x0+i)>>1 - c0
+		near := 3 * s[j]
+		dst[i] = uint8((near + s[j-1] + evenBias) >> shift)
+		dst[i+1] = uint8((near + s[j+1] + oddBias) >> shift)
+	}
+	if i < len(dst) {
+		j := (x0+i)>>1 - c0
+		dst[i] = uint8((3*s[j] + s[j-1] + evenBias) >> shift)
 	}
 }

@@ -131,12 +131,24 @@ type Decoder struct {
 // decoded at 1/scale of its size (1, 2, 4 or 8) and, when lumaOnly is set,
 // to its luma only; other images are decoded in full (Picture.Scale 1).
 func (d *Decoder) Decode(data []byte, scale int, lumaOnly bool) (Picture, error) {
+	if scale != 1 && scale != 2 && scale != 4 && scale != 8 {
+		return Picture{}, fmt.Errorf("preprocess: decode scale %d, want 1, 2, 4 or 8", scale)
+	}
+	return d.decode(data, 8/scale, lumaOnly, image.Rectangle{})
+}
+
+// decode is Decode at n/8 of the size (n 1 to 8), with the pixels of a
+// JPEG that edgecnn's decoder reads left undefined outside region need
+// (in picture pixels) unless need is empty: the blocks outside it are
+// entropy-decoded (as they must be) but not transformed.
+func (d *Decoder) decode(data []byte, n int, lumaOnly bool, need image.Rectangle) (Picture, error) {
 	hd, err := ReadHeader(data)
 	if err != nil {
 		return Picture{}, err
 	}
 	if hd.Format == "jpeg" && hd.fast {
-		pic, err := d.jpeg.decode(data, scale, lumaOnly)
+		d.jpeg.need = need
+		pic, err := d.jpeg.decode(data, n, lumaOnly)
 		if !errors.Is(err, errJPEGUnsupported) {
 			return pic, err
 		}

@@ -20,10 +20,16 @@
 // filter, in fixed point), its one set of colour conversions (JPEG's
 // YCbCr to RGB and chroma upsampling as libjpeg does them, RGB to luma)
 // and its image decoding: a JPEG decoder that matches libjpeg at full
-// size and can shrink 2, 4 or 8 times in the DCT domain, several times
+// size and can shrink to n/8 of the size in the DCT domain, several times
 // faster than decoding in full, plus image/png and (for progressive and
 // CMYK JPEGs) image/jpeg behind size checks, so that a small file
 // claiming a huge image is refused before it costs memory.
+//
+// The image path decodes a JPEG at full size (or at 1/2, 1/4, 1/8 when
+// the picture stays twice the resized size) and transforms only the
+// blocks its centre crop reads, so that its pixels are torchvision's.
+// Options.Draft trades that exactness for speed on camera frames: any n/8
+// that keeps the picture 1.25 times the resized size.
 //
 //	pre, _ := preprocess.New(model.Input, preprocess.Options{})
 //	res, err := pre.File(jpegBytes)

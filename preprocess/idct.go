@@ -1,6 +1,9 @@
 package preprocess
 
-import "math"
+import (
+	"math"
+	"math/bits"
+)
 
 // The inverse DCTs of the JPEG decoder, in integers so that every machine
 // gives the same pixels.
@@ -109,51 +112,75 @@ const scaledBits = 13
 
 // scaledIDCT returns M with M[x][u] the weight, in 1/2^scaledBits, of
 // coefficient u in output pixel x when an 8-point block shrinks to n
-// points: the mean over the 8/n pixels x stands for of the basis function
-// C(u)/2 cos((2p+1)u pi/16). The 2-D transform is M F M^T.
+// points: the mean of the basis function C(u)/2 cos((2p+1)u pi/16) over
+// the 8/n pixels x stands for, pixels that x covers in part weighing by
+// the part (box filtering, exact for n dividing 8). Only the n lowest
+// frequencies are kept. The 2-D transform is M F M^T. M is symmetric as
+// the basis is, M[n-1-x][u] = (-1)^u M[x][u], exactly: idctScaled relies
+// on it.
 func scaledIDCT(n int) [8][8]int32 {
 	var m [8][8]int32
-	g := 8 / n
-	for x := range n {
+	span := 8 / float64(n) // input pixels per output pixel
+	for x := range (n + 1) / 2 {
+		lo, hi := float64(x)*span, float64(x+1)*span
 		for u := range n {
 			c := 0.5
 			if u == 0 {
 				c = 0.5 / math.Sqrt2
 			}
 			s := 0.0
-			for p := x * g; p < (x+1)*g; p++ {
-				s += math.Cos(float64(2*p+1) * float64(u) * math.Pi / 16)
+			for p := int(lo); p < 8 && float64(p) < hi; p++ {
+				part := min(float64(p+1), hi) - max(float64(p), lo)
+				s += part * math.Cos(float64(2*p+1)*float64(u)*math.Pi/16)
 			}
-			m[x][u] = int32(math.Round(c * s / float64(g) * (1 << scaledBits)))
+			m[x][u] = int32(math.Round(c * s / span * (1 << scaledBits)))
+			m[n-1-x][u] = m[x][u] * int32(1-2*(u&1))
 		}
 	}
 	return m
 }
 
 // idctScaled transforms the low n x n coefficients of blk into n x n
-// pixels at dst (n = d.n, 2 or 4).
-func (d *jpegDecoder) idctScaled(blk *[64]int32, dst []uint8, stride int) {
+// pixels at dst (n = d.n, 1 to 7). The bits of used say which columns
+// (bits 0-7) and rows (bits 8-15) of blk may hold nonzero coefficients.
+// Each 1-D pass computes the even and odd frequencies' sums for the first
+// half of its outputs and mirrors them into the second half, as the
+// symmetry of M allows.
+func (d *jpegDecoder) idctScaled(blk *[64]int32, used int, dst []uint8, stride int) {
 	n := d.n
 	m := &d.scaled
-	var t [16]int32 // t[v*n+x] = sum_u F[v][u] M[x][u], descaled
-	for v := range n {
-		row := blk[v*8 : v*8+n]
-		for x := range n {
-			s := int32(0)
-			for u, c := range row {
-				s += c * m[x][u]
-			}
-			t[v*n+x] = descale(s, scaledBits-pass1Bits)
+	cols := min(n, bits.Len8(uint8(used)))
+	rows := min(n, bits.Len8(uint8(used>>8)))
+	var t [64]int32 // t[x*8+v] = sum_u F[v][u] M[x][u], descaled
+	for v := range rows {
+		row := blk[v*8 : v*8+cols]
+		for x := range (n + 1) / 2 {
+			e, o := evenOdd(row, m[x][:len(row)])
+			t[x*8+v] = descale(e+o, scaledBits-pass1Bits)
+			t[(n-1-x)*8+v] = descale(e-o, scaledBits-pass1Bits)
 		}
 	}
-	for y := range n {
-		out := dst[y*stride : y*stride+n]
-		for x := range n {
-			s := int32(0)
-			for v := range n {
-				s += m[y][v] * t[v*n+x]
-			}
-			out[x] = clamp255(128 + descale(s, scaledBits+pass1Bits))
+	for y := range (n + 1) / 2 {
+		top := dst[y*stride : y*stride+n]
+		bottom := dst[(n-1-y)*stride : (n-1-y)*stride+n]
+		my := m[y][:rows]
+		for x := range top {
+			e, o := evenOdd(my, t[x*8:x*8+len(my)])
+			bottom[x] = clamp255(128 + descale(e-o, scaledBits+pass1Bits))
+			top[x] = clamp255(128 + descale(e+o, scaledBits+pass1Bits))
 		}
 	}
+}
+
+// evenOdd returns the sums of a[i]*b[i] over the even and the odd i.
+func evenOdd(a, b []int32) (even, odd int32) {
+	b = b[:len(a)]
+	for i := 0; i+1 < len(a); i += 2 {
+		even += a[i] * b[i]
+		odd += a[i+1] * b[i+1]
+	}
+	if len(a)&1 == 1 {
+		even += a[len(a)-1] * b[len(a)-1]
+	}
+	return even, odd
 }

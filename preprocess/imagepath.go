@@ -40,6 +40,7 @@ func centreCrop(rw, rh, w, h int) image.Rectangle {
 type imagePath struct {
 	rs   Resampler
 	cbuf [2][]uint8 // upsampled chroma rows
+	sums []int32    // upsampling's scratch
 	lbuf [3][]uint8 // RGB rows for gray output
 }
 
@@ -57,6 +58,15 @@ func (p *imagePath) run(dst []uint8, in nn.Input, pic *Picture, roi image.Rectan
 	sx, sy := float64(roi.Dx())/float64(rw), float64(roi.Dy())/float64(rh)
 	return image.Rect(roi.Min.X+int(float64(crop.Min.X)*sx), roi.Min.Y+int(float64(crop.Min.Y)*sy),
 		roi.Min.X+int(math.Ceil(float64(crop.Max.X)*sx)), roi.Min.Y+int(math.Ceil(float64(crop.Max.Y)*sy)))
+}
+
+// source returns the part of region roi of a picture that run reads, in
+// picture pixels.
+func (p *imagePath) source(in nn.Input, roi image.Rectangle, fullW, fullH int) image.Rectangle {
+	rw, rh := resizedSize(in, fullW, fullH)
+	crop := centreCrop(rw, rh, in.Width, in.Height)
+	x0, x1, y0, y1 := p.rs.span(roi.Dx(), roi.Dy(), rw, rh, crop)
+	return image.Rect(x0, y0, x1, y1).Add(roi.Min)
 }
 
 // reader returns the row reader of region roi of pic in the channels the
@@ -91,8 +101,8 @@ func (p *imagePath) reader(pic *Picture, roi image.Rectangle, channels int, bgr 
 			n := x1 - x0
 			cb, cr := grow(p.cbuf[0], n), grow(p.cbuf[1], n)
 			p.cbuf[0], p.cbuf[1] = cb, cr
-			upsampleRow(cb, pl[1], pic.SubX, pic.SubY, y, x0)
-			upsampleRow(cr, pl[2], pic.SubX, pic.SubY, y, x0)
+			upsampleRow(cb, pl[1], pic.SubX, pic.SubY, y, x0, &p.sums)
+			upsampleRow(cr, pl[2], pic.SubX, pic.SubY, y, x0, &p.sums)
 			yrow := pl[0].Pix[y*pl[0].Stride+x0*pl[0].Step:]
 			if pl[0].Step == 1 {
 				yccRowToRGB(r, g, b, yrow[:n], cb, cr)

@@ -3,6 +3,7 @@ package preprocess
 import (
 	"errors"
 	"fmt"
+	"image"
 	"math"
 )
 
@@ -11,10 +12,13 @@ import (
 // with luma sampled most), restart intervals and non-interleaved scans:
 // what cameras and MJPEG streams produce, and most photos. It decodes at
 // full size with libjpeg's default integer inverse DCT ("islow"), so that
-// it gives the pixels PIL gives, or at 1/2, 1/4 or 1/8 of the size in the
-// DCT domain (an n x n inverse transform of each block's low frequencies,
-// n = 8/scale), several times faster than decoding in full and shrinking.
-// It can skip the chroma transform when only luma is wanted.
+// it gives the pixels PIL gives, or at n/8 of the size (n 1 to 7, as
+// libjpeg's scale_num) in the DCT domain (an n x n box-filtered inverse
+// transform of each block's low frequencies), several times faster than
+// decoding in full and shrinking. It can skip the chroma transform when
+// only luma is wanted, and the transform of the blocks outside a region
+// the caller needs (their coefficients are still decoded: the entropy
+// coding leaves no other way to reach the blocks after them).
 //
 // Progressive, arithmetic-coded, 12-bit, CMYK and RGB-coded files return
 // errJPEGUnsupported; Decode hands those to image/jpeg after checking
@@ -44,7 +48,12 @@ type huffTable struct {
 	present bool
 	// lut[peek] = length<<8 | symbol for codes of at most lutBits bits; 0
 	// means a longer code.
-	lut     [1 << lutBits]uint16
+	lut [1 << lutBits]uint16
+	// fastAC[peek] = value<<16 | run<<8 | length for the AC codes whose
+	// symbol's extra bits fit in the same lutBits bits with the code:
+	// run zeros, then the coefficient value, length bits in all. 0 means
+	// take the slow path.
+	fastAC  [1 << lutBits]int32
 	maxcode [18]int32 // largest code of each length, -1 if none
 	valptr  [17]int32 // index into vals of the first code of each length
 	mincode [17]int32
@@ -67,6 +76,10 @@ func (h *huffTable) build(counts []uint8, symbols []uint8) error {
 				shift := lutBits - l
 				for i := code << shift; i < (code+1)<<shift; i++ {
 					h.lut[i] = uint16(l)<<8 | sym
+					if size := int(sym & 15); size > 0 && l+size <= lutBits {
+						extra := (i >> (shift - size)) & (1<<size - 1)
+						h.fastAC[i] = extend(extra, uint(size))<<16 | int32(sym>>4)<<8 | int32(l+size)
+					}
 				}
 			}
 			h.vals[k] = symbols[k]
@@ -172,6 +185,11 @@ func (b *bitReader) receive(s uint) int32 {
 	v := int32(b.acc >> (64 - s))
 	b.acc <<= s
 	b.n -= s
+	return extend(v, s)
+}
+
+// extend turns s bits v into the signed value JPEG codes with them.
+func extend(v int32, s uint) int32 {
 	if v < 1<<(s-1) {
 		v += -1<<s + 1
 	}
@@ -202,6 +220,8 @@ type jpegComponent struct {
 	pix              []byte
 	stride           int
 	blocksW, blocksH int
+	// The blocks to transform: those the decoder's region needs.
+	need image.Rectangle
 }
 
 // jpegDecoder decodes JPEGs into planes; it keeps its buffers between
@@ -220,12 +240,14 @@ type jpegDecoder struct {
 	adobeRGB      bool // ... saying the components are R, G, B
 	jfif          bool
 
-	scale   int
-	n       int         // output pixels per block side, 8/scale
+	n       int         // output pixels per block side: the image at n/8 of its size
 	want    int         // components to decode: 1 (luma) or all
 	scaled  [8][8]int32 // the shrunk inverse DCT for n < 8 (scaledBits)
 	scaledN int
 	bits    bitReader
+	// need is the region of the picture (in its pixels) whose pixels are
+	// wanted; empty means all of them.
+	need image.Rectangle
 }
 
 // jpegHeader is what the frame header of a JPEG says.
@@ -248,14 +270,14 @@ func readJPEGHeader(data []byte) (jpegHeader, error) {
 	return jpegHeader{width: d.width, height: d.height, components: d.ncomp, progressive: errors.Is(err, errJPEGUnsupported)}, nil
 }
 
-// decode decodes data at 1/scale of its size (scale 1, 2, 4 or 8), only
-// its luma (or gray) plane when lumaOnly is set. The picture's planes are
-// owned by d until the next call.
-func (d *jpegDecoder) decode(data []byte, scale int, lumaOnly bool) (Picture, error) {
-	if scale != 1 && scale != 2 && scale != 4 && scale != 8 {
-		return Picture{}, fmt.Errorf("jpeg: scale %d, want 1, 2, 4 or 8", scale)
+// decode decodes data at n/8 of its size (n 1 to 8, libjpeg's scale_num
+// over 8), only its luma (or gray) plane when lumaOnly is set. The
+// picture's planes are owned by d until the next call.
+func (d *jpegDecoder) decode(data []byte, n int, lumaOnly bool) (Picture, error) {
+	if n < 1 || n > 8 {
+		return Picture{}, fmt.Errorf("jpeg: scale %d/8, want 1/8 to 8/8", n)
 	}
-	d.scale, d.n = scale, 8/scale
+	d.n = n
 	if d.n < 8 && d.scaledN != d.n {
 		d.scaledN = d.n
 		d.scaled = scaledIDCT(d.n)
@@ -267,13 +289,15 @@ func (d *jpegDecoder) decode(data []byte, scale int, lumaOnly bool) (Picture, er
 	if err := d.parse(data, true); err != nil {
 		return Picture{}, err
 	}
-	w, h := (d.width+scale-1)/scale, (d.height+scale-1)/scale
-	pic := Picture{Model: Gray, Width: w, Height: h, SubX: 1, SubY: 1, Scale: scale}
+	pic := Picture{Model: Gray, Width: scaledSize(d.width, n), Height: scaledSize(d.height, n), SubX: 1, SubY: 1, Scale: 8, ScaleNum: n}
+	if 8%n == 0 {
+		pic.Scale, pic.ScaleNum = 8/n, 0 // 1/2, 1/4, 1/8 as they were
+	}
 	for i := range min(d.want, d.ncomp) {
 		c := &d.comps[i]
 		cw := (d.width*c.h + d.hmax - 1) / d.hmax
 		ch := (d.height*c.v + d.vmax - 1) / d.vmax
-		pic.Planes[i] = Plane{Pix: c.pix, Width: (cw + scale - 1) / scale, Height: (ch + scale - 1) / scale, Stride: c.stride, Step: 1}
+		pic.Planes[i] = Plane{Pix: c.pix, Width: scaledSize(cw, n), Height: scaledSize(ch, n), Stride: c.stride, Step: 1}
 	}
 	if d.ncomp == 3 && d.want == 3 {
 		pic.Model = YCbCr
@@ -281,6 +305,9 @@ func (d *jpegDecoder) decode(data []byte, scale int, lumaOnly bool) (Picture, er
 	}
 	return pic, nil
 }
+
+// scaledSize is the length of side pixels decoded at n/8 of the size.
+func scaledSize(side, n int) int { return (side*n + 7) / 8 }
 
 func u16(b []byte) int { return int(b[0])<<8 | int(b[1]) }
 
@@ -557,6 +584,7 @@ func (d *jpegDecoder) scan(seg, rest []byte) (end int, err error) {
 		c.stride = mcusX * c.h * n
 		size := c.stride * mcusY * c.v * n
 		c.pix = grow(c.pix, size)
+		c.need = d.blocksNeeded(c)
 	}
 	var total int
 	if interleaved {
@@ -608,6 +636,19 @@ func (d *jpegDecoder) scan(seg, rest []byte) (end int, err error) {
 	return end, nil
 }
 
+// blocksNeeded returns the blocks of component c that cover d.need, with
+// a sample to spare on every side for chroma upsampling.
+func (d *jpegDecoder) blocksNeeded(c *jpegComponent) image.Rectangle {
+	all := image.Rect(0, 0, c.blocksW, c.blocksH)
+	if d.need.Empty() {
+		return all
+	}
+	r, n := d.need, d.n
+	x0, x1 := r.Min.X*c.h/d.hmax-1, (r.Max.X*c.h+d.hmax-1)/d.hmax+1
+	y0, y1 := r.Min.Y*c.v/d.vmax-1, (r.Max.Y*c.v+d.vmax-1)/d.vmax+1
+	return image.Rect(max(x0, 0)/n, max(y0, 0)/n, (x1+n-1)/n, (y1+n-1)/n).Intersect(all)
+}
+
 // block decodes the next block of component ci, at block (bx, by) of its
 // plane, and transforms it when the component is wanted.
 func (d *jpegDecoder) block(ci, bx, by int) error {
@@ -620,30 +661,43 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 	if s > 0 {
 		c.pred += b.receive(uint(s))
 	}
-	out := ci < d.want
+	out := ci < d.want && bx >= c.need.Min.X && bx < c.need.Max.X && by >= c.need.Min.Y && by < c.need.Max.Y
 	q := &d.qt[c.tq]
 	var blk [64]int32
 	blk[0] = c.pred * q[0]
 	last := 0 // natural-order bound of the nonzero coefficients: row and column
 	ac := &d.huff[1][c.ta]
 	for k := 1; k < 64; k++ {
-		rs, ok := b.decode(ac)
-		if !ok {
-			return errors.New("jpeg: bad huffman code")
+		var v int32
+		if b.n < 32 {
+			b.fill()
 		}
-		r, s := int(rs>>4), uint(rs&15)
-		if s == 0 {
-			if r != 15 {
-				break
+		if f := ac.fastAC[b.acc>>(64-lutBits)]; f != 0 {
+			// A short code and its value at once.
+			l := uint(f & 15)
+			b.acc <<= l
+			b.n -= l
+			k += int(f>>8) & 15
+			v = f >> 16
+		} else {
+			rs, ok := b.decode(ac)
+			if !ok {
+				return errors.New("jpeg: bad huffman code")
 			}
-			k += 15
-			continue
+			r, s := int(rs>>4), uint(rs&15)
+			if s == 0 {
+				if r != 15 {
+					break
+				}
+				k += 15
+				continue
+			}
+			k += r
+			v = b.receive(s)
 		}
-		k += r
 		if k > 63 {
 			return errors.New("jpeg: coefficient index out of range")
 		}
-		v := b.receive(s)
 		if out {
 			z := zigzag[k]
 			blk[z] = v * q[k]
@@ -673,7 +727,7 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 	case n == 8:
 		idctIslow(&blk, dst, c.stride)
 	default:
-		d.idctScaled(&blk, dst, c.stride)
+		d.idctScaled(&blk, last, dst, c.stride)
 	}
 	return nil
 }

@@ -7,12 +7,14 @@ import (
 	"image/jpeg"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/edgecnn/edgecnn/internal/memcheck"
+	"github.com/edgecnn/edgecnn/nn"
 )
 
 // testJPEG encodes a photo-like colour test image (4:2:0, as image/jpeg
@@ -215,19 +217,20 @@ func TestTruncatedHugeJPEGsCostNoMemory(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	f.Add(testJPEG(f, 40, 24, 75, false), uint8(1))
-	f.Add(testJPEG(f, 17, 9, 90, true), uint8(2))
-	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0}, uint8(8))
+	f.Add(testJPEG(f, 40, 24, 75, false), uint8(7))
+	f.Add(testJPEG(f, 17, 9, 90, true), uint8(12))
+	f.Add(testJPEG(f, 23, 31, 80, false), uint8(4))
+	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0}, uint8(0))
 	f.Add(hugeFrameJPEG(0xC2, 64, 64), uint8(0))
 	f.Add(testPNG(f, 9, 5), uint8(0))
 	f.Fuzz(func(t *testing.T, data []byte, s uint8) {
-		scale := 1 << (s % 4)
+		n := int(s%8) + 1 // decode at n/8 of the size
 		var d Decoder
 		var p Picture
 		var err error
 		// A decoded image rightly outgrows its file; MaxDecodeBytes is the
 		// cap on one decode.
-		memcheck.Bound(t, memcheck.Limit(len(data))+MaxDecodeBytes, func() { p, err = d.Decode(data, scale, s&4 != 0) })
+		memcheck.Bound(t, memcheck.Limit(len(data))+MaxDecodeBytes, func() { p, err = d.decode(data, n, s&8 != 0, image.Rectangle{}) })
 		if err != nil {
 			return
 		}
@@ -235,6 +238,24 @@ func FuzzDecode(f *testing.F) {
 		if _, err := p.ToImage(); err != nil {
 			t.Fatal(err)
 		}
+		// The image path, which transforms only the blocks its crop
+		// reads, gives the pixels of the picture decoded in full.
+		in := nn.Input{Channels: 3, Height: 12, Width: 16, Resize: 18, Mean: []float32{0, 0, 0}, Std: []float32{1, 1, 1}}
+		pre, err := New(in, Options{Draft: s&16 != 0})
+		require.NoError(t, err)
+		res, err := pre.File(data)
+		if err != nil {
+			return
+		}
+		got := bytes.Clone(res.Pixels)
+		hd, err := ReadHeader(data)
+		require.NoError(t, err)
+		full, err := d.decode(data, pre.decodeSize(hd.Width, hd.Height), false, image.Rectangle{})
+		require.NoError(t, err)
+		full.FullWidth, full.FullHeight = hd.Width, hd.Height
+		want, err := pre.Picture(&full)
+		require.NoError(t, err)
+		require.Equal(t, want.Pixels, got)
 	})
 }
 
@@ -259,4 +280,76 @@ func BenchmarkDecode(b *testing.B) {
 			jpeg.Decode(bytes.NewReader(data))
 		}
 	})
+}
+
+// TestImagePathDecodesOnlyWhatItReads: File transforms only the blocks the
+// image path's crop reads, and gives the same bytes as preparing the
+// picture decoded in full, for 4:4:4 photos, 4:2:0 and gray frames of odd
+// sizes, landscape and portrait, with and without a region of interest,
+// at full size and in draft (n/8) sizes.
+func TestImagePathDecodesOnlyWhatItReads(t *testing.T) {
+	photo, err := os.ReadFile("testdata/photos/chelsea.jpg") // 4:4:4
+	require.NoError(t, err)
+	files := [][]byte{photo, testJPEG(t, 640, 480, 85, false), testJPEG(t, 1280, 720, 85, false),
+		testJPEG(t, 333, 517, 75, false), testJPEG(t, 301, 203, 90, true)}
+	inputs := []nn.Input{
+		{Channels: 3, Height: 224, Width: 224, Resize: 256, Mean: nn.ImageNet.Mean, Std: nn.ImageNet.Std},
+		{Channels: 3, Height: 96, Width: 128, Mean: []float32{0, 0, 0}, Std: []float32{1, 1, 1}, BGR: true},
+		{Channels: 1, Height: 64, Width: 64, Mean: []float32{0}, Std: []float32{1}},
+	}
+	opts := []Options{{}, {ROI: image.Rect(37, 21, 250, 180)}, {Draft: true}, {ROI: image.Rect(37, 21, 250, 180), Draft: true}}
+	for fi, data := range files {
+		hd, err := ReadHeader(data)
+		require.NoError(t, err)
+		for ii, in := range inputs {
+			for _, opt := range opts {
+				p, err := New(in, opt)
+				require.NoError(t, err)
+				res, err := p.File(data)
+				require.NoError(t, err)
+				got := bytes.Clone(res.Pixels)
+				var d Decoder
+				pic, err := d.decode(data, p.decodeSize(hd.Width, hd.Height), p.LumaOnly(), image.Rectangle{})
+				require.NoError(t, err)
+				pic.FullWidth, pic.FullHeight = hd.Width, hd.Height
+				want, err := p.Picture(&pic)
+				require.NoError(t, err)
+				require.Equal(t, want.Pixels, got, "file %d, input %d, %+v", fi, ii, opt)
+			}
+		}
+	}
+}
+
+// TestDraftDecodesSmallerAndCropsTheSame: Options.Draft decodes a 640x480
+// frame at 6/8 and a 1280x720 one at 1/2 (the smallest n/8 that keeps the
+// short side 1.25 times 256), and reports the crop where the exact path
+// does, to within a decoded pixel.
+func TestDraftDecodesSmallerAndCropsTheSame(t *testing.T) {
+	in := nn.Input{Channels: 3, Height: 224, Width: 224, Resize: 256, Mean: nn.ImageNet.Mean, Std: nn.ImageNet.Std}
+	for _, tc := range []struct {
+		w, h, scaleNum, scale int
+		roi                   image.Rectangle
+	}{
+		{640, 480, 6, 8, image.Rectangle{}},
+		{1280, 720, 0, 2, image.Rectangle{}},
+		{1280, 720, 5, 8, image.Rect(100, 50, 700, 610)},
+	} {
+		data := testJPEG(t, tc.w, tc.h, 85, false)
+		exact, err := New(in, Options{ROI: tc.roi})
+		require.NoError(t, err)
+		draft, err := New(in, Options{ROI: tc.roi, Draft: true})
+		require.NoError(t, err)
+		want, err := exact.File(data)
+		require.NoError(t, err)
+		require.Equal(t, [2]int{0, 1}, [2]int{want.ScaleNum, want.Scale})
+		wantBox := want.Box
+		got, err := draft.File(data)
+		require.NoError(t, err)
+		require.Equal(t, [2]int{tc.scaleNum, tc.scale}, [2]int{got.ScaleNum, got.Scale}, "%dx%d", tc.w, tc.h)
+		require.Equal(t, [2]int{tc.w, tc.h}, [2]int{got.Width, got.Height})
+		tol := (tc.scale+max(tc.scaleNum, 1)-1)/max(tc.scaleNum, 1) + 1
+		for _, d := range []int{got.Box.Min.X - wantBox.Min.X, got.Box.Min.Y - wantBox.Min.Y, got.Box.Max.X - wantBox.Max.X, got.Box.Max.Y - wantBox.Max.Y} {
+			require.True(t, -tol <= d && d <= tol, "%dx%d: draft box %v, exact %v", tc.w, tc.h, got.Box, wantBox)
+		}
+	}
 }

@@ -55,21 +55,32 @@ type Picture struct {
 	SubX, SubY int
 	// Scale is how many pixels of the original image one picture pixel
 	// spans along each axis: 2, 4 or 8 for a JPEG decoded at reduced size
-	// in the DCT domain, else 1.
-	Scale int
+	// in the DCT domain, else 1. With ScaleNum above 0, ScaleNum pixels
+	// span Scale: the picture is ScaleNum/Scale of the original size
+	// (libjpeg's scale_num/scale_denom; a JPEG decoded at 5/8 of its size
+	// has ScaleNum 5 and Scale 8).
+	Scale, ScaleNum int
 	// FullWidth and FullHeight are the size of the original image, when
-	// Scale is above 1 (0 means Width*Scale and Height*Scale).
+	// the picture is smaller (0 means Width and Height scaled up).
 	FullWidth, FullHeight int
 }
 
+// ratio returns the picture's size over the original's, num/den.
+func (p *Picture) ratio() (num, den int) { return max(p.ScaleNum, 1), p.Scale }
+
 // full returns the size of the original image.
 func (p *Picture) full() (w, h int) {
+	num, den := p.ratio()
 	w, h = p.FullWidth, p.FullHeight
-	if w <= 0 || h <= 0 || w > p.Width*p.Scale || h > p.Height*p.Scale || w <= (p.Width-1)*p.Scale || h <= (p.Height-1)*p.Scale {
-		w, h = p.Width*p.Scale, p.Height*p.Scale
+	if w <= 0 || h <= 0 || w > MaxSide*den || h > MaxSide*den || toPicture(w, num, den) != p.Width || toPicture(h, num, den) != p.Height {
+		w, h = p.Width*den/num, p.Height*den/num
 	}
 	return w, h
 }
+
+// toPicture maps a length (or an end coordinate) of the original image to
+// a picture at num/den of its size, rounding up.
+func toPicture(v, num, den int) int { return (v*num + den - 1) / den }
 
 // GrayPicture wraps one 8-bit plane of w x h pixels.
 func GrayPicture(pix []byte, w, h, stride int) Picture {
@@ -90,8 +101,8 @@ func PackedRGB(pix []byte, w, h int) Picture {
 // Check reports a picture whose planes are inconsistent with its size and
 // model, so that preprocessing never reads out of bounds.
 func (p *Picture) Check() error {
-	if p.Width <= 0 || p.Height <= 0 || p.Scale < 1 {
-		return fmt.Errorf("preprocess: picture size %dx%d, scale %d", p.Width, p.Height, p.Scale)
+	if p.Width <= 0 || p.Height <= 0 || p.Scale < 1 || p.ScaleNum < 0 || p.ScaleNum > p.Scale {
+		return fmt.Errorf("preprocess: picture size %dx%d, scale %d/%d", p.Width, p.Height, max(p.ScaleNum, 1), p.Scale)
 	}
 	planes := 3
 	switch p.Model {

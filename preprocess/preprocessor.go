@@ -14,6 +14,16 @@ type Options struct {
 	// ROI is the region of interest in image pixels; only it is looked
 	// at. Empty means the whole image.
 	ROI image.Rectangle
+	// Draft lets the image path decode a JPEG at any n/8 of its size
+	// (libjpeg's scale_num, PIL's Image.draft) that keeps it at least
+	// draftGap times the resized size, rather than only at 1/2, 1/4 or
+	// 1/8 and at reducingGap times. It is for camera frames when speed
+	// matters more than exactness: a 640x480 frame decodes at 6/8, a
+	// 1280x720 one at 4/8, and the pixels are no longer torchvision's on
+	// the full image (on TestImageNetParity's photos: mean difference
+	// 0.3/255, worst 53/255 at sharp edges). Off by default, so that eval,
+	// run and training see the same pixels; BENCHMARKS.md has the figures.
+	Draft bool
 }
 
 // Preprocessor executes one model's input contract (nn.Input) on images:
@@ -42,8 +52,10 @@ type Result struct {
 	Box image.Rectangle
 	// Width and Height are the image's size.
 	Width, Height int
-	// Scale is the reduction the image was decoded at (1, 2, 4 or 8).
-	Scale int
+	// Scale is the reduction the image was decoded at (1, 2, 4 or 8), or
+	// with ScaleNum above 0, the image was decoded at ScaleNum/Scale of its
+	// size (Options.Draft).
+	Scale, ScaleNum int
 	// Decode and Preprocess are the time spent in each stage.
 	Decode, Preprocess time.Duration
 }
@@ -75,9 +87,14 @@ const digitSide = 640
 // same idea and default).
 const reducingGap = 2
 
-// Scale returns the DCT-domain reduction (1, 2, 4 or 8) at which to decode
-// a JPEG of w x h pixels for this model.
-func (p *Preprocessor) Scale(w, h int) int {
+// draftGap is reducingGap for Options.Draft: the resampler still shrinks
+// the picture, by 1.25 at least, so that its antialiasing, not the DCT
+// scaling, shapes the result.
+const draftGap = 1.25
+
+// decodeSize returns the size, n/8 of the image's (n 1 to 8), at which
+// to decode a JPEG of w x h pixels for this model.
+func (p *Preprocessor) decodeSize(w, h int) int {
 	r := image.Rect(0, 0, w, h)
 	if !p.opt.ROI.Empty() {
 		r = r.Intersect(p.opt.ROI)
@@ -87,13 +104,21 @@ func (p *Preprocessor) Scale(w, h int) int {
 		for s < 8 && max(r.Dx(), r.Dy())/(2*s) >= digitSide {
 			s *= 2
 		}
-		return s
+		return 8 / s
 	}
 	rw, rh := resizedSize(p.in, r.Dx(), r.Dy())
-	for s < 8 && min(r.Dx(), r.Dy())/(2*s) >= reducingGap*min(rw, rh) {
+	short, want := min(r.Dx(), r.Dy()), min(rw, rh)
+	if p.opt.Draft {
+		n := 1
+		for n < 8 && float64(short*n/8) < draftGap*float64(want) {
+			n++
+		}
+		return n
+	}
+	for s < 8 && short/(2*s) >= reducingGap*want {
 		s *= 2
 	}
-	return s
+	return 8 / s
 }
 
 // LumaOnly reports whether the model reads only luma (gray models).
@@ -106,7 +131,18 @@ func (p *Preprocessor) File(data []byte) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	pic, err := p.dec.Decode(data, p.Scale(hd.Width, hd.Height), p.LumaOnly())
+	n := p.decodeSize(hd.Width, hd.Height)
+	// The image path reads only the part of the picture its crop covers:
+	// only those blocks need a full decode.
+	var need image.Rectangle
+	if !p.in.Digit {
+		pw, ph := scaledSize(hd.Width, n), scaledSize(hd.Height, n)
+		roiFull, roi := p.regionOfInterest(hd.Width, hd.Height, pw, ph, n, 8)
+		if roi.Dx() >= 4 && roi.Dy() >= 4 {
+			need = p.image.source(p.in, roi, roiFull.Dx(), roiFull.Dy())
+		}
+	}
+	pic, err := p.dec.decode(data, n, p.LumaOnly(), need)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +159,20 @@ func (p *Preprocessor) File(data []byte) (*Result, error) {
 // ErrOutside is returned when the region of interest misses the image.
 var ErrOutside = errors.New("preprocess: the region of interest lies outside the image")
 
+// regionOfInterest returns the region of interest of an image of fw x fh
+// pixels in its own pixels and in those of its pw x ph picture at num/den
+// of its size.
+func (p *Preprocessor) regionOfInterest(fw, fh, pw, ph, num, den int) (roiFull, roi image.Rectangle) {
+	roiFull = image.Rect(0, 0, fw, fh)
+	if !p.opt.ROI.Empty() {
+		roiFull = p.opt.ROI.Intersect(roiFull)
+	}
+	r := roiFull
+	roi = image.Rect(r.Min.X*num/den, r.Min.Y*num/den, toPicture(r.Max.X, num, den), toPicture(r.Max.Y, num, den)).
+		Intersect(image.Rect(0, 0, pw, ph))
+	return roiFull, roi
+}
+
 // Picture prepares a decoded picture.
 func (p *Preprocessor) Picture(pic *Picture) (*Result, error) {
 	t0 := time.Now()
@@ -130,16 +180,11 @@ func (p *Preprocessor) Picture(pic *Picture) (*Result, error) {
 		return nil, err
 	}
 	fw, fh := pic.full()
-	s := pic.Scale
+	num, den := pic.ratio()
 	res := &p.res
-	*res = Result{Pixels: p.out, Width: fw, Height: fh, Scale: s}
+	*res = Result{Pixels: p.out, Width: fw, Height: fh, Scale: pic.Scale, ScaleNum: pic.ScaleNum}
 	full := image.Rect(0, 0, fw, fh)
-	roiFull := full
-	if !p.opt.ROI.Empty() {
-		roiFull = p.opt.ROI.Intersect(full)
-	}
-	roi := image.Rect(roiFull.Min.X/s, roiFull.Min.Y/s, (roiFull.Max.X+s-1)/s, (roiFull.Max.Y+s-1)/s).
-		Intersect(image.Rect(0, 0, pic.Width, pic.Height))
+	roiFull, roi := p.regionOfInterest(fw, fh, pic.Width, pic.Height, num, den)
 	if !p.opt.ROI.Empty() && (roi.Dx() < 4 || roi.Dy() < 4) {
 		return nil, ErrOutside
 	}
@@ -157,7 +202,7 @@ func (p *Preprocessor) Picture(pic *Picture) (*Result, error) {
 		box = p.image.run(p.out, p.in, pic, roi, roiFull.Dx(), roiFull.Dy())
 		res.Found = true
 	}
-	res.Box = image.Rect(box.Min.X*s, box.Min.Y*s, box.Max.X*s, box.Max.Y*s).Intersect(full)
+	res.Box = image.Rect(box.Min.X*den/num, box.Min.Y*den/num, toPicture(box.Max.X, den, num), toPicture(box.Max.Y, den, num)).Intersect(full)
 	res.Preprocess = time.Since(t0)
 	return res, nil
 }

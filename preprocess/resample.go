@@ -89,26 +89,34 @@ type Resampler struct {
 	tmp    [][]uint8
 }
 
+// span returns the source columns [x0, x1) and rows [y0, y1) that
+// resample reads to produce crop of a sw x sh source resized to dw x dh.
+func (r *Resampler) span(sw, sh, dw, dh int, crop image.Rectangle) (x0, x1, y0, y1 int) {
+	r.xs.set(sw, dw)
+	r.ys.set(sh, dh)
+	x0, x1 = r.xs.span(crop.Min.X, crop.Max.X)
+	y0, y1 = r.ys.span(crop.Min.Y, crop.Max.Y)
+	return x0, x1, y0, y1
+}
+
 // resample resizes a sw x sh source of channels planes, read row by row
 // through read, to dw x dh, and writes the part crop of the result (in
 // output pixels) into dst: channels planes of crop.Dx() x crop.Dy(),
 // one after the other.
 func (r *Resampler) resample(dst []uint8, channels, sw, sh, dw, dh int, crop image.Rectangle, read rowReader) {
-	r.xs.set(sw, dw)
-	r.ys.set(sh, dh)
 	cw, chh := crop.Dx(), crop.Dy()
-	x0, x1 := r.xs.span(crop.Min.X, crop.Max.X)
-	y0, y1 := r.ys.span(crop.Min.Y, crop.Max.Y)
+	x0, x1, y0, y1 := r.span(sw, sh, dw, dh, crop)
 	if len(r.rows) < channels {
 		r.rows = make([][]uint8, channels)
 		r.tmp = make([][]uint8, channels)
 	}
+	xs, ys := &r.xs, &r.ys
 	for c := range channels {
-		r.rows[c] = grow(r.rows[c], x1-x0)
+		// Every output of the horizontal pass reads xs.taps inputs, those
+		// past its count with weight 0: the rows have room for them.
+		r.rows[c] = grow(r.rows[c], x1-x0+xs.taps)
 		r.tmp[c] = grow(r.tmp[c], (y1-y0)*cw)
 	}
-	const half = 1 << (precisionBits - 1)
-	xs, ys := &r.xs, &r.ys
 	// Horizontal pass over the source rows the crop needs.
 	for y := y0; y < y1; y++ {
 		read(y, x0, x1, r.rows[:channels])
@@ -119,17 +127,7 @@ func (r *Resampler) resample(dst []uint8, channels, sw, sh, dw, dh int, crop ima
 				copy(out, src[crop.Min.X-x0:crop.Max.X-x0])
 				continue
 			}
-			for i := range out {
-				o := crop.Min.X + i
-				k := xs.weight[o*xs.taps : o*xs.taps+int(xs.count[o])]
-				s := src[int(xs.first[o])-x0:]
-				s = s[:len(k)]
-				acc := int32(half)
-				for j, w := range k {
-					acc += int32(s[j]) * w
-				}
-				out[i] = clampFixed(acc)
-			}
+			xs.horizontal(out, src, crop.Min.X, x0)
 		}
 	}
 	// Vertical pass.
@@ -150,6 +148,48 @@ func (r *Resampler) resample(dst []uint8, channels, sw, sh, dw, dh int, crop ima
 	}
 }
 
+// horizontal resamples one row: out[i] is output o0+i, from src holding
+// inputs x0 onwards (and room for a.taps inputs from every output's
+// first).
+func (a *axis) horizontal(out, src []uint8, o0, x0 int) {
+	const half = 1 << (precisionBits - 1)
+	taps := a.taps
+	first := a.first[o0 : o0+len(out)]
+	weights := a.weight[o0*taps : (o0+len(out))*taps]
+	// Shrinking by 1 to 2 and by 2 to 3, the common cases, unrolled.
+	switch taps {
+	case 5:
+		for i, f := range first {
+			s := src[int(f)-x0:]
+			s = s[:5]
+			k := weights[i*5 : i*5+5]
+			acc := half + int32(s[0])*k[0] + int32(s[1])*k[1] + int32(s[2])*k[2] + int32(s[3])*k[3] + int32(s[4])*k[4]
+			out[i] = clampFixed(acc)
+		}
+		return
+	case 7:
+		for i, f := range first {
+			s := src[int(f)-x0:]
+			s = s[:7]
+			k := weights[i*7 : i*7+7]
+			acc := half + int32(s[0])*k[0] + int32(s[1])*k[1] + int32(s[2])*k[2] + int32(s[3])*k[3] +
+				int32(s[4])*k[4] + int32(s[5])*k[5] + int32(s[6])*k[6]
+			out[i] = clampFixed(acc)
+		}
+		return
+	}
+	for i, f := range first {
+		s := src[int(f)-x0:]
+		s = s[:taps]
+		k := weights[i*taps : i*taps+taps]
+		acc := int32(half)
+		for j, v := range s {
+			acc += int32(v) * k[j]
+		}
+		out[i] = clampFixed(acc)
+	}
+}
+
 // resizePlane resizes the sw x sh plane at src (row stride stride) to
 // dw x dh pixels at dst.
 func (r *Resampler) resizePlane(dst, src []uint8, sw, sh, stride, dw, dh int) {
@@ -161,6 +201,24 @@ func (r *Resampler) resizePlane(dst, src []uint8, sw, sh, stride, dw, dh int) {
 // verticalTaps computes one output row: out[i] = sum_j k[j] * src[j*stride+i].
 func verticalTaps(out, src []uint8, stride int, k []int32) {
 	const half = 1 << (precisionBits - 1)
+	if len(k) <= 5 {
+		// Shrinking by up to 2, the common case, in one pass: taps past
+		// the count weigh 0 (on the first row).
+		var w [5]int32
+		var rows [5][]uint8
+		for j := range rows {
+			rows[j] = src[:len(out)]
+		}
+		for j, v := range k {
+			w[j], rows[j] = v, src[j*stride:j*stride+len(out)]
+		}
+		n := len(out)
+		r0, r1, r2, r3, r4 := rows[0][:n], rows[1][:n], rows[2][:n], rows[3][:n], rows[4][:n]
+		for i, v := range r0 {
+			out[i] = clampFixed(half + int32(v)*w[0] + int32(r1[i])*w[1] + int32(r2[i])*w[2] + int32(r3[i])*w[3] + int32(r4[i])*w[4])
+		}
+		return
+	}
 	var acc [256]int32
 	for lo := 0; lo < len(out); lo += len(acc) {
 		n := min(len(acc), len(out)-lo)

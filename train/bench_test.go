@@ -1,6 +1,7 @@
 package train
 
 import (
+	"flag"
 	"syscall"
 	"testing"
 	"time"
@@ -17,6 +18,9 @@ import (
 // such steps. Beside the wall time it reports the process CPU time per
 // step (cpu-ms/step), which other jobs on a shared machine do not inflate;
 // train/testdata/compare_step.sh runs it alternately with PyTorch.
+// -step.batch sets another batch size: GoogLeNet's and DenseNet's
+// default batch of 128 would keep over 4 GB of activations, gradients and
+// im2col matrices.
 func BenchmarkStep(b *testing.B) {
 	for _, arch := range nn.Archs {
 		for _, qat := range []bool{false, true} {
@@ -40,6 +44,9 @@ func benchmarkStep(b *testing.B, arch string, qat bool) {
 		cfg = QATDefaults(arch)
 	}
 	cfg.Threads = 2
+	if *stepBatch > 0 {
+		cfg.BatchSize = *stepBatch
+	}
 	tr, err := New(m, cfg)
 	require.NoError(b, err)
 	// A new batch every step, as in training: the same one over and over
@@ -67,6 +74,8 @@ func benchmarkStep(b *testing.B, arch string, qat bool) {
 	b.ReportMetric(float64(b.N*cfg.BatchSize)/b.Elapsed().Seconds(), "img/s")
 	b.ReportMetric(float64((cpuTime()-cpu).Milliseconds())/float64(b.N), "cpu-ms/step")
 }
+
+var stepBatch = flag.Int("step.batch", 0, "BenchmarkStep's batch size (0: the architecture's default)")
 
 // cpuTime is the CPU time the process has used, user and system.
 func cpuTime() time.Duration {

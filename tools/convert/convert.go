@@ -11,6 +11,7 @@
 package convert
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -24,7 +25,8 @@ import (
 
 // Options control a conversion.
 type Options struct {
-	// Method picks activation ranges: "minmax", "percentile" or "entropy".
+	// Method picks activation ranges: "minmax" (the default, also when
+	// empty), "percentile" or "entropy".
 	Method string
 	// Percentile is the percentile method's cut-off (default 99.99).
 	Percentile float64
@@ -35,6 +37,12 @@ type Options struct {
 	// reports a user reads (edgecnn convert), not for callers that only
 	// want the int8 model.
 	Isolated bool
+	// NoBiasCorrection keeps every int8 bias the rounding of the float
+	// one. By default the mean error that rounding a layer's weights to
+	// int8 causes on the calibration images is subtracted from its bias
+	// (see biascorrect.go), except in a model from quantization-aware
+	// training, whose biases were trained with the rounded weights.
+	NoBiasCorrection bool
 }
 
 // LayerReport is one row of the conversion table.
@@ -98,7 +106,8 @@ func batchSize(m *nn.Model) (int, error) {
 // supported lists the layer types the int8 engine runs.
 var supported = []nn.Op{nn.OpConv2D, nn.OpLinear, nn.OpMaxPool, nn.OpAvgPool, nn.OpReLU, nn.OpReLU6,
 	nn.OpTanh, nn.OpFlatten, nn.OpDropout, nn.OpSoftmax, nn.OpAdd, nn.OpConcat,
-	nn.OpSigmoid, nn.OpHardSigmoid, nn.OpHardSwish, nn.OpSiLU, nn.OpMul, nn.OpLRN, nn.OpChannels}
+	nn.OpSigmoid, nn.OpHardSigmoid, nn.OpHardSwish, nn.OpSiLU, nn.OpMul, nn.OpLRN, nn.OpChannels,
+	nn.OpLeakyReLU, nn.OpELU, nn.OpErf, nn.OpLogSoftmax}
 
 // Convert quantizes the float model m using the calibration images calib
 // and returns the int8 model and the per-layer report. m is not modified.
@@ -114,7 +123,7 @@ func Convert(m *nn.Model, calib *dataset.Set, opt Options) (*nn.Model, []LayerRe
 		return nil, nil, err
 	}
 	if opt.Isolated {
-		if err := isolate(c.m, c.observers, c.float, calib, c.batch, opt, report); err != nil {
+		if err := isolate(c.m, c.observers, c.taps, c.float, calib, c.batch, opt, report); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -141,6 +150,7 @@ type calibration struct {
 	float     *engine.Engine // running m
 	batch     int            // images per run (batchSize)
 	observers []quant.Observer
+	taps      *tapMeans // nil with Options.NoBiasCorrection
 	q         *nn.Model // the int8 model
 }
 
@@ -166,8 +176,18 @@ func calibrate(m *nn.Model, calib *dataset.Set, opt Options) (*calibration, erro
 		return nil, err
 	}
 	c := &calibration{m: m, float: float, batch: batch}
-	if c.observers, err = observe(float, calib, batch, opt); err == nil {
-		c.q, err = quantize(m, c.observers, opt)
+	// Quantization-aware training rounds the weights as conversion does
+	// and trains the biases with them: such a model (one with learned
+	// ranges) is the int8 model already, and stays it.
+	qat := slices.ContainsFunc(m.Nodes, func(n *nn.Node) bool { return n.Range != nil })
+	if !opt.NoBiasCorrection && !qat {
+		if c.taps, err = newTapMeans(m, opt.Float); err != nil {
+			float.Close()
+			return nil, err
+		}
+	}
+	if c.observers, err = observe(float, calib, batch, c.taps, opt); err == nil {
+		c.q, err = quantize(m, c.observers, c.taps, opt)
 	}
 	if err != nil {
 		float.Close()
@@ -208,8 +228,9 @@ func check(m *nn.Model, calib *dataset.Set, opt Options) error {
 }
 
 // observe runs the calibration images through the float model, batch at a
-// time, and feeds every node's output to an observer of the chosen method.
-func observe(float *engine.Engine, calib *dataset.Set, batch int, opt Options) ([]quant.Observer, error) {
+// time, and feeds every node's output to an observer of the chosen method,
+// and the inputs of the conv2d and linear layers to taps unless it is nil.
+func observe(float *engine.Engine, calib *dataset.Set, batch int, taps *tapMeans, opt Options) ([]quant.Observer, error) {
 	observers := make([]quant.Observer, len(float.Model().Nodes))
 	for i := range observers {
 		o, err := newObserver(opt)
@@ -226,6 +247,15 @@ func observe(float *engine.Engine, calib *dataset.Set, batch int, opt Options) (
 		for i, o := range observers {
 			o.Observe(outs[i])
 		}
+		if taps != nil {
+			in := float.Model().Input
+			x := make([]float32, len(pixels))
+			size := len(pixels) / n
+			for s := range n {
+				in.Normalize(x[s*size:(s+1)*size], pixels[s*size:(s+1)*size])
+			}
+			taps.observe(append(outs, x), n)
+		}
 		return nil
 	})
 	return observers, err
@@ -238,7 +268,7 @@ func newObserver(opt Options) (quant.Observer, error) {
 		}
 		return quant.NewPercentile(opt.Percentile), nil
 	}
-	o, err := quant.NewObserver(opt.Method)
+	o, err := quant.NewObserver(cmp.Or(opt.Method, "minmax"))
 	if err != nil {
 		return nil, fmt.Errorf("--method: %w", err)
 	}
@@ -257,8 +287,9 @@ func forEachBatch(calib *dataset.Set, batch int, f func(pixels []uint8, n int) e
 	return nil
 }
 
-// quantize builds the int8 model from the float one and the observed ranges.
-func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, error) {
+// quantize builds the int8 model from the float one and the observed
+// ranges, with biases corrected by taps unless it is nil.
+func quantize(m *nn.Model, observers []quant.Observer, taps *tapMeans, opt Options) (*nn.Model, error) {
 	q := &nn.Model{Arch: m.Arch, Input: m.Input, Labels: m.Labels, Params: map[string]*nn.Tensor{}, Imported: m.Imported}
 	inParams := m.Input.QuantParams()
 	q.Input.Quant = &inParams
@@ -297,10 +328,14 @@ func quantize(m *nn.Model, observers []quant.Observer, opt Options) (*nn.Model, 
 				continue
 			}
 			qw, scales := quant.QuantizeWeights(w.F32, w.Shape[0])
+			bias := m.Bias(n).F32
+			if taps != nil {
+				bias = taps.corrected(i, qw, scales)
+			}
 			q.Params[n.Name+".weight"] = &nn.Tensor{DType: nn.I8, Shape: w.Shape, I8: qw}
 			q.Params[n.Name+".weight_scale"] = &nn.Tensor{DType: nn.F32, Shape: []int{len(scales)}, F32: scales}
 			q.Params[n.Name+".bias"] = &nn.Tensor{DType: nn.I32, Shape: m.Bias(n).Shape,
-				I32: quant.QuantizeBias(m.Bias(n).F32, in.Scale, scales)}
+				I32: quant.QuantizeBias(bias, in.Scale, scales)}
 		}
 	}
 	return q, q.Validate()
@@ -425,7 +460,7 @@ func addError(m *nn.Model, ref, got [][]float32, i int, signal, noise *float64) 
 // report: it converts m again with every other such layer kept float32 and
 // measures the layer's output on the first batch of calib, whose float
 // outputs it computes once.
-func isolate(m *nn.Model, observers []quant.Observer, float *engine.Engine, calib *dataset.Set, batch int, opt Options, report []LayerReport) error {
+func isolate(m *nn.Model, observers []quant.Observer, taps *tapMeans, float *engine.Engine, calib *dataset.Set, batch int, opt Options, report []LayerReport) error {
 	n := min(batch, calib.Len())
 	pixels := calib.Images[:n*calib.ImageSize()]
 	ref, err := float.Outputs(pixels, n)
@@ -444,7 +479,7 @@ func isolate(m *nn.Model, observers []quant.Observer, float *engine.Engine, cali
 		}
 		alone := opt
 		alone.Float = slices.DeleteFunc(slices.Clone(weighted), func(name string) bool { return name == node.Name })
-		q, err := quantize(m, observers, alone)
+		q, err := quantize(m, observers, taps, alone)
 		if err != nil {
 			return err
 		}

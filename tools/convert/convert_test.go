@@ -264,9 +264,9 @@ func TestBatchesAreBoundedByMemory(t *testing.T) {
 	defer float.Close()
 	for _, method := range []string{"minmax", "percentile", "entropy"} {
 		opt := Options{Method: method}
-		whole, err := observe(float, calib, maxBatch, opt)
+		whole, err := observe(float, calib, maxBatch, nil, opt)
 		require.NoError(t, err)
-		split, err := observe(float, calib, 5, opt)
+		split, err := observe(float, calib, 5, nil, opt)
 		require.NoError(t, err)
 		for i := range whole {
 			lo, hi := whole[i].Range()
@@ -366,4 +366,106 @@ func TestConcatInputsTakeItsParameters(t *testing.T) {
 		require.Equal(t, cat, *q.Node(name).Quant, "%s, read only by the concat", name)
 	}
 	require.NotEqual(t, cat, *q.Node("c").Quant, "c, read by the add too")
+}
+
+// TestBiasCorrection: each int8 bias is the float bias minus the mean over
+// the calibration images of what rounding the layer's weights changes in
+// its output (ΔW·x, borders, stride and groups included), measured here by
+// running the float model with the layer's weights replaced by ΔW and its
+// bias by 0; with NoBiasCorrection the biases are the float ones rounded.
+// The correction makes the int8 layers' mean error per channel smaller.
+func TestBiasCorrection(t *testing.T) {
+	in := nn.Input{Channels: 1, Height: 9, Width: 9, Mean: []float32{0}, Std: []float32{1}}
+	m := nn.Sequential("bias", in, []string{"a", "b", "c"},
+		&nn.Node{Name: "conv", Op: nn.OpConv2D, Out: 4, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Pad: [4]int{1, 1, 1, 1}, Groups: 1},
+		&nn.Node{Name: "gate", Op: nn.OpSigmoid}, // inputs of a positive mean
+		&nn.Node{Name: "dw", Op: nn.OpConv2D, Out: 4, Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Pad: [4]int{1, 1, 0, 0}, Groups: 4},
+		&nn.Node{Name: "flat", Op: nn.OpFlatten},
+		&nn.Node{Name: "fc", Op: nn.OpLinear, Out: 3})
+	require.NoError(t, train.Init(m, 5))
+	calib := &dataset.Set{Name: "noise", Channels: 1, Height: 9, Width: 9, Classes: []string{"a", "b", "c"},
+		Images: make([]uint8, 12*81), Labels: make([]int, 12)}
+	for i := range calib.Images {
+		calib.Images[i] = uint8(128 + i*67%127)
+	}
+	plain, err := Quantize(m, calib, Options{Method: "minmax", NoBiasCorrection: true})
+	require.NoError(t, err)
+	corrected, err := Quantize(m, calib, Options{Method: "minmax"})
+	require.NoError(t, err)
+	moved := 0
+	for _, name := range []string{"conv", "dw", "fc"} {
+		n := m.Node(name)
+		w := m.Weight(n)
+		q, scales := quant.QuantizeWeights(w.F32, w.Shape[0])
+		require.Equal(t, quant.QuantizeBias(m.Bias(n).F32, inScale(plain, n), scales), plain.Params[name+".bias"].I32, name)
+		// The float model with ΔW as the layer's weights and no bias.
+		delta := *m
+		delta.Params = map[string]*nn.Tensor{}
+		for k, v := range m.Params {
+			delta.Params[k] = v
+		}
+		dw := make([]float32, len(q))
+		per := len(q) / len(scales)
+		for k, v := range q {
+			dw[k] = float32(v)*scales[k/per] - w.F32[k]
+		}
+		delta.Params[name+".weight"] = &nn.Tensor{DType: nn.F32, Shape: w.Shape, F32: dw}
+		delta.Params[name+".bias"] = &nn.Tensor{DType: nn.F32, Shape: m.Bias(n).Shape, F32: make([]float32, w.Shape[0])}
+		mean := channelMeans(t, &delta, calib, name)
+		for o, e := range mean {
+			want := float64(m.Bias(n).F32[o]) - e
+			step := float64(inScale(corrected, n)) * float64(scales[o])
+			got := float64(corrected.Params[name+".bias"].I32[o]) * step
+			require.InDelta(t, want, got, step, "%s channel %d: mean error %g", name, o, e)
+			if corrected.Params[name+".bias"].I32[o] != plain.Params[name+".bias"].I32[o] {
+				moved++
+			}
+		}
+	}
+	require.Greater(t, moved, 4, "biases the correction changed")
+	// The int8 model's mean error per channel of the last conv shrinks.
+	want := channelMeans(t, m, calib, "dw")
+	var before, after float64
+	for o, v := range channelMeans(t, plain, calib, "dw") {
+		before += math.Abs(v - want[o])
+	}
+	for o, v := range channelMeans(t, corrected, calib, "dw") {
+		after += math.Abs(v - want[o])
+	}
+	require.Less(t, after, before, "mean error of dw over its channels")
+}
+
+// inScale returns the int8 scale of node n's input in the int8 model q.
+func inScale(q *nn.Model, n *nn.Node) float32 {
+	if n.Inputs[0] == nn.InputName {
+		return q.Input.Quant.Scale
+	}
+	return q.Node(n.Inputs[0]).Quant.Scale
+}
+
+// channelMeans returns the mean over the images of set of each output
+// channel (or feature) of node name of model m.
+func channelMeans(t *testing.T, m *nn.Model, set *dataset.Set, name string) []float64 {
+	t.Helper()
+	e, err := engine.New(m, engine.Options{Threads: 1})
+	require.NoError(t, err)
+	defer e.Close()
+	outs, err := e.Outputs(set.Images, set.Len())
+	require.NoError(t, err)
+	shapes, err := m.Shapes()
+	require.NoError(t, err)
+	for i, n := range m.Nodes {
+		if n.Name != name {
+			continue
+		}
+		c := shapes[i][0]
+		plane := shapes[i].Size() / c
+		mean := make([]float64, c)
+		for k, v := range outs[i] {
+			mean[k/plane%c] += float64(v) / float64(len(outs[i])/c)
+		}
+		return mean
+	}
+	t.Fatalf("no node %q", name)
+	return nil
 }

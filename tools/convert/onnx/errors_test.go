@@ -110,7 +110,7 @@ func TestErrors(t *testing.T) {
 	dilated := small()
 	dilated.Graph.Node[0].Attribute = append(dilated.Graph.Node[0].Attribute, ints("dilations", 2, 2))
 	dilated.Graph.Node = append(dilated.Graph.Node[:2], append([]*onnxpb.NodeProto{
-		node("lrelu", "LeakyRelu", []string{"r"}, []string{"r2"}),
+		node("softplus", "Softplus", []string{"r"}, []string{"r2"}),
 		node("", "FusedConv", []string{"r2"}, []string{"r3"}),
 		node("clip", "Clip", []string{"r3", "lo", "hi"}, []string{"r4"}),
 	}, dilated.Graph.Node[2:]...)...)
@@ -160,7 +160,7 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"every unsupported node", encode(t, dilated), `m.onnx (opset 13): unsupported nodes: "conv" (Conv: dilations [2 2] are not supported (only 1))`},
-		{"every unsupported node", encode(t, dilated), `"lrelu" (LeakyRelu), #3 (com.microsoft.FusedConv)`},
+		{"every unsupported node", encode(t, dilated), `"softplus" (Softplus), #3 (com.microsoft.FusedConv)`},
 		{"clip", encode(t, clip), `m.onnx (opset 13): unsupported nodes: "clip" (Clip: bounds [-1, 1]: only [0, 6] (ReLU6) and [0, inf) (ReLU) are supported)`},
 		{"external data", encode(t, external), `stored outside the model file (in "weights.bin"); external data is not supported`},
 		{"cycle", encode(t, cycle), `m.onnx (opset 13): the graph has a cycle through node "conv" (Conv)`},

@@ -183,7 +183,7 @@ func TestUnsupportedFixture(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	want := `unsupported.onnx (opset 13): unsupported nodes: "/LeakyRelu" (LeakyRelu), "/lstm/LSTM" (LSTM)`
+	want := `unsupported.onnx (opset 13): unsupported nodes: "/Softplus" (Softplus), "/lstm/LSTM" (LSTM)`
 	if err.Error() != want {
 		t.Errorf("error:\n%s\nwant:\n%s", err, want)
 	}

@@ -29,6 +29,10 @@ func init() {
 		"Sigmoid":            func(c *call) error { return elementwise(c, &nn.Node{Op: nn.OpSigmoid}) },
 		"HardSigmoid":        hardSigmoid,
 		"HardSwish":          func(c *call) error { return elementwise(c, pytorchHardSwish()) },
+		"LeakyRelu":          func(c *call) error { return alphaUnary(c, nn.OpLeakyReLU, 0.01) },
+		"Elu":                func(c *call) error { return alphaUnary(c, nn.OpELU, 1) },
+		"PRelu":              prelu,
+		"Erf":                func(c *call) error { return elementwise(c, &nn.Node{Op: nn.OpErf}) },
 		"LRN":                lrn,
 		"Clip":               clip,
 		"MaxPool":            func(c *call) error { return pool(c, nn.OpMaxPool) },
@@ -45,7 +49,8 @@ func init() {
 		"Dropout":            dropout,
 		"Identity":           identity,
 		"BatchNormalization": batchNorm,
-		"Softmax":            softmax,
+		"Softmax":            func(c *call) error { return softmax(c, nn.OpSoftmax) },
+		"LogSoftmax":         func(c *call) error { return softmax(c, nn.OpLogSoftmax) },
 		"Add":                func(c *call) error { return binaryOp(c, '+') },
 		"Sub":                func(c *call) error { return binaryOp(c, '-') },
 		"Mul":                func(c *call) error { return binaryOp(c, '*') },
@@ -458,6 +463,34 @@ func elementwise(c *call, n *nn.Node) error {
 // pytorchHardSwish is HardSwish as ONNX (and PyTorch) define it:
 // x * relu6(x + 3) / 6.
 func pytorchHardSwish() *nn.Node { return &nn.Node{Op: nn.OpHardSwish, Alpha: 1.0 / 6, Beta: 0.5} }
+
+// alphaUnary maps LeakyRelu and Elu, whose one attribute, alpha, is the
+// node's Alpha.
+func alphaUnary(c *call, op nn.Op, def float32) error {
+	alpha, err := c.attrFloat("alpha", def)
+	if err != nil {
+		return err
+	}
+	return elementwise(c, &nn.Node{Op: op, Alpha: alpha})
+}
+
+// prelu maps PRelu with one slope for every channel, PyTorch's default
+// nn.PReLU(), which is a leaky ReLU whose slope was learned.
+func prelu(c *call) error {
+	t, err := c.floats(1, "slope", -1)
+	if err != nil {
+		return err
+	}
+	if len(t.f) == 0 {
+		return fmt.Errorf("slope is empty")
+	}
+	for _, v := range t.f {
+		if v != t.f[0] {
+			return fmt.Errorf("slope %v has a value per channel: only one slope (nn.PReLU() with num_parameters=1) is supported", t.dims)
+		}
+	}
+	return elementwise(c, &nn.Node{Op: nn.OpLeakyReLU, Alpha: t.f[0]})
+}
 
 func hardSigmoid(c *call) error {
 	alpha, err := c.attrFloat("alpha", 0.2)
@@ -977,7 +1010,8 @@ func perChannelConst(t *tensor, ch, rank int) ([]float64, error) {
 	return out, nil
 }
 
-func softmax(c *call) error {
+// softmax maps Softmax and LogSoftmax (op) over the class axis.
+func softmax(c *call, op nn.Op) error {
 	x, err := c.flat(0)
 	if err != nil {
 		return err
@@ -993,7 +1027,7 @@ func softmax(c *call) error {
 	if axis != 1 && axis != -1 {
 		return fmt.Errorf("axis %d: only the class axis (1) is supported", axis)
 	}
-	c.setAct(0, c.b.add(&nn.Node{Name: c.base, Op: nn.OpSoftmax}, slices.Clone(x.shape), x))
+	c.setAct(0, c.b.add(&nn.Node{Name: c.base, Op: op}, slices.Clone(x.shape), x))
 	return nil
 }
 

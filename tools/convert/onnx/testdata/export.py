@@ -21,7 +21,7 @@ ONNX opset 13 with a dynamic batch dimension, and writes:
                        ReLU6, max pool with ceil_mode, AvgPool2d (a zero Pad
                        node), global average pool, linear
     unsupported.onnx   a model with operators edgecnn does not run (LSTM,
-                       LeakyRelu, Transpose, Gather ...)
+                       Softplus, Transpose, Gather ...)
     input.npy          64 MNIST test digits, padded to 32x32, as pixel/255,
                        float32 [64, 1, 32, 32]
     lenet5_logits.npy  PyTorch's logits for input.npy, float32 [64, 10]
@@ -132,7 +132,7 @@ class Unsupported(nn.Module):
         self.fc = nn.Linear(8, 10)
 
     def forward(self, x):
-        x = F.leaky_relu(self.conv(x))        # N,4,15,15
+        x = F.softplus(self.conv(x))          # N,4,15,15
         x = x.permute(0, 2, 1, 3).flatten(2)  # N,15,60
         x, _ = self.lstm(x)
         return self.fc(x[:, -1])
