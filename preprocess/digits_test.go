@@ -36,7 +36,7 @@ func TestDigitPhotosAccuracy(t *testing.T) {
 	}{
 		{photos.Easy, 40, 600, 0.95, 0.975},
 		{photos.Medium, 40, 600, 0.95, 0.975},
-		{photos.Hard, 120, 600, 0.91, 0.92},
+		{photos.Hard, 120, 600, 0.94, 0.94},
 	} {
 		n, floor := tc.quick, tc.floor
 		if *fullPhotos {

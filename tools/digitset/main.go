@@ -10,10 +10,11 @@
 //     as the digit path binarises ink (preprocess.SoftBinarize).
 //
 // The test split is MNIST's own test set, unchanged, so that accuracy on it
-// stays comparable. The committed LeNet-5 is trained on it:
+// stays comparable. The committed LeNet-5 (models/) is trained on it:
 //
 //	go run ./tools/digitset -out /tmp/digits -copies 1 -seed 1
-//	edgecnn train --arch lenet5 --data mnist:/tmp/digits --out models/lenet5.safetensors
+//	edgecnn train --arch lenet5 --data mnist --mnist /tmp/digits --out models/lenet5.safetensors
+//	edgecnn convert --in models/lenet5.safetensors --calib mnist --eval mnist --out models/lenet5.int8.safetensors
 package main
 
 import (

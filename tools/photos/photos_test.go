@@ -3,6 +3,7 @@ package photos
 import (
 	"bytes"
 	"image/jpeg"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -107,4 +108,33 @@ func TestScoreTalliesLevelsAndConditions(t *testing.T) {
 		}
 	}
 	require.Contains(t, tally.String(), "hard ")
+}
+
+// LooksLike tells a digit laid out right from one with a piece lost, a
+// blob kept or another digit.
+func TestLooksLike(t *testing.T) {
+	set := mnist(t)
+	side := dataset.MNISTSize
+	a := set.Image(0)
+	require.True(t, LooksLike(a, a, side))
+	shifted := make([]uint8, len(a)) // one pixel to the right
+	for y := range side {
+		copy(shifted[y*side+1:(y+1)*side], a[y*side:(y+1)*side-1])
+	}
+	require.True(t, LooksLike(shifted, a, side), "a pixel off is the same digit")
+	blob := slices.Clone(a)
+	for y := 2; y < 12; y++ {
+		for x := 2; x < 12; x++ {
+			blob[y*side+x] = 255
+		}
+	}
+	require.False(t, LooksLike(blob, a, side), "a smudge kept")
+	half := slices.Clone(a)
+	clear(half[len(half)/2:])
+	require.False(t, LooksLike(half, a, side), "half the digit lost")
+	other := 1
+	for set.Labels[other] == set.Labels[0] {
+		other++
+	}
+	require.False(t, LooksLike(set.Image(other), a, side), "a %d is not a %d", set.Labels[other], set.Labels[0])
 }

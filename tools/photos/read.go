@@ -84,16 +84,18 @@ func Score(m *nn.Model, set *dataset.Set, ph []Photo, workers int) (*Tally, []Mi
 							return err
 						}
 					}
-					inherent := false
+					inherent, segmented := false, false
 					if got != photo.Label {
-						orig, err := classify(set.Image(photo.Index))
+						digit := set.Image(photo.Index)
+						orig, err := classify(digit)
 						if err != nil {
 							return err
 						}
 						inherent = orig != photo.Label
+						segmented = !res.Found || len(digit) != len(res.Pixels) || !LooksLike(res.Pixels, digit, m.Input.Width)
 					}
 					mu.Lock()
-					tally.Add(photo, got == photo.Label)
+					tally.Add(photo, got == photo.Label, segmented)
 					if got != photo.Label {
 						if inherent {
 							tally.Inherent++
