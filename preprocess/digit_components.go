@@ -44,13 +44,13 @@ func (c *component) sharpness() float64 { return float64(c.sharp) / math.Max(flo
 func (c *component) elongation() float64 {
 	n := float64(c.area)
 	mx, my := float64(c.sx)/n, float64(c.sy)/n
-	vxx := float64(c.sxx)/n - mx*mx + 1.0/12
-	vyy := float64(c.syy)/n - my*my + 1.0/12
-	vxy := float64(c.sxy)/n - mx*my
-	tr, det := vxx+vyy, vxx*vyy-vxy*vxy
-	disc := math.Sqrt(math.Max(tr*tr/4-det, 0))
-	length := math.Sqrt(12 * (tr/2 + disc))
-	minor := math.Sqrt(12 * math.Max(tr/2-disc, 0))
+	vxx := float64(c.sxx)/n - float64(mx*mx) + 1.0/12
+	vyy := float64(c.syy)/n - float64(my*my) + 1.0/12
+	vxy := float64(c.sxy)/n - float64(mx*my)
+	tr, det := vxx+vyy, float64(vxx*vyy)-float64(vxy*vxy)
+	disc := math.Sqrt(math.Max(float64(float64(tr*tr)/4)-det, 0))
+	length := math.Sqrt(12 * (float64(tr/2) + disc))
+	minor := math.Sqrt(12 * math.Max(float64(tr/2)-disc, 0))
 	width := math.Max(n/math.Max(length, 1), minor)
 	return length / math.Max(width, 0.5)
 }
@@ -261,14 +261,14 @@ func (cs *components) score(c *component) float64 {
 	}
 	// Marks cut by the frame, and the false ink of a shadow's corner.
 	if c.border > 0 {
-		s *= 0.3 / (1 + float64(c.border)/4)
+		s *= 0.3 / (1 + float64(float64(c.border)/4))
 	}
 	if c.size() < 6 {
 		s *= 0.1
 	}
-	cx, cy := float64(cs.w)/2, float64(cs.h)/2
-	dist := math.Hypot(float64(c.x0+c.x1)/2-cx, float64(c.y0+c.y1)/2-cy)
-	return s * (1 - 0.2*dist/math.Hypot(cx, cy))
+	cx, cy := float64(float64(cs.w)/2), float64(float64(cs.h)/2)
+	dist := math.Hypot(float64(float64(c.x0+c.x1)/2)-cx, float64(float64(c.y0+c.y1)/2)-cy)
+	return s * (1 - float64(0.2*dist)/math.Hypot(cx, cy))
 }
 
 // choose returns the index of the most digit-like component, or -1.

@@ -121,8 +121,8 @@ func (l *digitLayout) layout(out []uint8, w, h int, ink []uint8, pw, ph int) (im
 	if sum == 0 {
 		return image.Rectangle{}, false
 	}
-	ox := int(math.Round(float64(w)/2 - float64(sx)/float64(2*sum)))
-	oy := int(math.Round(float64(h)/2 - float64(sy)/float64(2*sum)))
+	ox := int(math.Round(float64(float64(w)/2) - float64(sx)/float64(2*sum)))
+	oy := int(math.Round(float64(float64(h)/2) - float64(sy)/float64(2*sum)))
 	for y := range th {
 		yy := y + oy
 		if yy < 0 || yy >= h {

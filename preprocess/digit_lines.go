@@ -26,14 +26,14 @@ type line struct {
 // (from 0).
 func (l *line) at(x, y int) (d float64, t int) {
 	fx, fy := float64(x-l.box.Min.X), float64(y-l.box.Min.Y)
-	return fx*l.cos + fy*l.sin - float64(l.r) - l.off, int(math.Round(-fx*l.sin+fy*l.cos)) + l.diag
+	return float64(fx*l.cos) + float64(fy*l.sin) - float64(l.r) - l.off, int(math.Round(-float64(fx*l.sin)+float64(fy*l.cos))) + l.diag
 }
 
 // point returns the image point at position t on the line.
 func (l *line) point(t int) image.Point {
 	r := float64(l.r) + l.off
-	fx := r*l.cos - float64(t-l.diag)*l.sin + float64(l.box.Min.X)
-	fy := r*l.sin + float64(t-l.diag)*l.cos + float64(l.box.Min.Y)
+	fx := float64(r*l.cos) - float64(float64(t-l.diag)*l.sin) + float64(l.box.Min.X)
+	fy := float64(r*l.sin) + float64(float64(t-l.diag)*l.cos) + float64(l.box.Min.Y)
 	return image.Pt(int(math.Floor(fx)), int(math.Floor(fy)))
 }
 
@@ -179,7 +179,7 @@ func (cs *components) tryCut(ci int, l *line) bool {
 	}
 	slices.Sort(widths)
 	lineW := widths[len(widths)/2]
-	half := lineW/2 + 0.5
+	half := float64(lineW/2) + 0.5
 	// How straight it is: the largest deviation of the centre of its ink
 	// from the fitted line, where the ink is the line's alone (no wider).
 	bend := 0.0
@@ -189,7 +189,7 @@ func (cs *components) tryCut(ci int, l *line) bool {
 		}
 		lo, hi := spanBounds(across[t], 31)
 		if float64(hi-lo+1) <= lineW+1 {
-			bend = math.Max(bend, math.Abs(float64(lo+hi)/2-31))
+			bend = math.Max(bend, math.Abs(float64(float64(lo+hi)/2)-31))
 		}
 	}
 	inLine := func(x, y int) bool {
@@ -282,7 +282,7 @@ func (cs *components) tryCut(ci int, l *line) bool {
 		freeAfter++
 	}
 	run := float64(runLen)
-	straight := bend <= 1+0.01*run
+	straight := bend <= 1+float64(0.01*run)
 	thin := lineW <= 0.6*restW && restW-lineW >= 2 && run >= 0.5*restSize && float64(outside) >= 0.4*run && restInk*3 >= lineInk
 	long := straight && run >= 2*restSize && float64(max(before, after)) >= restSize
 	crosses := freeBefore < runLen && float64(min(freeBefore, freeAfter)) >= max(3, 0.1*restSize)
@@ -336,7 +336,7 @@ func (cs *components) refit(lab int32, l *line, dist float64) {
 				fx, fy := float64(x-b.Min.X), float64(y-b.Min.Y)
 				n++
 				sx, sy = sx+fx, sy+fy
-				sxx, syy, sxy = sxx+fx*fx, syy+fy*fy, sxy+fx*fy
+				sxx, syy, sxy = sxx+float64(fx*fx), syy+float64(fy*fy), sxy+float64(fx*fy)
 			}
 		}
 	}
@@ -344,14 +344,14 @@ func (cs *components) refit(lab int32, l *line, dist float64) {
 		return
 	}
 	mx, my := sx/n, sy/n
-	vxx, vyy, vxy := sxx/n-mx*mx, syy/n-my*my, sxy/n-mx*my
+	vxx, vyy, vxy := sxx/n-float64(mx*mx), syy/n-float64(my*my), sxy/n-float64(mx*my)
 	// The direction of largest variance; the normal is across it.
 	theta := 0.5 * math.Atan2(2*vxy, vxx-vyy)
 	dx, dy := math.Cos(theta), math.Sin(theta)
 	l.cos, l.sin = -dy, dx
-	l.r = int(math.Round(mx*l.cos + my*l.sin))
+	l.r = int(math.Round(float64(mx*l.cos) + float64(my*l.sin)))
 	// Keep r exact: store the offset as a float through the centroid.
-	l.off = mx*l.cos + my*l.sin - float64(l.r)
+	l.off = float64(mx*l.cos) + float64(my*l.sin) - float64(l.r)
 }
 
 // keepParts splits component ci into its 8-connected parts (after a cut)
