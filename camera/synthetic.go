@@ -72,22 +72,25 @@ func (s *Synthetic) render(i, size int) []byte {
 	luma := make([]byte, w*h)
 	digit := SyntheticLabel(i)
 	t := float64(i%(syntheticFrames/2)) / float64(syntheticFrames/2)
-	cx := float64(w) * (0.35 + 0.3*t)
-	cy := float64(h) * (0.45 + 0.1*math.Sin(2*math.Pi*t))
-	r := float64(min(w, h)) * 0.18 // half the digit height
-	stroke := r * 0.22
+	// Every product is rounded on its own (float64 of it), so that no
+	// machine fuses it into a multiply-add and every build draws the same
+	// frames (.ci/run checks that Go code outside kernels has no FMA).
+	cx := float64(float64(w) * (0.35 + float64(0.3*t)))
+	cy := float64(float64(h) * (0.45 + float64(0.1*math.Sin(2*math.Pi*t))))
+	r := float64(float64(min(w, h)) * 0.18) // half the digit height
+	stroke := float64(r * 0.22)
 	for y := range h {
 		for x := range w {
-			paper := 225 - 40*float64(x)/float64(w) - 25*float64(y)/float64(h)
+			paper := 225 - float64(40*float64(x))/float64(w) - float64(25*float64(y))/float64(h)
 			dx, dy := (float64(x)-cx)/(r*0.62), (float64(y)-cy)/r
 			var d float64 // distance to the stroke's centre line, in pixels
 			if digit == 0 {
-				d = math.Abs(math.Hypot(dx, dy)-1) * r * 0.8
+				d = float64(math.Abs(math.Hypot(dx, dy)-1) * r * 0.8)
 			} else {
-				d = math.Hypot(math.Max(math.Abs(float64(y)-cy)-r, 0), float64(x)-cx-0.15*(cy-float64(y)))
+				d = math.Hypot(math.Max(math.Abs(float64(y)-cy)-r, 0), float64(x)-cx-float64(0.15*(cy-float64(y))))
 			}
-			ink := math.Min(math.Max(stroke/2-d+0.5, 0), 1) // anti-aliased edge
-			v := paper*(1-ink) + 35*ink + float64((x*7+y*13+i*5)%9) - 4
+			ink := math.Min(math.Max(float64(stroke/2)-d+0.5, 0), 1) // anti-aliased edge
+			v := float64(paper*(1-ink)) + float64(35*ink) + float64((x*7+y*13+i*5)%9) - 4
 			luma[y*w+x] = uint8(math.Min(math.Max(v, 0), 255))
 		}
 	}

@@ -127,7 +127,7 @@ func (s *Set) Split(fraction float64, seed uint64) (train, test *Set) {
 		byClass[l] = append(byClass[l], i)
 	}
 	for _, idx := range byClass {
-		n := int(fraction*float64(len(idx)) + 0.5)
+		n := int(float64(fraction*float64(len(idx))) + 0.5)
 		if len(idx) >= 2 {
 			n = min(max(n, 1), len(idx)-1)
 		}
@@ -143,7 +143,7 @@ func (s *Set) Split(fraction float64, seed uint64) (train, test *Set) {
 	slices.Sort(keep)
 	slices.Sort(out)
 	train, test = s.Subset(keep), s.Subset(out)
-	test.Name = fmt.Sprintf("%s[held out %d%% seed %d]", s.Name, int(100*fraction+0.5), seed)
+	test.Name = fmt.Sprintf("%s[held out %d%% seed %d]", s.Name, int(float64(100*fraction)+0.5), seed)
 	return train, test
 }
 
@@ -159,12 +159,12 @@ func (s *Set) ChannelStats() (mean, std []float32) {
 			for _, v := range s.Image(i)[c*plane : (c+1)*plane] {
 				x := float64(v) / 255
 				sum += x
-				sq += x * x
+				sq += float64(x * x)
 			}
 		}
 		n := float64(max(s.Len()*plane, 1))
 		m := sum / n
-		sd := math.Sqrt(max(sq/n-m*m, 0))
+		sd := math.Sqrt(max(sq/n-float64(m*m), 0))
 		if sd < 1e-6 {
 			sd = 1
 		}

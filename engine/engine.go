@@ -60,9 +60,9 @@ type Engine struct {
 	current batch // the batch being run, for the workers
 	// stepTimes, while Profile runs, receives each step's duration.
 	stepTimes []time.Duration
-	// pixelExact is set when pixels map straight to the int8 input
-	// (q = p - 128), without a float round trip.
-	pixelExact bool
+	// pixelTable, for an int8 model, holds channel c's int8 input for
+	// pixel value p at [c*256+p] (pixelTable).
+	pixelTable []int8
 	// memory is the plan's footprint; limit the most it may hold (0: no
 	// limit).
 	memory Memory
@@ -218,7 +218,7 @@ func (e *Engine) plan(threads int) error {
 	e.input = tensorInfo{shape: m.Input.Shape(), size: m.Input.Shape().Size(), int8: m.Quantized()}
 	if e.input.int8 {
 		e.input.quant = *m.Input.Quant
-		e.pixelExact = pixelExact(m.Input)
+		e.pixelTable = pixelTable(m.Input)
 	}
 	e.input.hwc = inputHWC(m, shapes)
 	index := map[string]int{nn.InputName: -1}
@@ -316,6 +316,32 @@ func fusable(m *nn.Model, n *nn.Node, steps []step, src int, consumers map[strin
 	return !p.out.int8 || n.Quant != nil && *n.Quant == p.out.quant
 }
 
+// pixelTable returns, for the int8 input in, each channel's input value for
+// each 8-bit pixel value, channel c's for pixel p at [c*256+p]: p - 128 when
+// pixelExact, else the pixel normalised (Normalize) and quantized
+// (quant.QuantizeSlice), the same float steps per value as one image
+// would take, done once for the 256 values. loadInput then reads a table
+// per pixel, in either layout.
+func pixelTable(in nn.Input) []int8 {
+	t := make([]int8, in.Channels*256)
+	if pixelExact(in) {
+		for i := range t {
+			t[i] = int8(i%256 - 128)
+		}
+		return t
+	}
+	values := in // an image of one row: each channel's 256 pixel values
+	values.Height, values.Width = 1, 256
+	px := make([]uint8, len(t))
+	for i := range px {
+		px[i] = uint8(i)
+	}
+	f := make([]float32, len(t))
+	values.Normalize(f, px)
+	quant.QuantizeSlice(t, f, *in.Quant)
+	return t
+}
+
 // pixelExact reports whether 8-bit pixels map to the int8 input by q = p -
 // 128 exactly: one shared normalisation whose quantization undoes it.
 func pixelExact(in nn.Input) bool {
@@ -326,7 +352,7 @@ func pixelExact(in nn.Input) bool {
 		}
 	}
 	scale := 1 / (255 * float64(in.Std[0]))
-	zp := 255*float64(in.Mean[0]) - 128
+	zp := float64(255*float64(in.Mean[0])) - 128
 	return math.Abs(float64(q.Scale)-scale) <= 1e-6*scale && float64(q.ZeroPoint) == zp
 }
 
@@ -459,12 +485,8 @@ func (e *Engine) reserve(w *worker, batch int) {
 		sf, sq := s.layer.scratch(batch)
 		f, q = max(f, sf), max(q, sq)
 	}
-	if e.input.int8 && !e.pixelExact || e.input.hwc && !e.input.int8 {
-		f = max(f, e.input.size) // loadInput normalises, then quantizes or transposes
-	}
-	if e.input.hwc && e.input.int8 {
-		q = max(q, e.input.size) // loadInput quantizes floats, then transposes
-	}
+	inF, inQ := e.inputScratch()
+	f, q = max(f, inF), max(q, inQ)
 	w.scratch = scratch{f: make([]float32, f), q: make([]int8, q), pool: e.pool, parts: 1}
 }
 
@@ -548,33 +570,25 @@ func (e *Engine) loadInput(w *worker, b batch, lo, hi int) {
 		toLayout(w.input, buffer{f: b.floats[lo*size : hi*size]}, e.input.shape, false, hi-lo)
 	case b.floats != nil:
 		copy(w.input.f, b.floats[lo*size:hi*size])
-	case e.pixelExact && e.input.hwc:
+	case e.input.int8:
+		// Pixels through their channel's table, into either layout.
 		c, hw := in.Channels, in.Height*in.Width
 		for s := lo; s < hi; s++ {
 			px, q := b.pixels[s*size:(s+1)*size], w.input.q[(s-lo)*size:(s-lo+1)*size]
 			for ch := range c {
-				for i, p := range px[ch*hw : (ch+1)*hw] {
-					q[i*c+ch] = int8(int(p) - 128)
+				t := (*[256]int8)(e.pixelTable[ch*256:])
+				plane := px[ch*hw : (ch+1)*hw]
+				if e.input.hwc {
+					for i, p := range plane {
+						q[i*c+ch] = t[p]
+					}
+					continue
+				}
+				out := q[ch*hw : (ch+1)*hw]
+				for i, p := range plane {
+					out[i] = t[p]
 				}
 			}
-		}
-	case e.pixelExact:
-		for i, p := range b.pixels[lo*size : hi*size] {
-			w.input.q[i] = int8(int(p) - 128)
-		}
-	case e.input.int8:
-		// A per-channel normalisation: through float, one image at a time.
-		tmp := w.scratch.f[:size]
-		for s := lo; s < hi; s++ {
-			in.Normalize(tmp, b.pixels[s*size:(s+1)*size])
-			q := w.input.q[(s-lo)*size : (s-lo+1)*size]
-			if !e.input.hwc {
-				quant.QuantizeSlice(q, tmp, e.input.quant)
-				continue
-			}
-			chw := w.scratch.q[:size]
-			quant.QuantizeSlice(chw, tmp, e.input.quant)
-			toLayout(buffer{q: q}, buffer{q: chw}, e.input.shape, false, 1)
 		}
 	case e.input.hwc:
 		tmp := w.scratch.f[:size]
@@ -587,6 +601,19 @@ func (e *Engine) loadInput(w *worker, b batch, lo, hi int) {
 			in.Normalize(w.input.f[(s-lo)*size:], b.pixels[s*size:(s+1)*size])
 		}
 	}
+}
+
+// inputScratch is the scratch loadInput uses for an HWC input: float32
+// values to normalise pixels into before the transpose, or int8 values to
+// quantize floats into before it.
+func (e *Engine) inputScratch() (f, q int) {
+	switch {
+	case !e.input.hwc:
+		return 0, 0
+	case e.input.int8:
+		return 0, e.input.size
+	}
+	return e.input.size, 0
 }
 
 // Outputs runs n images and returns the output of every node for them, in

@@ -59,12 +59,8 @@ func (e *Engine) planMemory() {
 		sf, sq := s.layer.scratch(1)
 		f, q = max(f, int64(sf)), max(q, int64(sq))
 	}
-	if e.input.int8 && !e.pixelExact || e.input.hwc && !e.input.int8 {
-		f = max(f, int64(e.input.size))
-	}
-	if e.input.hwc && e.input.int8 {
-		q = max(q, int64(e.input.size))
-	}
+	inF, inQ := e.inputScratch()
+	f, q = max(f, int64(inF)), max(q, int64(inQ))
 	mem.Activations, mem.Scratch = act, 4*f+q
 	e.memory = mem
 }

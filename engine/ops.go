@@ -89,11 +89,11 @@ func (u unary) apply(y, x []float32) {
 		}
 	case nn.OpHardSigmoid:
 		for i, v := range x {
-			y[i] = min(max(u.alpha*v+u.beta, 0), 1)
+			y[i] = min(max(float32(u.alpha*v)+u.beta, 0), 1)
 		}
 	case nn.OpHardSwish:
 		for i, v := range x {
-			y[i] = v * min(max(u.alpha*v+u.beta, 0), 1)
+			y[i] = v * min(max(float32(u.alpha*v)+u.beta, 0), 1)
 		}
 	case nn.OpLeakyReLU:
 		for i, v := range x {
@@ -200,9 +200,9 @@ func (l *lrnF32) sample(y, x []float32) {
 			var sum float64
 			for k := c0; k <= c1; k++ {
 				v := float64(x[k*l.plane+i])
-				sum += v * v
+				sum += float64(v * v)
 			}
-			y[c*l.plane+i] = float32(float64(x[c*l.plane+i]) / math.Pow(float64(l.bias)+scale*sum, float64(l.beta)))
+			y[c*l.plane+i] = float32(float64(x[c*l.plane+i]) / math.Pow(float64(l.bias)+float64(scale*sum), float64(l.beta)))
 		}
 	}
 }

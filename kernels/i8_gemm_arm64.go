@@ -21,12 +21,16 @@ type armInt8Shape struct {
 	mr, nr int // tile: output channels (rows of W) by columns of X
 	d      int // depth values per interleaved block
 	kAlign int // depth consumed per loop iteration of the kernel
-	// kernel computes one tile from kb*kAlign depth values of the panels
-	// w and x, requantizes it with the mr channel parameters at bias, mult
-	// and shift, and stores the int8 result of channel i, column j at
-	// out[i*rs + j*cs], where cs == 1 (rows of the tile are stored) or
-	// rs == 1 (columns are stored).
-	kernel func(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
+	// kernel computes tiles >= 1 tiles side by side, from kb*kAlign depth
+	// values of the panel w and of the panels of x that follow each other
+	// from x, requantizes them with the mr channel parameters at bias,
+	// mult and shift, and stores the int8 result of channel i, column j
+	// (counted across the tiles) at out[i*rs + j*cs], where cs == 1 (rows
+	// of the tile are stored) or rs == 1 (columns are stored). One call
+	// for a row of tiles saves the Go loop and the call per tile, most of
+	// the cost of a tile when the depth is small (a 1×1 convolution on 16
+	// channels).
+	kernel func(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles int)
 	// packRows packs blocks × panels tiles of X whose rows are contiguous
 	// (i8_pack_arm64.s): block b is rows b*d ... b*d+d-1, row p read from
 	// x + base + off[p], panel q its columns q*nr ... q*nr+nr-1, stored
@@ -64,14 +68,14 @@ var (
 // over blocks of 16 depth values (kb blocks), then the requantize epilogue.
 //
 //go:noescape
-func i8Gemm4x4c16NEON(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
+func i8Gemm4x4c16NEON(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles int)
 
 // i8Gemm8x8c4Dot is the 8×8 kernel of the dotprod path: SDOT by element over
 // kb pairs of 4-value depth blocks, then the requantize epilogue. It needs
 // the ASIMDDP feature.
 //
 //go:noescape
-func i8Gemm8x8c4Dot(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
+func i8Gemm8x8c4Dot(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles int)
 
 // i8PackRows4c16NEON is packRows of the neon path: LD4 to one lane splits 4
 // bytes of each of 16 rows into the 4 columns of a panel.
@@ -147,7 +151,13 @@ func (s *armInt8Shape) packX(sc *armInt8Scratch, x []int8, base int, off []int32
 			col := x[base+j*xCS:][:k]
 			pan := dst[(j/nr)*nr*kp+(j%nr)*d:]
 			for p := p0; p < k; p += d {
-				copy(pan[(p/d)*blk:][:d], col[p:min(k, p+d)])
+				// A loop, not copy: runs of d (4 or 16) bytes or fewer
+				// cost more as calls of memmove (the stem's 27 values
+				// per column leave 11 here).
+				run := pan[(p/d)*blk:][:d]
+				for i, v := range col[p:min(k, p+d)] {
+					run[i] = v
+				}
 			}
 		}
 	case off != nil: // rows are contiguous: the assembly packer, d rows at a time
@@ -286,32 +296,27 @@ func (s *armInt8Shape) multiply(w *PackedInt8, x []int8, base int, off []int32, 
 				bias, mult, shift = &sc.bias[0], &sc.mult[0], &sc.shift[0]
 			}
 			wp := &w.data[(g*pg+q)*mr*kp]
-			for jp := range np {
+			jp0 := 0
+			// Full tiles go straight to C, in one call, when their rows or
+			// their columns are contiguous there.
+			if full := n / nr; mt == mr && full > 0 && (cCS == 1 && cRS >= nr || cRS == 1 && cCS >= mr) {
+				s.kernel(kb, wp, &xp[0], bias, mult, shift, &c[i0*cRS], cRS, cCS, rq.ZeroPoint, rq.Min, rq.Max, full)
+				jp0 = full
+			}
+			for jp := jp0; jp < np; jp++ {
 				j0 := jp * nr
 				nt := min(nr, n-j0)
 				xj := &xp[jp*nr*kp]
-				if mt == mr && nt == nr {
-					// A full tile goes straight to C when its rows or its
-					// columns are contiguous there.
-					switch {
-					case cCS == 1 && cRS >= nr:
-						s.kernel(kb, wp, xj, bias, mult, shift, &c[i0*cRS+j0], cRS, 1, rq.ZeroPoint, rq.Min, rq.Max)
-						continue
-					case cRS == 1 && cCS >= mr:
-						s.kernel(kb, wp, xj, bias, mult, shift, &c[i0+j0*cCS], 1, cCS, rq.ZeroPoint, rq.Min, rq.Max)
-						continue
-					}
-				}
 				if cCS == 1 && nr >= 8 {
 					// The tile row-major, each row of C one copy (with
 					// rows of 4, the copies cost more than the loop).
-					s.kernel(kb, wp, xj, bias, mult, shift, &tile[0], nr, 1, rq.ZeroPoint, rq.Min, rq.Max)
+					s.kernel(kb, wp, xj, bias, mult, shift, &tile[0], nr, 1, rq.ZeroPoint, rq.Min, rq.Max, 1)
 					for ii := range mt {
 						copy(c[(i0+ii)*cRS+j0:][:nt], tile[ii*nr:][:nt])
 					}
 					continue
 				}
-				s.kernel(kb, wp, xj, bias, mult, shift, &tile[0], 1, mr, rq.ZeroPoint, rq.Min, rq.Max)
+				s.kernel(kb, wp, xj, bias, mult, shift, &tile[0], 1, mr, rq.ZeroPoint, rq.Min, rq.Max, 1)
 				if cCS == 1 {
 					for ii := range mt {
 						row := c[(i0+ii)*cRS+j0:][:nt]

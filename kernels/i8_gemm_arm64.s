@@ -26,12 +26,13 @@
 	MOVW hi+80(FP), R12   \
 	VDUP R12, V30.B16
 
-// DESTINATION loads the output pointer into R6, the row stride rs into R7
-// and the column stride cs into R8, and branches to rows when cs == 1 (a
-// row-major destination: the tile is transposed and stored row by row);
-// otherwise rs must be 1 and each column is stored cs bytes apart.
+// DESTINATION copies the tile's output pointer R20 into R6, loads the row
+// stride rs into R7 and the column stride cs into R8, and branches to rows
+// when cs == 1 (a row-major destination: the tile is transposed and stored
+// row by row); otherwise rs must be 1 and each column is stored cs bytes
+// apart.
 #define DESTINATION(rows) \
-	MOVD out+48(FP), R6   \
+	MOVD R20, R6          \
 	MOVD rs+56(FP), R7    \
 	MOVD cs+64(FP), R8    \
 	CMP  $1, R8           \
@@ -111,16 +112,25 @@ DATA dot8x8T<>+62(SB)/1, $55
 DATA dot8x8T<>+63(SB)/1, $63
 GLOBL dot8x8T<>(SB), RODATA|NOPTR, $64
 
-// func i8Gemm4x4c16NEON(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
+// TILES starts the loop over the tiles of one call: X in R1 (each panel
+// follows the last), the tile's output in R20, the tiles left in R21.
+#define TILES \
+	MOVD x+16(FP), R1     \
+	MOVD out+48(FP), R20  \
+	MOVD tiles+88(FP), R21
+
+// func i8Gemm4x4c16NEON(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles int)
 //
 // Accumulator of output channel i (0-3), column j (0-3): V(4j+i), four int32
 // partial sums. Per block of 16 depth values: W rows in V16-V19, X columns
 // in V20-V23; each pair is SMULL (8 products into int16), SMLAL2 (8 more,
 // pairwise sums |w*x + w*x| <= 2*127*128 < 2^15: exact), SADALP (into int32).
-TEXT ·i8Gemm4x4c16NEON(SB), NOSPLIT, $0-84
+TEXT ·i8Gemm4x4c16NEON(SB), NOSPLIT, $0-96
+	TILES
+
+neon4x4tile:
 	MOVD kb+0(FP), R2
 	MOVD w+8(FP), R0
-	MOVD x+16(FP), R1
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
@@ -263,7 +273,7 @@ neon4x4loop:
 	WORD $0x0d8890da // st1 {v26.s}[1], [x6], x8
 	WORD $0x4d8880da // st1 {v26.s}[2], [x6], x8
 	WORD $0x4d8890da // st1 {v26.s}[3], [x6], x8
-	RET
+	B neon4x4next
 
 neon4x4rows:
 	MOVD $neon4x4T<>(SB), R13
@@ -273,19 +283,26 @@ neon4x4rows:
 	WORD $0x0d8790db // st1 {v27.s}[1], [x6], x7
 	WORD $0x4d8780db // st1 {v27.s}[2], [x6], x7
 	WORD $0x4d8790db // st1 {v27.s}[3], [x6], x7
+
+neon4x4next:
+	ADD  R8<<2, R20, R20
+	SUBS $1, R21, R21
+	BNE  neon4x4tile
 	RET
 
-// func i8Gemm8x8c4Dot(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32)
+// func i8Gemm8x8c4Dot(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles int)
 //
 // Accumulator of output channels 4h ... 4h+3 (lanes), column j (0-7):
 // V(2j+h). Per 8 depth values: W in V16-V19 (depth 0-3: channels 0-3, 4-7;
 // then depth 4-7), X in V20-V23 (depth 0-3: columns 0-3, 4-7; then depth
 // 4-7); SDOT by element adds the 4-value dot products of 4 channels with one
 // column.
-TEXT ·i8Gemm8x8c4Dot(SB), NOSPLIT, $0-84
+TEXT ·i8Gemm8x8c4Dot(SB), NOSPLIT, $0-96
+	TILES
+
+dot8x8tile:
 	MOVD kb+0(FP), R2
 	MOVD w+8(FP), R0
-	MOVD x+16(FP), R1
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
@@ -518,7 +535,7 @@ dot8x8loop:
 	WORD $0x4d8884c2 // st1 {v2.d}[1], [x6], x8
 	WORD $0x0d8884c3 // st1 {v3.d}[0], [x6], x8
 	WORD $0x4d8884c3 // st1 {v3.d}[1], [x6], x8
-	RET
+	B dot8x8next
 
 dot8x8rows:
 	MOVD $dot8x8T<>(SB), R13
@@ -535,4 +552,9 @@ dot8x8rows:
 	WORD $0x4d8784c6 // st1 {v6.d}[1], [x6], x7
 	WORD $0x0d8784c7 // st1 {v7.d}[0], [x6], x7
 	WORD $0x4d8784c7 // st1 {v7.d}[1], [x6], x7
+
+dot8x8next:
+	ADD  R8<<3, R20, R20
+	SUBS $1, R21, R21
+	BNE  dot8x8tile
 	RET

@@ -47,7 +47,7 @@ func (g *graph) head(in string, h, w, classes int) {
 // divisible rounds v to the nearest multiple of 8, never below 8 nor more
 // than 10% below v (MobileNet's rule for scaled channel counts).
 func divisible(v float64) int {
-	n := max(8, (int(v+4)/8)*8)
+	n := max(8, (int(float64(v)+4)/8)*8)
 	if float64(n) < 0.9*v {
 		n += 8
 	}

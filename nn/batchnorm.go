@@ -143,7 +143,7 @@ func foldInto(out *Model, conv *Node, m *Model, bn *Node) {
 		if bias != nil {
 			b = float64(bias[c])
 		}
-		fb.F32[c] = float32((b-float64(mean[c]))*s + float64(beta[c]))
+		fb.F32[c] = float32(float64((b-float64(mean[c]))*s) + float64(beta[c]))
 	}
 	out.Params[conv.Name+".weight"] = fw
 	out.Params[conv.Name+".bias"] = fb

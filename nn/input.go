@@ -135,7 +135,7 @@ func (in Input) Normalize(dst []float32, pixels []uint8) {
 		shift := -in.Mean[c] / in.Std[c]
 		src, out := pixels[c*plane:(c+1)*plane], dst[c*plane:(c+1)*plane]
 		for i, p := range src {
-			out[i] = float32(p)*scale + shift
+			out[i] = float32(float32(p)*scale) + shift
 		}
 	}
 }

@@ -183,7 +183,7 @@ func (in Input) QuantParams() quant.Params {
 	for c := range in.Channels {
 		same = same && in.Mean[c] == in.Mean[0] && in.Std[c] == in.Std[0]
 	}
-	zp := 255*float64(in.Mean[0]) - 128
+	zp := float64(255*float64(in.Mean[0])) - 128
 	if same && zp == math.Round(zp) && zp >= -128 && zp <= 127 {
 		return quant.Params{Scale: float32(1 / (255 * float64(in.Std[0]))), ZeroPoint: int32(zp)}
 	}

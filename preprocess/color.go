@@ -8,7 +8,7 @@ package preprocess
 // ycc holds libjpeg's fixed-point YCbCr to RGB tables (16 fractional bits).
 var ycc = func() (t struct{ crR, cbB, crG, cbG [256]int32 }) {
 	const half = 1 << 15
-	fix := func(v float64) int32 { return int32(v*(1<<16) + 0.5) }
+	fix := func(v float64) int32 { return int32(float64(v*(1<<16)) + 0.5) }
 	for i := range 256 {
 		x := int32(i - 128)
 		t.crR[i] = (fix(1.40200)*x + half) >> 16

@@ -131,7 +131,7 @@ func scaledIDCT(n int) [8][8]int32 {
 			s := 0.0
 			for p := int(lo); p < 8 && float64(p) < hi; p++ {
 				part := min(float64(p+1), hi) - max(float64(p), lo)
-				s += part * math.Cos(float64(2*p+1)*float64(u)*math.Pi/16)
+				s += float64(part * math.Cos(float64(2*p+1)*float64(u)*math.Pi/16))
 			}
 			m[x][u] = int32(math.Round(c * s / span * (1 << scaledBits)))
 			m[n-1-x][u] = m[x][u] * int32(1-2*(u&1))

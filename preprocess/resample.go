@@ -44,7 +44,7 @@ func (a *axis) set(in, out int) {
 	for o := range out {
 		// float64(...) around products keeps the compiler from fusing
 		// them into FMAs, which would round differently on some machines.
-		centre := float64(float64(o)+0.5) * scale
+		centre := float64(float64(float64(o)+0.5) * scale)
 		lo := max(int(centre-support+0.5), 0)
 		hi := min(int(centre+support+0.5), in)
 		n := hi - lo

@@ -152,7 +152,7 @@ func (h *signedHist) observe(x []float32) {
 // lies, interpolating linearly inside a bin and clamped to the exact
 // extremes. The data must not be empty.
 func (h *signedHist) quantile(q float64) float32 {
-	target := q * float64(h.n)
+	target := float64(q * float64(h.n))
 	cum := 0.0
 	v, found := 0.0, false
 	if h.neg.counts != nil {

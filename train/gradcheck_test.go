@@ -45,14 +45,16 @@ func gradCheckModels() map[string]*nn.Model {
 		// Channel concatenation of three branches, one of them the input
 		// itself, which three layers read; a padded max pool after a ReLU
 		// that others read too (so not folded into the pool); 1x1
-		// convolutions, dense and grouped, that read their input in place.
+		// convolutions, dense and grouped, that read their input in place;
+		// a ReLU6 that the batch norm before it applies (a ReLU does so in
+		// the model above).
 		"conv-branches-concat": nn.Sequential("t", in(3, 6, 6), labels,
 			conv("c1", 3, 3, 3, 1, 1, [4]int{1, 1, 1, 1}, 1), nn.Act("r1", nn.OpReLU),
 			node(conv("b1", 2, 1, 1, 1, 1, [4]int{}, 1), "r1"),
 			node(pool("b2", nn.OpMaxPool, 3, 1, 1), "r1"),
 			node(&nn.Node{Name: "cat", Op: nn.OpConcat}, "b1", "b2", "r1"),
 			conv("pw", 8, 1, 1, 1, 1, [4]int{}, 2), // grouped pointwise: no im2col
-			dw("dw", 8, 5, 2, [4]int{2, 2, 2, 2}), bn("bn"), nn.Act("r2", nn.OpReLU),
+			dw("dw", 8, 5, 2, [4]int{2, 2, 2, 2}), bn("bn"), nn.Act("r2", nn.OpReLU6),
 			nn.Flat("f"), nn.FC("l1", 3)),
 		// Residual adds in a chain, each sum read by the next add; a
 		// depthwise convolution whose bias counts (no batch norm after it).

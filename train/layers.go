@@ -363,25 +363,56 @@ func (a *activation) forward(x, y []float32, n int, _ bool) {
 	y = y[:len(x)]
 	switch a.op {
 	case nn.OpReLU:
-		// max(v, 0) by clearing every bit of a negative value (the sign
-		// bit smeared by an arithmetic shift): no branch for the random
-		// signs, and none of the NaN and signed-zero care of the max
-		// builtin.
-		for i, v := range x {
-			b := math.Float32bits(v)
-			y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
-		}
+		reluForward(y, x)
 	case nn.OpReLU6:
-		// The same, then the bits of 6 wherever the (now non-negative)
-		// value's bits exceed them, but for a NaN, which stays.
-		for i, v := range x {
-			b := math.Float32bits(v)
-			b &^= uint32(int32(b) >> 31)
-			over := uint32(int32(six-b)>>31) &^ uint32(int32(inf-b)>>31)
-			y[i] = math.Float32frombits(b&^over | six&over)
-		}
+		relu6Forward(y, x)
 	default:
 		engine.ActivateNode(a.node, y, x)
+	}
+}
+
+// reluForward sets y = max(x, 0) by clearing every bit of a negative value
+// (the sign bit smeared by an arithmetic shift): no branch for the random
+// signs, and none of the NaN and signed-zero care of the max builtin. y
+// may be x.
+func reluForward(y, x []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		b := math.Float32bits(v)
+		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+	}
+}
+
+// relu6Forward is reluForward, then the bits of 6 wherever the (now
+// non-negative) value's bits exceed them, but for a NaN, which stays.
+func relu6Forward(y, x []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		b := math.Float32bits(v)
+		b &^= uint32(int32(b) >> 31)
+		over := uint32(int32(six-b)>>31) &^ uint32(int32(inf-b)>>31)
+		y[i] = math.Float32frombits(b&^over | six&over)
+	}
+}
+
+// reluBackward passes dy where the output y is positive: where the negated
+// bits of y are negative, as a mask. dx may be dy.
+func reluBackward(dx, y, dy []float32) {
+	dy, dx = dy[:len(y)], dx[:len(y)]
+	for i, v := range y {
+		mask := uint32(-int32(math.Float32bits(v)) >> 31)
+		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
+	}
+}
+
+// relu6Backward passes dy where 0 < y < 6, by the bits as above: those of
+// a y in (0, 6) are positive and below six's, a negative y's are above.
+func relu6Backward(dx, y, dy []float32) {
+	dy, dx = dy[:len(y)], dx[:len(y)]
+	for i, v := range y {
+		b := math.Float32bits(v)
+		mask := uint32(-int32(b)>>31) & uint32(int32(b-six)>>31)
+		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
 	}
 }
 
@@ -398,20 +429,9 @@ func (a *activation) backward(x, y, dy, dx []float32, n int) {
 	x, y, dy, dx = x[:n*a.size], y[:n*a.size], dy[:n*a.size], dx[:n*a.size]
 	switch a.op {
 	case nn.OpReLU:
-		// The gradient passes where the output is positive: where the
-		// negated bits of y are negative, as a mask.
-		for i, v := range y {
-			mask := uint32(-int32(math.Float32bits(v)) >> 31)
-			dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
-		}
+		reluBackward(dx, y, dy)
 	case nn.OpReLU6:
-		// Where 0 < y < 6, by the bits as above: those of a y in (0, 6)
-		// are positive and below six's, a negative y's are above.
-		for i, v := range y {
-			b := math.Float32bits(v)
-			mask := uint32(-int32(b)>>31) & uint32(int32(b-six)>>31)
-			dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
-		}
+		relu6Backward(dx, y, dy)
 	case nn.OpTanh:
 		for i, v := range y {
 			dx[i] = dy[i] * (1 - v*v)

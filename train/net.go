@@ -177,6 +177,7 @@ func newReplica(m *nn.Model, batch int, qat *qatWeights) (*replica, error) {
 		r.nodeOut = append(r.nodeOut, index[n.Name])
 	}
 	r.foldReLUs()
+	r.foldActivations()
 	if last := shapes[len(shapes)-1]; len(last) == 3 {
 		// The loss reads each sample's logits as one row.
 		r.add(newFlatten(last), nil, []int{len(r.layers) - 1}, last.Size())
@@ -216,6 +217,45 @@ func (r *replica) foldReLUs() {
 			r.layers[i] = folded{}
 			r.srcs[j][0] = r.srcs[i][0]
 			r.srcs[i] = nil
+		}
+	}
+}
+
+// foldActivations hands each ReLU or ReLU6 that is the only reader of a
+// batch norm to the batch norm, which applies it to its output (in cache
+// then) and masks its gradient with it; the activation's readers read the
+// batch norm instead. The results are the same; the activation's pass over
+// memory and its buffers go. nodeOut follows.
+func (r *replica) foldActivations() {
+	readers := r.readers()
+	for i, l := range r.layers {
+		a, ok := l.(*activation)
+		if !ok || a.op != nn.OpReLU && a.op != nn.OpReLU6 {
+			continue
+		}
+		src := r.srcs[i][0]
+		if src < 0 || readers[src] != 1 || i == len(r.layers)-1 { // the last holds the logits
+			continue
+		}
+		bn, ok := r.layers[src].(*batchNorm)
+		if !ok {
+			continue
+		}
+		bn.act = a.op
+		r.layers[i] = folded{}
+		r.srcs[i] = nil
+		r.acts[i], r.grads[i] = nil, nil
+		for _, srcs := range r.srcs {
+			for k, s := range srcs {
+				if s == i {
+					srcs[k] = src
+				}
+			}
+		}
+		for k, o := range r.nodeOut {
+			if o == i {
+				r.nodeOut[k] = src
+			}
 		}
 	}
 }

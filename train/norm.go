@@ -21,6 +21,9 @@ type batchNorm struct {
 	mean, invStd []float32 // of the last training forward, per channel
 	batchVar     []float32 // biased variance of the last training forward
 	n            int       // samples of the last training forward
+	// act is the ReLU or ReLU6 the batch norm applies to its output in
+	// place of the layer after it (see replica.foldActivations), or "".
+	act nn.Op
 }
 
 func newBatchNorm(n *nn.Node, in nn.Shape, w, b *param, m *nn.Model) *batchNorm {
@@ -50,6 +53,14 @@ func (l *batchNorm) forward(x, y []float32, n int, training bool) {
 		for i, v := range xs {
 			ys[i] = v*scale + shift
 		}
+		// Each channel's run (at most a few hundred KiB) is still in
+		// cache for the activation.
+		switch l.act {
+		case nn.OpReLU:
+			reluForward(ys, ys)
+		case nn.OpReLU6:
+			relu6Forward(ys, ys)
+		}
 	}
 }
 
@@ -57,10 +68,18 @@ func (l *batchNorm) forward(x, y []float32, n int, training bool) {
 // With xhat = (x - mean) * invStd and N values per channel,
 // dgamma = sum(dy*xhat), dbeta = sum(dy) and
 // dx = gamma*invStd/N * (N*dy - dbeta - xhat*dgamma).
-func (l *batchNorm) backward(x, _, dy, dx []float32, n int) {
+// With an activation, dy (the gradient of the activation's output y) first
+// becomes that of the batch norm's output, in place: nothing reads it after.
+func (l *batchNorm) backward(x, y, dy, dx []float32, n int) {
 	size := n * l.plane
 	for c := range l.w.w {
 		xs, dys := x[c*size:(c+1)*size], dy[c*size:(c+1)*size]
+		switch l.act {
+		case nn.OpReLU:
+			reluBackward(dys, y[c*size:(c+1)*size], dys)
+		case nn.OpReLU6:
+			relu6Backward(dys, y[c*size:(c+1)*size], dys)
+		}
 		mean, inv := l.mean[c], l.invStd[c]
 		sdy, sdyx := sumsDy64(dys, xs, mean)
 		dgamma := sdyx * float64(inv)

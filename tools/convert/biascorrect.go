@@ -138,7 +138,7 @@ func (t *tapMeans) corrected(i int, q []int8, scales []float32) []float32 {
 		taps := sums[g*per : (g+1)*per]
 		var e float64
 		for j, v := range w[o*per : (o+1)*per] {
-			e += (float64(q[o*per+j])*float64(scales[o]) - float64(v)) * taps[j]
+			e += float64((float64(float64(q[o*per+j])*float64(scales[o])) - float64(v)) * taps[j])
 		}
 		bias[o] -= float32(e / t.counts[i])
 	}

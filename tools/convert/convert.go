@@ -1,8 +1,9 @@
 // Package convert turns a float32 model into an int8 one: it runs
 // calibration images through the float model, picks the quantization of
 // every tensor with an observer (min/max, percentile or KL entropy),
-// quantizes weights per output channel and biases to int32, and reports
-// how far each layer's int8 output strays from float (SQNR).
+// quantizes weights per output channel and biases to int32 (corrected for
+// the mean error the rounded weights cause on the calibration images), and
+// reports how far each layer's int8 output strays from float (SQNR).
 //
 // The result follows the int8 scheme of package quant and runs on the
 // engine's int8 kernels. Layers named in Options.Float stay float32. A model
@@ -302,6 +303,7 @@ func quantize(m *nn.Model, observers []quant.Observer, taps *tapMeans, opt Optio
 			readers[in] = append(readers[in], n)
 		}
 	}
+	observers = chainConcats(m, observers, index)
 	for i, n := range m.Nodes {
 		c := *n
 		c.Inputs = slices.Clone(n.Inputs)
@@ -358,6 +360,72 @@ func concatenatedAs(m *nn.Model, readers map[string][]*nn.Node, index map[string
 	}
 	return i
 }
+
+// chainConcats returns observers with the range of every concat that
+// reads another concat's output through layers that keep their input's
+// int8 parameters (channel splits and shuffles, pools, flatten) replaced by
+// the union of the ranges of all the concats so linked. ShuffleNet v2
+// passes half of each unit's channels on this way: with one set of
+// parameters the concats copy them, where each would requantize them to
+// its own (13 times in a row in ShuffleNet v2's three stages). Concats
+// with learned ranges (quantization-aware training) keep them.
+func chainConcats(m *nn.Model, observers []quant.Observer, index map[string]int) []quant.Observer {
+	root := make([]int, len(m.Nodes)) // union-find over the concats
+	for i := range root {
+		root[i] = i
+	}
+	find := func(i int) int {
+		for root[i] != i {
+			root[i] = root[root[i]]
+			i = root[i]
+		}
+		return i
+	}
+	linked := false
+	for b, n := range m.Nodes {
+		if n.Op != nn.OpConcat || n.Range != nil {
+			continue
+		}
+		for _, name := range n.Inputs {
+			a, ok := index[name]
+			for ok && nn.KeepsQuant(m.Nodes[a].Op) {
+				a, ok = index[m.Nodes[a].Inputs[0]]
+			}
+			if ok && m.Nodes[a].Op == nn.OpConcat && m.Nodes[a].Range == nil {
+				root[find(a)] = find(b)
+				linked = true
+			}
+		}
+	}
+	if !linked {
+		return observers
+	}
+	union := map[int]*sharedRange{} // by root: the range of its concats
+	for i, n := range m.Nodes {
+		if n.Op != nn.OpConcat || n.Range != nil {
+			continue
+		}
+		lo, hi := observers[i].Range()
+		if u, ok := union[find(i)]; ok {
+			u.lo, u.hi = min(u.lo, lo), max(u.hi, hi)
+		} else {
+			union[find(i)] = &sharedRange{lo, hi}
+		}
+	}
+	out := slices.Clone(observers)
+	for i, n := range m.Nodes {
+		if n.Op == nn.OpConcat && n.Range == nil {
+			out[i] = union[find(i)]
+		}
+	}
+	return out
+}
+
+// sharedRange is the Observer of a range already chosen.
+type sharedRange struct{ lo, hi float32 }
+
+func (r *sharedRange) Observe([]float32)         {}
+func (r *sharedRange) Range() (min, max float32) { return r.lo, r.hi }
 
 // outputParams returns the int8 parameters of node i's output: those of
 // the range quantization-aware training gave it, if any, else those of its
@@ -451,8 +519,8 @@ func addError(m *nn.Model, ref, got [][]float32, i int, signal, noise *float64) 
 	}
 	for j, v := range r {
 		d := float64(v) - float64(got[i][j])
-		*signal += float64(v) * float64(v)
-		*noise += d * d
+		*signal += float64(float64(v) * float64(v))
+		*noise += float64(d * d)
 	}
 }
 

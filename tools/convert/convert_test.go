@@ -2,6 +2,7 @@ package convert
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -468,4 +469,88 @@ func channelMeans(t *testing.T, m *nn.Model, set *dataset.Set, name string) []fl
 	}
 	t.Fatalf("no node %q", name)
 	return nil
+}
+
+// TestChainedConcatsShareParameters: a concat that reads another's output
+// through a channel split (as ShuffleNet v2 passes half of each unit on)
+// takes the same parameters, covering both concats' ranges, and copies
+// those channels exactly; concats linked by a convolution instead keep
+// their own.
+func TestChainedConcatsShareParameters(t *testing.T) {
+	in := nn.Input{Channels: 1, Height: 8, Width: 8, Mean: []float32{0}, Std: []float32{1}}
+	conv := func(name string, out int, inputs ...string) *nn.Node {
+		return &nn.Node{Name: name, Op: nn.OpConv2D, Out: out, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1},
+			Pad: [4]int{1, 1, 1, 1}, Groups: 1, Inputs: inputs}
+	}
+	build := func(split bool) *nn.Model {
+		half := &nn.Node{Name: "half", Op: nn.OpChannels, Channels: []int{3, 1}, Inputs: []string{"c1"}}
+		if !split {
+			half = conv("half", 2, "c1")
+		}
+		m := nn.Sequential("shuffle", in, []string{"a", "b"},
+			conv("a", 2, nn.InputName), &nn.Node{Name: "a_relu", Op: nn.OpReLU},
+			conv("b", 2, nn.InputName),
+			&nn.Node{Name: "c1", Op: nn.OpConcat, Inputs: []string{"a_relu", "b"}},
+			half,
+			conv("d", 2, "c1"),
+			&nn.Node{Name: "c2", Op: nn.OpConcat, Inputs: []string{"half", "d"}},
+			conv("e", 2, nn.InputName),
+			&nn.Node{Name: "c3", Op: nn.OpConcat, Inputs: []string{"e", "c2"}},
+			&nn.Node{Name: "flat", Op: nn.OpFlatten},
+			&nn.Node{Name: "fc", Op: nn.OpLinear, Out: 2})
+		require.NoError(t, train.Init(m, 3))
+		for i := range m.Params["d.weight"].F32 {
+			m.Params["d.weight"].F32[i] *= 10 // c2's range well beyond c1's
+		}
+		return m
+	}
+	calib := &dataset.Set{Name: "noise", Channels: 1, Height: 8, Width: 8, Classes: []string{"a", "b"},
+		Images: make([]uint8, 16*64), Labels: make([]int, 16)}
+	for i := range calib.Images {
+		calib.Images[i] = uint8(i * 89 % 253)
+	}
+	m := build(true)
+	q, err := Quantize(m, calib, Options{Method: "minmax"})
+	require.NoError(t, err)
+	c1 := *q.Node("c1").Quant
+	require.Equal(t, c1, *q.Node("c2").Quant, "c2 reads c1's channels")
+	require.Equal(t, c1, *q.Node("c3").Quant, "c3 reads c2")
+	require.Equal(t, c1, *q.Node("half").Quant)
+
+	// The parameters cover c1's and c2's float ranges, and c2 holds c1's
+	// int8 channels 3 and 1 as they are.
+	float := nodeOutputs(t, m, calib)
+	lo, hi := float32(0), float32(0)
+	for _, name := range []string{"c1", "c2", "c3"} {
+		lo, hi = min(lo, slices.Min(float[name])), max(hi, slices.Max(float[name]))
+	}
+	require.Equal(t, quant.ChooseParams(lo, hi), c1, "the union of the concats' ranges")
+	int8 := nodeOutputs(t, q, calib)
+	plane := 8 * 8
+	for s := range calib.Len() {
+		for k, c := range []int{3, 1} {
+			got := int8["c2"][(s*4+k)*plane : (s*4+k+1)*plane]
+			require.Equal(t, int8["c1"][(s*4+c)*plane:(s*4+c+1)*plane], got, "image %d, c1's channel %d in c2", s, c)
+		}
+	}
+
+	q, err = Quantize(build(false), calib, Options{Method: "minmax"})
+	require.NoError(t, err)
+	require.NotEqual(t, *q.Node("c1").Quant, *q.Node("c2").Quant, "linked by a convolution")
+}
+
+// nodeOutputs returns every node's output of model m on the images of set
+// (dequantized for an int8 model), by name.
+func nodeOutputs(t *testing.T, m *nn.Model, set *dataset.Set) map[string][]float32 {
+	t.Helper()
+	e, err := engine.New(m, engine.Options{Threads: 1})
+	require.NoError(t, err)
+	defer e.Close()
+	outs, err := e.Outputs(set.Images, set.Len())
+	require.NoError(t, err)
+	byName := map[string][]float32{}
+	for i, n := range m.Nodes {
+		byName[n.Name] = outs[i]
+	}
+	return byName
 }

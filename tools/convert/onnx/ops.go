@@ -895,7 +895,7 @@ func batchNorm(c *call) error {
 			return fmt.Errorf("variance %g + epsilon of channel %d is not positive", p[3][j], j)
 		}
 		scale[j] = float64(p[0][j]) / math.Sqrt(v)
-		shift[j] = float64(p[1][j]) - float64(p[2][j])*scale[j]
+		shift[j] = float64(p[1][j]) - float64(float64(p[2][j])*scale[j])
 	}
 	y, err := c.affine(x, scale, shift)
 	if err != nil {
@@ -925,7 +925,7 @@ func (c *call) affine(x *activation, scale, shift []float64) (*activation, error
 			for j := range per {
 				w[o*per+j] = float32(float64(w[o*per+j]) * scale[o])
 			}
-			bias[o] = float32(float64(bias[o])*scale[o] + shift[o])
+			bias[o] = float32(float64(float64(bias[o])*scale[o]) + shift[o])
 		}
 		return b.refold(n, x.shape), nil
 	}
