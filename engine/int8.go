@@ -8,6 +8,18 @@ import (
 	"github.com/edgecnn/edgecnn/quant"
 )
 
+// int8Ops lists the layer types of newInt8Layer's switch.
+var int8Ops = map[nn.Op]bool{nn.OpConv2D: true, nn.OpLinear: true, nn.OpMaxPool: true, nn.OpAvgPool: true,
+	nn.OpFlatten: true, nn.OpDropout: true, nn.OpReLU: true, nn.OpReLU6: true, nn.OpTanh: true,
+	nn.OpSoftmax: true, nn.OpLogSoftmax: true}
+
+// RunsInt8 reports whether a quantized model may hold layers of type op:
+// the int8 layers of this file, the merges (add, concat) and the layers
+// of ops.go. Converters check a model with it before they calibrate.
+func RunsInt8(op nn.Op) bool {
+	return int8Ops[op] || importedOps[op] || op == nn.OpAdd || op == nn.OpConcat
+}
+
 // newInt8Layer binds node n, whose input is int8, to the int8 kernels of an
 // engine of the given threads.
 func newInt8Layer(m *nn.Model, n *nn.Node, in, out nn.Shape, inInfo, outInfo tensorInfo, threads int) (layer, error) {

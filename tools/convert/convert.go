@@ -104,12 +104,6 @@ func batchSize(m *nn.Model) (int, error) {
 	return int(max(1, min(maxBatch, outputBudget/(4*values)))), nil
 }
 
-// supported lists the layer types the int8 engine runs.
-var supported = []nn.Op{nn.OpConv2D, nn.OpLinear, nn.OpMaxPool, nn.OpAvgPool, nn.OpReLU, nn.OpReLU6,
-	nn.OpTanh, nn.OpFlatten, nn.OpDropout, nn.OpSoftmax, nn.OpAdd, nn.OpConcat,
-	nn.OpSigmoid, nn.OpHardSigmoid, nn.OpHardSwish, nn.OpSiLU, nn.OpMul, nn.OpLRN, nn.OpChannels,
-	nn.OpLeakyReLU, nn.OpELU, nn.OpErf, nn.OpLogSoftmax}
-
 // Convert quantizes the float model m using the calibration images calib
 // and returns the int8 model and the per-layer report. m is not modified.
 // Batch norms are folded into their convolutions first (nn.FoldBatchNorm).
@@ -202,7 +196,7 @@ func check(m *nn.Model, calib *dataset.Set, opt Options) error {
 		return errors.New("model is already int8")
 	}
 	for _, n := range m.Nodes {
-		if !slices.Contains(supported, n.Op) {
+		if !engine.RunsInt8(n.Op) {
 			return fmt.Errorf("layer %q: int8 does not support %s", n.Name, n.Op)
 		}
 	}
