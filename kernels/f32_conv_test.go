@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -23,31 +24,7 @@ func TestConvF32(t *testing.T) {
 		src, w, bias := randF32(r, g.C*g.H*g.W), randF32(r, out*k), randF32(r, out)
 		col := make([]float32, g.C*g.KH*g.KW*g.OutH*g.OutW)
 		for _, b := range [][]float32{bias, nil} {
-			want := make([]float32, out*g.OutH*g.OutW)
-			for o := range out {
-				grp := o / (out / groups)
-				for oh := range g.OutH {
-					for ow := range g.OutW {
-						var acc float32
-						for c := range cg {
-							for kh := range g.KH {
-								for kw := range g.KW {
-									var x float32
-									ih, iw := oh*g.SH-g.PadT+kh, ow*g.SW-g.PadL+kw
-									if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
-										x = src[((grp*cg+c)*g.H+ih)*g.W+iw]
-									}
-									acc = fma32(w[((o*cg+c)*g.KH+kh)*g.KW+kw], x, acc)
-								}
-							}
-						}
-						if b != nil {
-							acc += b[o]
-						}
-						want[(o*g.OutH+oh)*g.OutW+ow] = acc
-					}
-				}
-			}
+			want := convF32Ref(src, w, b, g, groups, out, float32(math.Inf(-1)), float32(math.Inf(1)), false)
 			for _, path := range Paths() {
 				usePath(t, path)
 				dst := randF32(r, len(want))
@@ -62,6 +39,47 @@ func TestConvF32(t *testing.T) {
 	assert.Panics(t, func() {
 		ConvF32(make([]float32, 18), make([]float32, 2), make([]float32, 18), make([]float32, 2), g, 1, col)
 	}, "bias count")
+}
+
+// convF32Ref is the float32 convolution of src by w
+// ([out][C/groups][KH][KW]) as a direct loop of FMAs in the rule's order
+// (each output a chain over c, kh, kw from +0), then the bias (none for
+// nil) and the clamp to [lo, hi]. src and the result are CHW, or HWC when
+// hwc is set.
+func convF32Ref(src, w, bias []float32, g ConvGeom, groups, out int, lo, hi float32, hwc bool) []float32 {
+	cg, ocg := g.C/groups, out/groups
+	in := func(c, ih, iw int) int { return (c*g.H+ih)*g.W + iw }
+	at := func(o, oh, ow int) int { return (o*g.OutH+oh)*g.OutW + ow }
+	if hwc {
+		in = func(c, ih, iw int) int { return (ih*g.W+iw)*g.C + c }
+		at = func(o, oh, ow int) int { return (oh*g.OutW+ow)*out + o }
+	}
+	want := make([]float32, out*g.OutH*g.OutW)
+	for o := range out {
+		grp := o / ocg
+		for oh := range g.OutH {
+			for ow := range g.OutW {
+				var acc float32
+				for c := range cg {
+					for kh := range g.KH {
+						for kw := range g.KW {
+							var x float32
+							ih, iw := oh*g.SH-g.PadT+kh, ow*g.SW-g.PadL+kw
+							if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
+								x = src[in(grp*cg+c, ih, iw)]
+							}
+							acc = fma32(x, w[((o*cg+c)*g.KH+kh)*g.KW+kw], acc)
+						}
+					}
+				}
+				if bias != nil {
+					acc += bias[o]
+				}
+				want[at(o, oh, ow)] = min(max(acc, lo), hi)
+			}
+		}
+	}
+	return want
 }
 
 func randF32(r *rand.Rand, n int) []float32 {

@@ -115,7 +115,7 @@ func TestConvF32HWC(t *testing.T) {
 			lo, hi = 0, 6
 		}
 		hwc := toHWCF32(src, g.C, g.H, g.W)
-		want := convF32HWCRef(hwc, w, bias, g, groups, out, lo, hi)
+		want := convF32Ref(hwc, w, bias, g, groups, out, lo, hi, true)
 		col := make([]float32, g.C*g.KH*g.KW*g.OutH*g.OutW)
 		for _, path := range Paths() {
 			usePath(t, path)
@@ -135,40 +135,6 @@ func TestConvF32HWC(t *testing.T) {
 			requireSameF32(t, want, dst, "%s in bands %+v", path, g)
 		}
 	}
-}
-
-// convF32HWCRef is the float32 convolution of the HWC image hwc by
-// w ([out][C/groups][KH][KW]) as a direct loop of FMAs in the rule's
-// order (c, kh, kw), then + bias (0 for nil) and the clamp; HWC output.
-func convF32HWCRef(hwc, w, bias []float32, g ConvGeom, groups, out int, lo, hi float32) []float32 {
-	cg, ocg := g.C/groups, out/groups
-	want := make([]float32, out*g.OutH*g.OutW)
-	for oh := range g.OutH {
-		for ow := range g.OutW {
-			for o := range out {
-				grp := o / ocg
-				var acc float32
-				for c := range cg {
-					for kh := range g.KH {
-						for kw := range g.KW {
-							var x float32
-							ih, iw := oh*g.SH-g.PadT+kh, ow*g.SW-g.PadL+kw
-							if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
-								x = hwc[(ih*g.W+iw)*g.C+grp*cg+c]
-							}
-							acc = fma32(x, w[((o*cg+c)*g.KH+kh)*g.KW+kw], acc)
-						}
-					}
-				}
-				var b float32
-				if bias != nil {
-					b = bias[o]
-				}
-				want[(oh*g.OutW+ow)*out+o] = min(max(acc+b, lo), hi)
-			}
-		}
-	}
-	return want
 }
 
 // TestPoolF32HWC checks the HWC float pools on every path against the CHW
@@ -248,7 +214,7 @@ func TestConvF32HWCGuarded(t *testing.T) {
 				src, w, bias := randF32(r, g.C*g.H*g.W), randF32(r, out*g.C*g.KH*g.KW), randF32(r, out)
 				src[r.IntN(len(src))] = float32(math.NaN())
 				src[r.IntN(len(src))] = float32(math.Inf(-1))
-				want := convF32HWCRef(src, w, bias, g, 1, out, 0, 6)
+				want := convF32Ref(src, w, bias, g, 1, out, 0, 6, true)
 				s := srcMem[len(srcMem)-len(src):]
 				copy(s, src)
 				d := dstMem[len(dstMem)-len(want):]
