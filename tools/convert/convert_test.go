@@ -448,27 +448,18 @@ func inScale(q *nn.Model, n *nn.Node) float32 {
 // channel (or feature) of node name of model m.
 func channelMeans(t *testing.T, m *nn.Model, set *dataset.Set, name string) []float64 {
 	t.Helper()
-	e, err := engine.New(m, engine.Options{Threads: 1})
-	require.NoError(t, err)
-	defer e.Close()
-	outs, err := e.Outputs(set.Images, set.Len())
-	require.NoError(t, err)
+	out, ok := nodeOutputs(t, m, set)[name]
+	require.True(t, ok, "no node %q", name)
 	shapes, err := m.Shapes()
 	require.NoError(t, err)
-	for i, n := range m.Nodes {
-		if n.Name != name {
-			continue
-		}
-		c := shapes[i][0]
-		plane := shapes[i].Size() / c
-		mean := make([]float64, c)
-		for k, v := range outs[i] {
-			mean[k/plane%c] += float64(v) / float64(len(outs[i])/c)
-		}
-		return mean
+	shape := shapes[slices.IndexFunc(m.Nodes, func(n *nn.Node) bool { return n.Name == name })]
+	c := shape[0]
+	plane := shape.Size() / c
+	mean := make([]float64, c)
+	for k, v := range out {
+		mean[k/plane%c] += float64(v) / float64(len(out)/c)
 	}
-	t.Fatalf("no node %q", name)
-	return nil
+	return mean
 }
 
 // TestChainedConcatsShareParameters: a concat that reads another's output
