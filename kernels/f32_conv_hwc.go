@@ -82,7 +82,7 @@ func ConvF32HWC(src, dst []float32, w []*PackedF32, bias []float32, g ConvGeom, 
 		img = t.image(src, g, g.C/groups, col[p0*lda:], oh0, oh1)
 	default:
 		a = col[p0*lda:]
-		unfoldF32HWC(src, g, groups, a, oh0, oh1)
+		unfoldF32HWC(src, g, a, oh0, oh1)
 	}
 	if conv != nil {
 		step := g.C / groups // the group's first channel in img
@@ -95,7 +95,7 @@ func ConvF32HWC(src, dst []float32, w []*PackedF32, bias []float32, g ConvGeom, 
 		}
 		if a == nil {
 			a = col[p0*lda:]
-			unfoldF32HWC(src, g, groups, a, oh0, oh1)
+			unfoldF32HWC(src, g, a, oh0, oh1)
 		}
 	}
 	// Blocks of pixels: the bias and clamp of a block run while its
@@ -130,11 +130,12 @@ func convGroups(conv convHWCF32Func, t *convF32Tables, img []float32, step int, 
 }
 
 // unfoldF32HWC unfolds output rows [oh0, oh1) of the HWC image src into
-// col, from its start, one row of C*KH*KW values per output pixel: for
-// each group, the window values in the order (c, kh, kw), 0 where they
-// are padding; the rows of Im2col's matrix for the pixel.
-func unfoldF32HWC(src []float32, g ConvGeom, groups int, col []float32, oh0, oh1 int) {
-	cg, taps := g.C/groups, g.KH*g.KW
+// col, from its start, one row of C*KH*KW values per output pixel: the
+// window values in the order (c, kh, kw), 0 where they are padding, so
+// that each group's channels form its part of the row in the rule's
+// order; the rows of Im2col's matrix for the pixel.
+func unfoldF32HWC(src []float32, g ConvGeom, col []float32, oh0, oh1 int) {
+	taps := g.KH * g.KW
 	k := g.C * taps
 	for oh := oh0; oh < oh1; oh++ {
 		for ow := range g.OutW {
@@ -146,7 +147,7 @@ func unfoldF32HWC(src []float32, g ConvGeom, groups int, col []float32, oh0, oh1
 					t := kh*g.KW + kw
 					if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
 						for c := range g.C {
-							row[(c/cg*cg+c%cg)*taps+t] = 0
+							row[c*taps+t] = 0
 						}
 						continue
 					}
