@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // Int8 convolution and pooling on HWC images ([H][W][C], channels
 // innermost), the engine's layout for int8 networks: a convolution is then
@@ -73,7 +76,9 @@ func convHWCRows(src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []
 	g.checkCol("ConvInt8HWCRows", col)
 	k := g.C * g.KH * g.KW
 	im2colHWC(src, g, w.groups, inZP, col, oh0, oh1)
-	GemmInt8(w, col[p0*k:], n, 1, k, rq, dst[p0*w.m:], 1, w.m)
+	// col ends at these rows: a GEMM may read a column's bytes past k
+	// (they meet zero weights), and other threads write the next rows.
+	GemmInt8(w, col[p0*k:(p0+n)*k], n, 1, k, rq, dst[p0*w.m:], 1, w.m)
 }
 
 // im2colHWC unfolds output rows [oh0, oh1) of the HWC image src into col,
@@ -84,6 +89,8 @@ func convHWCRows(src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []
 func im2colHWC(src []int8, g ConvGeom, groups int, padValue int8, col []int8, oh0, oh1 int) {
 	cg := g.C / groups
 	k := g.C * g.KH * g.KW
+	run := g.KW * cg
+	sb, cb := bytesOf(src), bytesOf(col)
 	for oh := oh0; oh < oh1; oh++ {
 		for ow := range g.OutW {
 			row := col[(oh*g.OutW+ow)*k:][:k]
@@ -99,7 +106,9 @@ func im2colHWC(src []int8, g ConvGeom, groups int, padValue int8, col []int8, oh
 						continue
 					}
 					if inside && groups == 1 {
-						o += copy(row[o:o+g.KW*cg], src[(ih*g.W+iw0)*g.C:])
+						at := (oh*g.OutW+ow)*k + o
+						copyRun(cb[at:at+run], sb[(ih*g.W+iw0)*g.C:])
+						o += run
 						continue
 					}
 					for kw := range g.KW {
@@ -115,6 +124,24 @@ func im2colHWC(src []int8, g ConvGeom, groups int, padValue int8, col []int8, oh
 			}
 		}
 	}
+}
+
+// copyRun copies len(dst) bytes of src into dst. Runs of 8 to 64 bytes
+// (window rows: the stem's 3×3 taps of 3 channels are 9) go as 8-byte
+// words, the last one overlapping the one before, inline: a memmove call
+// costs more than the copy, and makes im2colHWC save its registers around
+// it.
+func copyRun(dst, src []byte) {
+	n := len(dst)
+	if n < 8 || n > 64 {
+		copy(dst, src)
+		return
+	}
+	src = src[:n]
+	for i := 0; i < n-8; i += 8 {
+		binary.LittleEndian.PutUint64(dst[i:], binary.LittleEndian.Uint64(src[i:]))
+	}
+	binary.LittleEndian.PutUint64(dst[n-8:], binary.LittleEndian.Uint64(src[n-8:]))
 }
 
 // fill sets every element of s to v.

@@ -135,15 +135,33 @@ func (s *armInt8Shape) packX(sc *armInt8Scratch, x []int8, base int, off []int32
 	blk := nr * d
 	switch {
 	case off == nil && xRS == 1: // columns are contiguous: runs of d values
-		// The full panels' whole chunks of 16 depth values in assembly,
-		// the rest (the last depth values, a partial last panel) in Go.
+		// The full panels' chunks of 16 depth values in assembly, the
+		// rest (the last depth values, a partial last panel) in Go. The
+		// last chunk may run past k, when the panel has room for it and
+		// x holds the bytes it reads (the stem's 27 values per column
+		// are two chunks): those depth values meet zero weights. Panels
+		// whose last column would read past x take the whole chunks only.
 		nfull, chunks := n/nr, k/16
-		if nfull > 0 && chunks > 0 {
+		nPast, past := 0, roundUp(k, 16)/16
+		if past > chunks && past*16 <= kp && len(x)-base >= past*16 {
+			nPast = min(nfull, ((len(x)-base-past*16)/xCS+1)/nr)
+		}
+		if nPast > 0 {
+			_ = x[base+(nPast*nr-1)*xCS+past*16-1]
+			_ = dst[(nPast-1)*nr*kp+past*16*nr-1]
+			s.packCols(past, nPast, &x[base], xCS, &dst[0], nr*kp)
+		}
+		if nfull > nPast && chunks > 0 {
 			_ = x[base+(nfull*nr-1)*xCS+chunks*16-1]
 			_ = dst[(nfull-1)*nr*kp+chunks*16*nr-1]
-			s.packCols(chunks, nfull, &x[base], xCS, &dst[0], nr*kp)
+			s.packCols(chunks, nfull-nPast, &x[base+nPast*nr*xCS], xCS, &dst[nPast*nr*kp], nr*kp)
 		}
-		for j := range n {
+		// Columns the assembly packed whole need nothing more.
+		j0 := nPast * nr
+		if chunks*16 == k {
+			j0 = nfull * nr
+		}
+		for j := j0; j < n; j++ {
 			p0 := 0
 			if j < nfull*nr {
 				p0 = chunks * 16
