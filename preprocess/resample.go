@@ -118,16 +118,23 @@ func (r *Resampler) resample(dst []uint8, channels, sw, sh, dw, dh int, crop ima
 		r.tmp[c] = grow(r.tmp[c], (y1-y0)*cw)
 	}
 	// Horizontal pass over the source rows the crop needs.
+	var outs [3][]uint8
 	for y := y0; y < y1; y++ {
 		read(y, x0, x1, r.rows[:channels])
 		for c := range channels {
-			src := r.rows[c]
-			out := r.tmp[c][(y-y0)*cw : (y-y0+1)*cw]
+			outs[c] = r.tmp[c][(y-y0)*cw : (y-y0+1)*cw]
 			if sw == dw {
-				copy(out, src[crop.Min.X-x0:crop.Max.X-x0])
-				continue
+				copy(outs[c], r.rows[c][crop.Min.X-x0:crop.Max.X-x0])
 			}
-			xs.horizontal(out, src, crop.Min.X, x0)
+		}
+		if sw == dw {
+			continue
+		}
+		if channels == 3 && xs.horizontal3(&outs, r.rows, crop.Min.X, x0) {
+			continue
+		}
+		for c := range channels {
+			xs.horizontal(outs[c], r.rows[c], crop.Min.X, x0)
 		}
 	}
 	// Vertical pass.
@@ -188,6 +195,48 @@ func (a *axis) horizontal(out, src []uint8, o0, x0 int) {
 		}
 		out[i] = clampFixed(acc)
 	}
+}
+
+// horizontal3 is horizontal on three channels at once, which share the
+// taps' positions and weights, for the common tap counts (shrinking by 1
+// to 2 and by 2 to 3). It reports false, doing nothing, for the others.
+func (a *axis) horizontal3(outs *[3][]uint8, srcs [][]uint8, o0, x0 int) bool {
+	const half = 1 << (precisionBits - 1)
+	n := len(outs[0])
+	out0, out1, out2 := outs[0][:n], outs[1][:n], outs[2][:n]
+	s0, s1, s2 := srcs[0], srcs[1], srcs[2]
+	first := a.first[o0 : o0+n]
+	switch a.taps {
+	case 5:
+		weights := a.weight[o0*5 : (o0+n)*5]
+		for i, f := range first {
+			o := int(f) - x0
+			k := weights[i*5 : i*5+5 : i*5+5]
+			k0, k1, k2, k3, k4 := k[0], k[1], k[2], k[3], k[4]
+			p := s0[o : o+5 : o+5]
+			out0[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4)
+			p = s1[o : o+5 : o+5]
+			out1[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4)
+			p = s2[o : o+5 : o+5]
+			out2[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4)
+		}
+	case 7:
+		weights := a.weight[o0*7 : (o0+n)*7]
+		for i, f := range first {
+			o := int(f) - x0
+			k := weights[i*7 : i*7+7 : i*7+7]
+			k0, k1, k2, k3, k4, k5, k6 := k[0], k[1], k[2], k[3], k[4], k[5], k[6]
+			p := s0[o : o+7 : o+7]
+			out0[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4 + int32(p[5])*k5 + int32(p[6])*k6)
+			p = s1[o : o+7 : o+7]
+			out1[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4 + int32(p[5])*k5 + int32(p[6])*k6)
+			p = s2[o : o+7 : o+7]
+			out2[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4 + int32(p[5])*k5 + int32(p[6])*k6)
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // resizePlane resizes the sw x sh plane at src (row stride stride) to
