@@ -75,6 +75,10 @@
 //	i8_maxpool_*                      the max pools' assembly
 //	f32_*.go                          the float32 twins: ConvF32, ConvF32HWC, DepthwiseConvF32, SgemmPacked, pools
 //
+// One kernel serves the JPEG decoder of package preprocess:
+//
+//	u8_idct.go (+ _amd64)             IDCTIslow, libjpeg's integer inverse DCT: idctIslow8x8AVX2
+//
 // The arm64 assembly is generated from the .s.in templates by tools/asmgen
 // (gen_arm64asm.go).
 package kernels
@@ -166,6 +170,10 @@ type impl struct {
 	// values its tables address, bias and clamp fused, if it can and
 	// reports whether it did (f32_conv_hwc.go).
 	convHWCF32 convHWCF32Func
+
+	// idct, if not nil, runs IDCTIslow on validated arguments
+	// (u8_idct.go).
+	idct func(blk *[64]int32, dst *uint8, stride int)
 }
 
 // convHWCF32Func is the type of impl.convHWCF32.

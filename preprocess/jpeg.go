@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"image"
 	"math"
+
+	"github.com/edgecnn/edgecnn/kernels"
 )
 
 // This file is edgecnn's JPEG decoder: baseline and extended sequential
@@ -245,6 +247,7 @@ type jpegDecoder struct {
 	scaled  [8][8]int32 // the shrunk inverse DCT for n < 8 (scaledBits)
 	scaledN int
 	bits    bitReader
+	blk     [64]int32 // the block being decoded, dequantized
 	// need is the region of the picture (in its pixels) whose pixels are
 	// wanted; empty means all of them.
 	need image.Rectangle
@@ -663,8 +666,14 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 	}
 	out := ci < d.want && bx >= c.need.Min.X && bx < c.need.Max.X && by >= c.need.Min.Y && by < c.need.Max.Y
 	q := &d.qt[c.tq]
-	var blk [64]int32
-	blk[0] = c.pred * q[0]
+	// The coefficients live in d, not on the stack: the transform is
+	// reached through the kernels' dispatch table, which would make a
+	// local array escape, one allocation per block.
+	blk := &d.blk
+	if out {
+		*blk = [64]int32{}
+		blk[0] = c.pred * q[0]
+	}
 	last := 0 // natural-order bound of the nonzero coefficients: row and column
 	ac := &d.huff[1][c.ta]
 	for k := 1; k < 64; k++ {
@@ -725,9 +734,9 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 			}
 		}
 	case n == 8:
-		idctIslow(&blk, dst, c.stride)
+		kernels.IDCTIslow(blk, dst, c.stride)
 	default:
-		d.idctScaled(&blk, last, dst, c.stride)
+		d.idctScaled(blk, last, dst, c.stride)
 	}
 	return nil
 }
