@@ -75,9 +75,10 @@
 //	i8_maxpool_*                      the max pools' assembly
 //	f32_*.go                          the float32 twins: ConvF32, ConvF32HWC, DepthwiseConvF32, SgemmPacked, pools
 //
-// One kernel serves the JPEG decoder of package preprocess:
+// Two kernels serve the image path of package preprocess:
 //
 //	u8_idct.go (+ _amd64)             IDCTIslow, libjpeg's integer inverse DCT: idctIslow8x8AVX2
+//	u8_resample.go (+ _amd64)         ResampleRowsU8, the resampler's vertical pass: resampleRows16AVX2
 //
 // The arm64 assembly is generated from the .s.in templates by tools/asmgen
 // (gen_arm64asm.go).
@@ -174,6 +175,10 @@ type impl struct {
 	// idct, if not nil, runs IDCTIslow on validated arguments
 	// (u8_idct.go).
 	idct func(blk *[64]int32, dst *uint8, stride int)
+	// resampleRows, if not nil, runs ResampleRowsU8 on a prefix of its
+	// outputs and returns how many it did; the Go loop does the rest
+	// (u8_resample.go).
+	resampleRows func(out, src []uint8, stride int, k []int32, shift uint) int
 }
 
 // convHWCF32Func is the type of impl.convHWCF32.

@@ -3,6 +3,8 @@ package preprocess
 import (
 	"image"
 	"math"
+
+	"github.com/edgecnn/edgecnn/kernels"
 )
 
 // The one resampler of edgecnn: a triangle (bilinear) filter widened by
@@ -150,7 +152,7 @@ func (r *Resampler) resample(dst []uint8, channels, sw, sh, dw, dh int, crop ima
 			}
 			k := ys.weight[o*ys.taps : o*ys.taps+int(ys.count[o])]
 			base := int(ys.first[o]) - y0
-			verticalTaps(out, tmp[base*cw:], cw, k)
+			kernels.ResampleRowsU8(out, tmp[base*cw:], cw, k, precisionBits)
 		}
 	}
 }
@@ -245,46 +247,6 @@ func (r *Resampler) resizePlane(dst, src []uint8, sw, sh, stride, dw, dh int) {
 	r.resample(dst, 1, sw, sh, dw, dh, image.Rect(0, 0, dw, dh), func(y, x0, x1 int, rows [][]uint8) {
 		copy(rows[0], src[y*stride+x0:y*stride+x1])
 	})
-}
-
-// verticalTaps computes one output row: out[i] = sum_j k[j] * src[j*stride+i].
-func verticalTaps(out, src []uint8, stride int, k []int32) {
-	const half = 1 << (precisionBits - 1)
-	if len(k) <= 5 {
-		// Shrinking by up to 2, the common case, in one pass: taps past
-		// the count weigh 0 (on the first row).
-		var w [5]int32
-		var rows [5][]uint8
-		for j := range rows {
-			rows[j] = src[:len(out)]
-		}
-		for j, v := range k {
-			w[j], rows[j] = v, src[j*stride:j*stride+len(out)]
-		}
-		n := len(out)
-		r0, r1, r2, r3, r4 := rows[0][:n], rows[1][:n], rows[2][:n], rows[3][:n], rows[4][:n]
-		for i, v := range r0 {
-			out[i] = clampFixed(half + int32(v)*w[0] + int32(r1[i])*w[1] + int32(r2[i])*w[2] + int32(r3[i])*w[3] + int32(r4[i])*w[4])
-		}
-		return
-	}
-	var acc [256]int32
-	for lo := 0; lo < len(out); lo += len(acc) {
-		n := min(len(acc), len(out)-lo)
-		a := acc[:n]
-		for i := range a {
-			a[i] = half
-		}
-		for j, w := range k {
-			row := src[j*stride+lo : j*stride+lo+n]
-			for i, v := range row {
-				a[i] += int32(v) * w
-			}
-		}
-		for i, v := range a {
-			out[lo+i] = clampFixed(v)
-		}
-	}
 }
 
 // clampFixed rounds down a fixed-point sum (the rounding half is already
