@@ -1,6 +1,7 @@
 package preprocess
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -112,18 +113,16 @@ type bitReader struct {
 }
 
 func (b *bitReader) fill() {
-	// Fast path: eight bytes with no 0xFF among them.
+	// Fast path: the next eight bytes hold no 0xFF; as many of them as
+	// fit go in at once.
 	if !b.marker && b.pos+8 <= len(b.data) && b.n <= 56 {
-		for b.n <= 56 {
-			c := b.data[b.pos]
-			if c == 0xFF {
-				break
-			}
-			b.pos++
-			b.acc |= uint64(c) << (56 - b.n)
-			b.n += 8
-		}
-		if b.n > 56 {
+		x := binary.BigEndian.Uint64(b.data[b.pos:])
+		const ones, highs = 0x0101010101010101, 0x8080808080808080
+		if (^x-ones)&x&highs == 0 { // no byte of ^x is zero
+			k := (64 - b.n) / 8
+			b.acc |= x >> (64 - 8*k) << (64 - b.n - 8*k)
+			b.pos += int(k)
+			b.n += 8 * k
 			return
 		}
 	}
@@ -676,25 +675,32 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 	}
 	last := 0 // natural-order bound of the nonzero coefficients: row and column
 	ac := &d.huff[1][c.ta]
+	// The bit buffer lives in registers while the short codes decode;
+	// b holds it across the calls.
+	acc, nb := b.acc, b.n
 	for k := 1; k < 64; k++ {
 		var v int32
-		if b.n < 32 {
+		if nb < 32 {
+			b.acc, b.n = acc, nb
 			b.fill()
+			acc, nb = b.acc, b.n
 		}
-		if f := ac.fastAC[b.acc>>(64-lutBits)]; f != 0 {
+		if f := ac.fastAC[acc>>(64-lutBits)]; f != 0 {
 			// A short code and its value at once.
 			l := uint(f & 15)
-			b.acc <<= l
-			b.n -= l
+			acc <<= l
+			nb -= l
 			k += int(f>>8) & 15
 			v = f >> 16
 		} else {
+			b.acc, b.n = acc, nb
 			rs, ok := b.decode(ac)
 			if !ok {
 				return errors.New("jpeg: bad huffman code")
 			}
 			r, s := int(rs>>4), uint(rs&15)
 			if s == 0 {
+				acc, nb = b.acc, b.n
 				if r != 15 {
 					break
 				}
@@ -703,6 +709,7 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 			}
 			k += r
 			v = b.receive(s)
+			acc, nb = b.acc, b.n
 		}
 		if k > 63 {
 			return errors.New("jpeg: coefficient index out of range")
@@ -714,6 +721,7 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 			last |= 1 << (8 + z>>3)
 		}
 	}
+	b.acc, b.n = acc, nb
 	if !out {
 		return nil
 	}
