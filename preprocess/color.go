@@ -1,43 +1,10 @@
 package preprocess
 
-// The colour conversions of edgecnn, in one place: JPEG's YCbCr to RGB and
+// The colour conversions of edgecnn, in one place: JPEG's YCbCr to RGB
+// (kernels.YCbCrToRGBU8, whose fixed-point arithmetic is libjpeg's) and
 // the chroma upsampling before it (as libjpeg does them by default, so
 // that decoded photos match what PIL and torchvision see), and RGB to
 // luma (as PIL's convert("L") does).
-
-// ycc holds libjpeg's fixed-point YCbCr to RGB tables (16 fractional bits).
-var ycc = func() (t struct{ crR, cbB, crG, cbG [256]int32 }) {
-	const half = 1 << 15
-	fix := func(v float64) int32 { return int32(float64(v*(1<<16)) + 0.5) }
-	for i := range 256 {
-		x := int32(i - 128)
-		t.crR[i] = (fix(1.40200)*x + half) >> 16
-		t.cbB[i] = (fix(1.77200)*x + half) >> 16
-		t.crG[i] = -fix(0.71414) * x
-		t.cbG[i] = -fix(0.34414)*x + half
-	}
-	return t
-}()
-
-// toRGB converts one full-range YCbCr pixel to RGB, as libjpeg does.
-func toRGB(y, cb, cr uint8) (r, g, b uint8) {
-	yy := int32(y)
-	return clamp255(yy + ycc.crR[cr]), clamp255(yy + (ycc.cbG[cb]+ycc.crG[cr])>>16), clamp255(yy + ycc.cbB[cb])
-}
-
-// yccRowToRGB converts a row of Y, Cb, Cr samples (Cb and Cr already
-// upsampled) into R, G, B rows.
-func yccRowToRGB(r, g, b, y, cb, cr []uint8) {
-	n := len(y)
-	r, g, b, cb, cr = r[:n], g[:n], b[:n], cb[:n], cr[:n]
-	for i, yv := range y {
-		yy := int32(yv)
-		u, v := cb[i], cr[i]
-		r[i] = clamp255(yy + ycc.crR[v])
-		g[i] = clamp255(yy + (ycc.cbG[u]+ycc.crG[v])>>16)
-		b[i] = clamp255(yy + ycc.cbB[u])
-	}
-}
 
 func clamp255(v int32) uint8 {
 	if uint32(v) > 255 {
