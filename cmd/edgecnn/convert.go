@@ -97,7 +97,7 @@ written only when everything succeeded.`,
 	f.StringVar(&calib, "calib", "mnist", `calibration data (its training split): "mnist", a CIFAR-10 folder, or DIR/<label>/*.png|jpg`)
 	f.IntVar(&calibN, "calib-n", 1000, "number of calibration images")
 	f.Uint64Var(&seed, "seed", 1, "seed for picking the calibration images")
-	f.StringVar(&opt.Method, "method", "minmax", "activation ranges: minmax, percentile or entropy")
+	f.StringVar(&opt.Method, "method", "minmax", "activation ranges: minmax, percentile, entropy or mse")
 	f.Float64Var(&opt.Percentile, "percentile", 99.99, "percentile method: the cut-off")
 	f.StringVar(&floatLayers, "float", "", "comma-separated conv2d/linear layers to keep in float32")
 	f.StringVar(&evalData, "eval", "", "also report float and int8 top-1 on this data's test split")

@@ -1,6 +1,6 @@
 // Package convert turns a float32 model into an int8 one: it runs
 // calibration images through the float model, picks the quantization of
-// every tensor with an observer (min/max, percentile or KL entropy),
+// every tensor with an observer (min/max, percentile, KL entropy or MSE),
 // quantizes weights per output channel and biases to int32 (corrected for
 // the mean error the rounded weights cause on the calibration images), and
 // reports how far each layer's int8 output strays from float (SQNR).
@@ -27,7 +27,7 @@ import (
 // Options control a conversion.
 type Options struct {
 	// Method picks activation ranges: "minmax" (the default, also when
-	// empty), "percentile" or "entropy".
+	// empty), "percentile", "entropy" or "mse".
 	Method string
 	// Percentile is the percentile method's cut-off (default 99.99).
 	Percentile float64
