@@ -99,7 +99,7 @@ are calibrated. The output file is written only when everything succeeded.`,
 	f.StringVar(&calib, "calib", "mnist", `calibration data (its training split): "mnist", a CIFAR-10 folder, or DIR/<label>/*.png|jpg`)
 	f.IntVar(&calibN, "calib-n", 1000, "number of calibration images")
 	f.Uint64Var(&seed, "seed", 1, "seed for picking the calibration images")
-	f.StringVar(&opt.Method, "method", "minmax", "activation ranges: minmax, percentile or entropy")
+	f.StringVar(&opt.Method, "method", "minmax", "activation ranges: minmax, percentile, entropy or mse")
 	f.Float64Var(&opt.Percentile, "percentile", 99.99, "percentile method: the cut-off")
 	f.BoolVar(&opt.NoBiasCorrection, "no-bias-correction", false, "round each bias as it is, without correcting it for the int8 weights' mean error")
 	f.StringVar(&floatLayers, "float", "", "comma-separated conv2d/linear layers to keep in float32")
