@@ -262,7 +262,7 @@ func (r *replica) foldActivations() {
 
 // planGradients decides, for every input of every layer, whether its
 // backward pass writes that input's gradient or adds to it (see direct),
-// and sizes the spare buffers.
+// sizes the spare buffers and gives out the gradient buffers.
 func (r *replica) planGradients() {
 	last := make([]int, len(r.layers)) // last reader of each node, as layer*maxInputs+input
 	for i := range last {
@@ -280,7 +280,7 @@ func (r *replica) planGradients() {
 	r.direct = make([][]bool, len(r.layers))
 	r.xs = make([][][]float32, len(r.layers))
 	r.dxs = make([][][]float32, len(r.layers))
-	biggest := 0
+	biggest := make([]int, width) // the largest spare buffer of each input
 	for i, srcs := range r.srcs {
 		r.direct[i] = make([]bool, len(srcs))
 		r.xs[i] = make([][]float32, len(srcs))
@@ -288,13 +288,80 @@ func (r *replica) planGradients() {
 		for k, s := range srcs {
 			r.direct[i][k] = s < 0 || last[s] == i*maxInputs+k
 			if !r.direct[i][k] {
-				biggest = max(biggest, len(r.acts[s]))
+				biggest[k] = max(biggest[k], len(r.acts[s]))
 			}
 		}
 	}
 	r.spare = make([][]float32, width)
 	for k := range r.spare {
-		r.spare[k] = make([]float32, biggest)
+		r.spare[k] = make([]float32, biggest[k])
+	}
+	r.shareGradients(last)
+}
+
+// shareGradients gives out the nodes' gradient buffers. In the backward
+// pass the gradient of node s is written first by its last reader (the
+// layer last[s] names) and read last by s's own backward pass; outside
+// that span its memory can hold another node's gradient. Buffers are
+// handed out in backward order, each span taking the smallest free buffer
+// that holds it (or the largest, grown), so a chain of layers needs two
+// buffers rather than one per node: GoogLeNet's and DenseNet's gradients
+// at batch 128 took gigabytes. A node that nothing reads keeps a zero
+// gradient of its own, as the output of a dead branch would have.
+func (r *replica) shareGradients(last []int) {
+	type buffer struct {
+		size  int
+		nodes []int
+	}
+	var all, free []*buffer
+	held := make([]*buffer, len(r.layers))
+	take := func(s int) {
+		if held[s] != nil {
+			return
+		}
+		size := len(r.acts[s])
+		best := -1
+		for k, b := range free {
+			switch {
+			case best < 0,
+				b.size >= size && (free[best].size < size || b.size < free[best].size),
+				b.size < size && free[best].size < size && b.size > free[best].size:
+				best = k
+			}
+		}
+		var b *buffer
+		if best < 0 {
+			b = &buffer{}
+			all = append(all, b)
+		} else {
+			b = free[best]
+			free = slices.Delete(free, best, best+1)
+		}
+		b.size = max(b.size, size)
+		b.nodes = append(b.nodes, s)
+		held[s] = b
+	}
+	take(len(r.layers) - 1) // the loss writes the logits' gradient
+	for i := len(r.layers) - 1; i >= 0; i-- {
+		for k, s := range r.srcs[i] {
+			if s >= 0 && last[s] == i*maxInputs+k {
+				take(s)
+			}
+		}
+		if b := held[i]; b != nil {
+			free = append(free, b)
+		}
+	}
+	for _, b := range all {
+		mem := make([]float32, b.size)
+		for _, s := range b.nodes {
+			r.grads[s] = mem[:len(r.acts[s])]
+		}
+	}
+	for i, b := range held {
+		if b == nil && len(r.srcs[i]) > 0 {
+			r.grads[i] = make([]float32, len(r.acts[i]))
+		}
 	}
 }
 
@@ -308,7 +375,7 @@ func (r *replica) add(l layer, j joiner, srcs []int, size int) {
 	r.joins = append(r.joins, j)
 	r.srcs = append(r.srcs, srcs)
 	r.acts = append(r.acts, make([]float32, r.batch*size))
-	r.grads = append(r.grads, make([]float32, r.batch*size))
+	r.grads = append(r.grads, nil) // see shareGradients
 }
 
 // setInput normalises img into the input of sample s of a shard of n.
