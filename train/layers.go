@@ -72,16 +72,23 @@ type conv struct {
 }
 
 // convBlock is about how many floats of im2col matrix a convolution makes
-// at once: a block of images of that size (at least one) stays in the
-// 512 KiB L2 cache of the benchmark machine's cores while the GEMMs read it.
-const convBlock = 1 << 16
+// at once: a block of images of that size stays in the 512 KiB L2 cache of
+// the benchmark machine's cores while the GEMMs read it. But a block has
+// at least convCols columns (pixels): every GEMM of a block packs the
+// weights again, OCg*Kg values for OCg*Kg*columns multiply-adds, and
+// VGG-11's 512-channel layers on 2x2 planes spent a fifth of the step
+// packing them for blocks of 12 columns.
+const (
+	convBlock = 1 << 16
+	convCols  = 256
+)
 
 func newConv(n *nn.Node, in, out nn.Shape, w, b *param, batch int, sc *scratch) *conv {
 	g := engine.Geometry(n, in, out)
 	c := &conv{g: g, out: n.Out, groups: n.Groups, w: w, b: b, sc: sc,
 		pointwise: g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PadT == 0 && g.PadL == 0 && g.OutH == g.H && g.OutW == g.W}
 	ocg, kg, p := c.dims()
-	c.imgs = min(max(convBlock/(kg*p), 1), batch)
+	c.imgs = min(max(convBlock/(kg*p), (convCols+p-1)/p), batch)
 	c.wt = make([]float32, kg*ocg)
 	if !c.pointwise {
 		sc.reserve(kg * colStride(c.imgs*p))
