@@ -18,9 +18,9 @@ import (
 // such steps. Beside the wall time it reports the process CPU time per
 // step (cpu-ms/step), which other jobs on a shared machine do not inflate;
 // train/testdata/compare_step.sh runs it alternately with PyTorch.
-// -step.batch sets another batch size: GoogLeNet's and DenseNet's
-// default batch of 128 would keep over 4 GB of activations, gradients and
-// im2col matrices.
+// -step.batch sets another batch size: the PyTorch twins of GoogLeNet and
+// DenseNet need over 4 GB at the default batch of 128 (edgecnn 2.3 and
+// 1.9 GB).
 func BenchmarkStep(b *testing.B) {
 	for _, arch := range nn.Archs {
 		for _, qat := range []bool{false, true} {

@@ -8,8 +8,8 @@
 #
 # Each line is one run: wall ms per step and CPU ms per step (both threads,
 # user and system). Run it under nice on a shared machine. BATCH (default
-# 128) sets both batch sizes; googlenet and densenet need a smaller one
-# (32) to stay under 4 GB.
+# 128) sets both batch sizes; PyTorch's googlenet and densenet need a
+# smaller one (32: 1.3 GB each) to stay under 4 GB.
 set -euo pipefail
 rounds=${1:-3}
 steps=${2:-10}
