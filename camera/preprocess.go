@@ -17,6 +17,10 @@ type PreOptions struct {
 	// Generic uses the image path (crop and resize) for a model that asks
 	// for digit preprocessing.
 	Generic bool
+	// Draft lets the image path decode MJPEG frames at any n/8 of their
+	// size, faster but no longer exactly as training saw them
+	// (preprocess.Options.Draft).
+	Draft bool
 }
 
 // Preprocessor turns frames into the input of one model, as the model's
@@ -40,7 +44,7 @@ func NewPreprocessor(in nn.Input, opt PreOptions) (*Preprocessor, error) {
 	if opt.Generic {
 		in.Digit = false
 	}
-	p, err := preprocess.New(in, preprocess.Options{ROI: opt.ROI})
+	p, err := preprocess.New(in, preprocess.Options{ROI: opt.ROI, Draft: opt.Draft})
 	if err != nil {
 		return nil, fmt.Errorf("camera: %w", err)
 	}

@@ -75,6 +75,12 @@
 //	i8_maxpool_*                      the max pools' assembly
 //	f32_*.go                          the float32 twins: ConvF32, ConvF32HWC, DepthwiseConvF32, SgemmPacked, pools
 //
+// Three kernels serve the image path of package preprocess:
+//
+//	u8_idct.go (+ _amd64)             IDCTIslow, libjpeg's integer inverse DCT: idctIslow8x8AVX2
+//	u8_resample.go (+ _amd64)         ResampleRowsU8, the resampler's vertical pass: resampleRows16AVX2
+//	u8_ycc.go (+ _amd64)              YCbCrToRGBU8, JPEG's colour conversion: ycc8AVX2
+//
 // The arm64 assembly is generated from the .s.in templates by tools/asmgen
 // (gen_arm64asm.go).
 package kernels
@@ -166,6 +172,17 @@ type impl struct {
 	// values its tables address, bias and clamp fused, if it can and
 	// reports whether it did (f32_conv_hwc.go).
 	convHWCF32 convHWCF32Func
+
+	// idct, if not nil, runs IDCTIslow on validated arguments
+	// (u8_idct.go).
+	idct func(blk *[64]int32, dst *uint8, stride int)
+	// resampleRows, if not nil, runs ResampleRowsU8 on a prefix of its
+	// outputs and returns how many it did; the Go loop does the rest
+	// (u8_resample.go).
+	resampleRows func(out, src []uint8, stride int, k []int32, shift uint) int
+	// ycc, if not nil, runs YCbCrToRGBU8 on a prefix of its samples and
+	// returns how many it did; the Go loop does the rest (u8_ycc.go).
+	ycc func(r, g, b, y, cb, cr []uint8) int
 }
 
 // convHWCF32Func is the type of impl.convHWCF32.

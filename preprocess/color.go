@@ -1,43 +1,10 @@
 package preprocess
 
-// The colour conversions of edgecnn, in one place: JPEG's YCbCr to RGB and
+// The colour conversions of edgecnn, in one place: JPEG's YCbCr to RGB
+// (kernels.YCbCrToRGBU8, whose fixed-point arithmetic is libjpeg's) and
 // the chroma upsampling before it (as libjpeg does them by default, so
 // that decoded photos match what PIL and torchvision see), and RGB to
 // luma (as PIL's convert("L") does).
-
-// ycc holds libjpeg's fixed-point YCbCr to RGB tables (16 fractional bits).
-var ycc = func() (t struct{ crR, cbB, crG, cbG [256]int32 }) {
-	const half = 1 << 15
-	fix := func(v float64) int32 { return int32(float64(v*(1<<16)) + 0.5) }
-	for i := range 256 {
-		x := int32(i - 128)
-		t.crR[i] = (fix(1.40200)*x + half) >> 16
-		t.cbB[i] = (fix(1.77200)*x + half) >> 16
-		t.crG[i] = -fix(0.71414) * x
-		t.cbG[i] = -fix(0.34414)*x + half
-	}
-	return t
-}()
-
-// toRGB converts one full-range YCbCr pixel to RGB, as libjpeg does.
-func toRGB(y, cb, cr uint8) (r, g, b uint8) {
-	yy := int32(y)
-	return clamp255(yy + ycc.crR[cr]), clamp255(yy + (ycc.cbG[cb]+ycc.crG[cr])>>16), clamp255(yy + ycc.cbB[cb])
-}
-
-// yccRowToRGB converts a row of Y, Cb, Cr samples (Cb and Cr already
-// upsampled) into R, G, B rows.
-func yccRowToRGB(r, g, b, y, cb, cr []uint8) {
-	n := len(y)
-	r, g, b, cb, cr = r[:n], g[:n], b[:n], cb[:n], cr[:n]
-	for i, yv := range y {
-		yy := int32(yv)
-		u, v := cb[i], cr[i]
-		r[i] = clamp255(yy + ycc.crR[v])
-		g[i] = clamp255(yy + (ycc.cbG[u]+ycc.crG[v])>>16)
-		b[i] = clamp255(yy + ycc.cbB[u])
-	}
-}
 
 func clamp255(v int32) uint8 {
 	if uint32(v) > 255 {
@@ -84,22 +51,42 @@ func upsampleRow(dst []uint8, pl Plane, sx, sy, y, x0 int, sums *[]int32) {
 	c0 := x0>>1 - 1
 	s := grow(*sums, (x0+len(dst)-1)>>1+2-c0)
 	*sums = s
+	// Columns c0+j for j in [lo, hi) lie inside the plane; the others
+	// repeat the edge.
+	lo, hi := min(max(-c0, 0), len(s)), max(min(cw-c0, len(s)), 0)
 	evenBias, oddBias, shift := int32(1), int32(2), uint(2)
-	if sy == 1 {
-		for j := range s {
-			s[j] = int32(row[min(max(c0+j, 0), cw-1)*step])
-		}
-	} else {
+	var other []uint8
+	if sy == 2 {
 		near := cy - 1
 		if y&1 == 1 {
 			near = cy + 1
 		}
-		other := pl.Pix[min(max(near, 0), ch-1)*pl.Stride:]
-		for j := range s {
-			c := min(max(c0+j, 0), cw-1) * step
+		other = pl.Pix[min(max(near, 0), ch-1)*pl.Stride:]
+		evenBias, oddBias, shift = 8, 7, 4
+	}
+	for j := 0; j < len(s); j++ {
+		if j == lo && lo < hi && step == 1 {
+			// The inside, the bulk of the row, without the clamps.
+			in := row[c0+lo : c0+hi]
+			if other == nil {
+				for i, v := range in {
+					s[lo+i] = int32(v)
+				}
+			} else {
+				o := other[c0+lo : c0+hi]
+				for i, v := range in {
+					s[lo+i] = 3*int32(v) + int32(o[i])
+				}
+			}
+			j = hi - 1
+			continue
+		}
+		c := min(max(c0+j, 0), cw-1) * step
+		if other == nil {
+			s[j] = int32(row[c])
+		} else {
 			s[j] = 3*int32(row[c]) + int32(other[c])
 		}
-		evenBias, oddBias, shift = 8, 7, 4
 	}
 	// Then the horizontal one: an even column mixes in its left
 	// neighbour, an odd one its right one; columns 2c and 2c+1 both
@@ -109,11 +96,11 @@ func upsampleRow(dst []uint8, pl Plane, sx, sy, y, x0 int, sums *[]int32) {
 		dst[0] = uint8((3*s[1] + s[2] + oddBias) >> shift)
 		i = 1
 	}
-	for ; i+1 < len(dst); i += 2 {
-		j := (x0+i)>>1 - c0
-		near := 3 * s[j]
-		dst[i] = uint8((near + s[j-1] + evenBias) >> shift)
-		dst[i+1] = uint8((near + s[j+1] + oddBias) >> shift)
+	for j := (x0+i)>>1 - c0; i+1 < len(dst); i, j = i+2, j+1 {
+		t := s[j-1 : j+2 : j+2]
+		near := 3 * t[1]
+		dst[i] = uint8((near + t[0] + evenBias) >> shift)
+		dst[i+1] = uint8((near + t[2] + oddBias) >> shift)
 	}
 	if i < len(dst) {
 		j := (x0+i)>>1 - c0

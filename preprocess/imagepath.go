@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 
+	"github.com/edgecnn/edgecnn/kernels"
 	"github.com/edgecnn/edgecnn/nn"
 )
 
@@ -40,6 +41,7 @@ func centreCrop(rw, rh, w, h int) image.Rectangle {
 type imagePath struct {
 	rs   Resampler
 	cbuf [2][]uint8 // upsampled chroma rows
+	ybuf []uint8    // gathered luma
 	sums []int32    // upsampling's scratch
 	lbuf [3][]uint8 // RGB rows for gray output
 }
@@ -103,14 +105,16 @@ func (p *imagePath) reader(pic *Picture, roi image.Rectangle, channels int, bgr 
 			p.cbuf[0], p.cbuf[1] = cb, cr
 			upsampleRow(cb, pl[1], pic.SubX, pic.SubY, y, x0, &p.sums)
 			upsampleRow(cr, pl[2], pic.SubX, pic.SubY, y, x0, &p.sums)
-			yrow := pl[0].Pix[y*pl[0].Stride+x0*pl[0].Step:]
+			var luma []uint8
 			if pl[0].Step == 1 {
-				yccRowToRGB(r, g, b, yrow[:n], cb, cr)
-				return
+				luma = pl[0].Pix[y*pl[0].Stride+x0:][:n]
+			} else {
+				// Interleaved luma (YUYV): gathered first.
+				p.ybuf = grow(p.ybuf, n)
+				luma = p.ybuf
+				copyRow(luma, &pl[0], y, x0)
 			}
-			for i := range n {
-				r[i], g[i], b[i] = toRGB(yrow[i*pl[0].Step], cb[i], cr[i])
-			}
+			kernels.YCbCrToRGBU8(r, g, b, luma, cb, cr)
 		}
 	}
 	if channels == 3 {

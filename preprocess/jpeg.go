@@ -1,10 +1,13 @@
 package preprocess
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
 	"math"
+
+	"github.com/edgecnn/edgecnn/kernels"
 )
 
 // This file is edgecnn's JPEG decoder: baseline and extended sequential
@@ -110,18 +113,16 @@ type bitReader struct {
 }
 
 func (b *bitReader) fill() {
-	// Fast path: eight bytes with no 0xFF among them.
+	// Fast path: the next eight bytes hold no 0xFF; as many of them as
+	// fit go in at once.
 	if !b.marker && b.pos+8 <= len(b.data) && b.n <= 56 {
-		for b.n <= 56 {
-			c := b.data[b.pos]
-			if c == 0xFF {
-				break
-			}
-			b.pos++
-			b.acc |= uint64(c) << (56 - b.n)
-			b.n += 8
-		}
-		if b.n > 56 {
+		x := binary.BigEndian.Uint64(b.data[b.pos:])
+		const ones, highs = 0x0101010101010101, 0x8080808080808080
+		if (^x-ones)&x&highs == 0 { // no byte of ^x is zero
+			k := (64 - b.n) / 8
+			b.acc |= x >> (64 - 8*k) << (64 - b.n - 8*k)
+			b.pos += int(k)
+			b.n += 8 * k
 			return
 		}
 	}
@@ -245,6 +246,7 @@ type jpegDecoder struct {
 	scaled  [8][8]int32 // the shrunk inverse DCT for n < 8 (scaledBits)
 	scaledN int
 	bits    bitReader
+	blk     [64]int32 // the block being decoded, dequantized
 	// need is the region of the picture (in its pixels) whose pixels are
 	// wanted; empty means all of them.
 	need image.Rectangle
@@ -663,29 +665,42 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 	}
 	out := ci < d.want && bx >= c.need.Min.X && bx < c.need.Max.X && by >= c.need.Min.Y && by < c.need.Max.Y
 	q := &d.qt[c.tq]
-	var blk [64]int32
-	blk[0] = c.pred * q[0]
+	// The coefficients live in d, not on the stack: the transform is
+	// reached through the kernels' dispatch table, which would make a
+	// local array escape, one allocation per block.
+	blk := &d.blk
+	if out {
+		*blk = [64]int32{}
+		blk[0] = c.pred * q[0]
+	}
 	last := 0 // natural-order bound of the nonzero coefficients: row and column
 	ac := &d.huff[1][c.ta]
+	// The bit buffer lives in registers while the short codes decode;
+	// b holds it across the calls.
+	acc, nb := b.acc, b.n
 	for k := 1; k < 64; k++ {
 		var v int32
-		if b.n < 32 {
+		if nb < 32 {
+			b.acc, b.n = acc, nb
 			b.fill()
+			acc, nb = b.acc, b.n
 		}
-		if f := ac.fastAC[b.acc>>(64-lutBits)]; f != 0 {
+		if f := ac.fastAC[acc>>(64-lutBits)]; f != 0 {
 			// A short code and its value at once.
 			l := uint(f & 15)
-			b.acc <<= l
-			b.n -= l
+			acc <<= l
+			nb -= l
 			k += int(f>>8) & 15
 			v = f >> 16
 		} else {
+			b.acc, b.n = acc, nb
 			rs, ok := b.decode(ac)
 			if !ok {
 				return errors.New("jpeg: bad huffman code")
 			}
 			r, s := int(rs>>4), uint(rs&15)
 			if s == 0 {
+				acc, nb = b.acc, b.n
 				if r != 15 {
 					break
 				}
@@ -694,6 +709,7 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 			}
 			k += r
 			v = b.receive(s)
+			acc, nb = b.acc, b.n
 		}
 		if k > 63 {
 			return errors.New("jpeg: coefficient index out of range")
@@ -705,6 +721,7 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 			last |= 1 << (8 + z>>3)
 		}
 	}
+	b.acc, b.n = acc, nb
 	if !out {
 		return nil
 	}
@@ -725,9 +742,9 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 			}
 		}
 	case n == 8:
-		idctIslow(&blk, dst, c.stride)
+		kernels.IDCTIslow(blk, dst, c.stride)
 	default:
-		d.idctScaled(&blk, last, dst, c.stride)
+		d.idctScaled(blk, last, dst, c.stride)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package preprocess
 import (
 	"image"
 	"math"
+
+	"github.com/edgecnn/edgecnn/kernels"
 )
 
 // The one resampler of edgecnn: a triangle (bilinear) filter widened by
@@ -118,16 +120,23 @@ func (r *Resampler) resample(dst []uint8, channels, sw, sh, dw, dh int, crop ima
 		r.tmp[c] = grow(r.tmp[c], (y1-y0)*cw)
 	}
 	// Horizontal pass over the source rows the crop needs.
+	var outs [3][]uint8
 	for y := y0; y < y1; y++ {
 		read(y, x0, x1, r.rows[:channels])
 		for c := range channels {
-			src := r.rows[c]
-			out := r.tmp[c][(y-y0)*cw : (y-y0+1)*cw]
+			outs[c] = r.tmp[c][(y-y0)*cw : (y-y0+1)*cw]
 			if sw == dw {
-				copy(out, src[crop.Min.X-x0:crop.Max.X-x0])
-				continue
+				copy(outs[c], r.rows[c][crop.Min.X-x0:crop.Max.X-x0])
 			}
-			xs.horizontal(out, src, crop.Min.X, x0)
+		}
+		if sw == dw {
+			continue
+		}
+		if channels == 3 && xs.horizontal3(&outs, r.rows, crop.Min.X, x0) {
+			continue
+		}
+		for c := range channels {
+			xs.horizontal(outs[c], r.rows[c], crop.Min.X, x0)
 		}
 	}
 	// Vertical pass.
@@ -143,7 +152,7 @@ func (r *Resampler) resample(dst []uint8, channels, sw, sh, dw, dh int, crop ima
 			}
 			k := ys.weight[o*ys.taps : o*ys.taps+int(ys.count[o])]
 			base := int(ys.first[o]) - y0
-			verticalTaps(out, tmp[base*cw:], cw, k)
+			kernels.ResampleRowsU8(out, tmp[base*cw:], cw, k, precisionBits)
 		}
 	}
 }
@@ -190,52 +199,54 @@ func (a *axis) horizontal(out, src []uint8, o0, x0 int) {
 	}
 }
 
+// horizontal3 is horizontal on three channels at once, which share the
+// taps' positions and weights, for the common tap counts (shrinking by 1
+// to 2 and by 2 to 3). It reports false, doing nothing, for the others.
+func (a *axis) horizontal3(outs *[3][]uint8, srcs [][]uint8, o0, x0 int) bool {
+	const half = 1 << (precisionBits - 1)
+	n := len(outs[0])
+	out0, out1, out2 := outs[0][:n], outs[1][:n], outs[2][:n]
+	s0, s1, s2 := srcs[0], srcs[1], srcs[2]
+	first := a.first[o0 : o0+n]
+	switch a.taps {
+	case 5:
+		weights := a.weight[o0*5 : (o0+n)*5]
+		for i, f := range first {
+			o := int(f) - x0
+			k := weights[i*5 : i*5+5 : i*5+5]
+			k0, k1, k2, k3, k4 := k[0], k[1], k[2], k[3], k[4]
+			p := s0[o : o+5 : o+5]
+			out0[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4)
+			p = s1[o : o+5 : o+5]
+			out1[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4)
+			p = s2[o : o+5 : o+5]
+			out2[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4)
+		}
+	case 7:
+		weights := a.weight[o0*7 : (o0+n)*7]
+		for i, f := range first {
+			o := int(f) - x0
+			k := weights[i*7 : i*7+7 : i*7+7]
+			k0, k1, k2, k3, k4, k5, k6 := k[0], k[1], k[2], k[3], k[4], k[5], k[6]
+			p := s0[o : o+7 : o+7]
+			out0[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4 + int32(p[5])*k5 + int32(p[6])*k6)
+			p = s1[o : o+7 : o+7]
+			out1[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4 + int32(p[5])*k5 + int32(p[6])*k6)
+			p = s2[o : o+7 : o+7]
+			out2[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4 + int32(p[5])*k5 + int32(p[6])*k6)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
 // resizePlane resizes the sw x sh plane at src (row stride stride) to
 // dw x dh pixels at dst.
 func (r *Resampler) resizePlane(dst, src []uint8, sw, sh, stride, dw, dh int) {
 	r.resample(dst, 1, sw, sh, dw, dh, image.Rect(0, 0, dw, dh), func(y, x0, x1 int, rows [][]uint8) {
 		copy(rows[0], src[y*stride+x0:y*stride+x1])
 	})
-}
-
-// verticalTaps computes one output row: out[i] = sum_j k[j] * src[j*stride+i].
-func verticalTaps(out, src []uint8, stride int, k []int32) {
-	const half = 1 << (precisionBits - 1)
-	if len(k) <= 5 {
-		// Shrinking by up to 2, the common case, in one pass: taps past
-		// the count weigh 0 (on the first row).
-		var w [5]int32
-		var rows [5][]uint8
-		for j := range rows {
-			rows[j] = src[:len(out)]
-		}
-		for j, v := range k {
-			w[j], rows[j] = v, src[j*stride:j*stride+len(out)]
-		}
-		n := len(out)
-		r0, r1, r2, r3, r4 := rows[0][:n], rows[1][:n], rows[2][:n], rows[3][:n], rows[4][:n]
-		for i, v := range r0 {
-			out[i] = clampFixed(half + int32(v)*w[0] + int32(r1[i])*w[1] + int32(r2[i])*w[2] + int32(r3[i])*w[3] + int32(r4[i])*w[4])
-		}
-		return
-	}
-	var acc [256]int32
-	for lo := 0; lo < len(out); lo += len(acc) {
-		n := min(len(acc), len(out)-lo)
-		a := acc[:n]
-		for i := range a {
-			a[i] = half
-		}
-		for j, w := range k {
-			row := src[j*stride+lo : j*stride+lo+n]
-			for i, v := range row {
-				a[i] += int32(v) * w
-			}
-		}
-		for i, v := range a {
-			out[lo+i] = clampFixed(v)
-		}
-	}
 }
 
 // clampFixed rounds down a fixed-point sum (the rounding half is already

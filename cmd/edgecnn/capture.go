@@ -27,6 +27,7 @@ type captureOptions struct {
 	fps                                              float64
 	count                                            int
 	interval                                         time.Duration
+	draft                                            bool
 }
 
 func captureCmd() *cobra.Command {
@@ -61,6 +62,7 @@ a setup.`,
 	f.DurationVar(&o.interval, "interval", 0, "least time between saved frames, e.g. 250ms (cameras)")
 	f.StringVar(&o.as, "as", "frame", "save the frame, or the model input: frame|input")
 	f.StringVar(&o.model, "model", "", "model whose input --as input saves (default: the embedded int8 LeNet-5)")
+	f.BoolVar(&o.draft, "draft", false, "with --as input: "+draftUsage)
 	return cmd
 }
 
@@ -74,6 +76,8 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 		return usagef("--label %q: want a class name usable as a folder name", o.label)
 	case o.as != "frame" && o.as != "input":
 		return usagef("--as %q: want frame or input", o.as)
+	case o.draft && o.as != "input":
+		return usagef("--draft changes only what --as input saves; frames are saved as they came")
 	case o.count < 0 || o.interval < 0:
 		return usagef("--count and --interval must not be negative")
 	}
@@ -92,8 +96,11 @@ func runCapture(cmd *cobra.Command, o captureOptions) error {
 		if err != nil {
 			return err
 		}
-		if pre, err = camera.NewPreprocessor(m.Input, camera.PreOptions{ROI: roi}); err != nil {
+		if pre, err = camera.NewPreprocessor(m.Input, camera.PreOptions{ROI: roi, Draft: o.draft}); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := checkDraft(o.draft, pre.Digit()); err != nil {
+			return err
 		}
 		inC, inH, inW = m.Input.Channels, m.Input.Height, m.Input.Width
 	}

@@ -33,3 +33,16 @@ func safeName(name string) string {
 		return r
 	}, name)
 }
+
+// draftUsage is the help of --draft, which run, capture and predict share.
+const draftUsage = "decode JPEGs at n/8 of their size in the DCT domain (6/8 of 640x480, 4/8 of 1280x720): " +
+	"faster, but the pixels differ a little from the exact ones eval and training see (image-path models only)"
+
+// checkDraft refuses --draft for a model whose images go through the digit
+// path, which decodes at its own scale and which the flag would not change.
+func checkDraft(draft, digit bool) error {
+	if draft && digit {
+		return usagef("--draft applies to the image path; this model prepares images with the digit path (--generic switches it off for run)")
+	}
+	return nil
+}

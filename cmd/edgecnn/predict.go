@@ -30,7 +30,7 @@ func predictCmd() *cobra.Command {
 	var (
 		modelPath, input, out string
 		threads               int
-		asJSON                bool
+		asJSON, draft         bool
 		maxMemory             memoryLimit
 	)
 	cmd := &cobra.Command{
@@ -65,6 +65,12 @@ run and eval prepare images; the lines then start with the file, and --json adds
 			if err != nil {
 				return fmt.Errorf("--input: %w", err)
 			}
+			if draft && !images {
+				return usagef("--draft applies to image inputs, not to a .npy batch")
+			}
+			if err := checkDraft(draft, m.Input.Digit); err != nil {
+				return err
+			}
 			var batch *npy.Array
 			if !images {
 				if batch, err = readBatch(input, m, name); err != nil {
@@ -78,7 +84,7 @@ run and eval prepare images; the lines then start with the file, and --json adds
 			defer e.Close()
 			var p predictions
 			if images {
-				p, err = predictImages(e, m, files)
+				p, err = predictImages(e, m, files, draft)
 			} else {
 				p, err = predictBatch(e, m, batch)
 			}
@@ -94,6 +100,7 @@ run and eval prepare images; the lines then start with the file, and --json adds
 	f.IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
 	f.BoolVar(&asJSON, "json", false, `print {"logits": [[...], ...], "labels": [...]}`)
 	f.StringVar(&out, "out", "", "write the logits to this .npy file (float32, [N, classes]) instead of printing them")
+	f.BoolVar(&draft, "draft", false, draftUsage)
 	addMemoryFlag(f, &maxMemory)
 	return cmd
 }
@@ -190,10 +197,11 @@ func predictBatch(e *engine.Engine, m *nn.Model, a *npy.Array) (predictions, err
 }
 
 // predictImages runs image files, each prepared by the model's
-// preprocessing as run and eval prepare it.
-func predictImages(e *engine.Engine, m *nn.Model, files []string) (predictions, error) {
+// preprocessing as run and eval prepare it (or, with draft, as run --draft
+// does).
+func predictImages(e *engine.Engine, m *nn.Model, files []string, draft bool) (predictions, error) {
 	p := predictions{files: files}
-	pre, err := preprocess.New(m.Input, preprocess.Options{})
+	pre, err := preprocess.New(m.Input, preprocess.Options{Draft: draft})
 	if err != nil {
 		return p, err
 	}

@@ -33,7 +33,7 @@ type runOptions struct {
 	model, source, format, size, roi, web string
 	saveInputs                            string
 	fps                                   float64
-	asJSON, every, loop, generic          bool
+	asJSON, every, loop, generic, draft   bool
 	top, smooth, threads, limit           int
 	gpio                                  []string
 	webAllow                              hostNames
@@ -96,6 +96,7 @@ camera is reopened with back-off. Ctrl-C stops and prints a summary.`,
 	f.IntVar(&o.threads, "threads", 0, "inference threads (default: all cores; layers too small to be worth sharing run on one)")
 	f.IntVar(&o.limit, "limit", 0, "stop after N frames")
 	f.BoolVar(&o.generic, "generic", false, "use the image path (resize and crop) even for a digit model")
+	f.BoolVar(&o.draft, "draft", false, draftUsage)
 	f.StringVar(&o.saveInputs, "save-inputs", "", "write each frame as the model saw it to this folder (PNG), to debug a camera setup")
 	f.StringVar(&o.web, "web", "", "serve a live preview page on HOST:PORT, e.g. 0.0.0.0:8080 (a bare --web is 127.0.0.1:8080; PORT or :PORT binds 127.0.0.1)")
 	f.Var(&o.webAllow, "web-allow", "also serve the page to browsers that reach it by these host names (e.g. a DNS name or a proxy's; default: loopback, the bound address, and with 0.0.0.0 the host's addresses and NAME.local; * allows any)")
@@ -250,9 +251,12 @@ func runRun(cmd *cobra.Command, o runOptions, everySet, loopSet, fpsSet bool) er
 	if err != nil {
 		return fmt.Errorf("%s: %w", modelName, err)
 	}
-	pre, err := camera.NewPreprocessor(m.Input, camera.PreOptions{ROI: roi, Generic: o.generic})
+	pre, err := camera.NewPreprocessor(m.Input, camera.PreOptions{ROI: roi, Generic: o.generic, Draft: o.draft})
 	if err != nil {
 		return fmt.Errorf("%s: %w", modelName, err)
+	}
+	if err := checkDraft(o.draft, pre.Digit()); err != nil {
+		return err
 	}
 	var rules []*gpioRule
 	for _, g := range o.gpio {

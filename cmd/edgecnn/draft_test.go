@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// savedInput runs run on a photo with the ImageNet-style model rgb,
+// --draft or not, and returns the RGB input the model saw.
+func savedInput(t *testing.T, rgb, photo string, draft bool) *image.RGBA {
+	out := t.TempDir()
+	args := []string{"run", "--model", rgb, "--source", photo, "--save-inputs", out, "--json"}
+	if draft {
+		args = append(args, "--draft")
+	}
+	_, stderr, code := edgecnn(t, args...)
+	require.Zero(t, code, stderr)
+	files, err := filepath.Glob(filepath.Join(out, "*.png"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	img, err := png.Decode(bytes.NewReader(data))
+	require.NoError(t, err)
+	rgba := image.NewRGBA(img.Bounds())
+	for y := range img.Bounds().Dy() {
+		for x := range img.Bounds().Dx() {
+			rgba.Set(x, y, img.At(x, y))
+		}
+	}
+	return rgba
+}
+
+// TestRunDraft checks that run --draft decodes a photo the exact path
+// decodes at full size at a reduced size instead (its input differs) and
+// that the result stays close to the exact input; and that --draft is
+// refused where it would change nothing.
+func TestRunDraft(t *testing.T) {
+	dir := t.TempDir()
+	rgb := filepath.Join(dir, "rgb.safetensors")
+	_, stderr, code := edgecnn(t, "import", "--onnx", filepath.Join("testdata", "rgb.onnx"), "--preset", "imagenet", "--out", rgb)
+	require.Zero(t, code, stderr)
+	// 640x427: the exact path decodes it at full size, draft at 6/8.
+	photo := filepath.Join("..", "..", "preprocess", "testdata", "photos", "rocket.jpg")
+	exact, draft := savedInput(t, rgb, photo, false), savedInput(t, rgb, photo, true)
+	require.Equal(t, exact.Rect, draft.Rect)
+	var sum, differ int
+	for i := range exact.Pix {
+		if i%4 == 3 {
+			continue // alpha
+		}
+		d := int(exact.Pix[i]) - int(draft.Pix[i])
+		sum += max(d, -d)
+		if d != 0 {
+			differ++
+		}
+	}
+	samples := len(exact.Pix) / 4 * 3
+	t.Logf("--draft changes %d of %d samples, by %.2f levels on average", differ, samples, float64(sum)/float64(samples))
+	require.Greater(t, differ, samples/10, "--draft should decode at 6/8 and so change the pixels")
+	require.Less(t, float64(sum)/float64(samples), 3.0, "--draft should stay within a few levels of the exact input on average")
+
+	for _, c := range [][]string{
+		{"run", "--draft", "--limit", "1"}, // the embedded digit model
+		{"capture", "--source", photo, "--label", "a", "--out", dir, "--draft"},
+		{"predict", "--model", rgb, "--input", filepath.Join(dir, "x.npy"), "--draft"},
+	} {
+		_, stderr, code := edgecnn(t, c...)
+		require.Equal(t, 2, code, "%v: %s", c, stderr)
+		require.Contains(t, stderr, "--draft", "%v", c)
+	}
+}
