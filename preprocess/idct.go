@@ -60,7 +60,10 @@ func (d *jpegDecoder) idctScaled(blk *[64]int32, used int, dst []uint8, stride i
 	m := &d.scaled
 	cols := min(n, bits.Len8(uint8(used)))
 	rows := min(n, bits.Len8(uint8(used>>8)))
-	var t [64]int32 // t[x*8+v] = sum_u F[v][u] M[x][u], descaled
+	// t[x*8+v] = sum_u F[v][u] M[x][u], descaled, for the x < n and v <
+	// rows the second pass reads: written before they are read, so kept
+	// in d rather than cleared on every block.
+	t := &d.scaledTmp
 	for v := range rows {
 		row := blk[v*8 : v*8+cols]
 		for x := range (n + 1) / 2 {
