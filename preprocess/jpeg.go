@@ -251,8 +251,8 @@ type jpegDecoder struct {
 	scaledN int
 	// scaledTmp is idctScaled's intermediate block.
 	scaledTmp [64]int32
-	bits    bitReader
-	blk     [64]int32 // the block being decoded, dequantized
+	bits      bitReader
+	blk       [64]int32 // the block being decoded, dequantized
 	// need is the region of the picture (in its pixels) whose pixels are
 	// wanted; empty means all of them.
 	need image.Rectangle
