@@ -42,6 +42,9 @@ func newInt8Layer(m *nn.Model, n *nn.Node, in, out nn.Shape, inInfo, outInfo ten
 	case nn.OpLinear:
 		return newLinearInt8(m, n, in[0], out[0], inInfo.quant, outInfo.quant, threads)
 	case nn.OpMaxPool, nn.OpAvgPool, nn.OpFlatten, nn.OpDropout:
+		if n.Op == nn.OpAvgPool && nn.GlobalPool(n, in) && inInfo.quant != outInfo.quant {
+			return newGlobalPoolInt8(in[0], in[1]*in[2], inInfo.hwc, inInfo.quant, outInfo.quant)
+		}
 		if inInfo.quant != outInfo.quant {
 			return nil, fmt.Errorf("int8 %s must keep its input's quantization %+v, has %+v", n.Op, inInfo.quant, outInfo.quant)
 		}

@@ -168,6 +168,19 @@ func TestImportedOpsInt8(t *testing.T) {
 	mul("se", "hardswish", "gate", true)
 	mul("square", "se", "sigmoid", false)
 
+	// The global pool's mean has a range of its own, finer than its
+	// input's: within one of its steps of the mean of the dequantized
+	// inputs (engine/gap_int8_internal_test.go has the layouts and ends).
+	silu, pin, pgap := codes("silu"), *q.Node("silu").Quant, *q.Node("gap").Quant
+	require.Less(t, pgap.Scale, pin.Scale, "gap's step")
+	for k, got := range codes("gap") {
+		var mean float64
+		for _, v := range silu[k*plane : (k+1)*plane] {
+			mean += float64(quant.Dequantize(v, pin)) / float64(plane)
+		}
+		require.InDelta(t, mean, quant.Dequantize(got, pgap), float64(pgap.Scale), "gap[%d]", k)
+	}
+
 	require.Equal(t, *q.Node("lrn").Quant, *q.Node("shuffle").Quant, "a gather keeps its input's quantization")
 	lrn, shuffled := codes("lrn"), codes("shuffle")
 	for k, got := range shuffled {

@@ -7,7 +7,7 @@ package kernels
 //go:generate go run ../tools/asmgen -lib i8_requant_arm64.tmpl -in i8_gemv_arm64.s.in -out i8_gemv_arm64.s
 //go:generate go run ../tools/asmgen -lib i8_requant_arm64.tmpl -in i8_gemm_arm64.s.in -out i8_gemm_arm64.s
 //go:generate go run ../tools/asmgen -lib i8_requant_arm64.tmpl -in i8_dwconv_arm64.s.in -out i8_dwconv_arm64.s
-//go:generate go run ../tools/asmgen -in i8_add_arm64.s.in -out i8_add_arm64.s
+//go:generate go run ../tools/asmgen -lib i8_requant_arm64.tmpl -in i8_add_arm64.s.in -out i8_add_arm64.s
 //go:generate go run ../tools/asmgen -in f32_add_arm64.s.in -out f32_add_arm64.s
 //go:generate go run ../tools/asmgen -in kernels_arm64.s.in -out kernels_arm64.s
 //go:generate go run ../tools/asmgen -in i8_pack_arm64.s.in -out i8_pack_arm64.s

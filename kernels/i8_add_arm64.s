@@ -10,11 +10,8 @@
 #include "go_asm.h"
 #include "textflag.h"
 
-// addq scales the int32 vector x as quant.MultiplyByQuantizedMultiplier
-// with no left shift: SQRDMULH by the multiplier m (the doubling high
-// multiply, which saturates only on MinInt32² as quant's does), then the
-// rounding right shift by -r (r negative) with ties away from zero (the
-// sign fix-up, then SRSHL). Arguments: x, m, r, a temporary.
+// mulshift (i8_requant_arm64.tmpl) scales each term and the sum: quant's
+// MultiplyByQuantizedMultiplier with no left shift.
 
 // widen sign-extends the 16 int8 of v into the int32 vectors d, d+1, d+2,
 // d+3, minus the zero point z (int32 lanes), shifted left by the fifth
@@ -91,67 +88,55 @@ addloop:
 	WORD $0x4f3454e7 // shl v7.4s, v7.4s, #20
 	WORD $0x6eb2b400 // sqrdmulh v0.4s, v0.4s, v18.4s
 	WORD $0x4e351c1b // and v27.16b, v0.16b, v21.16b
-	WORD $0x4f21077b // sshr v27.4s, v27.4s, #31
-	WORD $0x4ebb0c00 // sqadd v0.4s, v0.4s, v27.4s
+	WORD $0x4f211760 // ssra v0.4s, v27.4s, #31
 	WORD $0x4eb55400 // srshl v0.4s, v0.4s, v21.4s
 	WORD $0x6eb2b421 // sqrdmulh v1.4s, v1.4s, v18.4s
 	WORD $0x4e351c3b // and v27.16b, v1.16b, v21.16b
-	WORD $0x4f21077b // sshr v27.4s, v27.4s, #31
-	WORD $0x4ebb0c21 // sqadd v1.4s, v1.4s, v27.4s
+	WORD $0x4f211761 // ssra v1.4s, v27.4s, #31
 	WORD $0x4eb55421 // srshl v1.4s, v1.4s, v21.4s
 	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
 	WORD $0x4e351c5b // and v27.16b, v2.16b, v21.16b
-	WORD $0x4f21077b // sshr v27.4s, v27.4s, #31
-	WORD $0x4ebb0c42 // sqadd v2.4s, v2.4s, v27.4s
+	WORD $0x4f211762 // ssra v2.4s, v27.4s, #31
 	WORD $0x4eb55442 // srshl v2.4s, v2.4s, v21.4s
 	WORD $0x6eb2b463 // sqrdmulh v3.4s, v3.4s, v18.4s
 	WORD $0x4e351c7b // and v27.16b, v3.16b, v21.16b
-	WORD $0x4f21077b // sshr v27.4s, v27.4s, #31
-	WORD $0x4ebb0c63 // sqadd v3.4s, v3.4s, v27.4s
+	WORD $0x4f211763 // ssra v3.4s, v27.4s, #31
 	WORD $0x4eb55463 // srshl v3.4s, v3.4s, v21.4s
 	WORD $0x6eb3b484 // sqrdmulh v4.4s, v4.4s, v19.4s
 	WORD $0x4e361c9b // and v27.16b, v4.16b, v22.16b
-	WORD $0x4f21077b // sshr v27.4s, v27.4s, #31
-	WORD $0x4ebb0c84 // sqadd v4.4s, v4.4s, v27.4s
+	WORD $0x4f211764 // ssra v4.4s, v27.4s, #31
 	WORD $0x4eb65484 // srshl v4.4s, v4.4s, v22.4s
 	WORD $0x6eb3b4a5 // sqrdmulh v5.4s, v5.4s, v19.4s
 	WORD $0x4e361cbb // and v27.16b, v5.16b, v22.16b
-	WORD $0x4f21077b // sshr v27.4s, v27.4s, #31
-	WORD $0x4ebb0ca5 // sqadd v5.4s, v5.4s, v27.4s
+	WORD $0x4f211765 // ssra v5.4s, v27.4s, #31
 	WORD $0x4eb654a5 // srshl v5.4s, v5.4s, v22.4s
 	WORD $0x6eb3b4c6 // sqrdmulh v6.4s, v6.4s, v19.4s
 	WORD $0x4e361cdb // and v27.16b, v6.16b, v22.16b
-	WORD $0x4f21077b // sshr v27.4s, v27.4s, #31
-	WORD $0x4ebb0cc6 // sqadd v6.4s, v6.4s, v27.4s
+	WORD $0x4f211766 // ssra v6.4s, v27.4s, #31
 	WORD $0x4eb654c6 // srshl v6.4s, v6.4s, v22.4s
 	WORD $0x6eb3b4e7 // sqrdmulh v7.4s, v7.4s, v19.4s
 	WORD $0x4e361cfb // and v27.16b, v7.16b, v22.16b
-	WORD $0x4f21077b // sshr v27.4s, v27.4s, #31
-	WORD $0x4ebb0ce7 // sqadd v7.4s, v7.4s, v27.4s
+	WORD $0x4f211767 // ssra v7.4s, v27.4s, #31
 	WORD $0x4eb654e7 // srshl v7.4s, v7.4s, v22.4s
 	WORD $0x4ea48400 // add v0.4s, v0.4s, v4.4s
 	WORD $0x6eb4b400 // sqrdmulh v0.4s, v0.4s, v20.4s
 	WORD $0x4e371c1b // and v27.16b, v0.16b, v23.16b
-	WORD $0x4f21077b // sshr v27.4s, v27.4s, #31
-	WORD $0x4ebb0c00 // sqadd v0.4s, v0.4s, v27.4s
+	WORD $0x4f211760 // ssra v0.4s, v27.4s, #31
 	WORD $0x4eb75400 // srshl v0.4s, v0.4s, v23.4s
 	WORD $0x4ea58421 // add v1.4s, v1.4s, v5.4s
 	WORD $0x6eb4b421 // sqrdmulh v1.4s, v1.4s, v20.4s
 	WORD $0x4e371c3b // and v27.16b, v1.16b, v23.16b
-	WORD $0x4f21077b // sshr v27.4s, v27.4s, #31
-	WORD $0x4ebb0c21 // sqadd v1.4s, v1.4s, v27.4s
+	WORD $0x4f211761 // ssra v1.4s, v27.4s, #31
 	WORD $0x4eb75421 // srshl v1.4s, v1.4s, v23.4s
 	WORD $0x4ea68442 // add v2.4s, v2.4s, v6.4s
 	WORD $0x6eb4b442 // sqrdmulh v2.4s, v2.4s, v20.4s
 	WORD $0x4e371c5b // and v27.16b, v2.16b, v23.16b
-	WORD $0x4f21077b // sshr v27.4s, v27.4s, #31
-	WORD $0x4ebb0c42 // sqadd v2.4s, v2.4s, v27.4s
+	WORD $0x4f211762 // ssra v2.4s, v27.4s, #31
 	WORD $0x4eb75442 // srshl v2.4s, v2.4s, v23.4s
 	WORD $0x4ea78463 // add v3.4s, v3.4s, v7.4s
 	WORD $0x6eb4b463 // sqrdmulh v3.4s, v3.4s, v20.4s
 	WORD $0x4e371c7b // and v27.16b, v3.16b, v23.16b
-	WORD $0x4f21077b // sshr v27.4s, v27.4s, #31
-	WORD $0x4ebb0c63 // sqadd v3.4s, v3.4s, v27.4s
+	WORD $0x4f211763 // ssra v3.4s, v27.4s, #31
 	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
 	WORD $0x0e61481c // sqxtn v28.4h, v0.4s
 	WORD $0x4e61483c // sqxtn2 v28.8h, v1.4s

@@ -1,6 +1,10 @@
 package kernels
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+)
 
 // Int8 convolution and pooling on HWC images ([H][W][C], channels
 // innermost), the engine's layout for int8 networks: a convolution is then
@@ -73,44 +77,98 @@ func convHWCRows(src, dst []int8, w *PackedInt8, rq *Requant, g ConvGeom, col []
 	g.checkCol("ConvInt8HWCRows", col)
 	k := g.C * g.KH * g.KW
 	im2colHWC(src, g, w.groups, inZP, col, oh0, oh1)
-	GemmInt8(w, col[p0*k:], n, 1, k, rq, dst[p0*w.m:], 1, w.m)
+	// col ends at these rows: a GEMM may read a column's bytes past k
+	// (they meet zero weights), and other threads write the next rows.
+	GemmInt8(w, col[p0*k:(p0+n)*k], n, 1, k, rq, dst[p0*w.m:], 1, w.m)
 }
 
 // im2colHWC unfolds output rows [oh0, oh1) of the HWC image src into col,
 // one row of C*KH*KW values per output pixel: for each group, for each
 // tap (kh, kw), the group's channels of the input pixel under the tap, or
 // padValue where it is padding. Without groups, the KW taps of a window
-// row that lies inside the image are one run of KW*C values.
+// row that lies inside the image are one run of KW*C values, which the
+// pixels whose windows lie inside the image columns copy as such (a
+// stem's im2col is most of its time outside the GEMM).
 func im2colHWC(src []int8, g ConvGeom, groups int, padValue int8, col []int8, oh0, oh1 int) {
+	// Output columns [ow0, ow1) have windows inside the image columns.
+	ow0 := min(g.OutW, (g.PadL+g.SW-1)/g.SW)
+	ow1 := ow0
+	if g.W >= g.KW && groups == 1 {
+		ow1 = max(ow0, min(g.OutW, (g.W-g.KW+g.PadL)/g.SW+1))
+	}
+	sb, cb := bytesOf(src), bytesOf(col)
+	for oh := oh0; oh < oh1; oh++ {
+		im2colHWCTaps(src, g, groups, padValue, col, oh, 0, ow0)
+		im2colHWCRuns(sb, cb, g, byte(padValue), oh, ow0, ow1)
+		im2colHWCTaps(src, g, groups, padValue, col, oh, ow1, g.OutW)
+	}
+}
+
+// im2colHWCRuns is im2colHWC without groups for output pixels [ow0, ow1)
+// of row oh, whose windows lie inside the image columns: one run of KW*C
+// values per window row. Runs of 8 to 64 values (the stem's are 9) are
+// copied as 8-byte words, the last one overlapping the one before, in a
+// loop with no calls: a memmove call costs more than such a copy, and
+// makes the loop keep its variables on the stack.
+func im2colHWCRuns(sb, cb []byte, g ConvGeom, pad byte, oh, ow0, ow1 int) {
+	k := g.C * g.KH * g.KW
+	run, pitch := g.KW*g.C, g.W*g.C
+	ih0 := oh*g.SH - g.PadT
+	if run < 8 || run > 64 {
+		for ow := ow0; ow < ow1; ow++ {
+			at := ih0*pitch + (ow*g.SW-g.PadL)*g.C
+			for kh := range g.KH {
+				out := cb[(oh*g.OutW+ow)*k+kh*run:][:run]
+				if uint(ih0+kh) < uint(g.H) {
+					copy(out, sb[at+kh*pitch:])
+				} else {
+					fill(out, pad)
+				}
+			}
+		}
+		return
+	}
+	// The words move through pointers: the slicing of row and in checks
+	// their bounds once per run, where slices of each word would check
+	// them and mask their pointers again (most of the loop).
+	for ow := ow0; ow < ow1; ow++ {
+		row := cb[(oh*g.OutW+ow)*k:][:k]
+		at := ih0*pitch + (ow*g.SW-g.PadL)*g.C
+		for kh := range g.KH {
+			if uint(ih0+kh) >= uint(g.H) {
+				fill(row[kh*run:(kh+1)*run], pad)
+			} else {
+				out, in := unsafe.Pointer(&row[kh*run]), unsafe.Pointer(&sb[at:][:run][0])
+				for i := 0; i < run-8; i += 8 {
+					*(*[8]byte)(unsafe.Add(out, i)) = *(*[8]byte)(unsafe.Add(in, i))
+				}
+				*(*[8]byte)(unsafe.Add(out, run-8)) = *(*[8]byte)(unsafe.Add(in, run-8))
+			}
+			at += pitch
+		}
+	}
+}
+
+// im2colHWCTaps is im2colHWC for output pixels [ow0, ow1) of row oh, tap
+// by tap.
+func im2colHWCTaps(src []int8, g ConvGeom, groups int, padValue int8, col []int8, oh, ow0, ow1 int) {
 	cg := g.C / groups
 	k := g.C * g.KH * g.KW
-	for oh := oh0; oh < oh1; oh++ {
-		for ow := range g.OutW {
-			row := col[(oh*g.OutW+ow)*k:][:k]
-			iw0 := ow*g.SW - g.PadL
-			inside := iw0 >= 0 && iw0+g.KW <= g.W
-			o := 0
-			for gr := range groups {
-				for kh := range g.KH {
-					ih := oh*g.SH - g.PadT + kh
-					if ih < 0 || ih >= g.H {
-						fill(row[o:o+g.KW*cg], padValue)
-						o += g.KW * cg
+	for ow := ow0; ow < ow1; ow++ {
+		row := col[(oh*g.OutW+ow)*k:][:k]
+		iw0 := ow*g.SW - g.PadL
+		o := 0
+		for gr := range groups {
+			for kh := range g.KH {
+				ih := oh*g.SH - g.PadT + kh
+				for kw := range g.KW {
+					out := row[o : o+cg]
+					o += cg
+					if iw := iw0 + kw; ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
+						copy(out, src[(ih*g.W+iw)*g.C+gr*cg:])
 						continue
 					}
-					if inside && groups == 1 {
-						o += copy(row[o:o+g.KW*cg], src[(ih*g.W+iw0)*g.C:])
-						continue
-					}
-					for kw := range g.KW {
-						out := row[o : o+cg]
-						o += cg
-						if iw := iw0 + kw; iw >= 0 && iw < g.W {
-							copy(out, src[(ih*g.W+iw)*g.C+gr*cg:])
-							continue
-						}
-						fill(out, padValue)
-					}
+					fill(out, padValue)
 				}
 			}
 		}
@@ -144,7 +202,58 @@ func MaxPoolInt8HWC(src, dst []int8, g ConvGeom) {
 // zero. A window as large as the image is a global average pool.
 func AvgPoolInt8HWC(src, dst []int8, g ConvGeom) {
 	g.checkPool("AvgPoolInt8HWC", len(src), len(dst))
-	poolHWCInt8(src, dst, g, false, 0)
+	c8 := g.C &^ 7
+	avgPoolHWCInt8Words(src, dst, g, c8)
+	if c8 < g.C {
+		poolHWCInt8(src, dst, g, false, c8)
+	}
+}
+
+// avgPoolHWCInt8Words computes channels [0, c8) of AvgPoolInt8HWC, c8 a
+// multiple of 8, eight channels per uint64 word: each value biased to
+// unsigned (v+128), the even and the odd channels summed in four 16-bit
+// lanes each, which 257 values of at most 255 cannot carry out of, then
+// folded into int32 sums every 257 cells and at the end; the bias comes
+// off the sum (128 per cell) before the rounded division.
+func avgPoolHWCInt8Words(src, dst []int8, g ConvGeom, c8 int) {
+	const lanes, bias = 0x00FF00FF00FF00FF, 0x8080808080808080
+	sb, db := bytesOf(src), bytesOf(dst)
+	for oh := range g.OutH {
+		for ow := range g.OutW {
+			h0, h1, w0, w1 := poolWindow(g, oh, ow)
+			n := int32((h1 - h0) * (w1 - w0))
+			out := db[(oh*g.OutW+ow)*g.C:][:c8]
+			for c := 0; c < c8; c += 8 {
+				var sums [8]int32
+				var even, odd uint64
+				cells := 0
+				for ih := h0; ih < h1; ih++ {
+					for at := (ih*g.W+w0)*g.C + c; at < (ih*g.W+w1)*g.C; at += g.C {
+						u := binary.LittleEndian.Uint64(sb[at:]) ^ bias
+						even += u & lanes
+						odd += u >> 8 & lanes
+						if cells++; cells == 257 {
+							foldLanes(&sums, even, odd)
+							even, odd, cells = 0, 0, 0
+						}
+					}
+				}
+				foldLanes(&sums, even, odd)
+				for i, sum := range sums {
+					out[c+i] = byte(roundDiv(sum-128*n, n))
+				}
+			}
+		}
+	}
+}
+
+// foldLanes adds the 16-bit lanes of even (channels 0, 2, 4, 6) and odd
+// (1, 3, 5, 7) to sums.
+func foldLanes(sums *[8]int32, even, odd uint64) {
+	for i := range 4 {
+		sums[2*i] += int32(even >> (16 * i) & 0xFFFF)
+		sums[2*i+1] += int32(odd >> (16 * i) & 0xFFFF)
+	}
 }
 
 // poolHWCInt8 is the reference of the HWC pools, on channels [c0, C):

@@ -63,7 +63,11 @@ func TestPoolInt8HWC(t *testing.T) {
 	gs := []ConvGeom{
 		{C: 64, H: 112, W: 112, KH: 3, KW: 3, SH: 2, SW: 2, PadT: 1, PadL: 1, OutH: 56, OutW: 56}, // ResNet stem
 		{C: 1280, H: 7, W: 7, KH: 7, KW: 7, SH: 1, SW: 1, OutH: 1, OutW: 1},                       // global
+		// Windows of more than 257 cells (the average pool folds its 16-bit
+		// sums every 257), all 127 and random.
+		{C: 24, H: 17, W: 17, KH: 17, KW: 17, SH: 1, SW: 1, OutH: 1, OutW: 1},
 		{C: 5, H: 9, W: 8, KH: 2, KW: 3, SH: 2, SW: 1, PadT: 1, PadL: 2, OutH: 5, OutW: 8},
+		{C: 17, H: 20, W: 20, KH: 20, KW: 15, SH: 1, SW: 5, OutH: 1, OutW: 2},
 	}
 	for range 100 {
 		g := randConvGeom(r, 1+r.IntN(40))

@@ -9,26 +9,41 @@
 // Go's assembler lacks with GNU as.
 //
 // For each block of 16 channels and each pixel of the run: the
-// accumulators V0-V3 (channels 0-3, ..., 12-15) start at the bias; per tap
-// 16 bytes are loaded and sign-extended to int16 (SXTL, SXTL2) and
-// multiplied by the tap's 16 int16 weights with SMLAL/SMLAL2 into the
-// int32 lanes; then the requantize epilogue and the 16 int8 stored.
-//
-// Registers: R0 = dwArgs, R1 = tap, R2 = pixels left, R3 = the pixel's
-// output, R4 = the block's channel offset + the pixel's offset along src
-// and the pad row, R5 = step, R6 = c, R7 = the block's record, R8 = its
-// lane parameters, R9 = the tap's weights, R10-R13 scratch, R14 = blocks
-// left, R15 = taps. V16-V19 = bias, V20-V23 = multiplier, V24-V27 = right
-// shift (negative), V28 = zero point (int16), V29 = lo, V30 = hi (int8),
-// V31 scratch. dwArgs.off is turned into the taps' pointers on entry.
+// accumulators V0-V3 (channels 0-3, ..., 12-15) start at the bias; each
+// tap's 16 input bytes are multiplied by its 16 int8 weights into int16
+// products (SMULL, SMULL2), two taps summed in int16 (SMLAL, SMLAL2: with
+// weights in [-127, 127], |x0*w0 + x1*w1| <= 2*128*127 < 2^15, exact),
+// then widened into the int32 lanes (SADDW, SADDW2); then the requantize
+// epilogue and the 16 int8 stored.
 
 #include "go_asm.h"
 #include "textflag.h"
 
-// requantR is requant (i8_requant_arm64.tmpl) without the left shift: acc (int32
-// vector, bias included), mult, right (negative) and a temporary.
+// mulshift (i8_requant_arm64.tmpl) is the requantize step after the
+// accumulators (which start at the bias) and, on the general path, the
+// left shift.
+
+// pointers turns dwArgs.off (R0) into the taps' pointers, in place at R13:
+// src+off[t], or pad+off[t] where bit t of padMask is set. R15 = taps;
+// R1-R3, R10-R12 scratch.
+
+// epilogue requantizes the accumulators V0-V3 and stores their 16 int8 at
+// R3: the left shift when dwArgs.general is set (the shifts at R8+192),
+// then mulshift with the multipliers in V(m)-V(m+3) and the right shifts in
+// V(r)-V(r+3) (arguments: m, r).
+
+// widen adds the int16 products V4 (channels 0-7) and V5 (8-15) into the
+// accumulators V0-V3.
 
 // func i8Dw16cNEON(a *dwArgs)
+//
+// Any number of taps, one per loop iteration. Registers: R0 = dwArgs, R1 =
+// tap, R2 = pixels left, R3 = the pixel's output, R4 = the block's channel
+// offset + the pixel's offset along src and the pad row, R5 = step, R6 =
+// c, R7 = the block's record, R8 = its lane parameters, R9 = the tap's
+// weights, R10-R13 scratch, R14 = blocks left, R15 = taps. V16-V19 = bias,
+// V20-V23 = multiplier, V24-V27 = right shift (negative), V28 = zero point
+// (int16), V29 = lo, V30 = hi (int8), V31 scratch.
 TEXT ·i8Dw16cNEON(SB), NOSPLIT, $0-8
 	MOVD a+0(FP), R0
 	MOVD dwArgs_taps(R0), R15
@@ -67,9 +82,9 @@ dwptrset:
 	MOVD $0, R12
 
 dwblock:
-	// The block's lanes follow taps units of 32 bytes of weights: bias,
+	// The block's lanes follow taps units of 16 bytes of weights: bias,
 	// multiplier, right shift, left shift, 64 bytes each.
-	ADD  R15<<5, R7, R8
+	ADD  R15<<4, R7, R8
 	VLD1 (R8), [V16.S4, V17.S4, V18.S4, V19.S4]
 	ADD  $64, R8, R10
 	VLD1 (R10), [V20.S4, V21.S4, V22.S4, V23.S4]
@@ -91,20 +106,19 @@ dwpix:
 dwtap:
 	MOVD (R13)(R1<<3), R10
 	ADD  R4, R10, R10
-	VLD1 (R10), [V4.B16]
-	VLD1.P 32(R9), [V6.H8, V7.H8]
-	WORD $0x0f08a485 // sxtl v5.8h, v4.8b
-	WORD $0x4f08a484 // sxtl2 v4.8h, v4.16b
-	WORD $0x0e6680a0 // smlal v0.4s, v5.4h, v6.4h
-	WORD $0x4e6680a1 // smlal2 v1.4s, v5.8h, v6.8h
-	WORD $0x0e678082 // smlal v2.4s, v4.4h, v7.4h
-	WORD $0x4e678083 // smlal2 v3.4s, v4.8h, v7.8h
+	VLD1 (R10), [V6.B16]
+	VLD1.P 16(R9), [V7.B16]
+	WORD $0x0e27c0c4 // smull v4.8h, v6.8b, v7.8b
+	WORD $0x4e27c0c5 // smull2 v5.8h, v6.16b, v7.16b
+	WORD $0x0e641000 // saddw v0.4s, v0.4s, v4.4h
+	WORD $0x4e641021 // saddw2 v1.4s, v1.4s, v4.8h
+	WORD $0x0e651042 // saddw v2.4s, v2.4s, v5.4h
+	WORD $0x4e651063 // saddw2 v3.4s, v3.4s, v5.8h
 	ADD  $1, R1, R1
 	CMP  R15, R1
 	BLT  dwtap
-
 	MOVW dwArgs_general(R0), R10
-	CBZW R10, dwfast
+	CBZW R10, dwm20fast
 	// Some channel shifts left: the saturating left shift, before the
 	// high multiply, with the shifts (the lanes after the right shifts).
 	ADD  $192, R8, R10
@@ -114,26 +128,22 @@ dwtap:
 	WORD $0x4ea64c42 // sqshl v2.4s, v2.4s, v6.4s
 	WORD $0x4ea74c63 // sqshl v3.4s, v3.4s, v7.4s
 
-dwfast:
+dwm20fast:
 	WORD $0x6eb4b400 // sqrdmulh v0.4s, v0.4s, v20.4s
 	WORD $0x4e381c1f // and v31.16b, v0.16b, v24.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0c00 // sqadd v0.4s, v0.4s, v31.4s
+	WORD $0x4f2117e0 // ssra v0.4s, v31.4s, #31
 	WORD $0x4eb85400 // srshl v0.4s, v0.4s, v24.4s
 	WORD $0x6eb5b421 // sqrdmulh v1.4s, v1.4s, v21.4s
 	WORD $0x4e391c3f // and v31.16b, v1.16b, v25.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0c21 // sqadd v1.4s, v1.4s, v31.4s
+	WORD $0x4f2117e1 // ssra v1.4s, v31.4s, #31
 	WORD $0x4eb95421 // srshl v1.4s, v1.4s, v25.4s
 	WORD $0x6eb6b442 // sqrdmulh v2.4s, v2.4s, v22.4s
 	WORD $0x4e3a1c5f // and v31.16b, v2.16b, v26.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0c42 // sqadd v2.4s, v2.4s, v31.4s
+	WORD $0x4f2117e2 // ssra v2.4s, v31.4s, #31
 	WORD $0x4eba5442 // srshl v2.4s, v2.4s, v26.4s
 	WORD $0x6eb7b463 // sqrdmulh v3.4s, v3.4s, v23.4s
 	WORD $0x4e3b1c7f // and v31.16b, v3.16b, v27.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0c63 // sqadd v3.4s, v3.4s, v31.4s
+	WORD $0x4f2117e3 // ssra v3.4s, v31.4s, #31
 	WORD $0x4ebb5463 // srshl v3.4s, v3.4s, v27.4s
 	WORD $0x0e614804 // sqxtn v4.4h, v0.4s
 	WORD $0x4e614824 // sqxtn2 v4.8h, v1.4s
@@ -156,4 +166,177 @@ dwfast:
 	ADD  $16, R12, R12
 	SUBS $1, R14, R14
 	BNE  dwblock
+	RET
+
+// func i8Dw16c9NEON(a *dwArgs)
+//
+// Nine taps (3×3), unrolled, with the weights in registers: the taps'
+// pointers in R16, R17, R19-R25, each loading its 16 bytes and stepping to
+// the next pixel's (post-index by the step); taps are summed in pairs in
+// int16. Registers: R0 = dwArgs, R2 = pixels left, R3 = the pixel's
+// output, R5 = step, R6 = c, R7 = the block's record, R8 = its lane
+// parameters, R10-R13 scratch, R14 = blocks left. V8-V16 = the weights of
+// taps 0-8, V17-V20 = multiplier, V21-V24 = right shift (negative), V28 =
+// zero point (int16), V29 = lo, V30 = hi (int8), V31 scratch.
+TEXT ·i8Dw16c9NEON(SB), NOSPLIT, $0-8
+	MOVD a+0(FP), R0
+	MOVD $9, R15
+	MOVD dwArgs_padMask(R0), R10
+	MOVD dwArgs_src(R0), R11
+	MOVD dwArgs_pad(R0), R12
+	ADD  $dwArgs_off, R0, R13
+	MOVD $0, R1
+
+dw9ptr:
+	MOVD  (R13)(R1<<3), R2
+	LSR   R1, R10, R3
+	TBNZ  $0, R3, dw9pad
+	ADD   R11, R2, R2
+	B     dw9ptrset
+
+dw9pad:
+	ADD   R12, R2, R2
+
+dw9ptrset:
+	MOVD  R2, (R13)(R1<<3)
+	ADD   $1, R1, R1
+	CMP   R15, R1
+	BLT   dw9ptr
+
+	MOVW dwArgs_zp(R0), R10
+	VDUP R10, V28.H8
+	MOVW dwArgs_lo(R0), R10
+	VDUP R10, V29.B16
+	MOVW dwArgs_hi(R0), R10
+	VDUP R10, V30.B16
+	MOVD dwArgs_step(R0), R5
+	MOVD dwArgs_c(R0), R6
+	MOVD dwArgs_rec(R0), R7
+	MOVD dwArgs_blocks(R0), R14
+	MOVD $0, R12
+
+dw9block:
+	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R7), [V12.B16, V13.B16, V14.B16, V15.B16]
+	VLD1 (R7), [V16.B16]
+	ADD  $16, R7, R8
+	ADD  $64, R8, R10
+	VLD1 (R10), [V17.S4, V18.S4, V19.S4, V20.S4]
+	ADD  $128, R8, R10
+	VLD1 (R10), [V21.S4, V22.S4, V23.S4, V24.S4]
+	LDP  (R13), (R16, R17)
+	LDP  16(R13), (R19, R20)
+	LDP  32(R13), (R21, R22)
+	LDP  48(R13), (R23, R24)
+	MOVD 64(R13), R25
+	ADD  R12, R16, R16
+	ADD  R12, R17, R17
+	ADD  R12, R19, R19
+	ADD  R12, R20, R20
+	ADD  R12, R21, R21
+	ADD  R12, R22, R22
+	ADD  R12, R23, R23
+	ADD  R12, R24, R24
+	ADD  R12, R25, R25
+	MOVD dwArgs_n(R0), R2
+	MOVD dwArgs_dst(R0), R3
+	ADD  R12, R3, R3
+
+dw9pix:
+	VLD1 (R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4cc57206 // ld1 {v6.16b}, [x16], x5
+	WORD $0x4cc57227 // ld1 {v7.16b}, [x17], x5
+	WORD $0x0e28c0c4 // smull v4.8h, v6.8b, v8.8b
+	WORD $0x4e28c0c5 // smull2 v5.8h, v6.16b, v8.16b
+	WORD $0x0e2980e4 // smlal v4.8h, v7.8b, v9.8b
+	WORD $0x4e2980e5 // smlal2 v5.8h, v7.16b, v9.16b
+	WORD $0x0e641000 // saddw v0.4s, v0.4s, v4.4h
+	WORD $0x4e641021 // saddw2 v1.4s, v1.4s, v4.8h
+	WORD $0x0e651042 // saddw v2.4s, v2.4s, v5.4h
+	WORD $0x4e651063 // saddw2 v3.4s, v3.4s, v5.8h
+	WORD $0x4cc57266 // ld1 {v6.16b}, [x19], x5
+	WORD $0x4cc57287 // ld1 {v7.16b}, [x20], x5
+	WORD $0x0e2ac0c4 // smull v4.8h, v6.8b, v10.8b
+	WORD $0x4e2ac0c5 // smull2 v5.8h, v6.16b, v10.16b
+	WORD $0x0e2b80e4 // smlal v4.8h, v7.8b, v11.8b
+	WORD $0x4e2b80e5 // smlal2 v5.8h, v7.16b, v11.16b
+	WORD $0x0e641000 // saddw v0.4s, v0.4s, v4.4h
+	WORD $0x4e641021 // saddw2 v1.4s, v1.4s, v4.8h
+	WORD $0x0e651042 // saddw v2.4s, v2.4s, v5.4h
+	WORD $0x4e651063 // saddw2 v3.4s, v3.4s, v5.8h
+	WORD $0x4cc572a6 // ld1 {v6.16b}, [x21], x5
+	WORD $0x4cc572c7 // ld1 {v7.16b}, [x22], x5
+	WORD $0x0e2cc0c4 // smull v4.8h, v6.8b, v12.8b
+	WORD $0x4e2cc0c5 // smull2 v5.8h, v6.16b, v12.16b
+	WORD $0x0e2d80e4 // smlal v4.8h, v7.8b, v13.8b
+	WORD $0x4e2d80e5 // smlal2 v5.8h, v7.16b, v13.16b
+	WORD $0x0e641000 // saddw v0.4s, v0.4s, v4.4h
+	WORD $0x4e641021 // saddw2 v1.4s, v1.4s, v4.8h
+	WORD $0x0e651042 // saddw v2.4s, v2.4s, v5.4h
+	WORD $0x4e651063 // saddw2 v3.4s, v3.4s, v5.8h
+	WORD $0x4cc572e6 // ld1 {v6.16b}, [x23], x5
+	WORD $0x4cc57307 // ld1 {v7.16b}, [x24], x5
+	WORD $0x0e2ec0c4 // smull v4.8h, v6.8b, v14.8b
+	WORD $0x4e2ec0c5 // smull2 v5.8h, v6.16b, v14.16b
+	WORD $0x0e2f80e4 // smlal v4.8h, v7.8b, v15.8b
+	WORD $0x4e2f80e5 // smlal2 v5.8h, v7.16b, v15.16b
+	WORD $0x0e641000 // saddw v0.4s, v0.4s, v4.4h
+	WORD $0x4e641021 // saddw2 v1.4s, v1.4s, v4.8h
+	WORD $0x0e651042 // saddw v2.4s, v2.4s, v5.4h
+	WORD $0x4e651063 // saddw2 v3.4s, v3.4s, v5.8h
+	WORD $0x4cc57326 // ld1 {v6.16b}, [x25], x5
+	WORD $0x0e30c0c4 // smull v4.8h, v6.8b, v16.8b
+	WORD $0x4e30c0c5 // smull2 v5.8h, v6.16b, v16.16b
+	WORD $0x0e641000 // saddw v0.4s, v0.4s, v4.4h
+	WORD $0x4e641021 // saddw2 v1.4s, v1.4s, v4.8h
+	WORD $0x0e651042 // saddw v2.4s, v2.4s, v5.4h
+	WORD $0x4e651063 // saddw2 v3.4s, v3.4s, v5.8h
+	MOVW dwArgs_general(R0), R10
+	CBZW R10, dwm17fast
+	// Some channel shifts left: the saturating left shift, before the
+	// high multiply, with the shifts (the lanes after the right shifts).
+	ADD  $192, R8, R10
+	VLD1 (R10), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea44c00 // sqshl v0.4s, v0.4s, v4.4s
+	WORD $0x4ea54c21 // sqshl v1.4s, v1.4s, v5.4s
+	WORD $0x4ea64c42 // sqshl v2.4s, v2.4s, v6.4s
+	WORD $0x4ea74c63 // sqshl v3.4s, v3.4s, v7.4s
+
+dwm17fast:
+	WORD $0x6eb1b400 // sqrdmulh v0.4s, v0.4s, v17.4s
+	WORD $0x4e351c1f // and v31.16b, v0.16b, v21.16b
+	WORD $0x4f2117e0 // ssra v0.4s, v31.4s, #31
+	WORD $0x4eb55400 // srshl v0.4s, v0.4s, v21.4s
+	WORD $0x6eb2b421 // sqrdmulh v1.4s, v1.4s, v18.4s
+	WORD $0x4e361c3f // and v31.16b, v1.16b, v22.16b
+	WORD $0x4f2117e1 // ssra v1.4s, v31.4s, #31
+	WORD $0x4eb65421 // srshl v1.4s, v1.4s, v22.4s
+	WORD $0x6eb3b442 // sqrdmulh v2.4s, v2.4s, v19.4s
+	WORD $0x4e371c5f // and v31.16b, v2.16b, v23.16b
+	WORD $0x4f2117e2 // ssra v2.4s, v31.4s, #31
+	WORD $0x4eb75442 // srshl v2.4s, v2.4s, v23.4s
+	WORD $0x6eb4b463 // sqrdmulh v3.4s, v3.4s, v20.4s
+	WORD $0x4e381c7f // and v31.16b, v3.16b, v24.16b
+	WORD $0x4f2117e3 // ssra v3.4s, v31.4s, #31
+	WORD $0x4eb85463 // srshl v3.4s, v3.4s, v24.4s
+	WORD $0x0e614804 // sqxtn v4.4h, v0.4s
+	WORD $0x4e614824 // sqxtn2 v4.8h, v1.4s
+	WORD $0x0e614845 // sqxtn v5.4h, v2.4s
+	WORD $0x4e614865 // sqxtn2 v5.8h, v3.4s
+	WORD $0x4e7c0c84 // sqadd v4.8h, v4.8h, v28.8h
+	WORD $0x4e7c0ca5 // sqadd v5.8h, v5.8h, v28.8h
+	WORD $0x0e214886 // sqxtn v6.8b, v4.8h
+	WORD $0x4e2148a6 // sqxtn2 v6.16b, v5.8h
+	WORD $0x4e3d64c6 // smax v6.16b, v6.16b, v29.16b
+	WORD $0x4e3e6cc6 // smin v6.16b, v6.16b, v30.16b
+	VST1 [V6.B16], (R3)
+	ADD  R6, R3, R3
+	SUBS $1, R2, R2
+	BNE  dw9pix
+
+	// The next block's record follows the lanes.
+	ADD  $256, R8, R7
+	ADD  $16, R12, R12
+	SUBS $1, R14, R14
+	BNE  dw9block
 	RET

@@ -93,31 +93,36 @@ func TestDepthwiseConvInt8(t *testing.T) {
 
 // TestDepthwiseConvInt8Epilogue drives the epilogue with accumulators
 // anywhere in int32, every shift and multipliers including MinInt32, as
-// TestGemmInt8Epilogue does for the GEMM: a 1×1 window of weight 1 on an
-// input of 0 leaves acc = Bias.
+// TestGemmInt8Epilogue does for the GEMM: windows of weight 1 on an input
+// of 0 leave acc = Bias, in a 1×1 window and in a 3×3 one (which the arm64
+// paths run with a kernel of their own).
 func TestDepthwiseConvInt8Epilogue(t *testing.T) {
 	r := rand.New(rand.NewPCG(63, 64))
 	const c = 40
-	g := ConvGeom{C: c, H: 3, W: 5, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 3, OutW: 5}
-	w := make([]int8, c)
-	for i := range w {
-		w[i] = 1
-	}
-	src := make([]int8, g.H*g.W*c)
-	for round := range 200 {
-		rq := randEpilogue(r, c, round)
-		want := make([]int8, len(src))
-		for p := range g.H * g.W {
-			for ch := range c {
-				want[p*c+ch] = requantRef(rq, ch, rq.Bias[ch])
-			}
+	src := make([]int8, 3*5*c)
+	for _, g := range []ConvGeom{
+		{C: c, H: 3, W: 5, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 3, OutW: 5},
+		{C: c, H: 3, W: 5, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, OutH: 3, OutW: 5},
+	} {
+		w := make([]int8, c*g.KH*g.KW)
+		for i := range w {
+			w[i] = 1
 		}
-		for _, path := range Paths() {
-			usePath(t, path)
-			pw := PackDepthwiseInt8(w, c, 1, 1)
-			dst := make([]int8, len(src))
-			DepthwiseConvInt8(src, dst, pw, rq, g, 0)
-			require.Equal(t, want, dst, "%s round %d", path, round)
+		for round := range 200 {
+			rq := randEpilogue(r, c, round)
+			want := make([]int8, len(src))
+			for p := range g.H * g.W {
+				for ch := range c {
+					want[p*c+ch] = requantRef(rq, ch, rq.Bias[ch])
+				}
+			}
+			for _, path := range Paths() {
+				usePath(t, path)
+				pw := PackDepthwiseInt8(w, c, g.KH, g.KW)
+				dst := make([]int8, len(src))
+				DepthwiseConvInt8(src, dst, pw, rq, g, 0)
+				require.Equal(t, want, dst, "%s %dx%d round %d", path, g.KH, g.KW, round)
+			}
 		}
 	}
 }

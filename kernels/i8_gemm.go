@@ -203,8 +203,9 @@ func FoldZeroPoint(bias, rowSums []int32, inZeroPoint int32) []int32 {
 //	fully connected, X the batch [n][k] and C the output [n][m]:
 //	    xRowStride = 1, xColStride = k; cRowStride = 1, cColStride = m
 //
-// The strides must be >= 1 and C must not overlap X. GemmInt8 allocates
-// nothing. It panics if a slice is too short, rq is invalid (see Requant), or
+// The strides must be >= 1 and C must not overlap X. GemmInt8 may read any
+// value of x, also outside the matrix (such values do not change C), so no
+// part of x may be written while it runs. GemmInt8 allocates nothing. It panics if a slice is too short, rq is invalid (see Requant), or
 // w was packed for a layout the path in use does not read (see PackedInt8).
 func GemmInt8(w *PackedInt8, x []int8, n, xRowStride, xColStride int, rq *Requant, c []int8, cRowStride, cColStride int) {
 	i8 := checkGemmInt8("GemmInt8", w, n, rq)

@@ -40,8 +40,13 @@ type armInt8Shape struct {
 	// whose columns are contiguous (i8_pack_arm64.s): column j at x + j*xcs,
 	// panel q at dst + q*pstride.
 	packCols func(chunks, panels int, x *int8, xcs int, dst *int8, pstride int)
-	// gemvKernel, if not nil, is the matrix-vector kernel (i8_gemv_arm64.go)
-	// that gemm runs instead of the tiles when n <= gemvMaxN.
+	// packHalf, if not nil, packs 8 depth values (two blocks of d = 4) of
+	// panels full panels of X whose columns are contiguous, as packCols
+	// packs a chunk: a depth of 24 needs no Go loop.
+	packHalf func(panels int, x *int8, xcs int, dst *int8, pstride int)
+	// gemvKernel is the matrix-vector kernel (i8_gemv_arm64.go) that gemm
+	// runs instead of the tiles when n <= gemvMaxN, and for a few columns
+	// past the last full panel.
 	gemvKernel func(kb, panels int, w, x *int8, bias, mult, shift *int32, out *int8, zp, lo, hi int32)
 	gemvMaxN   int
 }
@@ -55,7 +60,7 @@ var neon4x4 = &armInt8Shape{mr: 4, nr: 4, d: 16, kAlign: 16, kernel: i8Gemm4x4c1
 // dotprod (Cortex-A76): 8×8 tiles, 4 depth values per block (one SDOT lane
 // group), two blocks per loop iteration.
 var dot8x8 = &armInt8Shape{mr: 8, nr: 8, d: 4, kAlign: 8, kernel: i8Gemm8x8c4Dot, packRows: i8PackRows8c4Dot, packCols: i8PackCols8c4Dot,
-	gemvKernel: i8Gemv8c4Dot, gemvMaxN: 1}
+	packHalf: i8PackHalf8c4Dot, gemvKernel: i8Gemv8c4Dot, gemvMaxN: 1}
 
 var (
 	neonInt8 = &int8Impl{pack: neon4x4.pack, gemm: neon4x4.gemm,
@@ -101,6 +106,12 @@ func i8PackCols4c16NEON(chunks, panels int, x *int8, xcs int, dst *int8, pstride
 //go:noescape
 func i8PackCols8c4Dot(chunks, panels int, x *int8, xcs int, dst *int8, pstride int)
 
+// i8PackHalf8c4Dot is packHalf of the dotprod path: two blocks of 4 bytes
+// of each of the 8 columns, transposed as i8PackCols8c4Dot does.
+//
+//go:noescape
+func i8PackHalf8c4Dot(panels int, x *int8, xcs int, dst *int8, pstride int)
+
 // panels returns the number of panels of size rows needed for n rows.
 func panels(n, size int) int { return (n + size - 1) / size }
 
@@ -135,15 +146,48 @@ func (s *armInt8Shape) packX(sc *armInt8Scratch, x []int8, base int, off []int32
 	blk := nr * d
 	switch {
 	case off == nil && xRS == 1: // columns are contiguous: runs of d values
-		// The full panels' whole chunks of 16 depth values in assembly,
-		// the rest (the last depth values, a partial last panel) in Go.
+		// The full panels' chunks of 16 depth values in assembly, and a
+		// tail after them: a chunk that may run past k when the panel has
+		// room for it, or on dotprod 8 values (two blocks); the rest (a
+		// partial last panel, the last depth values of panels whose tail
+		// would read past x) in Go. Depth values past k meet zero weights.
 		nfull, chunks := n/nr, k/16
-		if nfull > 0 && chunks > 0 {
+		tail := 0
+		switch {
+		case k == chunks*16:
+		case s.packHalf != nil && k-chunks*16 <= 8:
+			tail = 8
+		case roundUp(k, 16) <= kp:
+			tail = 16
+		}
+		reach := chunks*16 + tail
+		nPast := 0
+		if tail > 0 && len(x)-base >= reach {
+			nPast = min(nfull, ((len(x)-base-reach)/xCS+1)/nr)
+		}
+		if nPast > 0 {
+			_ = x[base+(nPast*nr-1)*xCS+reach-1]
+			_ = dst[(nPast-1)*nr*kp+reach*nr-1]
+			if tail == 8 {
+				if chunks > 0 {
+					s.packCols(chunks, nPast, &x[base], xCS, &dst[0], nr*kp)
+				}
+				s.packHalf(nPast, &x[base+chunks*16], xCS, &dst[chunks*16*nr], nr*kp)
+			} else {
+				s.packCols(chunks+1, nPast, &x[base], xCS, &dst[0], nr*kp)
+			}
+		}
+		if nfull > nPast && chunks > 0 {
 			_ = x[base+(nfull*nr-1)*xCS+chunks*16-1]
 			_ = dst[(nfull-1)*nr*kp+chunks*16*nr-1]
-			s.packCols(chunks, nfull, &x[base], xCS, &dst[0], nr*kp)
+			s.packCols(chunks, nfull-nPast, &x[base+nPast*nr*xCS], xCS, &dst[nPast*nr*kp], nr*kp)
 		}
-		for j := range n {
+		// Columns the assembly packed whole need nothing more.
+		j0 := nPast * nr
+		if tail == 0 {
+			j0 = nfull * nr
+		}
+		for j := j0; j < n; j++ {
 			p0 := 0
 			if j < nfull*nr {
 				p0 = chunks * 16
@@ -244,6 +288,14 @@ var armInt8Pool = newFreeList(func() *armInt8Scratch { return new(armInt8Scratch
 func (s *armInt8Shape) gemm(w *PackedInt8, x []int8, n, xRS, xCS int, rq *Requant, c []int8, cRS, cCS int) {
 	if n <= s.gemvMaxN {
 		s.gemv(w, x, n, xRS, xCS, rq, c, cRS, cCS)
+		return
+	}
+	// Up to nr/2 columns past the last full panel (a 7×7 map's 49th
+	// pixel) are matrix-vector products: a tile would compute nr columns
+	// to keep them, and the GEMV costs about twice a tile's column.
+	if t := n % s.nr; t > 0 && 2*t <= s.nr && n > s.nr {
+		s.multiply(w, x, 0, nil, n-t, xRS, xCS, rq, c, cRS, cCS)
+		s.gemv(w, x[(n-t)*xCS:], t, xRS, xCS, rq, c[(n-t)*cCS:], cRS, cCS)
 		return
 	}
 	s.multiply(w, x, 0, nil, n, xRS, xCS, rq, c, cRS, cCS)

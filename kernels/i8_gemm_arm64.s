@@ -233,29 +233,25 @@ neon4x4loop:
 	WORD $0x4eb24c00 // sqshl v0.4s, v0.4s, v18.4s
 	WORD $0x6eb1b400 // sqrdmulh v0.4s, v0.4s, v17.4s
 	WORD $0x4e331c14 // and v20.16b, v0.16b, v19.16b
-	WORD $0x4f210694 // sshr v20.4s, v20.4s, #31
-	WORD $0x4eb40c00 // sqadd v0.4s, v0.4s, v20.4s
+	WORD $0x4f211680 // ssra v0.4s, v20.4s, #31
 	WORD $0x4eb35400 // srshl v0.4s, v0.4s, v19.4s
 	WORD $0x4eb08421 // add v1.4s, v1.4s, v16.4s
 	WORD $0x4eb24c21 // sqshl v1.4s, v1.4s, v18.4s
 	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
 	WORD $0x4e331c34 // and v20.16b, v1.16b, v19.16b
-	WORD $0x4f210694 // sshr v20.4s, v20.4s, #31
-	WORD $0x4eb40c21 // sqadd v1.4s, v1.4s, v20.4s
+	WORD $0x4f211681 // ssra v1.4s, v20.4s, #31
 	WORD $0x4eb35421 // srshl v1.4s, v1.4s, v19.4s
 	WORD $0x4eb08442 // add v2.4s, v2.4s, v16.4s
 	WORD $0x4eb24c42 // sqshl v2.4s, v2.4s, v18.4s
 	WORD $0x6eb1b442 // sqrdmulh v2.4s, v2.4s, v17.4s
 	WORD $0x4e331c54 // and v20.16b, v2.16b, v19.16b
-	WORD $0x4f210694 // sshr v20.4s, v20.4s, #31
-	WORD $0x4eb40c42 // sqadd v2.4s, v2.4s, v20.4s
+	WORD $0x4f211682 // ssra v2.4s, v20.4s, #31
 	WORD $0x4eb35442 // srshl v2.4s, v2.4s, v19.4s
 	WORD $0x4eb08463 // add v3.4s, v3.4s, v16.4s
 	WORD $0x4eb24c63 // sqshl v3.4s, v3.4s, v18.4s
 	WORD $0x6eb1b463 // sqrdmulh v3.4s, v3.4s, v17.4s
 	WORD $0x4e331c74 // and v20.16b, v3.16b, v19.16b
-	WORD $0x4f210694 // sshr v20.4s, v20.4s, #31
-	WORD $0x4eb40c63 // sqadd v3.4s, v3.4s, v20.4s
+	WORD $0x4f211683 // ssra v3.4s, v20.4s, #31
 	WORD $0x4eb35463 // srshl v3.4s, v3.4s, v19.4s
 	WORD $0x0e614818 // sqxtn v24.4h, v0.4s
 	WORD $0x4e614838 // sqxtn2 v24.8h, v1.4s
@@ -299,26 +295,30 @@ neon4x4next:
 // column.
 TEXT ·i8Gemm8x8c4Dot(SB), NOSPLIT, $0-96
 	TILES
+	OUTPARAMS
 
 dot8x8tile:
 	MOVD kb+0(FP), R2
 	MOVD w+8(FP), R0
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	VEOR V4.B16, V4.B16, V4.B16
-	VEOR V5.B16, V5.B16, V5.B16
-	VEOR V6.B16, V6.B16, V6.B16
-	VEOR V7.B16, V7.B16, V7.B16
-	VEOR V8.B16, V8.B16, V8.B16
-	VEOR V9.B16, V9.B16, V9.B16
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	VEOR V12.B16, V12.B16, V12.B16
-	VEOR V13.B16, V13.B16, V13.B16
-	VEOR V14.B16, V14.B16, V14.B16
-	VEOR V15.B16, V15.B16, V15.B16
+	// The accumulators start at the bias of their channels (V24/V25).
+	MOVD bias+24(FP), R3
+	VLD1 (R3), [V24.S4, V25.S4]
+	VMOV V24.B16, V0.B16
+	VMOV V25.B16, V1.B16
+	VMOV V24.B16, V2.B16
+	VMOV V25.B16, V3.B16
+	VMOV V24.B16, V4.B16
+	VMOV V25.B16, V5.B16
+	VMOV V24.B16, V6.B16
+	VMOV V25.B16, V7.B16
+	VMOV V24.B16, V8.B16
+	VMOV V25.B16, V9.B16
+	VMOV V24.B16, V10.B16
+	VMOV V25.B16, V11.B16
+	VMOV V24.B16, V12.B16
+	VMOV V25.B16, V13.B16
+	VMOV V24.B16, V14.B16
+	VMOV V25.B16, V15.B16
 
 dot8x8loop:
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
@@ -358,10 +358,8 @@ dot8x8loop:
 	SUBS $1, R2, R2
 	BNE  dot8x8loop
 
-	// Per-channel parameters, channels 0-3 then 4-7: bias V16/V17,
-	// multiplier V18/V19, left shift V20/V21, right shift (negative) V22/V23.
-	MOVD bias+24(FP), R3
-	VLD1 (R3), [V16.S4, V17.S4]
+	// Per-channel parameters, channels 0-3 then 4-7: multiplier V18/V19,
+	// left shift V20/V21, right shift (negative) V22/V23.
 	MOVD mult+32(FP), R4
 	VLD1 (R4), [V18.S4, V19.S4]
 	MOVD shift+40(FP), R5
@@ -371,118 +369,85 @@ dot8x8loop:
 	WORD $0x4ebf6eb7 // smin v23.4s, v21.4s, v31.4s
 	WORD $0x4ebf6694 // smax v20.4s, v20.4s, v31.4s
 	WORD $0x4ebf66b5 // smax v21.4s, v21.4s, v31.4s
-	OUTPARAMS
-	WORD $0x4eb08400 // add v0.4s, v0.4s, v16.4s
 	WORD $0x4eb44c00 // sqshl v0.4s, v0.4s, v20.4s
 	WORD $0x6eb2b400 // sqrdmulh v0.4s, v0.4s, v18.4s
 	WORD $0x4e361c1f // and v31.16b, v0.16b, v22.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0c00 // sqadd v0.4s, v0.4s, v31.4s
+	WORD $0x4f2117e0 // ssra v0.4s, v31.4s, #31
 	WORD $0x4eb65400 // srshl v0.4s, v0.4s, v22.4s
-	WORD $0x4eb18421 // add v1.4s, v1.4s, v17.4s
 	WORD $0x4eb54c21 // sqshl v1.4s, v1.4s, v21.4s
 	WORD $0x6eb3b421 // sqrdmulh v1.4s, v1.4s, v19.4s
 	WORD $0x4e371c3f // and v31.16b, v1.16b, v23.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0c21 // sqadd v1.4s, v1.4s, v31.4s
+	WORD $0x4f2117e1 // ssra v1.4s, v31.4s, #31
 	WORD $0x4eb75421 // srshl v1.4s, v1.4s, v23.4s
-	WORD $0x4eb08442 // add v2.4s, v2.4s, v16.4s
 	WORD $0x4eb44c42 // sqshl v2.4s, v2.4s, v20.4s
 	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
 	WORD $0x4e361c5f // and v31.16b, v2.16b, v22.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0c42 // sqadd v2.4s, v2.4s, v31.4s
+	WORD $0x4f2117e2 // ssra v2.4s, v31.4s, #31
 	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
-	WORD $0x4eb18463 // add v3.4s, v3.4s, v17.4s
 	WORD $0x4eb54c63 // sqshl v3.4s, v3.4s, v21.4s
 	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
 	WORD $0x4e371c7f // and v31.16b, v3.16b, v23.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0c63 // sqadd v3.4s, v3.4s, v31.4s
+	WORD $0x4f2117e3 // ssra v3.4s, v31.4s, #31
 	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
-	WORD $0x4eb08484 // add v4.4s, v4.4s, v16.4s
 	WORD $0x4eb44c84 // sqshl v4.4s, v4.4s, v20.4s
 	WORD $0x6eb2b484 // sqrdmulh v4.4s, v4.4s, v18.4s
 	WORD $0x4e361c9f // and v31.16b, v4.16b, v22.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0c84 // sqadd v4.4s, v4.4s, v31.4s
+	WORD $0x4f2117e4 // ssra v4.4s, v31.4s, #31
 	WORD $0x4eb65484 // srshl v4.4s, v4.4s, v22.4s
-	WORD $0x4eb184a5 // add v5.4s, v5.4s, v17.4s
 	WORD $0x4eb54ca5 // sqshl v5.4s, v5.4s, v21.4s
 	WORD $0x6eb3b4a5 // sqrdmulh v5.4s, v5.4s, v19.4s
 	WORD $0x4e371cbf // and v31.16b, v5.16b, v23.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0ca5 // sqadd v5.4s, v5.4s, v31.4s
+	WORD $0x4f2117e5 // ssra v5.4s, v31.4s, #31
 	WORD $0x4eb754a5 // srshl v5.4s, v5.4s, v23.4s
-	WORD $0x4eb084c6 // add v6.4s, v6.4s, v16.4s
 	WORD $0x4eb44cc6 // sqshl v6.4s, v6.4s, v20.4s
 	WORD $0x6eb2b4c6 // sqrdmulh v6.4s, v6.4s, v18.4s
 	WORD $0x4e361cdf // and v31.16b, v6.16b, v22.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0cc6 // sqadd v6.4s, v6.4s, v31.4s
+	WORD $0x4f2117e6 // ssra v6.4s, v31.4s, #31
 	WORD $0x4eb654c6 // srshl v6.4s, v6.4s, v22.4s
-	WORD $0x4eb184e7 // add v7.4s, v7.4s, v17.4s
 	WORD $0x4eb54ce7 // sqshl v7.4s, v7.4s, v21.4s
 	WORD $0x6eb3b4e7 // sqrdmulh v7.4s, v7.4s, v19.4s
 	WORD $0x4e371cff // and v31.16b, v7.16b, v23.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0ce7 // sqadd v7.4s, v7.4s, v31.4s
+	WORD $0x4f2117e7 // ssra v7.4s, v31.4s, #31
 	WORD $0x4eb754e7 // srshl v7.4s, v7.4s, v23.4s
-	WORD $0x4eb08508 // add v8.4s, v8.4s, v16.4s
 	WORD $0x4eb44d08 // sqshl v8.4s, v8.4s, v20.4s
 	WORD $0x6eb2b508 // sqrdmulh v8.4s, v8.4s, v18.4s
 	WORD $0x4e361d1f // and v31.16b, v8.16b, v22.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0d08 // sqadd v8.4s, v8.4s, v31.4s
+	WORD $0x4f2117e8 // ssra v8.4s, v31.4s, #31
 	WORD $0x4eb65508 // srshl v8.4s, v8.4s, v22.4s
-	WORD $0x4eb18529 // add v9.4s, v9.4s, v17.4s
 	WORD $0x4eb54d29 // sqshl v9.4s, v9.4s, v21.4s
 	WORD $0x6eb3b529 // sqrdmulh v9.4s, v9.4s, v19.4s
 	WORD $0x4e371d3f // and v31.16b, v9.16b, v23.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0d29 // sqadd v9.4s, v9.4s, v31.4s
+	WORD $0x4f2117e9 // ssra v9.4s, v31.4s, #31
 	WORD $0x4eb75529 // srshl v9.4s, v9.4s, v23.4s
-	WORD $0x4eb0854a // add v10.4s, v10.4s, v16.4s
 	WORD $0x4eb44d4a // sqshl v10.4s, v10.4s, v20.4s
 	WORD $0x6eb2b54a // sqrdmulh v10.4s, v10.4s, v18.4s
 	WORD $0x4e361d5f // and v31.16b, v10.16b, v22.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0d4a // sqadd v10.4s, v10.4s, v31.4s
+	WORD $0x4f2117ea // ssra v10.4s, v31.4s, #31
 	WORD $0x4eb6554a // srshl v10.4s, v10.4s, v22.4s
-	WORD $0x4eb1856b // add v11.4s, v11.4s, v17.4s
 	WORD $0x4eb54d6b // sqshl v11.4s, v11.4s, v21.4s
 	WORD $0x6eb3b56b // sqrdmulh v11.4s, v11.4s, v19.4s
 	WORD $0x4e371d7f // and v31.16b, v11.16b, v23.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0d6b // sqadd v11.4s, v11.4s, v31.4s
+	WORD $0x4f2117eb // ssra v11.4s, v31.4s, #31
 	WORD $0x4eb7556b // srshl v11.4s, v11.4s, v23.4s
-	WORD $0x4eb0858c // add v12.4s, v12.4s, v16.4s
 	WORD $0x4eb44d8c // sqshl v12.4s, v12.4s, v20.4s
 	WORD $0x6eb2b58c // sqrdmulh v12.4s, v12.4s, v18.4s
 	WORD $0x4e361d9f // and v31.16b, v12.16b, v22.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0d8c // sqadd v12.4s, v12.4s, v31.4s
+	WORD $0x4f2117ec // ssra v12.4s, v31.4s, #31
 	WORD $0x4eb6558c // srshl v12.4s, v12.4s, v22.4s
-	WORD $0x4eb185ad // add v13.4s, v13.4s, v17.4s
 	WORD $0x4eb54dad // sqshl v13.4s, v13.4s, v21.4s
 	WORD $0x6eb3b5ad // sqrdmulh v13.4s, v13.4s, v19.4s
 	WORD $0x4e371dbf // and v31.16b, v13.16b, v23.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0dad // sqadd v13.4s, v13.4s, v31.4s
+	WORD $0x4f2117ed // ssra v13.4s, v31.4s, #31
 	WORD $0x4eb755ad // srshl v13.4s, v13.4s, v23.4s
-	WORD $0x4eb085ce // add v14.4s, v14.4s, v16.4s
 	WORD $0x4eb44dce // sqshl v14.4s, v14.4s, v20.4s
 	WORD $0x6eb2b5ce // sqrdmulh v14.4s, v14.4s, v18.4s
 	WORD $0x4e361ddf // and v31.16b, v14.16b, v22.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0dce // sqadd v14.4s, v14.4s, v31.4s
+	WORD $0x4f2117ee // ssra v14.4s, v31.4s, #31
 	WORD $0x4eb655ce // srshl v14.4s, v14.4s, v22.4s
-	WORD $0x4eb185ef // add v15.4s, v15.4s, v17.4s
 	WORD $0x4eb54def // sqshl v15.4s, v15.4s, v21.4s
 	WORD $0x6eb3b5ef // sqrdmulh v15.4s, v15.4s, v19.4s
 	WORD $0x4e371dff // and v31.16b, v15.16b, v23.16b
-	WORD $0x4f2107ff // sshr v31.4s, v31.4s, #31
-	WORD $0x4ebf0def // sqadd v15.4s, v15.4s, v31.4s
+	WORD $0x4f2117ef // ssra v15.4s, v31.4s, #31
 	WORD $0x4eb755ef // srshl v15.4s, v15.4s, v23.4s
 	// Columns 2t and 2t+1 end in V(t).
 	WORD $0x0e614818 // sqxtn v24.4h, v0.4s

@@ -14,10 +14,11 @@ package kernels
 // mr channels of a panel end in vector lanes, are requantized there with
 // the GEMM's epilogue, and stored as mr contiguous int8.
 //
-// Only n == 1 takes this path: for more columns the GEMM reads the weights
-// once for all of them (4 or 8 per tile), while a loop over columns would
-// read them once per column, and the Pi's DRAM bandwidth, not arithmetic,
-// bounds the large layers.
+// Only n == 1 takes this path, and the few columns past a GEMM's last
+// full panel: for more columns the GEMM reads the weights once for all of
+// them (4 or 8 per tile), while a loop over columns would read them once
+// per column, and the Pi's DRAM bandwidth, not arithmetic, bounds the
+// large layers (the tail's columns read them after the tiles did).
 
 // gemv is armInt8Shape.gemm for n <= gemvMaxN: one column at a time, the
 // full panels of a group in one kernel call straight into C when its rows

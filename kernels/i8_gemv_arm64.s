@@ -91,8 +91,7 @@ gvneonloop:
 	WORD $0x4eb24c00 // sqshl v0.4s, v0.4s, v18.4s
 	WORD $0x6eb1b400 // sqrdmulh v0.4s, v0.4s, v17.4s
 	WORD $0x4e331c14 // and v20.16b, v0.16b, v19.16b
-	WORD $0x4f210694 // sshr v20.4s, v20.4s, #31
-	WORD $0x4eb40c00 // sqadd v0.4s, v0.4s, v20.4s
+	WORD $0x4f211680 // ssra v0.4s, v20.4s, #31
 	WORD $0x4eb35400 // srshl v0.4s, v0.4s, v19.4s
 	WORD $0x0e614818 // sqxtn v24.4h, v0.4s
 	WORD $0x4e7c0f18 // sqadd v24.8h, v24.8h, v28.8h
@@ -148,15 +147,13 @@ gvdotloop:
 	WORD $0x4eb44c00 // sqshl v0.4s, v0.4s, v20.4s
 	WORD $0x6eb2b400 // sqrdmulh v0.4s, v0.4s, v18.4s
 	WORD $0x4e361c18 // and v24.16b, v0.16b, v22.16b
-	WORD $0x4f210718 // sshr v24.4s, v24.4s, #31
-	WORD $0x4eb80c00 // sqadd v0.4s, v0.4s, v24.4s
+	WORD $0x4f211700 // ssra v0.4s, v24.4s, #31
 	WORD $0x4eb65400 // srshl v0.4s, v0.4s, v22.4s
 	WORD $0x4eb18421 // add v1.4s, v1.4s, v17.4s
 	WORD $0x4eb54c21 // sqshl v1.4s, v1.4s, v21.4s
 	WORD $0x6eb3b421 // sqrdmulh v1.4s, v1.4s, v19.4s
 	WORD $0x4e371c38 // and v24.16b, v1.16b, v23.16b
-	WORD $0x4f210718 // sshr v24.4s, v24.4s, #31
-	WORD $0x4eb80c21 // sqadd v1.4s, v1.4s, v24.4s
+	WORD $0x4f211701 // ssra v1.4s, v24.4s, #31
 	WORD $0x4eb75421 // srshl v1.4s, v1.4s, v23.4s
 	WORD $0x0e614818 // sqxtn v24.4h, v0.4s
 	WORD $0x4e614838 // sqxtn2 v24.8h, v1.4s

@@ -238,3 +238,51 @@ dcchunk:
 	SUBS $1, R1, R1
 	BNE  dcpanel
 	RET
+
+// func i8PackHalf8c4Dot(panels int, x *int8, xcs int, dst *int8, pstride int)
+//
+// Half a chunk of i8PackCols8c4Dot: 8 depth values (two blocks of 4) of
+// each column, loaded into the low halves of V0-V7 (FMOVD), and the first
+// steps of its transposition, which give blocks 0 and 1.
+TEXT ·i8PackHalf8c4Dot(SB), NOSPLIT, $0-40
+	MOVD panels+0(FP), R1
+	MOVD x+8(FP), R2
+	MOVD xcs+16(FP), R3
+	MOVD dst+24(FP), R5
+	MOVD pstride+32(FP), R6
+
+dhpanel:
+	MOVD R2, R8
+	ADD  R3, R8, R9
+	ADD  R3, R9, R10
+	ADD  R3, R10, R11
+	ADD  R3, R11, R12
+	ADD  R3, R12, R13
+	ADD  R3, R13, R14
+	ADD  R3, R14, R15
+	FMOVD (R8), F0
+	FMOVD (R9), F1
+	FMOVD (R10), F2
+	FMOVD (R11), F3
+	FMOVD (R12), F4
+	FMOVD (R13), F5
+	FMOVD (R14), F6
+	FMOVD (R15), F7
+	WORD $0x4e812818 // trn1 v24.4s, v0.4s, v1.4s
+	WORD $0x4e816819 // trn2 v25.4s, v0.4s, v1.4s
+	WORD $0x4e83285a // trn1 v26.4s, v2.4s, v3.4s
+	WORD $0x4e83685b // trn2 v27.4s, v2.4s, v3.4s
+	WORD $0x4eda2b10 // trn1 v16.2d, v24.2d, v26.2d
+	WORD $0x4edb2b32 // trn1 v18.2d, v25.2d, v27.2d
+	WORD $0x4e85289c // trn1 v28.4s, v4.4s, v5.4s
+	WORD $0x4e85689d // trn2 v29.4s, v4.4s, v5.4s
+	WORD $0x4e8728de // trn1 v30.4s, v6.4s, v7.4s
+	WORD $0x4e8768df // trn2 v31.4s, v6.4s, v7.4s
+	WORD $0x4ede2b91 // trn1 v17.2d, v28.2d, v30.2d
+	WORD $0x4edf2bb3 // trn1 v19.2d, v29.2d, v31.2d
+	VST1 [V16.B16, V17.B16, V18.B16, V19.B16], (R5)
+	ADD  R3<<3, R2, R2
+	ADD  R6, R5, R5
+	SUBS $1, R1, R1
+	BNE  dhpanel
+	RET

@@ -152,6 +152,12 @@ func KeepsQuant(op Op) bool {
 	return op == OpMaxPool || op == OpAvgPool || op == OpFlatten || op == OpDropout || op == OpChannels
 }
 
+// GlobalPool reports whether pooling node n reads its whole input, of
+// shape in, in one window (no padding): one value per channel.
+func GlobalPool(n *Node, in Shape) bool {
+	return (n.Op == OpAvgPool || n.Op == OpMaxPool) && len(in) == 3 && n.Kernel == [2]int{in[1], in[2]} && n.Pad == [4]int{}
+}
+
 // FusedActivation returns the index of the ReLU or ReLU6 that follows node
 // i and is the only reader of its output, when node i is a conv, linear or
 // add layer (the ones whose int8 epilogue clamps); -1 otherwise. The int8 form of node i then takes the activation's

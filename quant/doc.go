@@ -61,9 +61,10 @@
 //
 // An [Observer] sees the float activations of a tensor over a calibration set
 // and proposes a range; ChooseParams(obs.Range()) turns it into Params.
-// [MinMax] keeps the exact extremes, [Percentile] clips symmetric tails and
+// [MinMax] keeps the exact extremes, [Percentile] clips symmetric tails,
 // [Entropy] minimises the KL divergence between the float and the quantized
-// distribution (TensorRT's method). Percentile and Entropy use fixed-size
+// distribution (TensorRT's method) and [MSE] the squared error of rounding
+// and clipping. Percentile, Entropy and MSE use fixed-size
 // histograms whose range grows by powers of two, so memory is bounded,
 // calibration is a single pass, and the result does not depend on how the
 // data was split into batches or in which order the batches came.

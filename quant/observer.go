@@ -23,7 +23,7 @@ type Observer interface {
 
 // NewObserver returns a new observer for a calibration method named on the
 // command line: "minmax" (NewMinMax), "percentile" (NewPercentile with
-// DefaultPercentile) or "entropy" (NewEntropy).
+// DefaultPercentile), "entropy" (NewEntropy) or "mse" (NewMSE).
 func NewObserver(method string) (Observer, error) {
 	switch method {
 	case "minmax":
@@ -32,8 +32,10 @@ func NewObserver(method string) (Observer, error) {
 		return NewPercentile(DefaultPercentile), nil
 	case "entropy":
 		return NewEntropy(), nil
+	case "mse":
+		return NewMSE(), nil
 	}
-	return nil, fmt.Errorf("quant: unknown calibration method %q (want minmax, percentile or entropy)", method)
+	return nil, fmt.Errorf("quant: unknown calibration method %q (want minmax, percentile, entropy or mse)", method)
 }
 
 // MinMax is the Observer of the exact extremes: Range returns the smallest

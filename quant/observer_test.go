@@ -232,7 +232,7 @@ func TestObserversIgnoreBatching(t *testing.T) {
 	rand.New(rand.NewPCG(16, 17)).Shuffle(len(shuffled), func(i, j int) {
 		shuffled[i], shuffled[j] = shuffled[j], shuffled[i]
 	})
-	for _, method := range []string{"minmax", "percentile", "entropy"} {
+	for _, method := range []string{"minmax", "percentile", "entropy", "mse"} {
 		t.Run(method, func(t *testing.T) {
 			one, err := quant.NewObserver(method)
 			require.NoError(t, err)
@@ -269,6 +269,7 @@ func TestNewObserver(t *testing.T) {
 		"minmax":     quant.NewMinMax(),
 		"percentile": quant.NewPercentile(quant.DefaultPercentile),
 		"entropy":    quant.NewEntropy(),
+		"mse":        quant.NewMSE(),
 	} {
 		got, err := quant.NewObserver(method)
 		require.NoError(t, err)

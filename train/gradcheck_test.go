@@ -102,15 +102,27 @@ func ones(n int) []float32 {
 }
 
 // TestGradients compares every analytic parameter gradient with a central
-// finite difference of the mean loss over a batch of random inputs.
+// finite difference of the mean loss over a batch of random inputs: once
+// with each convolution's im2col matrix made for the whole batch, as for
+// these small planes, and once two images at a time (the batch of 3 ending
+// in a part block), as the large layers of real networks make it.
 func TestGradients(t *testing.T) {
+	blocksOf2 := func(r *replica) {
+		for _, l := range r.layers {
+			if c, ok := l.(*conv); ok {
+				c.imgs = 2
+			}
+		}
+	}
 	for name, m := range gradCheckModels() {
-		t.Run(name, func(t *testing.T) {
-			c := checkGradients(t, m, nil)
-			require.Empty(t, c.mismatches)
-			require.LessOrEqual(t, c.kinks, c.checked/20, "too many non-smooth points to trust the check")
-			require.Greater(t, c.checked, 50)
-		})
+		for variant, alter := range map[string]func(*replica){"whole": nil, "blocks": blocksOf2} {
+			t.Run(name+"/"+variant, func(t *testing.T) {
+				c := checkGradients(t, m, alter)
+				require.Empty(t, c.mismatches)
+				require.LessOrEqual(t, c.kinks, c.checked/20, "too many non-smooth points to trust the check")
+				require.Greater(t, c.checked, 50)
+			})
+		}
 	}
 }
 

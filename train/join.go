@@ -29,13 +29,18 @@ func (a add) split(dy []float32, dxs [][]float32, n int) {
 
 // concat joins CxHxW inputs along channels. In the channel-major layout of
 // a shard each input's channels are one contiguous run, and so are they in
-// the output: the join is one copy per input.
+// the output: the join is one copy per input, and none for an input that
+// its layer wrote in place (replica.placeConcats).
 type concat struct{ sizes []int } // per sample, of each input
 
 func (c concat) join(xs [][]float32, y []float32, n int) {
 	off := 0
 	for k, x := range xs {
-		off += copy(y[off:], x[:n*c.sizes[k]])
+		size := n * c.sizes[k]
+		if size > 0 && &x[0] != &y[off] {
+			copy(y[off:off+size], x)
+		}
+		off += size
 	}
 }
 

@@ -54,46 +54,44 @@ func (s *scratch) get(n int) []float32 { return s.buf[:n] }
 // sample, then the bias added per output channel. A 1x1 convolution with
 // stride 1 and no padding needs no im2col: in the channel-major layout the
 // input of group g already is col[g].
+//
+// The im2col matrix is made a block of images at a time (imgs of them,
+// about convBlock floats), used while it is in cache, and made again in
+// the backward pass rather than kept: keeping it cost GoogLeNet and
+// DenseNet gigabytes at batch 128, and the GEMMs that read it from memory
+// ran slower than the ones that read it from cache.
 type conv struct {
 	g           kernels.ConvGeom
 	out, groups int
 	w, b        *param
 	pointwise   bool
-	// col holds the shard's col[g] of every group, kept from forward for
-	// the weight gradient (unused when pointwise); wt holds one group's
-	// weight gradient, Kpad columns wide.
-	col, wt []float32
-	sc      *scratch
+	imgs        int
+	// wt holds one group's weight gradient transposed, Kg x OCg.
+	wt []float32
+	sc *scratch
 }
 
-// The weight gradient is dY (OCg x nP) * colT (nP x Kpad), colT the
-// transpose of col[g] with its rows padded to Kpad, a multiple of
-// convPad: every GEMM micro-kernel's width divides it, so Sgemm reads colT
-// in place instead of packing it. colT is made convChunk floats at a time
-// (but at least 4*OCg rows, so that the weight gradient is not rewritten
-// for a handful of rows), which keeps it in cache for the GEMM.
-const (
-	convPad   = 32
-	convChunk = 1 << 17
-)
+// convBlock is about how many floats of im2col matrix a convolution makes
+// at once: a block of images of that size (at least one) stays in the
+// 512 KiB L2 cache of the benchmark machine's cores while the GEMMs read it.
+const convBlock = 1 << 16
 
 func newConv(n *nn.Node, in, out nn.Shape, w, b *param, batch int, sc *scratch) *conv {
 	g := engine.Geometry(n, in, out)
 	c := &conv{g: g, out: n.Out, groups: n.Groups, w: w, b: b, sc: sc,
 		pointwise: g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PadT == 0 && g.PadL == 0 && g.OutH == g.H && g.OutW == g.W}
 	ocg, kg, p := c.dims()
-	ld := colStride(batch * p)
+	c.imgs = min(max(convBlock/(kg*p), 1), batch)
+	c.wt = make([]float32, kg*ocg)
 	if !c.pointwise {
-		c.col = make([]float32, c.groups*kg*ld)
+		sc.reserve(kg * colStride(c.imgs*p))
 	}
-	c.wt = make([]float32, ocg*roundUp(kg, convPad))
-	sc.reserve(max(kg*ld, c.chunk(batch*p)*roundUp(kg, convPad))) // dcol, colT
 	return c
 }
 
 // colStride returns how far apart the rows of a column matrix of np
 // columns (im2col's, or its gradient) are kept: np, but a cache line more
-// when np is a multiple of 1 KiB, as it is for batches of 32x32, 16x16 and
+// when np is a multiple of 1 KiB, as it is for blocks of 32x32, 16x16 and
 // 8x8 planes. Rows a multiple of 4 KiB apart fall in the same cache sets,
 // and the GEMMs that read such a matrix a strip of rows at a time ran at
 // half speed (kernels.BenchmarkSgemmPowerOfTwoStride).
@@ -110,44 +108,58 @@ func (c *conv) dims() (ocg, kg, p int) {
 	return c.out / c.groups, c.g.C / c.groups * c.g.KH * c.g.KW, c.g.OutH * c.g.OutW
 }
 
-// chunk returns how many rows of colT the weight gradient handles at once
-// for a shard of np pixels.
-func (c *conv) chunk(np int) int {
-	ocg, kg, _ := c.dims()
-	return min(np, max(convChunk/roundUp(kg, convPad), 4*ocg))
-}
-
-// group returns the geometry of one group's input channels and the offset
-// of its planes in a channel-major shard of n samples.
+// group returns the geometry of one input channel and the offset of group
+// g's planes in a channel-major shard of n samples.
 func (c *conv) group(g, n int) (kernels.ConvGeom, int) {
 	gg := c.g
-	gg.C /= c.groups
-	return gg, g * gg.C * n * gg.H * gg.W
+	gg.C = 1
+	return gg, g * (c.g.C / c.groups) * n * gg.H * gg.W
 }
 
-// cols returns col[g] of a shard of n samples whose input is x, and how
-// far apart its rows are: x itself for a pointwise convolution, else the
-// part of c.col that forward fills.
-func (c *conv) cols(x []float32, g, n int) ([]float32, int) {
+// cols returns col[g] of images s ... s+k-1 of a shard of n samples whose
+// input is x, and how far apart its rows are: a view of x for a pointwise
+// convolution, else the scratch matrix, made from x.
+func (c *conv) cols(x []float32, g, n, s, k int) ([]float32, int) {
 	_, kg, p := c.dims()
-	np := n * p
 	if c.pointwise {
-		return x[g*kg*np : (g+1)*kg*np], np
+		return x[g*kg*n*p+s*p:], n * p
 	}
-	ld := colStride(np)
-	return c.col[g*kg*ld : (g+1)*kg*ld], ld
+	ld := colStride(k * p)
+	col := c.sc.get(kg * ld)
+	gg, off := c.group(g, n)
+	hw, taps := gg.H*gg.W, gg.KH*gg.KW
+	// Im2colBatch reads the planes of n images, channel after channel; the
+	// block is k images of each channel, so it goes a channel at a time.
+	for ch := range c.g.C / c.groups {
+		kernels.Im2colBatch(x[off+(ch*n+s)*hw:], gg, k, col[ch*taps*ld:], ld)
+	}
+	return col, ld
+}
+
+// col2im adds the gradient dcol of the block of images s ... s+k-1, made
+// by cols, into group g's planes of dx.
+func (c *conv) col2im(dcol []float32, ld int, dx []float32, g, n, s, k int) {
+	gg, off := c.group(g, n)
+	hw, taps := gg.H*gg.W, gg.KH*gg.KW
+	for ch := range c.g.C / c.groups {
+		kernels.Col2imBatch(dcol[ch*taps*ld:], ld, gg, k, dx[off+(ch*n+s)*hw:])
+	}
 }
 
 func (c *conv) forward(x, y []float32, n int, _ bool) {
 	ocg, kg, p := c.dims()
 	np := n * p
 	for g := range c.groups {
-		col, ld := c.cols(x, g, n)
-		if !c.pointwise {
-			gg, off := c.group(g, n)
-			kernels.Im2colBatch(x[off:], gg, n, col, ld)
+		w := c.w.w[g*ocg*kg:]
+		if c.pointwise {
+			kernels.Sgemm(false, false, ocg, np, kg, 1, w, kg, x[g*kg*np:], np, 0, y[g*ocg*np:], np)
+			continue
 		}
-		kernels.Sgemm(false, false, ocg, np, kg, 1, c.w.w[g*ocg*kg:], kg, col, ld, 0, y[g*ocg*np:], np)
+		for s := 0; s < n; s += c.imgs {
+			k := min(c.imgs, n-s)
+			col, ld := c.cols(x, g, n, s, k)
+			kernels.Sgemm(false, false, ocg, k*p, kg, 1, w, kg, col, ld, 0, y[g*ocg*np+s*p:], np)
+		}
 	}
 	if c.b != nil {
 		kernels.BiasClampF32(y, c.out, np, np, c.b.w, float32(math.Inf(-1)), float32(math.Inf(1)))
@@ -156,45 +168,37 @@ func (c *conv) forward(x, y []float32, n int, _ bool) {
 
 func (c *conv) backward(x, _, dy, dx []float32, n int) {
 	ocg, kg, p := c.dims()
-	np, kpad := n*p, roundUp(kg, convPad)
+	np := n * p
 	if c.b != nil {
 		for o := range c.out {
 			c.b.grad[o] = sum(dy[o*np : (o+1)*np])
 		}
 	}
-	chunk := c.chunk(np)
-	colT := c.sc.get(chunk * kpad)
-	for g := range c.groups {
-		// dW[g] (OCg x Kpad) = dY[g] (OCg x nP) * colT (nP x Kpad), a
-		// chunk of rows at a time, each added to the sum of those before.
-		col, ld := c.cols(x, g, n)
-		for j := 0; j < np; j += chunk {
-			w := min(chunk, np-j)
-			kernels.TransposeF32(colT, kpad, col[j:], ld, kg, w)
-			kernels.Sgemm(false, false, ocg, kpad, w, 1, dy[g*ocg*np+j:], np, colT, kpad, float32(min(j, 1)), c.wt, kpad)
-		}
-		for o := range ocg {
-			copy(c.w.grad[(g*ocg+o)*kg:(g*ocg+o+1)*kg], c.wt[o*kpad:])
-		}
-	}
-	if dx == nil {
-		return
-	}
-	if !c.pointwise {
+	if dx != nil && !c.pointwise {
 		clear(dx[:c.g.C*n*c.g.H*c.g.W])
 	}
 	for g := range c.groups {
-		// dcol[g] (Kg x nP) = W[g]^T (Kg x OCg) * dY[g] (OCg x nP); for a
-		// pointwise convolution that is dX[g] itself.
-		gg, off := c.group(g, n)
-		if c.pointwise {
-			kernels.Sgemm(true, false, kg, np, ocg, 1, c.w.w[g*ocg*kg:], kg, dy[g*ocg*np:], np, 0, dx[off:], np)
-			continue
+		w, dyg := c.w.w[g*ocg*kg:], dy[g*ocg*np:]
+		for s := 0; s < n; s += c.imgs {
+			// dW[g]^T (Kg x OCg) += col (Kg x kP) * dY[g]^T (kP x OCg) for
+			// the block of k images: Sgemm packs col as it reads it
+			// anyway, and transposes only the OCg rows of dY.
+			k := min(c.imgs, n-s)
+			col, ld := c.cols(x, g, n, s, k)
+			kernels.Sgemm(false, true, kg, ocg, k*p, 1, col, ld, dyg[s*p:], np, float32(min(s, 1)), c.wt, ocg)
+			if dx == nil || c.pointwise {
+				continue
+			}
+			// dcol (Kg x kP) = W[g]^T (Kg x OCg) * dY[g] (OCg x kP),
+			// over col, which is done with.
+			kernels.Sgemm(true, false, kg, k*p, ocg, 1, w, kg, dyg[s*p:], np, 0, col, ld)
+			c.col2im(col, ld, dx, g, n, s, k)
 		}
-		ld := colStride(np)
-		dcol := c.sc.get(kg * ld)
-		kernels.Sgemm(true, false, kg, np, ocg, 1, c.w.w[g*ocg*kg:], kg, dy[g*ocg*np:], np, 0, dcol, ld)
-		kernels.Col2imBatch(dcol, ld, gg, n, dx[off:])
+		kernels.TransposeF32(c.w.grad[g*ocg*kg:], kg, c.wt, ocg, kg, ocg)
+		if dx != nil && c.pointwise {
+			// For a pointwise convolution dcol is dX[g] itself.
+			kernels.Sgemm(true, false, kg, np, ocg, 1, w, kg, dyg, np, 0, dx[g*kg*np:], np)
+		}
 	}
 }
 
@@ -630,5 +634,3 @@ func (d *dropout) backward(_, _, dy, dx []float32, n int) {
 		dx[i] = dy[i] * m
 	}
 }
-
-func roundUp(x, m int) int { return (x + m - 1) / m * m }

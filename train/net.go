@@ -33,8 +33,10 @@ type replica struct {
 	// quantization's in quantization-aware training).
 	nodeOut []int
 	qat     *qatWeights // quantization-aware training: the weights to read; nil otherwise
-	acts    [][]float32
+	acts    [][]float32 // nil where within places the output in another's
 	grads   [][]float32
+	sizes   []int // per sample, of each layer's output
+	within  []placement
 	input   []float32 // channel-major, like every [C, H, W] activation
 	params  []*param  // in paramNames order
 	batch   int
@@ -56,6 +58,11 @@ type replica struct {
 	// resumed run draws the same masks as an uninterrupted one.
 	noise *rand.PCG
 }
+
+// placement says where a layer writes its output: into its own buffer
+// (into < 0), or in place into the output of the concatenation layer into,
+// off values per sample from its start (see placeConcats).
+type placement struct{ into, off int }
 
 // trainable reports whether a model parameter is fitted by the optimizer:
 // every one but a batch norm's running statistics, which the forward pass
@@ -182,6 +189,12 @@ func newReplica(m *nn.Model, batch int, qat *qatWeights) (*replica, error) {
 		// The loss reads each sample's logits as one row.
 		r.add(newFlatten(last), nil, []int{len(r.layers) - 1}, last.Size())
 	}
+	r.placeConcats()
+	for i, size := range r.sizes {
+		if r.within[i].into < 0 && size > 0 {
+			r.acts[i] = make([]float32, batch*size)
+		}
+	}
 	r.planGradients()
 	return r, nil
 }
@@ -244,7 +257,7 @@ func (r *replica) foldActivations() {
 		bn.act = a.op
 		r.layers[i] = folded{}
 		r.srcs[i] = nil
-		r.acts[i], r.grads[i] = nil, nil
+		r.sizes[i] = 0 // no buffers
 		for _, srcs := range r.srcs {
 			for k, s := range srcs {
 				if s == i {
@@ -262,7 +275,7 @@ func (r *replica) foldActivations() {
 
 // planGradients decides, for every input of every layer, whether its
 // backward pass writes that input's gradient or adds to it (see direct),
-// and sizes the spare buffers.
+// sizes the spare buffers and gives out the gradient buffers.
 func (r *replica) planGradients() {
 	last := make([]int, len(r.layers)) // last reader of each node, as layer*maxInputs+input
 	for i := range last {
@@ -280,7 +293,7 @@ func (r *replica) planGradients() {
 	r.direct = make([][]bool, len(r.layers))
 	r.xs = make([][][]float32, len(r.layers))
 	r.dxs = make([][][]float32, len(r.layers))
-	biggest := 0
+	biggest := make([]int, width) // the largest spare buffer of each input
 	for i, srcs := range r.srcs {
 		r.direct[i] = make([]bool, len(srcs))
 		r.xs[i] = make([][]float32, len(srcs))
@@ -288,13 +301,80 @@ func (r *replica) planGradients() {
 		for k, s := range srcs {
 			r.direct[i][k] = s < 0 || last[s] == i*maxInputs+k
 			if !r.direct[i][k] {
-				biggest = max(biggest, len(r.acts[s]))
+				biggest[k] = max(biggest[k], r.batch*r.sizes[s])
 			}
 		}
 	}
 	r.spare = make([][]float32, width)
 	for k := range r.spare {
-		r.spare[k] = make([]float32, biggest)
+		r.spare[k] = make([]float32, biggest[k])
+	}
+	r.shareGradients(last)
+}
+
+// shareGradients gives out the nodes' gradient buffers. In the backward
+// pass the gradient of node s is written first by its last reader (the
+// layer last[s] names) and read last by s's own backward pass; outside
+// that span its memory can hold another node's gradient. Buffers are
+// handed out in backward order, each span taking the smallest free buffer
+// that holds it (or the largest, grown), so a chain of layers needs two
+// buffers rather than one per node: GoogLeNet's and DenseNet's gradients
+// at batch 128 took gigabytes. A node that nothing reads keeps a zero
+// gradient of its own, as the output of a dead branch would have.
+func (r *replica) shareGradients(last []int) {
+	type buffer struct {
+		size  int
+		nodes []int
+	}
+	var all, free []*buffer
+	held := make([]*buffer, len(r.layers))
+	take := func(s int) {
+		if held[s] != nil {
+			return
+		}
+		size := r.batch * r.sizes[s]
+		best := -1
+		for k, b := range free {
+			switch {
+			case best < 0,
+				b.size >= size && (free[best].size < size || b.size < free[best].size),
+				b.size < size && free[best].size < size && b.size > free[best].size:
+				best = k
+			}
+		}
+		var b *buffer
+		if best < 0 {
+			b = &buffer{}
+			all = append(all, b)
+		} else {
+			b = free[best]
+			free = slices.Delete(free, best, best+1)
+		}
+		b.size = max(b.size, size)
+		b.nodes = append(b.nodes, s)
+		held[s] = b
+	}
+	take(len(r.layers) - 1) // the loss writes the logits' gradient
+	for i := len(r.layers) - 1; i >= 0; i-- {
+		for k, s := range r.srcs[i] {
+			if s >= 0 && last[s] == i*maxInputs+k {
+				take(s)
+			}
+		}
+		if b := held[i]; b != nil {
+			free = append(free, b)
+		}
+	}
+	for _, b := range all {
+		mem := make([]float32, b.size)
+		for _, s := range b.nodes {
+			r.grads[s] = mem[:r.batch*r.sizes[s]]
+		}
+	}
+	for i, b := range held {
+		if b == nil && len(r.srcs[i]) > 0 {
+			r.grads[i] = make([]float32, r.batch*r.sizes[i])
+		}
 	}
 }
 
@@ -307,8 +387,37 @@ func (r *replica) add(l layer, j joiner, srcs []int, size int) {
 	r.layers = append(r.layers, l)
 	r.joins = append(r.joins, j)
 	r.srcs = append(r.srcs, srcs)
-	r.acts = append(r.acts, make([]float32, r.batch*size))
-	r.grads = append(r.grads, make([]float32, r.batch*size))
+	r.acts = append(r.acts, nil)   // see placeConcats
+	r.grads = append(r.grads, nil) // see shareGradients
+	r.sizes = append(r.sizes, size)
+	r.within = append(r.within, placement{into: -1})
+}
+
+// placeConcats lets the inputs of each concatenation write their outputs
+// straight into its output. In the channel-major layout the output of a
+// shard of n samples is its inputs' planes end to end, input k's n times
+// the sizes of those before it from the start; a layer that writes there
+// leaves the concatenation nothing to copy, and needs no buffer of its own.
+// DenseNet's blocks, where each layer's concatenation is the one before
+// plus a few channels, then keep one buffer per block instead of one per
+// layer (half its activation memory). Not placed: the model input, an
+// input a concatenation reads twice, and one that another concatenation
+// already holds.
+func (r *replica) placeConcats() {
+	for i, j := range r.joins {
+		c, ok := j.(concat)
+		if !ok {
+			continue
+		}
+		off := 0
+		for k, s := range r.srcs[i] {
+			once := slices.Index(r.srcs[i], s) == k && !slices.Contains(r.srcs[i][k+1:], s)
+			if s >= 0 && r.within[s].into < 0 && once {
+				r.within[s] = placement{into: i, off: off}
+			}
+			off += c.sizes[k]
+		}
+	}
 }
 
 // setInput normalises img into the input of sample s of a shard of n.
@@ -322,12 +431,19 @@ func (r *replica) setInput(in nn.Input, img []uint8, s, n int) {
 	planeCopy(r.image, r.input, in.Channels, n, s, true)
 }
 
-// act returns the activation of node src (-1: the model input).
-func (r *replica) act(src int) []float32 {
-	if src < 0 {
+// out returns the output of layer i (-1: the model input) for a shard of
+// n samples. One placed in a concatenation's output is exactly n samples
+// long, and no longer: a layer that wrote past its shard would write into
+// its neighbour's planes.
+func (r *replica) out(i, n int) []float32 {
+	if i < 0 {
 		return r.input
 	}
-	return r.acts[src]
+	if p := r.within[i]; p.into >= 0 {
+		lo, hi := p.off*n, (p.off+r.sizes[i])*n
+		return r.out(p.into, n)[lo:hi:hi]
+	}
+	return r.acts[i]
 }
 
 // forward runs n samples from r.input and returns the logits.
@@ -336,16 +452,16 @@ func (r *replica) forward(n int, training bool) []float32 {
 		if l != nil {
 			var x []float32
 			if len(r.srcs[i]) > 0 {
-				x = r.act(r.srcs[i][0])
+				x = r.out(r.srcs[i][0], n)
 			}
-			l.forward(x, r.acts[i], n, training)
+			l.forward(x, r.out(i, n), n, training)
 			continue
 		}
 		xs := r.xs[i]
 		for k, s := range r.srcs[i] {
-			xs[k] = r.act(s)
+			xs[k] = r.out(s, n)
 		}
-		r.joins[i].join(xs, r.acts[i], n)
+		r.joins[i].join(xs, r.out(i, n), n)
 	}
 	return r.acts[len(r.acts)-1]
 }
@@ -370,13 +486,13 @@ func (r *replica) backward(n int) {
 			}
 		}
 		if l := r.layers[i]; l != nil {
-			l.backward(r.act(srcs[0]), r.acts[i], r.grads[i], dxs[0], n)
+			l.backward(r.out(srcs[0], n), r.out(i, n), r.grads[i], dxs[0], n)
 		} else {
 			r.joins[i].split(r.grads[i], dxs, n)
 		}
 		for k, s := range srcs {
 			if s >= 0 && !r.direct[i][k] {
-				g := r.grads[s][:len(r.acts[s])/r.batch*n]
+				g := r.grads[s][:r.sizes[s]*n]
 				for j, v := range r.spare[k][:len(g)] {
 					g[j] += v
 				}

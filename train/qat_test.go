@@ -91,7 +91,7 @@ func TestQATInt8MatchesFakeQuant(t *testing.T) {
 			if q.FusedActivation(i) >= 0 {
 				continue // the int8 layer's output is its activation's, checked next
 			}
-			got, size := r.acts[r.nodeOut[i]], shapes[i].Size()
+			got, size := r.out(r.nodeOut[i], n), shapes[i].Size()
 			sample := make([]float32, size)
 			for s := range n {
 				if len(shapes[i]) == 3 {

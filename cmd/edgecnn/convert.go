@@ -35,9 +35,11 @@ of its int8 output against float on those images. "isolated dB" is the SQNR of a
 conv2d or linear layer's output when it alone is int8 and the other conv2d and
 linear layers float (measured on the first 100 of those images), as TFLite's
 quantization debugger shows it: the error the layer adds, apart from what it
-inherits. A model from 'edgecnn train --qat' carries the activation ranges it
-was trained with ("learned"); the others are calibrated. The output file is
-written only when everything succeeded.`,
+inherits. Each int8 bias is corrected for the mean error that rounding the
+layer's weights causes on the calibration images (--no-bias-correction keeps
+the plain rounding). A model from 'edgecnn train --qat' carries the activation
+ranges it was trained with ("learned") and keeps its trained biases; the others
+are calibrated. The output file is written only when everything succeeded.`,
 		Example: `  edgecnn convert --in lenet5.safetensors --calib mnist --out lenet5.int8.safetensors
   edgecnn convert --in lenet5.safetensors --calib mnist --method entropy --eval mnist --out lenet5.int8.safetensors
   edgecnn convert --in alexnet.safetensors --calib mnist --float conv1,fc3 --out alexnet.int8.safetensors`,
@@ -97,8 +99,9 @@ written only when everything succeeded.`,
 	f.StringVar(&calib, "calib", "mnist", `calibration data (its training split): "mnist", a CIFAR-10 folder, or DIR/<label>/*.png|jpg`)
 	f.IntVar(&calibN, "calib-n", 1000, "number of calibration images")
 	f.Uint64Var(&seed, "seed", 1, "seed for picking the calibration images")
-	f.StringVar(&opt.Method, "method", "minmax", "activation ranges: minmax, percentile or entropy")
+	f.StringVar(&opt.Method, "method", "minmax", "activation ranges: minmax, percentile, entropy or mse")
 	f.Float64Var(&opt.Percentile, "percentile", 99.99, "percentile method: the cut-off")
+	f.BoolVar(&opt.NoBiasCorrection, "no-bias-correction", false, "round each bias as it is, without correcting it for the int8 weights' mean error")
 	f.StringVar(&floatLayers, "float", "", "comma-separated conv2d/linear layers to keep in float32")
 	f.StringVar(&evalData, "eval", "", "also report float and int8 top-1 on this data's test split")
 	f.StringVar(&mnistDir, "mnist", "", "folder holding the MNIST IDX files (default: the Go module cache)")

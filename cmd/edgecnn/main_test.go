@@ -99,6 +99,24 @@ func TestConvertWritesInt8Model(t *testing.T) {
 	require.Contains(t, stdout, "zero point")
 }
 
+// TestConvertNoBiasCorrection: the flag keeps the plainly rounded biases,
+// so the same calibration writes a different model than the default.
+func TestConvertNoBiasCorrection(t *testing.T) {
+	dir := t.TempDir()
+	var files [2][]byte
+	for i, extra := range [][]string{nil, {"--no-bias-correction"}} {
+		out := filepath.Join(dir, fmt.Sprintf("m%d.safetensors", i))
+		args := append([]string{"convert", "--in", "../../models/lenet5.safetensors", "--calib-n", "50", "--out", out}, extra...)
+		_, stderr, code := edgecnn(t, args...)
+		require.Zero(t, code, stderr)
+		var err error
+		files[i], err = os.ReadFile(out)
+		require.NoError(t, err)
+	}
+	require.Equal(t, len(files[0]), len(files[1]), "same layers and shapes")
+	require.NotEqual(t, files[0], files[1], "the biases differ")
+}
+
 // TestConvertLeavesNoFileOnError: a failed conversion writes nothing.
 func TestConvertLeavesNoFileOnError(t *testing.T) {
 	dir := t.TempDir()

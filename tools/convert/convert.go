@@ -1,6 +1,6 @@
 // Package convert turns a float32 model into an int8 one: it runs
 // calibration images through the float model, picks the quantization of
-// every tensor with an observer (min/max, percentile or KL entropy),
+// every tensor with an observer (min/max, percentile, KL entropy or MSE),
 // quantizes weights per output channel and biases to int32 (corrected for
 // the mean error the rounded weights cause on the calibration images), and
 // reports how far each layer's int8 output strays from float (SQNR).
@@ -27,7 +27,7 @@ import (
 // Options control a conversion.
 type Options struct {
 	// Method picks activation ranges: "minmax" (the default, also when
-	// empty), "percentile" or "entropy".
+	// empty), "percentile", "entropy" or "mse".
 	Method string
 	// Percentile is the percentile method's cut-off (default 99.99).
 	Percentile float64
@@ -297,13 +297,17 @@ func quantize(m *nn.Model, observers []quant.Observer, taps *tapMeans, opt Optio
 			readers[in] = append(readers[in], n)
 		}
 	}
-	observers = chainConcats(m, observers, index)
+	keeps, err := keepsParams(m)
+	if err != nil {
+		return nil, err
+	}
+	observers = chainConcats(m, observers, index, keeps)
 	for i, n := range m.Nodes {
 		c := *n
 		c.Inputs = slices.Clone(n.Inputs)
 		c.Range = nil // the int8 model carries Quant instead
 		in := params[n.Inputs[0]]
-		if nn.KeepsQuant(n.Op) {
+		if keeps[i] {
 			// These move values without changing them: same quantization.
 			c.Quant = in
 		} else {
@@ -337,6 +341,30 @@ func quantize(m *nn.Model, observers []quant.Observer, taps *tapMeans, opt Optio
 	return q, q.Validate()
 }
 
+// keepsParams reports for every node of m whether its int8 output takes
+// its input's parameters: the layers of nn.KeepsQuant, except the global
+// average pools, which take a range of their own (the engine requantizes
+// a map's mean to its finer step) unless the model has learned ranges,
+// whose training rounded them at their input's.
+func keepsParams(m *nn.Model) ([]bool, error) {
+	shapes, err := m.Shapes()
+	if err != nil {
+		return nil, err
+	}
+	qat := slices.ContainsFunc(m.Nodes, func(n *nn.Node) bool { return n.Range != nil })
+	index := map[string]int{}
+	keeps := make([]bool, len(m.Nodes))
+	for i, n := range m.Nodes {
+		index[n.Name] = i
+		in := m.Input.Shape()
+		if j, ok := index[n.Inputs[0]]; ok {
+			in = shapes[j]
+		}
+		keeps[i] = nn.KeepsQuant(n.Op) && (qat || n.Op != nn.OpAvgPool || !nn.GlobalPool(n, in))
+	}
+	return keeps, nil
+}
+
 // concatenatedAs returns the concat whose int8 parameters node i's output
 // takes, or i. When a concat is the only reader of a tensor (as of the
 // branches of an inception block), the tensor takes the concat's
@@ -363,7 +391,7 @@ func concatenatedAs(m *nn.Model, readers map[string][]*nn.Node, index map[string
 // parameters the concats copy them, where each would requantize them to
 // its own (13 times in a row in ShuffleNet v2's three stages). Concats
 // with learned ranges (quantization-aware training) keep them.
-func chainConcats(m *nn.Model, observers []quant.Observer, index map[string]int) []quant.Observer {
+func chainConcats(m *nn.Model, observers []quant.Observer, index map[string]int, keeps []bool) []quant.Observer {
 	root := make([]int, len(m.Nodes)) // union-find over the concats
 	for i := range root {
 		root[i] = i
@@ -382,7 +410,7 @@ func chainConcats(m *nn.Model, observers []quant.Observer, index map[string]int)
 		}
 		for _, name := range n.Inputs {
 			a, ok := index[name]
-			for ok && nn.KeepsQuant(m.Nodes[a].Op) {
+			for ok && keeps[a] {
 				a, ok = index[m.Nodes[a].Inputs[0]]
 			}
 			if ok && m.Nodes[a].Op == nn.OpConcat && m.Nodes[a].Range == nil {
