@@ -749,6 +749,8 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 		}
 	case n == 8:
 		kernels.IDCTIslow(blk, dst, c.stride)
+	case n == 4:
+		d.idctScaled4(blk, dst, c.stride)
 	default:
 		d.idctScaled(blk, last, dst, c.stride)
 	}
