@@ -126,4 +126,3 @@ func (d *jpegDecoder) idctScaled4(blk *[64]int32, dst []uint8, stride int) {
 		}
 	}
 }
-
