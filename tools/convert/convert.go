@@ -57,7 +57,9 @@ type LayerReport struct {
 	// Quant is the layer output's int8 quantization.
 	Quant quant.Params
 	// SQNR compares the int8 model's output of this layer with the float
-	// model's on the calibration images, in dB.
+	// model's on the calibration images, in dB; for a layer read only by
+	// an activation that is constant outside an interval (a hard-sigmoid
+	// outside [-3, 3]), over that interval, the float output clamped to it.
 	SQNR float64
 	// IsolatedSQNR is the SQNR of this layer's output when it alone is
 	// int8 and every other conv2d and linear layer float32, as TFLite's
@@ -510,6 +512,7 @@ func compare(m, q *nn.Model, float *engine.Engine, calib *dataset.Set, batch int
 func layerSQNRs(m *nn.Model, float, test *engine.Engine, images *dataset.Set, batch int) ([]float64, error) {
 	signal := make([]float64, len(m.Nodes))
 	noise := make([]float64, len(m.Nodes))
+	cuts := saturations(m)
 	err := forEachBatch(images, batch, func(pixels []uint8, n int) error {
 		ref, err := float.Outputs(pixels, n)
 		if err != nil {
@@ -520,7 +523,7 @@ func layerSQNRs(m *nn.Model, float, test *engine.Engine, images *dataset.Set, ba
 			return err
 		}
 		for i := range ref {
-			addError(m, ref, got, i, &signal[i], &noise[i])
+			addError(m, ref, got, i, cuts[i], &signal[i], &noise[i])
 		}
 		return nil
 	})
@@ -533,13 +536,16 @@ func layerSQNRs(m *nn.Model, float, test *engine.Engine, images *dataset.Set, ba
 
 // addError adds the energy of node i's float output ref[i] to signal and
 // that of its difference from got[i] to noise. The float side of a conv
-// or linear layer is read after the activation fused into its int8 form.
-func addError(m *nn.Model, ref, got [][]float32, i int, signal, noise *float64) {
+// or linear layer is read after the activation fused into its int8 form,
+// and clamped to cut, the interval outside which the activation reading it
+// is constant (saturations).
+func addError(m *nn.Model, ref, got [][]float32, i int, cut [2]float32, signal, noise *float64) {
 	r := ref[i]
 	if next := m.FusedActivation(i); next >= 0 {
 		r = ref[next] // the int8 layer's output is after its activation
 	}
 	for j, v := range r {
+		v = min(max(v, cut[0]), cut[1])
 		d := float64(v) - float64(got[i][j])
 		*signal += float64(float64(v) * float64(v))
 		*noise += float64(d * d)
@@ -557,6 +563,7 @@ func isolate(m *nn.Model, observers []quant.Observer, taps *tapMeans, float *eng
 	if err != nil {
 		return err
 	}
+	cuts := saturations(m)
 	var weighted []string
 	for _, node := range m.Nodes {
 		if m.Weight(node) != nil {
@@ -583,10 +590,37 @@ func isolate(m *nn.Model, observers []quant.Observer, taps *tapMeans, float *eng
 			return fmt.Errorf("layer %q alone in int8: %w", node.Name, err)
 		}
 		var signal, noise float64
-		addError(m, ref, got, i, &signal, &noise)
+		addError(m, ref, got, i, cuts[i], &signal, &noise)
 		report[i].IsolatedSQNR = sqnr(signal, noise)
 	}
 	return nil
+}
+
+// saturations returns for every node of m the interval its output is
+// compared over: where its only reader is an activation constant outside
+// an interval (nn.Node.Saturation), that interval, over which the int8
+// output is quantized (outputParams) and beyond which no value changes
+// what follows; else all the reals. The report then shows the error that
+// reaches the activation: a hard-sigmoid's input clamped to [-3, 3] by
+// its int8 range is no error.
+func saturations(m *nn.Model) [][2]float32 {
+	readers := map[string][]*nn.Node{}
+	for _, n := range m.Nodes {
+		for _, in := range n.Inputs {
+			readers[in] = append(readers[in], n)
+		}
+	}
+	inf := float32(math.Inf(1))
+	cuts := make([][2]float32, len(m.Nodes))
+	for i, n := range m.Nodes {
+		cuts[i] = [2]float32{-inf, inf}
+		if r := readers[n.Name]; len(r) == 1 && len(r[0].Inputs) == 1 {
+			if lo, hi, ok := r[0].Saturation(); ok {
+				cuts[i] = [2]float32{lo, hi}
+			}
+		}
+	}
+	return cuts
 }
 
 func sqnr(signal, noise float64) float64 {
