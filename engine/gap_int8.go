@@ -51,18 +51,39 @@ func (p *globalPoolInt8) forward(xs []buffer, y buffer, n int, _ *scratch) {
 	size := p.channels * p.pixels
 	for s := range n {
 		x, out := xs[0].q[s*size:(s+1)*size], y.q[s*p.channels:(s+1)*p.channels]
+		if p.hwc {
+			p.sumsHWC(x, out)
+			continue
+		}
 		for c := range out {
 			var sum int32
-			if p.hwc {
-				for i := c; i < size; i += p.channels {
-					sum += int32(x[i])
-				}
-			} else {
-				for _, v := range x[c*p.pixels : (c+1)*p.pixels] {
-					sum += int32(v)
-				}
+			for _, v := range x[c*p.pixels : (c+1)*p.pixels] {
+				sum += int32(v)
 			}
-			out[c] = quant.Requantize(sum-int32(p.pixels)*p.inZP, p.multiplier, p.shift, p.outZP, -128, 127)
+			out[c] = p.requantize(sum)
 		}
 	}
+}
+
+// sumsHWC pools one HWC sample x into out, pixel by pixel over runs of up
+// to 256 channels (sums on the stack), so that the reads are contiguous.
+func (p *globalPoolInt8) sumsHWC(x, out []int8) {
+	var sums [256]int32
+	for c0 := 0; c0 < p.channels; c0 += len(sums) {
+		acc := sums[:min(len(sums), p.channels-c0)]
+		clear(acc)
+		for at := c0; at < len(x); at += p.channels {
+			for j, v := range x[at : at+len(acc)] {
+				acc[j] += int32(v)
+			}
+		}
+		for j, sum := range acc {
+			out[c0+j] = p.requantize(sum)
+		}
+	}
+}
+
+// requantize turns a channel's sum into its output value.
+func (p *globalPoolInt8) requantize(sum int32) int8 {
+	return quant.Requantize(sum-int32(p.pixels)*p.inZP, p.multiplier, p.shift, p.outZP, -128, 127)
 }

@@ -14,9 +14,10 @@ import (
 // random maps, CHW and HWC, against the mean of the dequantized inputs:
 // within one output step (half a step of rounding, the rest the Q31
 // multiplier's error), the same bits in both layouts, and the int8 range
-// clamped at both ends.
+// clamped at both ends. 261 channels: the HWC sums run 256 channels at a
+// time.
 func TestGlobalPoolInt8(t *testing.T) {
-	const channels, pixels, n = 5, 7 * 6, 3
+	const channels, pixels, n = 261, 7 * 6, 3
 	in := quant.Params{Scale: 0.05, ZeroPoint: -20}
 	out := quant.Params{Scale: 0.011, ZeroPoint: 3}
 	rng := rand.New(rand.NewPCG(14, 16))

@@ -23,11 +23,12 @@ type addArgsNEON struct {
 }
 
 // addInt8NEON is the add field of the arm64 paths: the whole steps of 16
-// elements when no multiplier shifts left (always, for the parameters the
-// engine derives).
+// elements when no multiplier shifts left and the input zero points are
+// int8 values (always, for the parameters the engine derives).
 func addInt8NEON(dst, a, b []int8, p *AddParams) int {
 	steps := len(dst) / 16
-	if steps == 0 || p.InShift[0] > 0 || p.InShift[1] > 0 || p.OutShift > 0 {
+	if steps == 0 || p.InShift[0] > 0 || p.InShift[1] > 0 || p.OutShift > 0 ||
+		p.InZeroPoint[0] != int32(int8(p.InZeroPoint[0])) || p.InZeroPoint[1] != int32(int8(p.InZeroPoint[1])) {
 		return 0
 	}
 	v := addArgsNEON{zpA: p.InZeroPoint[0], zpB: p.InZeroPoint[1], multA: p.InMultiplier[0], multB: p.InMultiplier[1],

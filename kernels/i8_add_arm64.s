@@ -13,17 +13,18 @@
 // mulshift (i8_requant_arm64.tmpl) scales each term and the sum: quant's
 // MultiplyByQuantizedMultiplier with no left shift.
 
-// widen sign-extends the 16 int8 of v into the int32 vectors d, d+1, d+2,
-// d+3, minus the zero point z (int32 lanes), shifted left by the fifth
-// argument (AddLeftShift, 20; i8_add_arm64.go checks it); t is a temporary
-// pair (t, t+1).
+// widen turns the 16 int8 of v into the int32 vectors d, d+1, d+2, d+3:
+// minus the zero point z (int8 lanes) into int16 (SSUBL: |v-z| <= 255),
+// shifted left by the fifth argument minus 16 in int16 (AddLeftShift, 20;
+// i8_add_arm64.go checks it: 255 << 4 fits), then by 16 more as they widen
+// (SHLL). t is a temporary pair (t, t+1).
 
 // func i8AddNEON(dst, a, b *int8, steps int, v *addArgsNEON)
 //
 // 16 elements per step: a in V0-V3 and b in V4-V7 as int32 lanes,
 // centred, shifted and scaled; their sum scaled to the output, narrowed
 // with the output zero point and clamped. Parameters: V16/V17 = zero
-// points of a and b, V18-V20 = multipliers of a, b and the output,
+// points of a and b (int8), V18-V20 = multipliers of a, b and the output,
 // V21-V23 = their right shifts (negative), V24 = output zero point (int16),
 // V25/V26 = lo/hi (int8); V27-V31 scratch.
 TEXT ·i8AddNEON(SB), NOSPLIT, $0-40
@@ -33,9 +34,9 @@ TEXT ·i8AddNEON(SB), NOSPLIT, $0-40
 	MOVD steps+24(FP), R3
 	MOVD v+32(FP), R4
 	MOVW addArgsNEON_zpA(R4), R5
-	VDUP R5, V16.S4
+	VDUP R5, V16.B16
 	MOVW addArgsNEON_zpB(R4), R5
-	VDUP R5, V17.S4
+	VDUP R5, V17.B16
 	MOVW addArgsNEON_multA(R4), R5
 	VDUP R5, V18.S4
 	MOVW addArgsNEON_multB(R4), R5
@@ -58,34 +59,22 @@ TEXT ·i8AddNEON(SB), NOSPLIT, $0-40
 addloop:
 	VLD1.P 16(R1), [V8.B16]
 	VLD1.P 16(R2), [V9.B16]
-	WORD $0x0f08a51c // sxtl v28.8h, v8.8b
-	WORD $0x4f08a51d // sxtl2 v29.8h, v8.16b
-	WORD $0x0f10a780 // sxtl v0.4s, v28.4h
-	WORD $0x4f10a781 // sxtl2 v1.4s, v28.8h
-	WORD $0x0f10a7a2 // sxtl v2.4s, v29.4h
-	WORD $0x4f10a7a3 // sxtl2 v3.4s, v29.8h
-	WORD $0x6eb08400 // sub v0.4s, v0.4s, v16.4s
-	WORD $0x4f345400 // shl v0.4s, v0.4s, #20
-	WORD $0x6eb08421 // sub v1.4s, v1.4s, v16.4s
-	WORD $0x4f345421 // shl v1.4s, v1.4s, #20
-	WORD $0x6eb08442 // sub v2.4s, v2.4s, v16.4s
-	WORD $0x4f345442 // shl v2.4s, v2.4s, #20
-	WORD $0x6eb08463 // sub v3.4s, v3.4s, v16.4s
-	WORD $0x4f345463 // shl v3.4s, v3.4s, #20
-	WORD $0x0f08a53e // sxtl v30.8h, v9.8b
-	WORD $0x4f08a53f // sxtl2 v31.8h, v9.16b
-	WORD $0x0f10a7c4 // sxtl v4.4s, v30.4h
-	WORD $0x4f10a7c5 // sxtl2 v5.4s, v30.8h
-	WORD $0x0f10a7e6 // sxtl v6.4s, v31.4h
-	WORD $0x4f10a7e7 // sxtl2 v7.4s, v31.8h
-	WORD $0x6eb18484 // sub v4.4s, v4.4s, v17.4s
-	WORD $0x4f345484 // shl v4.4s, v4.4s, #20
-	WORD $0x6eb184a5 // sub v5.4s, v5.4s, v17.4s
-	WORD $0x4f3454a5 // shl v5.4s, v5.4s, #20
-	WORD $0x6eb184c6 // sub v6.4s, v6.4s, v17.4s
-	WORD $0x4f3454c6 // shl v6.4s, v6.4s, #20
-	WORD $0x6eb184e7 // sub v7.4s, v7.4s, v17.4s
-	WORD $0x4f3454e7 // shl v7.4s, v7.4s, #20
+	WORD $0x0e30211c // ssubl v28.8h, v8.8b, v16.8b
+	WORD $0x4e30211d // ssubl2 v29.8h, v8.16b, v16.16b
+	WORD $0x4f14579c // shl v28.8h, v28.8h, #4
+	WORD $0x4f1457bd // shl v29.8h, v29.8h, #4
+	WORD $0x2e613b80 // shll v0.4s, v28.4h, #16
+	WORD $0x6e613b81 // shll2 v1.4s, v28.8h, #16
+	WORD $0x2e613ba2 // shll v2.4s, v29.4h, #16
+	WORD $0x6e613ba3 // shll2 v3.4s, v29.8h, #16
+	WORD $0x0e31213e // ssubl v30.8h, v9.8b, v17.8b
+	WORD $0x4e31213f // ssubl2 v31.8h, v9.16b, v17.16b
+	WORD $0x4f1457de // shl v30.8h, v30.8h, #4
+	WORD $0x4f1457ff // shl v31.8h, v31.8h, #4
+	WORD $0x2e613bc4 // shll v4.4s, v30.4h, #16
+	WORD $0x6e613bc5 // shll2 v5.4s, v30.8h, #16
+	WORD $0x2e613be6 // shll v6.4s, v31.4h, #16
+	WORD $0x6e613be7 // shll2 v7.4s, v31.8h, #16
 	WORD $0x6eb2b400 // sqrdmulh v0.4s, v0.4s, v18.4s
 	WORD $0x4e351c1b // and v27.16b, v0.16b, v21.16b
 	WORD $0x4f211760 // ssra v0.4s, v27.4s, #31

@@ -171,13 +171,15 @@ dwm20fast:
 // func i8Dw16c9NEON(a *dwArgs)
 //
 // Nine taps (3×3), unrolled, with the weights in registers: the taps'
-// pointers in R16, R17, R19-R25, each loading its 16 bytes and stepping to
-// the next pixel's (post-index by the step); taps are summed in pairs in
-// int16. Registers: R0 = dwArgs, R2 = pixels left, R3 = the pixel's
-// output, R5 = step, R6 = c, R7 = the block's record, R8 = its lane
-// parameters, R10-R13 scratch, R14 = blocks left. V8-V16 = the weights of
-// taps 0-8, V17-V20 = multiplier, V21-V24 = right shift (negative), V28 =
-// zero point (int16), V29 = lo, V30 = hi (int8), V31 scratch.
+// pointers in R16, R17, R19-R25 for the whole call, each tap loading its
+// 16 bytes at the pointer plus R4 (the block's channel offset plus the
+// pixel's offset along src and the pad row), so a block of channels sets
+// up nothing per tap; taps are summed in pairs in int16. Registers: R0 =
+// dwArgs, R2 = pixels left, R3 = the pixel's output, R4 = offset, R5 =
+// step, R6 = c, R7 = the block's record, R8 = its lane parameters,
+// R10-R13 scratch, R14 = blocks left. V8-V16 = the weights of taps 0-8,
+// V17-V20 = multiplier, V21-V24 = right shift (negative), V28 = zero point
+// (int16), V29 = lo, V30 = hi (int8), V31 scratch.
 TEXT ·i8Dw16c9NEON(SB), NOSPLIT, $0-8
 	MOVD a+0(FP), R0
 	MOVD $9, R15
@@ -214,6 +216,11 @@ dw9ptrset:
 	MOVD dwArgs_rec(R0), R7
 	MOVD dwArgs_blocks(R0), R14
 	MOVD $0, R12
+	LDP  (R13), (R16, R17)
+	LDP  16(R13), (R19, R20)
+	LDP  32(R13), (R21, R22)
+	LDP  48(R13), (R23, R24)
+	MOVD 64(R13), R25
 
 dw9block:
 	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
@@ -224,28 +231,15 @@ dw9block:
 	VLD1 (R10), [V17.S4, V18.S4, V19.S4, V20.S4]
 	ADD  $128, R8, R10
 	VLD1 (R10), [V21.S4, V22.S4, V23.S4, V24.S4]
-	LDP  (R13), (R16, R17)
-	LDP  16(R13), (R19, R20)
-	LDP  32(R13), (R21, R22)
-	LDP  48(R13), (R23, R24)
-	MOVD 64(R13), R25
-	ADD  R12, R16, R16
-	ADD  R12, R17, R17
-	ADD  R12, R19, R19
-	ADD  R12, R20, R20
-	ADD  R12, R21, R21
-	ADD  R12, R22, R22
-	ADD  R12, R23, R23
-	ADD  R12, R24, R24
-	ADD  R12, R25, R25
 	MOVD dwArgs_n(R0), R2
 	MOVD dwArgs_dst(R0), R3
 	ADD  R12, R3, R3
+	MOVD R12, R4
 
 dw9pix:
 	VLD1 (R8), [V0.S4, V1.S4, V2.S4, V3.S4]
-	WORD $0x4cc57206 // ld1 {v6.16b}, [x16], x5
-	WORD $0x4cc57227 // ld1 {v7.16b}, [x17], x5
+	WORD $0x3ce46a06 // ldr q6, [x16, x4]
+	WORD $0x3ce46a27 // ldr q7, [x17, x4]
 	WORD $0x0e28c0c4 // smull v4.8h, v6.8b, v8.8b
 	WORD $0x4e28c0c5 // smull2 v5.8h, v6.16b, v8.16b
 	WORD $0x0e2980e4 // smlal v4.8h, v7.8b, v9.8b
@@ -254,8 +248,8 @@ dw9pix:
 	WORD $0x4e641021 // saddw2 v1.4s, v1.4s, v4.8h
 	WORD $0x0e651042 // saddw v2.4s, v2.4s, v5.4h
 	WORD $0x4e651063 // saddw2 v3.4s, v3.4s, v5.8h
-	WORD $0x4cc57266 // ld1 {v6.16b}, [x19], x5
-	WORD $0x4cc57287 // ld1 {v7.16b}, [x20], x5
+	WORD $0x3ce46a66 // ldr q6, [x19, x4]
+	WORD $0x3ce46a87 // ldr q7, [x20, x4]
 	WORD $0x0e2ac0c4 // smull v4.8h, v6.8b, v10.8b
 	WORD $0x4e2ac0c5 // smull2 v5.8h, v6.16b, v10.16b
 	WORD $0x0e2b80e4 // smlal v4.8h, v7.8b, v11.8b
@@ -264,8 +258,8 @@ dw9pix:
 	WORD $0x4e641021 // saddw2 v1.4s, v1.4s, v4.8h
 	WORD $0x0e651042 // saddw v2.4s, v2.4s, v5.4h
 	WORD $0x4e651063 // saddw2 v3.4s, v3.4s, v5.8h
-	WORD $0x4cc572a6 // ld1 {v6.16b}, [x21], x5
-	WORD $0x4cc572c7 // ld1 {v7.16b}, [x22], x5
+	WORD $0x3ce46aa6 // ldr q6, [x21, x4]
+	WORD $0x3ce46ac7 // ldr q7, [x22, x4]
 	WORD $0x0e2cc0c4 // smull v4.8h, v6.8b, v12.8b
 	WORD $0x4e2cc0c5 // smull2 v5.8h, v6.16b, v12.16b
 	WORD $0x0e2d80e4 // smlal v4.8h, v7.8b, v13.8b
@@ -274,8 +268,8 @@ dw9pix:
 	WORD $0x4e641021 // saddw2 v1.4s, v1.4s, v4.8h
 	WORD $0x0e651042 // saddw v2.4s, v2.4s, v5.4h
 	WORD $0x4e651063 // saddw2 v3.4s, v3.4s, v5.8h
-	WORD $0x4cc572e6 // ld1 {v6.16b}, [x23], x5
-	WORD $0x4cc57307 // ld1 {v7.16b}, [x24], x5
+	WORD $0x3ce46ae6 // ldr q6, [x23, x4]
+	WORD $0x3ce46b07 // ldr q7, [x24, x4]
 	WORD $0x0e2ec0c4 // smull v4.8h, v6.8b, v14.8b
 	WORD $0x4e2ec0c5 // smull2 v5.8h, v6.16b, v14.16b
 	WORD $0x0e2f80e4 // smlal v4.8h, v7.8b, v15.8b
@@ -284,7 +278,7 @@ dw9pix:
 	WORD $0x4e641021 // saddw2 v1.4s, v1.4s, v4.8h
 	WORD $0x0e651042 // saddw v2.4s, v2.4s, v5.4h
 	WORD $0x4e651063 // saddw2 v3.4s, v3.4s, v5.8h
-	WORD $0x4cc57326 // ld1 {v6.16b}, [x25], x5
+	WORD $0x3ce46b26 // ldr q6, [x25, x4]
 	WORD $0x0e30c0c4 // smull v4.8h, v6.8b, v16.8b
 	WORD $0x4e30c0c5 // smull2 v5.8h, v6.16b, v16.16b
 	WORD $0x0e641000 // saddw v0.4s, v0.4s, v4.4h
@@ -330,6 +324,7 @@ dwm17fast:
 	WORD $0x4e3d64c6 // smax v6.16b, v6.16b, v29.16b
 	WORD $0x4e3e6cc6 // smin v6.16b, v6.16b, v30.16b
 	VST1 [V6.B16], (R3)
+	ADD  R5, R4, R4
 	ADD  R6, R3, R3
 	SUBS $1, R2, R2
 	BNE  dw9pix

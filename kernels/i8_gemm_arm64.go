@@ -26,11 +26,13 @@ type armInt8Shape struct {
 	// from x, requantizes them with the mr channel parameters at bias,
 	// mult and shift, and stores the int8 result of channel i, column j
 	// (counted across the tiles) at out[i*rs + j*cs], where cs == 1 (rows
-	// of the tile are stored) or rs == 1 (columns are stored). One call
+	// of the tile are stored) or rs == 1 (columns are stored). left is 0
+	// when no channel's shift is positive: the epilogue then skips the
+	// saturating left shift (a no-op for them). One call
 	// for a row of tiles saves the Go loop and the call per tile, most of
 	// the cost of a tile when the depth is small (a 1×1 convolution on 16
 	// channels).
-	kernel func(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles int)
+	kernel func(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles, left int)
 	// packRows packs blocks × panels tiles of X whose rows are contiguous
 	// (i8_pack_arm64.s): block b is rows b*d ... b*d+d-1, row p read from
 	// x + base + off[p], panel q its columns q*nr ... q*nr+nr-1, stored
@@ -73,14 +75,14 @@ var (
 // over blocks of 16 depth values (kb blocks), then the requantize epilogue.
 //
 //go:noescape
-func i8Gemm4x4c16NEON(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles int)
+func i8Gemm4x4c16NEON(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles, left int)
 
 // i8Gemm8x8c4Dot is the 8×8 kernel of the dotprod path: SDOT by element over
 // kb pairs of 4-value depth blocks, then the requantize epilogue. It needs
 // the ASIMDDP feature.
 //
 //go:noescape
-func i8Gemm8x8c4Dot(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles int)
+func i8Gemm8x8c4Dot(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles, left int)
 
 // i8PackRows4c16NEON is packRows of the neon path: LD4 to one lane splits 4
 // bytes of each of 16 rows into the 4 columns of a panel.
@@ -347,12 +349,18 @@ func (s *armInt8Shape) multiply(w *PackedInt8, x []int8, base int, off []int32, 
 				copy(sc.shift[:], rq.Shift[i0:i0+mt])
 				bias, mult, shift = &sc.bias[0], &sc.mult[0], &sc.shift[0]
 			}
+			left := 0 // whether a channel of the panel shifts left
+			for _, v := range rq.Shift[i0 : i0+mt] {
+				if v > 0 {
+					left = 1
+				}
+			}
 			wp := &w.data[(g*pg+q)*mr*kp]
 			jp0 := 0
 			// Full tiles go straight to C, in one call, when their rows or
 			// their columns are contiguous there.
 			if full := n / nr; mt == mr && full > 0 && (cCS == 1 && cRS >= nr || cRS == 1 && cCS >= mr) {
-				s.kernel(kb, wp, &xp[0], bias, mult, shift, &c[i0*cRS], cRS, cCS, rq.ZeroPoint, rq.Min, rq.Max, full)
+				s.kernel(kb, wp, &xp[0], bias, mult, shift, &c[i0*cRS], cRS, cCS, rq.ZeroPoint, rq.Min, rq.Max, full, left)
 				jp0 = full
 			}
 			for jp := jp0; jp < np; jp++ {
@@ -362,13 +370,13 @@ func (s *armInt8Shape) multiply(w *PackedInt8, x []int8, base int, off []int32, 
 				if cCS == 1 && nr >= 8 {
 					// The tile row-major, each row of C one copy (with
 					// rows of 4, the copies cost more than the loop).
-					s.kernel(kb, wp, xj, bias, mult, shift, &tile[0], nr, 1, rq.ZeroPoint, rq.Min, rq.Max, 1)
+					s.kernel(kb, wp, xj, bias, mult, shift, &tile[0], nr, 1, rq.ZeroPoint, rq.Min, rq.Max, 1, left)
 					for ii := range mt {
 						copy(c[(i0+ii)*cRS+j0:][:nt], tile[ii*nr:][:nt])
 					}
 					continue
 				}
-				s.kernel(kb, wp, xj, bias, mult, shift, &tile[0], 1, mr, rq.ZeroPoint, rq.Min, rq.Max, 1)
+				s.kernel(kb, wp, xj, bias, mult, shift, &tile[0], 1, mr, rq.ZeroPoint, rq.Min, rq.Max, 1, left)
 				if cCS == 1 {
 					for ii := range mt {
 						row := c[(i0+ii)*cRS+j0:][:nt]

@@ -113,19 +113,22 @@ DATA dot8x8T<>+63(SB)/1, $63
 GLOBL dot8x8T<>(SB), RODATA|NOPTR, $64
 
 // TILES starts the loop over the tiles of one call: X in R1 (each panel
-// follows the last), the tile's output in R20, the tiles left in R21.
+// follows the last), the tile's output in R20, the tiles left in R21, and
+// in R22 whether some channel shifts left (else the epilogue skips the
+// saturating left shift, and the shifts are the right shifts as they are).
 #define TILES \
 	MOVD x+16(FP), R1     \
 	MOVD out+48(FP), R20  \
-	MOVD tiles+88(FP), R21
+	MOVD tiles+88(FP), R21 \
+	MOVD left+96(FP), R22
 
-// func i8Gemm4x4c16NEON(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles int)
+// func i8Gemm4x4c16NEON(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles, left int)
 //
 // Accumulator of output channel i (0-3), column j (0-3): V(4j+i), four int32
 // partial sums. Per block of 16 depth values: W rows in V16-V19, X columns
 // in V20-V23; each pair is SMULL (8 products into int16), SMLAL2 (8 more,
 // pairwise sums |w*x + w*x| <= 2*127*128 < 2^15: exact), SADALP (into int32).
-TEXT ·i8Gemm4x4c16NEON(SB), NOSPLIT, $0-96
+TEXT ·i8Gemm4x4c16NEON(SB), NOSPLIT, $0-104
 	TILES
 
 neon4x4tile:
@@ -224,31 +227,38 @@ neon4x4loop:
 	MOVD mult+32(FP), R4
 	VLD1 (R4), [V17.S4]
 	MOVD shift+40(FP), R5
+	WORD $0x4eb08400 // add v0.4s, v0.4s, v16.4s
+	WORD $0x4eb08421 // add v1.4s, v1.4s, v16.4s
+	WORD $0x4eb08442 // add v2.4s, v2.4s, v16.4s
+	WORD $0x4eb08463 // add v3.4s, v3.4s, v16.4s
+	CBZ  R22, neon4x4right
 	VLD1 (R5), [V18.S4]
 	VEOR V20.B16, V20.B16, V20.B16
 	WORD $0x4eb46e53 // smin v19.4s, v18.4s, v20.4s
 	WORD $0x4eb46652 // smax v18.4s, v18.4s, v20.4s
-	OUTPARAMS
-	WORD $0x4eb08400 // add v0.4s, v0.4s, v16.4s
 	WORD $0x4eb24c00 // sqshl v0.4s, v0.4s, v18.4s
+	WORD $0x4eb24c21 // sqshl v1.4s, v1.4s, v18.4s
+	WORD $0x4eb24c42 // sqshl v2.4s, v2.4s, v18.4s
+	WORD $0x4eb24c63 // sqshl v3.4s, v3.4s, v18.4s
+	B    neon4x4scale
+
+neon4x4right:
+	VLD1 (R5), [V19.S4]
+
+neon4x4scale:
+	OUTPARAMS
 	WORD $0x6eb1b400 // sqrdmulh v0.4s, v0.4s, v17.4s
 	WORD $0x4e331c14 // and v20.16b, v0.16b, v19.16b
 	WORD $0x4f211680 // ssra v0.4s, v20.4s, #31
 	WORD $0x4eb35400 // srshl v0.4s, v0.4s, v19.4s
-	WORD $0x4eb08421 // add v1.4s, v1.4s, v16.4s
-	WORD $0x4eb24c21 // sqshl v1.4s, v1.4s, v18.4s
 	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
 	WORD $0x4e331c34 // and v20.16b, v1.16b, v19.16b
 	WORD $0x4f211681 // ssra v1.4s, v20.4s, #31
 	WORD $0x4eb35421 // srshl v1.4s, v1.4s, v19.4s
-	WORD $0x4eb08442 // add v2.4s, v2.4s, v16.4s
-	WORD $0x4eb24c42 // sqshl v2.4s, v2.4s, v18.4s
 	WORD $0x6eb1b442 // sqrdmulh v2.4s, v2.4s, v17.4s
 	WORD $0x4e331c54 // and v20.16b, v2.16b, v19.16b
 	WORD $0x4f211682 // ssra v2.4s, v20.4s, #31
 	WORD $0x4eb35442 // srshl v2.4s, v2.4s, v19.4s
-	WORD $0x4eb08463 // add v3.4s, v3.4s, v16.4s
-	WORD $0x4eb24c63 // sqshl v3.4s, v3.4s, v18.4s
 	WORD $0x6eb1b463 // sqrdmulh v3.4s, v3.4s, v17.4s
 	WORD $0x4e331c74 // and v20.16b, v3.16b, v19.16b
 	WORD $0x4f211683 // ssra v3.4s, v20.4s, #31
@@ -286,14 +296,14 @@ neon4x4next:
 	BNE  neon4x4tile
 	RET
 
-// func i8Gemm8x8c4Dot(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles int)
+// func i8Gemm8x8c4Dot(kb int, w, x *int8, bias, mult, shift *int32, out *int8, rs, cs int, zp, lo, hi int32, tiles, left int)
 //
 // Accumulator of output channels 4h ... 4h+3 (lanes), column j (0-7):
 // V(2j+h). Per 8 depth values: W in V16-V19 (depth 0-3: channels 0-3, 4-7;
 // then depth 4-7), X in V20-V23 (depth 0-3: columns 0-3, 4-7; then depth
 // 4-7); SDOT by element adds the 4-value dot products of 4 channels with one
 // column.
-TEXT ·i8Gemm8x8c4Dot(SB), NOSPLIT, $0-96
+TEXT ·i8Gemm8x8c4Dot(SB), NOSPLIT, $0-104
 	TILES
 	OUTPARAMS
 
@@ -363,6 +373,7 @@ dot8x8loop:
 	MOVD mult+32(FP), R4
 	VLD1 (R4), [V18.S4, V19.S4]
 	MOVD shift+40(FP), R5
+	CBZ  R22, dot8x8right
 	VLD1 (R5), [V20.S4, V21.S4]
 	VEOR V31.B16, V31.B16, V31.B16
 	WORD $0x4ebf6e96 // smin v22.4s, v20.4s, v31.4s
@@ -370,81 +381,87 @@ dot8x8loop:
 	WORD $0x4ebf6694 // smax v20.4s, v20.4s, v31.4s
 	WORD $0x4ebf66b5 // smax v21.4s, v21.4s, v31.4s
 	WORD $0x4eb44c00 // sqshl v0.4s, v0.4s, v20.4s
+	WORD $0x4eb54c21 // sqshl v1.4s, v1.4s, v21.4s
+	WORD $0x4eb44c42 // sqshl v2.4s, v2.4s, v20.4s
+	WORD $0x4eb54c63 // sqshl v3.4s, v3.4s, v21.4s
+	WORD $0x4eb44c84 // sqshl v4.4s, v4.4s, v20.4s
+	WORD $0x4eb54ca5 // sqshl v5.4s, v5.4s, v21.4s
+	WORD $0x4eb44cc6 // sqshl v6.4s, v6.4s, v20.4s
+	WORD $0x4eb54ce7 // sqshl v7.4s, v7.4s, v21.4s
+	WORD $0x4eb44d08 // sqshl v8.4s, v8.4s, v20.4s
+	WORD $0x4eb54d29 // sqshl v9.4s, v9.4s, v21.4s
+	WORD $0x4eb44d4a // sqshl v10.4s, v10.4s, v20.4s
+	WORD $0x4eb54d6b // sqshl v11.4s, v11.4s, v21.4s
+	WORD $0x4eb44d8c // sqshl v12.4s, v12.4s, v20.4s
+	WORD $0x4eb54dad // sqshl v13.4s, v13.4s, v21.4s
+	WORD $0x4eb44dce // sqshl v14.4s, v14.4s, v20.4s
+	WORD $0x4eb54def // sqshl v15.4s, v15.4s, v21.4s
+	B    dot8x8scale
+
+dot8x8right:
+	VLD1 (R5), [V22.S4, V23.S4]
+
+dot8x8scale:
 	WORD $0x6eb2b400 // sqrdmulh v0.4s, v0.4s, v18.4s
 	WORD $0x4e361c1f // and v31.16b, v0.16b, v22.16b
 	WORD $0x4f2117e0 // ssra v0.4s, v31.4s, #31
 	WORD $0x4eb65400 // srshl v0.4s, v0.4s, v22.4s
-	WORD $0x4eb54c21 // sqshl v1.4s, v1.4s, v21.4s
 	WORD $0x6eb3b421 // sqrdmulh v1.4s, v1.4s, v19.4s
 	WORD $0x4e371c3f // and v31.16b, v1.16b, v23.16b
 	WORD $0x4f2117e1 // ssra v1.4s, v31.4s, #31
 	WORD $0x4eb75421 // srshl v1.4s, v1.4s, v23.4s
-	WORD $0x4eb44c42 // sqshl v2.4s, v2.4s, v20.4s
 	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
 	WORD $0x4e361c5f // and v31.16b, v2.16b, v22.16b
 	WORD $0x4f2117e2 // ssra v2.4s, v31.4s, #31
 	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
-	WORD $0x4eb54c63 // sqshl v3.4s, v3.4s, v21.4s
 	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
 	WORD $0x4e371c7f // and v31.16b, v3.16b, v23.16b
 	WORD $0x4f2117e3 // ssra v3.4s, v31.4s, #31
 	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
-	WORD $0x4eb44c84 // sqshl v4.4s, v4.4s, v20.4s
 	WORD $0x6eb2b484 // sqrdmulh v4.4s, v4.4s, v18.4s
 	WORD $0x4e361c9f // and v31.16b, v4.16b, v22.16b
 	WORD $0x4f2117e4 // ssra v4.4s, v31.4s, #31
 	WORD $0x4eb65484 // srshl v4.4s, v4.4s, v22.4s
-	WORD $0x4eb54ca5 // sqshl v5.4s, v5.4s, v21.4s
 	WORD $0x6eb3b4a5 // sqrdmulh v5.4s, v5.4s, v19.4s
 	WORD $0x4e371cbf // and v31.16b, v5.16b, v23.16b
 	WORD $0x4f2117e5 // ssra v5.4s, v31.4s, #31
 	WORD $0x4eb754a5 // srshl v5.4s, v5.4s, v23.4s
-	WORD $0x4eb44cc6 // sqshl v6.4s, v6.4s, v20.4s
 	WORD $0x6eb2b4c6 // sqrdmulh v6.4s, v6.4s, v18.4s
 	WORD $0x4e361cdf // and v31.16b, v6.16b, v22.16b
 	WORD $0x4f2117e6 // ssra v6.4s, v31.4s, #31
 	WORD $0x4eb654c6 // srshl v6.4s, v6.4s, v22.4s
-	WORD $0x4eb54ce7 // sqshl v7.4s, v7.4s, v21.4s
 	WORD $0x6eb3b4e7 // sqrdmulh v7.4s, v7.4s, v19.4s
 	WORD $0x4e371cff // and v31.16b, v7.16b, v23.16b
 	WORD $0x4f2117e7 // ssra v7.4s, v31.4s, #31
 	WORD $0x4eb754e7 // srshl v7.4s, v7.4s, v23.4s
-	WORD $0x4eb44d08 // sqshl v8.4s, v8.4s, v20.4s
 	WORD $0x6eb2b508 // sqrdmulh v8.4s, v8.4s, v18.4s
 	WORD $0x4e361d1f // and v31.16b, v8.16b, v22.16b
 	WORD $0x4f2117e8 // ssra v8.4s, v31.4s, #31
 	WORD $0x4eb65508 // srshl v8.4s, v8.4s, v22.4s
-	WORD $0x4eb54d29 // sqshl v9.4s, v9.4s, v21.4s
 	WORD $0x6eb3b529 // sqrdmulh v9.4s, v9.4s, v19.4s
 	WORD $0x4e371d3f // and v31.16b, v9.16b, v23.16b
 	WORD $0x4f2117e9 // ssra v9.4s, v31.4s, #31
 	WORD $0x4eb75529 // srshl v9.4s, v9.4s, v23.4s
-	WORD $0x4eb44d4a // sqshl v10.4s, v10.4s, v20.4s
 	WORD $0x6eb2b54a // sqrdmulh v10.4s, v10.4s, v18.4s
 	WORD $0x4e361d5f // and v31.16b, v10.16b, v22.16b
 	WORD $0x4f2117ea // ssra v10.4s, v31.4s, #31
 	WORD $0x4eb6554a // srshl v10.4s, v10.4s, v22.4s
-	WORD $0x4eb54d6b // sqshl v11.4s, v11.4s, v21.4s
 	WORD $0x6eb3b56b // sqrdmulh v11.4s, v11.4s, v19.4s
 	WORD $0x4e371d7f // and v31.16b, v11.16b, v23.16b
 	WORD $0x4f2117eb // ssra v11.4s, v31.4s, #31
 	WORD $0x4eb7556b // srshl v11.4s, v11.4s, v23.4s
-	WORD $0x4eb44d8c // sqshl v12.4s, v12.4s, v20.4s
 	WORD $0x6eb2b58c // sqrdmulh v12.4s, v12.4s, v18.4s
 	WORD $0x4e361d9f // and v31.16b, v12.16b, v22.16b
 	WORD $0x4f2117ec // ssra v12.4s, v31.4s, #31
 	WORD $0x4eb6558c // srshl v12.4s, v12.4s, v22.4s
-	WORD $0x4eb54dad // sqshl v13.4s, v13.4s, v21.4s
 	WORD $0x6eb3b5ad // sqrdmulh v13.4s, v13.4s, v19.4s
 	WORD $0x4e371dbf // and v31.16b, v13.16b, v23.16b
 	WORD $0x4f2117ed // ssra v13.4s, v31.4s, #31
 	WORD $0x4eb755ad // srshl v13.4s, v13.4s, v23.4s
-	WORD $0x4eb44dce // sqshl v14.4s, v14.4s, v20.4s
 	WORD $0x6eb2b5ce // sqrdmulh v14.4s, v14.4s, v18.4s
 	WORD $0x4e361ddf // and v31.16b, v14.16b, v22.16b
 	WORD $0x4f2117ee // ssra v14.4s, v31.4s, #31
 	WORD $0x4eb655ce // srshl v14.4s, v14.4s, v22.4s
-	WORD $0x4eb54def // sqshl v15.4s, v15.4s, v21.4s
 	WORD $0x6eb3b5ef // sqrdmulh v15.4s, v15.4s, v19.4s
 	WORD $0x4e371dff // and v31.16b, v15.16b, v23.16b
 	WORD $0x4f2117ef // ssra v15.4s, v31.4s, #31

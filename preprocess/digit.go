@@ -13,7 +13,8 @@ import (
 //     the ink and follows lighting gradients and sharp shadow edges alike;
 //  3. ink as darkness relative to the paper, (paper - pixel) / paper, so a
 //     stroke in shadow is as dark as one in light; thresholded just above
-//     the paper's noise, measured from the image;
+//     the paper's noise, measured from the image for each brightness of
+//     the paper (a shadow is noisier);
 //  4. connected components, each scored by its ink, discounted when it
 //     looks like something other than a digit: a long straight line, a
 //     soft smudge without a solid core, a speck, a mark cut by the frame;

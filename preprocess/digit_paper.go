@@ -106,30 +106,99 @@ func (f *digitFinder) background() {
 }
 
 // contrast fills f.con with the ink contrast of every working pixel and
-// returns the threshold of ink: a little above the paper's own contrast
-// (its noise and texture, measured as the spread of the contrast of the
-// bulk of the pixels, which are paper).
+// returns the threshold of ink: a little above the paper's own contrast,
+// its noise and texture, measured as the spread of the contrast of the
+// bulk of the pixels, which are paper.
+//
+// The same noise is a larger contrast on darker paper: in a shadow, or a
+// dim corner, the paper's contrast spreads several times wider than in
+// the light, and one threshold for the whole image, pushed up by the
+// shadow, loses the faint strokes of a digit in the light. So the noise is
+// measured per band of paper brightness (brgBand grey levels) that holds
+// a large share of the pixels, each pixel taking the band nearest to its
+// paper's brightness. Where the paper is noisier than in the quietest
+// band, the contrast is lowered by the difference: one threshold, the
+// quietest band's, then holds everywhere.
 func (f *digitFinder) contrast() uint8 {
 	f.con = grow(f.con, len(f.small))
-	var hist [256]int
+	const bands = 256 / brgBand
+	var hist [bands][256]int32
+	var count [bands]int
 	for i, v := range f.small {
 		c := f.contrastOf(f.bg[i], v)
 		f.con[i] = c
-		hist[c]++
+		b := f.bg[i] / brgBand
+		hist[b][c]++
+		count[b]++
 	}
-	q := func(p float64) int {
-		n, want := 0, int(p*float64(len(f.con)))
-		for c, k := range hist {
-			n += k
-			if n > want {
-				return c
+	// The threshold of a histogram of contrasts: 3 spreads above the
+	// median, the spread measured above it (q90, for the whole image) or,
+	// for a band of brightness, below it (q10): the closing darkens the
+	// paper under a thick digit a little, so a band may hold much of the
+	// digit's ink, which would push its q90 up.
+	thrOf := func(h *[256]int32, n int, band bool) int {
+		q := func(p float64) int {
+			seen, at := 0, int(p*float64(n))
+			for c, m := range h {
+				if seen += int(m); seen > at {
+					return c
+				}
+			}
+			return 255
+		}
+		med := q(0.5)
+		spread := q(0.9) - med
+		if band {
+			spread = med - q(0.1)
+		}
+		return min(max(med+3*spread+4, minInk/2), 200)
+	}
+	var thr [bands]int
+	lowest := 255
+	for b := range count {
+		thr[b] = -1
+		if count[b]*minBandShare >= len(f.con) {
+			thr[b] = thrOf(&hist[b], count[b], true)
+			lowest = min(lowest, thr[b])
+		}
+	}
+	if lowest == 255 {
+		// No brightness is common enough: the whole image's noise.
+		var all [256]int32
+		for b := range hist {
+			for c, m := range hist[b] {
+				all[c] += m
 			}
 		}
-		return 255
+		return uint8(thrOf(&all, len(f.con), false))
 	}
-	med, q90 := q(0.5), q(0.9)
-	return uint8(min(max(med+3*(q90-med)+4, minInk/2), 200))
+	var shift [bands]uint8 // how much the contrast of each band is lowered
+	for b := range thr {
+		t := -1
+		for d := 0; t < 0; d++ {
+			if b-d >= 0 && thr[b-d] >= 0 {
+				t = thr[b-d]
+			} else if b+d < bands && thr[b+d] >= 0 {
+				t = thr[b+d]
+			}
+		}
+		shift[b] = uint8(t - lowest)
+	}
+	for i, c := range f.con {
+		if s := shift[f.bg[i]/brgBand]; s > 0 {
+			f.con[i] = c - min(c, s)
+		}
+	}
+	return uint8(lowest)
 }
+
+// The bands of paper brightness whose noise the digit path measures apart
+// are brgBand grey levels wide; a band is measured when it holds a
+// minBandShare-th of the pixels at least (more than a digit's ink).
+const (
+	brgBand      = 16
+	minBandShare = 7
+)
 
 // morphBuf holds the buffers of a separable max or min filter.
 type morphBuf struct {

@@ -53,3 +53,30 @@ func TestDigitPhotosAccuracy(t *testing.T) {
 		require.GreaterOrEqual(t, tally.Accuracy(tc.level.String()), floor, "%s photos", tc.level)
 	}
 }
+
+// TestDigitPathFaintInkBesideShadow reads hard photos whose digit, in
+// faint ink on lit paper, sits beside a large dark shadow: the shadow's
+// paper is noisier, and one noise threshold for the whole photo, pushed up
+// by it, broke the strokes or lost the digit (a dot was read instead, or
+// nothing). Photos of the tuning seeds 1 and 2 that did so.
+func TestDigitPathFaintInkBesideShadow(t *testing.T) {
+	t.Parallel()
+	set := digitfixture.MNISTTest(t)
+	m := digitfixture.LeNet5Int8(t)
+	var ph []photos.Photo
+	for _, c := range []struct {
+		seed uint64
+		i    int
+	}{{1, 197}, {2, 432}, {2, 591}} {
+		p, err := photos.Render(set, c.i, photos.Options{Seed: c.seed, Level: photos.Hard})
+		require.NoError(t, err)
+		require.True(t, p.Has(photos.CondShadow) && p.Has(photos.CondFaint), "seed %d photo %d: %v", c.seed, c.i, p.Conditions)
+		ph = append(ph, p)
+	}
+	tally, misses, err := photos.Score(m, set, ph, 1)
+	require.NoError(t, err)
+	for _, miss := range misses {
+		t.Errorf("photo %d (%v): a %d read as %d", miss.Number, miss.Photo.Conditions, miss.Photo.Label, miss.Got)
+	}
+	require.Equal(t, 1.0, tally.Accuracy(photos.Hard.String()))
+}

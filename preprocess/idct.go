@@ -60,7 +60,10 @@ func (d *jpegDecoder) idctScaled(blk *[64]int32, used int, dst []uint8, stride i
 	m := &d.scaled
 	cols := min(n, bits.Len8(uint8(used)))
 	rows := min(n, bits.Len8(uint8(used>>8)))
-	var t [64]int32 // t[x*8+v] = sum_u F[v][u] M[x][u], descaled
+	// t[x*8+v] = sum_u F[v][u] M[x][u], descaled, for the x < n and v <
+	// rows the second pass reads: written before they are read, so kept
+	// in d rather than cleared on every block.
+	t := &d.scaledTmp
 	for v := range rows {
 		row := blk[v*8 : v*8+cols]
 		for x := range (n + 1) / 2 {
@@ -92,4 +95,34 @@ func evenOdd(a, b []int32) (even, odd int32) {
 		even += a[len(a)-1] * b[len(a)-1]
 	}
 	return even, odd
+}
+
+// idctScaled4 is idctScaled for n = 4 (a 2x shrink: 1280x720 frames in
+// draft), unrolled: every coefficient of the low 4x4 enters the sums, the
+// ones past the used rows and columns being zero, which adds the same
+// int32 sums as idctScaled's.
+func (d *jpegDecoder) idctScaled4(blk *[64]int32, dst []uint8, stride int) {
+	m := &d.scaled
+	m0, m1 := &m[0], &m[1]
+	var t [4][4]int32 // t[x][v] = sum_u F[v][u] M[x][u], descaled
+	for v := range 4 {
+		f := blk[v*8 : v*8+4 : v*8+4]
+		e0, o0 := f[0]*m0[0]+f[2]*m0[2], f[1]*m0[1]+f[3]*m0[3]
+		e1, o1 := f[0]*m1[0]+f[2]*m1[2], f[1]*m1[1]+f[3]*m1[3]
+		const s = scaledBits - pass1Bits
+		t[0][v], t[3][v] = descale(e0+o0, s), descale(e0-o0, s)
+		t[1][v], t[2][v] = descale(e1+o1, s), descale(e1-o1, s)
+	}
+	_ = dst[3*stride+3]
+	for y, my := range [2]*[8]int32{m0, m1} {
+		top := dst[y*stride : y*stride+4 : y*stride+4]
+		bottom := dst[(3-y)*stride : (3-y)*stride+4 : (3-y)*stride+4]
+		for x := range 4 {
+			tx := &t[x]
+			e, o := my[0]*tx[0]+my[2]*tx[2], my[1]*tx[1]+my[3]*tx[3]
+			const s = scaledBits + pass1Bits
+			top[x] = clamp255(128 + descale(e+o, s))
+			bottom[x] = clamp255(128 + descale(e-o, s))
+		}
+	}
 }

@@ -9,7 +9,9 @@ import (
 
 // TestIDCTScaledIsTheMatrixProduct: the shrunk inverse DCT, with its
 // mirrored halves and its skipping of empty rows and columns, computes
-// M F M^T as its definition says, for every n and sparsity.
+// M F M^T as its definition says, for every n and sparsity; so does the
+// unrolled idctScaled4 for n = 4, also on coefficients that make the
+// int32 sums wrap.
 func TestIDCTScaledIsTheMatrixProduct(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	var d jpegDecoder
@@ -28,8 +30,21 @@ func TestIDCTScaledIsTheMatrixProduct(t *testing.T) {
 					}
 				}
 			}
+			if n == 4 && trial%4 == 0 {
+				for k := range blk {
+					if r.IntN(4) == 0 {
+						blk[k] = []int32{1 << 30, -1 << 30, 1<<31 - 1, -1 << 31}[r.IntN(4)]
+						used |= 1<<(k%8) | 1<<(8+k/8)
+					}
+				}
+			}
 			got := make([]uint8, 8*8)
 			d.idctScaled(&blk, used, got, 8)
+			if n == 4 {
+				unrolled := make([]uint8, 8*8)
+				d.idctScaled4(&blk, unrolled, 8)
+				require.Equal(t, got, unrolled, "n 4, trial %d", trial)
+			}
 			var tmp [8][8]int32 // tmp[v][x]
 			for v := range n {
 				for x := range n {

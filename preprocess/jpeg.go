@@ -43,7 +43,11 @@ var zigzag = [64]uint8{
 	53, 60, 61, 54, 47, 55, 62, 63,
 }
 
-const lutBits = 9
+// lutBits is the Huffman lookahead: codes (and, for AC coefficients,
+// code and value together) of up to lutBits bits decode in one lookup.
+// 10 rather than 9 bits makes 1280x720 frames about 5% faster; 11 gains
+// nothing more.
+const lutBits = 10
 
 // huffTable is one Huffman table: a lookup table for codes up to lutBits
 // long, and the canonical decoding tables for longer ones.
@@ -245,8 +249,10 @@ type jpegDecoder struct {
 	want    int         // components to decode: 1 (luma) or all
 	scaled  [8][8]int32 // the shrunk inverse DCT for n < 8 (scaledBits)
 	scaledN int
-	bits    bitReader
-	blk     [64]int32 // the block being decoded, dequantized
+	// scaledTmp is idctScaled's intermediate block.
+	scaledTmp [64]int32
+	bits      bitReader
+	blk       [64]int32 // the block being decoded, dequantized
 	// need is the region of the picture (in its pixels) whose pixels are
 	// wanted; empty means all of them.
 	need image.Rectangle
@@ -743,6 +749,8 @@ func (d *jpegDecoder) block(ci, bx, by int) error {
 		}
 	case n == 8:
 		kernels.IDCTIslow(blk, dst, c.stride)
+	case n == 4:
+		d.idctScaled4(blk, dst, c.stride)
 	default:
 		d.idctScaled(blk, last, dst, c.stride)
 	}

@@ -21,35 +21,19 @@ const mseCuts = 128
 // searched over mseCuts fractions of its extreme, the two ends together
 // (mseCuts² candidates), the values of a bin counted at its centre. Its
 // zero value is ready to use.
-type MSE struct {
-	h        signedHist
-	cached   bool
-	min, max float32
-}
+type MSE struct{ s searchedHist }
 
 // NewMSE returns a new MSE observer.
 func NewMSE() *MSE { return &MSE{} }
 
 // Observe adds x to the histograms.
-func (o *MSE) Observe(x []float32) {
-	if o.h.bins == 0 {
-		o.h.bins = percentileBins
-	}
-	o.h.observe(x)
-	o.cached = false
-}
+func (o *MSE) Observe(x []float32) { o.s.observe(x, percentileBins) }
 
 // Range returns the range of least squared error, or (0, 0).
-func (o *MSE) Range() (min, max float32) {
-	if !o.cached {
-		o.min, o.max = o.search()
-		o.cached = true
-	}
-	return o.min, o.max
-}
+func (o *MSE) Range() (min, max float32) { return o.s.rangeBy(mseRange) }
 
-func (o *MSE) search() (lo, hi float32) {
-	h := &o.h
+// mseRange is the MSE observer's search.
+func mseRange(h *signedHist) (lo, hi float32) {
 	if h.n == 0 || (h.neg.counts == nil && h.pos.counts == nil) {
 		return h.min, h.max
 	}

@@ -154,35 +154,45 @@ const (
 // the largest magnitude) of the optimum. The search costs O(bins*levels), about
 // a million logarithms, per Range call; the result is cached until the next
 // Observe.
-type Entropy struct {
-	h        signedHist
-	cached   bool
-	min, max float32
-}
+type Entropy struct{ s searchedHist }
 
 // NewEntropy returns a new Entropy observer.
 func NewEntropy() *Entropy { return &Entropy{} }
 
 // Observe adds x to the histograms.
-func (o *Entropy) Observe(x []float32) {
-	if o.h.bins == 0 {
-		o.h.bins = entropyBins
-	}
-	o.h.observe(x)
-	o.cached = false
-}
+func (o *Entropy) Observe(x []float32) { o.s.observe(x, entropyBins) }
 
 // Range returns the range that minimises the KL divergence, or (0, 0).
-func (o *Entropy) Range() (min, max float32) {
-	if !o.cached {
-		o.min, o.max = o.search()
-		o.cached = true
-	}
-	return o.min, o.max
+func (o *Entropy) Range() (min, max float32) { return o.s.rangeBy(entropyRange) }
+
+// searchedHist is the state of an observer whose range is searched for
+// over its histograms: the search runs in Range, once per new data.
+type searchedHist struct {
+	h        signedHist
+	cached   bool
+	min, max float32
 }
 
-func (o *Entropy) search() (lo, hi float32) {
-	h := &o.h
+// observe adds x to histograms of the given bins per sign.
+func (s *searchedHist) observe(x []float32, bins int) {
+	if s.h.bins == 0 {
+		s.h.bins = bins
+	}
+	s.h.observe(x)
+	s.cached = false
+}
+
+// rangeBy returns search's range, running it only after new data.
+func (s *searchedHist) rangeBy(search func(*signedHist) (lo, hi float32)) (min, max float32) {
+	if !s.cached {
+		s.min, s.max = search(&s.h)
+		s.cached = true
+	}
+	return s.min, s.max
+}
+
+// entropyRange is the Entropy observer's search.
+func entropyRange(h *signedHist) (lo, hi float32) {
 	switch {
 	case h.n == 0:
 		return 0, 0
