@@ -27,15 +27,18 @@ func archImpls() []*impl {
 		}
 		return strings.Join(append(need[:len(need):len(need)], feature), ", ")
 	}
-	return []*impl{
-		{name: PathAVX2, missing: avx2, sgemm: sgemmAVX2, f32Shape: avx2F32Shape, i8: avx2Int8, dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, addF32: addF32AVX2, maxPoolHWC: i8MaxPoolHWCAVX2, maxPoolHWCF32: f32MaxPoolHWCAVX2, maxPoolF32: maxPoolF32CHWAVX2,
-			maxPool: maxPoolInt8SIMD, adam: adamF32AVX2, biasClamp: biasClampAVX2, convHWCF32: convHWCF32AVX2, idct: idctIslow8x8AVX2, resampleRows: resampleRowsU8AVX2, ycc: yccAVX2},
-		{name: PathAVXVNNI, missing: missing("AVX_VNNI", cpuid.AVXVNNI), sgemm: sgemmAVX2, f32Shape: avx2F32Shape, i8: avxvnniInt8, dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, addF32: addF32AVX2, maxPoolHWC: i8MaxPoolHWCAVX2, maxPoolHWCF32: f32MaxPoolHWCAVX2, maxPoolF32: maxPoolF32CHWAVX2,
-			maxPool: maxPoolInt8SIMD, adam: adamF32AVX2, biasClamp: biasClampAVX2, convHWCF32: convHWCF32AVX2, idct: idctIslow8x8AVX2, resampleRows: resampleRowsU8AVX2, ycc: yccAVX2},
-		{name: PathVNNI, missing: missing("AVX512F+AVX512VL+AVX512_VNNI", cpuid.AVX512F, cpuid.AVX512VL, cpuid.AVX512VNNI),
-			sgemm: sgemmAVX512, f32Shape: avx512F32Shape, i8: vnniInt8, dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, addF32: addF32AVX2, maxPoolHWC: i8MaxPoolHWCAVX2, maxPoolHWCF32: f32MaxPoolHWCAVX2, maxPoolF32: maxPoolF32CHWAVX2,
-			maxPool: maxPoolInt8SIMD, adam: adamF32AVX2, biasClamp: biasClampAVX2, convHWCF32: convHWCF32AVX2, idct: idctIslow8x8AVX2, resampleRows: resampleRowsU8AVX2, ycc: yccAVX2},
-	}
+	avx2Row := &impl{name: PathAVX2, missing: avx2, sgemm: sgemmAVX2, f32Shape: avx2F32Shape, i8: avx2Int8,
+		dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, addF32: addF32AVX2,
+		maxPoolHWC: i8MaxPoolHWCAVX2, maxPoolHWCF32: f32MaxPoolHWCAVX2, maxPoolF32: maxPoolF32CHWAVX2, maxPool: maxPoolInt8SIMD,
+		adam: adamF32AVX2, biasClamp: biasClampAVX2, convHWCF32: convHWCF32AVX2,
+		idct: idctIslow8x8AVX2, resampleRows: resampleRowsU8AVX2, ycc: yccAVX2}
+	// The other two rows are avx2's with their own int8 GEMM (and vnni's
+	// AVX-512F float32 GEMM).
+	avxvnniRow, vnniRow := *avx2Row, *avx2Row
+	avxvnniRow.name, avxvnniRow.missing, avxvnniRow.i8 = PathAVXVNNI, missing("AVX_VNNI", cpuid.AVXVNNI), avxvnniInt8
+	vnniRow.name, vnniRow.missing, vnniRow.i8 = PathVNNI, missing("AVX512F+AVX512VL+AVX512_VNNI", cpuid.AVX512F, cpuid.AVX512VL, cpuid.AVX512VNNI), vnniInt8
+	vnniRow.sgemm, vnniRow.f32Shape = sgemmAVX512, avx512F32Shape
+	return []*impl{avx2Row, &avxvnniRow, &vnniRow}
 }
 
 // AVX2 micro-kernel tile: 6 rows by 16 columns of C in 12 YMM registers.

@@ -22,12 +22,11 @@ func archImpls() []*impl {
 		need = append(need, "ASIMDDP")
 	}
 	dotprod := strings.Join(need, ", ")
-	return []*impl{
-		{name: PathNEON, missing: neon, sgemm: sgemmNEON, f32Shape: neonF32Shape, i8: neonInt8, dw: dwNEON, add: addInt8NEON, addF32: addF32NEON,
-			maxPoolHWC: i8MaxPoolHWCNEON, maxPoolHWCF32: f32MaxPoolHWCNEON, maxPoolF32: maxPoolF32CHWNEON, maxPool: maxPoolInt8SIMD},
-		{name: PathDotProd, missing: dotprod, sgemm: sgemmNEON, f32Shape: neonF32Shape, i8: dotprodInt8, dw: dwNEON, add: addInt8NEON, addF32: addF32NEON,
-			maxPoolHWC: i8MaxPoolHWCNEON, maxPoolHWCF32: f32MaxPoolHWCNEON, maxPoolF32: maxPoolF32CHWNEON, maxPool: maxPoolInt8SIMD},
-	}
+	neonRow := &impl{name: PathNEON, missing: neon, sgemm: sgemmNEON, f32Shape: neonF32Shape, i8: neonInt8, dw: dwNEON, add: addInt8NEON, addF32: addF32NEON,
+		maxPoolHWC: i8MaxPoolHWCNEON, maxPoolHWCF32: f32MaxPoolHWCNEON, maxPoolF32: maxPoolF32CHWNEON, maxPool: maxPoolInt8SIMD}
+	dotprodRow := *neonRow
+	dotprodRow.name, dotprodRow.missing, dotprodRow.i8 = PathDotProd, dotprod, dotprodInt8
+	return []*impl{neonRow, &dotprodRow}
 }
 
 // NEON micro-kernel tile: 8 rows by 8 columns of C in 16 Q registers.
