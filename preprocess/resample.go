@@ -251,16 +251,7 @@ func (r *Resampler) resizePlane(dst, src []uint8, sw, sh, stride, dw, dh int) {
 
 // clampFixed rounds down a fixed-point sum (the rounding half is already
 // in it) and clamps it to 0..255.
-func clampFixed(v int32) uint8 {
-	v >>= precisionBits
-	if uint32(v) > 255 {
-		if v < 0 {
-			return 0
-		}
-		return 255
-	}
-	return uint8(v)
-}
+func clampFixed(v int32) uint8 { return clamp255(v >> precisionBits) }
 
 func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
