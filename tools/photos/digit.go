@@ -75,7 +75,10 @@ func (s *scene) digit(img []uint8, w, h int) (image.Rectangle, string, bool) {
 		if s.has(CondThinPen) {
 			width = 1.6 + 1.6*rng.Float64()*sc
 		}
-		width = math.Max(width, 1.6)
+		// No wider than the narrowest loop: a thick pen fills the loops
+		// of 8s, 9s and 6s and draws another digit than the label.
+		s.loop = LoopRadius(img, w, h) * minStretch(k*aspect, shear*k, 0, k)
+		width = math.Max(math.Min(width, s.loop), 1.6)
 		// Each skeleton pixel joined to its neighbours by a pen stroke
 		// (fwd takes pixel-edge coordinates: centres at +0.5).
 		for _, seg := range Skeleton(img, w, h) {
@@ -123,6 +126,14 @@ func (s *scene) digit(img []uint8, w, h int) (image.Rectangle, string, bool) {
 	return s.digitBox, style, !s.digitBox.Empty()
 }
 
+// minStretch returns the smallest singular value of the matrix [a b; c d]:
+// the radius of the largest disc inside the image of the unit disc.
+func minStretch(a, b, c, d float64) float64 {
+	sum := a*a + b*b + c*c + d*d
+	det := a*d - b*c
+	return math.Sqrt(math.Max(sum/2-math.Sqrt(math.Max(sum*sum/4-det*det, 0)), 0))
+}
+
 // bilinear samples img at (u, v), 0 outside.
 func bilinear(img []uint8, w, h int, u, v float64) float64 {
 	x0, y0 := int(math.Floor(u)), int(math.Floor(v))
@@ -140,13 +151,12 @@ func bilinear(img []uint8, w, h int, u, v float64) float64 {
 // smooth skeleton.
 const skelUp = 4
 
-// Skeleton returns the centre line of the digit's strokes as segments
-// x0, y0, x1, y1 between neighbouring skeleton pixels, in MNIST pixel
-// coordinates (pixel centres at integers): the digit enlarged skelUp
-// times, thresholded, and thinned to one pixel (Zhang and Suen's method).
-func Skeleton(img []uint8, w, h int) [][4]float64 {
-	W, H := w*skelUp, h*skelUp
-	on := make([]bool, W*H)
+// thinned returns the centre line of the digit's strokes on a grid skelUp
+// times finer than the digit's: the digit enlarged, thresholded, and
+// thinned to one pixel (Zhang and Suen's method, which keeps every loop).
+func thinned(img []uint8, w, h int) (on []bool, W, H int) {
+	W, H = w*skelUp, h*skelUp
+	on = make([]bool, W*H)
 	for y := range H {
 		for x := range W {
 			u := (float64(x)+0.5)/skelUp - 0.5
@@ -200,6 +210,21 @@ func Skeleton(img []uint8, w, h int) [][4]float64 {
 			changed = changed || len(del) > 0
 		}
 	}
+	return on, W, H
+}
+
+// Skeleton returns the centre line of the digit's strokes as segments
+// x0, y0, x1, y1 between neighbouring skeleton pixels, in MNIST pixel
+// coordinates (pixel centres at integers): the digit enlarged skelUp
+// times, thresholded, and thinned to one pixel.
+func Skeleton(img []uint8, w, h int) [][4]float64 {
+	on, W, H := thinned(img, w, h)
+	at := func(x, y int) int {
+		if x < 0 || y < 0 || x >= W || y >= H || !on[y*W+x] {
+			return 0
+		}
+		return 1
+	}
 	coord := func(x, y int) (float64, float64) {
 		return (float64(x)+0.5)/skelUp - 0.5, (float64(y)+0.5)/skelUp - 0.5
 	}
@@ -226,4 +251,97 @@ func Skeleton(img []uint8, w, h int) [][4]float64 {
 		}
 	}
 	return segs
+}
+
+// minLoop is the radius, in digit pixels, below which a loop of the centre
+// line is not counted: the digit itself shows it all but shut.
+const minLoop = 1.5
+
+// LoopRadius returns the radius, in digit pixels, of the largest disc
+// inside the narrowest loop of the digit's centre line (loops the digit
+// shows shut are not counted), or +Inf for a digit without loops. A pen
+// no wider than this keeps every loop at least half open, so that a
+// traced 8 stays an 8 instead of a blob that reads as another digit.
+func LoopRadius(img []uint8, w, h int) float64 {
+	on, W, H := thinned(img, w, h)
+	radius := math.Inf(1)
+	for _, r := range holeRadii(on, W, H) {
+		if r /= skelUp; r >= minLoop {
+			radius = math.Min(radius, r)
+		}
+	}
+	return radius
+}
+
+// holeRadii returns, for each hole of the mask (a region of the
+// background, 4-connected, that does not reach the border), the radius in
+// pixels of the largest disc inside it, measured with a chamfer distance
+// (within 8% of the true one).
+func holeRadii(on []bool, W, H int) []float64 {
+	// The distance of every pixel to the mask, in two passes.
+	dist := make([]float64, W*H)
+	for i, v := range on {
+		if !v {
+			dist[i] = math.Inf(1)
+		}
+	}
+	relax := func(i, x, y int, steps [4][3]int) {
+		for _, s := range steps {
+			nx, ny := x+s[0], y+s[1]
+			if nx < 0 || ny < 0 || nx >= W || ny >= H {
+				continue
+			}
+			step := 1.0
+			if s[2] == 1 {
+				step = math.Sqrt2
+			}
+			dist[i] = math.Min(dist[i], dist[ny*W+nx]+step)
+		}
+	}
+	for y := range H {
+		for x := range W {
+			relax(y*W+x, x, y, [4][3]int{{-1, 0, 0}, {-1, -1, 1}, {0, -1, 0}, {1, -1, 1}})
+		}
+	}
+	for y := H - 1; y >= 0; y-- {
+		for x := W - 1; x >= 0; x-- {
+			relax(y*W+x, x, y, [4][3]int{{1, 0, 0}, {1, 1, 1}, {0, 1, 0}, {-1, 1, 1}})
+		}
+	}
+	seen := make([]bool, W*H)
+	var radii []float64
+	var stack []int
+	for start := range on {
+		if on[start] || seen[start] {
+			continue
+		}
+		seen[start] = true
+		stack = append(stack[:0], start)
+		outside, far := false, 0.0
+		for len(stack) > 0 {
+			i := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			far = math.Max(far, dist[i])
+			x, y := i%W, i/W
+			if x == 0 || y == 0 || x == W-1 || y == H-1 {
+				outside = true
+			}
+			for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+				nx, ny := x+d[0], y+d[1]
+				if nx < 0 || ny < 0 || nx >= W || ny >= H {
+					continue
+				}
+				if j := ny*W + nx; !on[j] && !seen[j] {
+					seen[j] = true
+					stack = append(stack, j)
+				}
+			}
+		}
+		if !outside {
+			// A pixel next to the mask is one pixel from it: the disc
+			// reaches half a pixel less far.
+			radii = append(radii, far-0.5)
+		}
+	}
+	return radii
 }

@@ -2,7 +2,9 @@ package photos
 
 import (
 	"bytes"
+	"image"
 	"image/jpeg"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -137,4 +139,57 @@ func TestLooksLike(t *testing.T) {
 		other++
 	}
 	require.False(t, LooksLike(set.Image(other), a, side), "a %d is not a %d", set.Labels[other], set.Labels[0])
+}
+
+// TestPenKeepsLoopsOpen: a digit traced with a pen keeps every loop of
+// its centre line open, about half as wide as the loop, so that the
+// photo shows the digit of its label (a thick pen used to fill the loops
+// of 6s, 8s and 9s and draw another digit on 2-3% of pen photos).
+func TestPenKeepsLoopsOpen(t *testing.T) {
+	set := mnist(t)
+	var looped []int // digits with loops
+	for i, l := range set.Labels {
+		if l == 0 || l == 6 || l == 8 || l == 9 {
+			looped = append(looped, i)
+		}
+	}
+	pens, loops := 0, 0
+	for i := range 120 {
+		rng := rand.New(rand.NewPCG(11, uint64(i)))
+		sc := newScene(rng, 640, 480, Level(1+i%3))
+		sc.clearInk()
+		idx := looped[i%len(looped)]
+		img := set.Image(idx)
+		_, style, ok := sc.digit(img, set.Width, set.Height)
+		require.True(t, ok)
+		if style != "pen" {
+			continue
+		}
+		pens++
+		want := 0
+		for _, r := range holeRadii(thinned(img, set.Width, set.Height)) {
+			if r/skelUp >= minLoop {
+				want++
+			}
+		}
+		loops += want
+		box := sc.digitBox.Inset(-1)
+		mask := make([]bool, box.Dx()*box.Dy())
+		for y := box.Min.Y; y < box.Max.Y; y++ {
+			for x := box.Min.X; x < box.Max.X; x++ {
+				if image.Pt(x, y).In(sc.digitBox) {
+					mask[(y-box.Min.Y)*box.Dx()+x-box.Min.X] = sc.digitMask[y*sc.w+x]
+				}
+			}
+		}
+		got := 0
+		for _, r := range holeRadii(mask, box.Dx(), box.Dy()) {
+			if r >= max(0.5, sc.loop/2-1) {
+				got++
+			}
+		}
+		require.GreaterOrEqual(t, got, want, "photo %d: digit %d (a %d) has %d loops, the pen left %d open", i, idx, set.Labels[idx], want, got)
+	}
+	t.Logf("%d pen digits, %d loops", pens, loops)
+	require.Greater(t, loops, 40)
 }

@@ -26,6 +26,7 @@ type scene struct {
 	digitBox  image.Rectangle // where the digit's ink is
 	digitMask []bool          // pixels of the digit's ink (coverage > 0.5)
 	height    float64         // the digit's height
+	loop      float64         // the narrowest loop of a pen-drawn digit: the radius of the largest disc inside (+Inf: none)
 	noise     float64
 	blur      float64
 }
@@ -127,9 +128,14 @@ func (s *scene) paper() {
 		}
 	}
 	s.texture()
+	s.clearInk()
+}
+
+// clearInk makes the page free of ink.
+func (s *scene) clearInk() {
 	s.cover = make([]float32, s.w*s.h)
 	s.inkID = make([]uint8, s.w*s.h)
-	s.inkC = append(s.inkC, [3]float32{}) // ink 0: none
+	s.inkC = append(s.inkC[:0], [3]float32{}) // ink 0: none
 }
 
 // texture gives the paper a fine grain: white noise smoothed over a pixel
