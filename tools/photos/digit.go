@@ -345,3 +345,25 @@ func holeRadii(on []bool, W, H int) []float64 {
 	}
 	return radii
 }
+
+// traceable reports whether the digit, traced along its skeleton with a
+// pen as wide as MNIST's strokes, still looks like itself. Digits whose
+// loop is a filled blob (a thick 9, 6 or 8) are not: the skeleton of a
+// blob is a short spur, and the traced 9 reads as a 7 or a 1.
+func traceable(img []uint8, w, h int) bool {
+	const pen = 2.4 // digit pixels
+	trace := make([]uint8, w*h)
+	for _, s := range Skeleton(img, w, h) {
+		x0, x1 := int(math.Min(s[0], s[2])-pen), int(math.Max(s[0], s[2])+pen)+1
+		y0, y1 := int(math.Min(s[1], s[3])-pen), int(math.Max(s[1], s[3])+pen)+1
+		for y := max(y0, 0); y <= min(y1, h-1); y++ {
+			for x := max(x0, 0); x <= min(x1, w-1); x++ {
+				d := segDist(float64(x), float64(y), s[0], s[1], s[2], s[3])
+				if v := uint8(255 * math.Min(math.Max(pen/2-d+0.5, 0), 1)); v > trace[y*w+x] {
+					trace[y*w+x] = v
+				}
+			}
+		}
+	}
+	return covered(img, trace, w, h) >= 0.92 && covered(trace, img, w, h) >= 0.85
+}

@@ -151,6 +151,15 @@ func Render(set *dataset.Set, i int, opt Options) (Photo, error) {
 	if set.Channels != 1 || set.Len() == 0 {
 		return Photo{}, fmt.Errorf("photos: need a 1-channel digit set, got %d channels, %d images", set.Channels, set.Len())
 	}
+	return render(set, i, opt, -1)
+}
+
+// render makes photo i, of MNIST digit number digit instead of the one
+// the seed picks when digit >= 0. A digit drawn with a pen that the pen
+// cannot trace (see traceable) is replaced by the next one of the same
+// label that it can: the photo is drawn again from the same random
+// numbers, so only the digit changes.
+func render(set *dataset.Set, i int, opt Options, digit int) (Photo, error) {
 	rng := rand.New(rand.NewPCG(opt.Seed, uint64(i)*0x9E3779B97F4A7C15+1))
 	w, h := opt.Width, opt.Height
 	if opt.MixSizes {
@@ -163,6 +172,9 @@ func Render(set *dataset.Set, i int, opt Options) (Photo, error) {
 		level = Level(1 + i%3)
 	}
 	idx := rng.IntN(set.Len())
+	if digit >= 0 {
+		idx = digit
+	}
 	p := Photo{Label: set.Labels[idx], Index: idx, Level: level}
 	sc := newScene(rng, w, h, level)
 	p.Conditions = sc.conditions
@@ -170,6 +182,9 @@ func Render(set *dataset.Set, i int, opt Options) (Photo, error) {
 	box, style, ok := sc.digit(set.Image(idx), set.Width, set.Height)
 	if !ok {
 		return Photo{}, fmt.Errorf("photos: digit %d of %s is blank", idx, set.Name)
+	}
+	if style == "pen" && digit < 0 && !traceable(set.Image(idx), set.Width, set.Height) {
+		return render(set, i, opt, traceableLike(set, idx))
 	}
 	p.Box, p.Style = box, style
 	sc.marks()
@@ -185,6 +200,18 @@ func Render(set *dataset.Set, i int, opt Options) (Photo, error) {
 	p.JPEG = WithComment(buf.Bytes(), fmt.Sprintf("edgecnn-photos seed=%d photo=%d label=%d mnist=%d level=%s conditions=%s",
 		opt.Seed, i, p.Label, idx, level, strings.Join(p.Conditions, ",")))
 	return p, nil
+}
+
+// traceableLike returns the first digit after idx (going round) with the
+// same label that a pen can trace, or idx when there is none.
+func traceableLike(set *dataset.Set, idx int) int {
+	for k := 1; k < set.Len(); k++ {
+		j := (idx + k) % set.Len()
+		if set.Labels[j] == set.Labels[idx] && traceable(set.Image(j), set.Width, set.Height) {
+			return j
+		}
+	}
+	return idx
 }
 
 // WithComment returns a JPEG with a comment (COM) segment after its start

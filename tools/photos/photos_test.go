@@ -193,3 +193,28 @@ func TestPenKeepsLoopsOpen(t *testing.T) {
 	t.Logf("%d pen digits, %d loops", pens, loops)
 	require.Greater(t, loops, 40)
 }
+
+// TestPenTracesOnlyDigitsItCan: a digit whose loop is a filled blob is
+// not traced with a pen (its skeleton loses the loop: a 9 becomes a 7 or
+// a 1); a pen photo draws the next digit of the same label instead.
+func TestPenTracesOnlyDigitsItCan(t *testing.T) {
+	set := digitfixture.MNISTTest(t)
+	for _, i := range []int{209, 1045, 1491} { // 9, 9, 6 with filled loops
+		require.False(t, traceable(set.Image(i), set.Width, set.Height), "MNIST test digit %d", i)
+	}
+	for i := range 20 { // ordinary digits
+		require.True(t, traceable(set.Image(i), set.Width, set.Height), "MNIST test digit %d", i)
+	}
+	j := traceableLike(set, 209)
+	require.Equal(t, set.Labels[209], set.Labels[j])
+	require.True(t, traceable(set.Image(j), set.Width, set.Height))
+
+	head := mnist(t)
+	for i := range 20 {
+		p, err := Render(head, i, Options{Seed: 5})
+		require.NoError(t, err)
+		if p.Style == "pen" {
+			require.True(t, traceable(head.Image(p.Index), head.Width, head.Height), "photo %d traces digit %d", i, p.Index)
+		}
+	}
+}

@@ -48,22 +48,23 @@ func (t *Tally) Add(p *Photo, right, segmented bool) {
 // looks like its MNIST digit is a recognition error; one that does not,
 // a segmentation error (a piece lost, a line or smudge kept).
 func LooksLike(in, digit []uint8, side int) bool {
-	return covered(in, digit, side) >= 0.85 && covered(digit, in, side) >= 0.85
+	return covered(in, digit, side, side) >= 0.85 && covered(digit, in, side, side) >= 0.85
 }
 
-// covered is the share of a's strokes within a pixel of b's ink.
-func covered(a, b []uint8, side int) float64 {
+// covered is the share of a's strokes within a pixel of b's ink (both w x
+// h).
+func covered(a, b []uint8, w, h int) float64 {
 	n, ok := 0, 0
-	for y := range side {
-		for x := range side {
-			if a[y*side+x] < 128 {
+	for y := range h {
+		for x := range w {
+			if a[y*w+x] < 128 {
 				continue
 			}
 			n++
 		near:
-			for j := max(y-1, 0); j <= min(y+1, side-1); j++ {
-				for i := max(x-1, 0); i <= min(x+1, side-1); i++ {
-					if b[j*side+i] >= 64 {
+			for j := max(y-1, 0); j <= min(y+1, h-1); j++ {
+				for i := max(x-1, 0); i <= min(x+1, w-1); i++ {
+					if b[j*w+i] >= 64 {
 						ok++
 						break near
 					}
