@@ -11,9 +11,11 @@
 // Digits are drawn in two ways, so that stroke width varies as it does
 // between writers and pens: the MNIST grey levels scaled up (strokes as
 // thick, relative to the digit, as MNIST's), or the digit's skeleton
-// traced with a round pen of its own width. Paper has texture and a
-// warm or cool tint; pens are black, blue or grey. Photos are JPEGs of
-// varying quality.
+// traced with a round pen of its own width, never so wide that it fills a
+// loop (a digit whose loop MNIST shows filled, and whose skeleton so
+// loses it, is not traced: the next digit of its label is). Paper has
+// texture and a warm or cool tint; pens are black, blue or grey. Photos
+// are JPEGs of varying quality.
 //
 // A photo is a deterministic function of the seed and its number, so tests
 // and the embedded sample clip are reproducible. The camera and
