@@ -456,7 +456,7 @@ func (a *activation) backward(x, y, dy, dx []float32, n int) {
 		relu6Backward(dx, y, dy)
 	case nn.OpTanh:
 		for i, v := range y {
-			dx[i] = dy[i] * (1 - v*v)
+			dx[i] = dy[i] * (1 - float32(v*v))
 		}
 	case nn.OpSigmoid:
 		for i, v := range y {
@@ -467,7 +467,7 @@ func (a *activation) backward(x, y, dy, dx []float32, n int) {
 		// inside (0, 1); hardswish x*h has slope h + x*h'.
 		alpha, beta := a.node.Alpha, a.node.Beta
 		for i, v := range x {
-			t := alpha*v + beta
+			t := float32(alpha*v) + beta
 			inside := t > 0 && t < 1
 			if a.op == nn.OpHardSigmoid {
 				dx[i] = pass(inside, dy[i]*alpha)
@@ -475,7 +475,7 @@ func (a *activation) backward(x, y, dy, dx []float32, n int) {
 			}
 			slope := min(max(t, 0), 1)
 			if inside {
-				slope += v * alpha
+				slope += float32(v * alpha)
 			}
 			dx[i] = dy[i] * slope
 		}
@@ -483,7 +483,7 @@ func (a *activation) backward(x, y, dy, dx []float32, n int) {
 		// x*s(x) has slope s + x*s*(1-s) = s*(1 + x*(1-s)).
 		for i, v := range x {
 			s := float32(1 / (1 + math.Exp(-float64(v))))
-			dx[i] = dy[i] * s * (1 + v*(1-s))
+			dx[i] = dy[i] * s * (1 + float32(v*(1-s)))
 		}
 	}
 }
@@ -562,7 +562,7 @@ func (s *softmax) backward(_, y, dy, dx []float32, n int) {
 func softmaxGrad(y, dy, dx []float32) {
 	var dot float32
 	for j, v := range y {
-		dot += v * dy[j]
+		dot += float32(v * dy[j])
 	}
 	for j, v := range y {
 		dx[j] = v * (dy[j] - dot)
