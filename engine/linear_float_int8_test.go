@@ -28,10 +28,7 @@ func TestInt8FloatLogits(t *testing.T) {
 	last.FloatOutput = true
 	require.NoError(t, f.Validate())
 
-	dir, err := dataset.FindMNIST("")
-	require.NoError(t, err)
-	test, err := dataset.LoadMNIST(dir, false)
-	require.NoError(t, err)
+	test := mnistTest(t)
 	const n = 16
 	pixels := test.Images[:n*test.ImageSize()]
 
@@ -74,4 +71,14 @@ func TestInt8FloatLogits(t *testing.T) {
 		}
 		e.Close()
 	}
+}
+
+// mnistTest returns MNIST's test digits.
+func mnistTest(t *testing.T) *dataset.Set {
+	t.Helper()
+	dir, err := dataset.FindMNIST("")
+	require.NoError(t, err)
+	test, err := dataset.LoadMNIST(dir, false)
+	require.NoError(t, err)
+	return test
 }
