@@ -16,7 +16,8 @@ import (
 // layer writing float32 (nn.Node.FloatOutput) on real digits: each logit is
 // its int32 accumulator, computed here from the layer's int8 input, times
 // its channel's scale (quant.DequantizeAccumulator), bit for bit, on one
-// and two threads, one image at a time or in a batch; it lies within half
+// and two threads, one image at a time (the logits split across the
+// threads) or in a batch; it lies within half
 // an int8 step of the int8 logits; and inference allocates nothing.
 func TestInt8FloatLogits(t *testing.T) {
 	q, err := nn.Decode(models.LeNet5Int8())
@@ -60,6 +61,7 @@ func TestInt8FloatLogits(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		e, err := engine.New(f, engine.Options{Threads: threads})
 		require.NoError(t, err)
+		engine.SplitSmallLayers(e) // one image's 10 logits split across the threads
 		got, err := e.Infer(pixels, n)
 		require.NoError(t, err)
 		require.Equal(t, want, got, "%d threads, batch %d", threads, n)

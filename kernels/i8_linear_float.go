@@ -12,21 +12,23 @@ import (
 // i < m,
 //
 //	acc      = bias[i] + Σ_{p<k} w[i*k+p] * x[j*k+p]      (int32, wrapping)
-//	y[j*m+i] = quant.DequantizeAccumulator(acc, scale[i])
+//	y[j*ldy+i] = quant.DequantizeAccumulator(acc, scale[i])
 //
 // w is the m×k row-major weight matrix (not packed), x the batch [n][k] and
-// y the outputs [n][m]. bias holds the input zero point folded in, as
+// y the outputs, sample j's at y[j*ldy:], ldy >= m (a block of rows of a
+// larger layer writes into its outputs). bias holds the input zero point folded in, as
 // FoldZeroPoint returns it; scale is quant.AccumulatorScale per output. It
 // is the generic reference, used by every path: one layer per model, whose
 // m*k multiply-adds per sample are few beside the network's. It panics if a
 // slice is too short.
-func LinearInt8Float(w []int8, m, k int, x []int8, n int, bias []int32, scale []float32, y []float32) {
-	if m < 1 || k < 1 || n < 0 || len(w) < m*k || len(x) < n*k || len(bias) < m || len(scale) < m || len(y) < n*m {
-		panic(fmt.Sprintf("kernels: LinearInt8Float: %d×%d weights (%d given), %d samples (%d values), %d biases, %d scales, %d outputs",
-			m, k, len(w), n, len(x), len(bias), len(scale), len(y)))
+func LinearInt8Float(w []int8, m, k int, x []int8, n int, bias []int32, scale []float32, y []float32, ldy int) {
+	if m < 1 || k < 1 || n < 0 || ldy < m || len(w) < m*k || len(x) < n*k || len(bias) < m || len(scale) < m ||
+		n > 0 && len(y) < (n-1)*ldy+m {
+		panic(fmt.Sprintf("kernels: LinearInt8Float: %d×%d weights (%d given), %d samples (%d values), %d biases, %d scales, %d outputs %d apart",
+			m, k, len(w), n, len(x), len(bias), len(scale), len(y), ldy))
 	}
 	for j := range n {
-		xj, yj := x[j*k:(j+1)*k], y[j*m:(j+1)*m]
+		xj, yj := x[j*k:(j+1)*k], y[j*ldy:j*ldy+m]
 		i := 0
 		for ; i+4 <= m; i += 4 {
 			a := dot4Int8(w[i*k:(i+4)*k], xj)
