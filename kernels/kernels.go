@@ -75,10 +75,11 @@
 //	i8_maxpool_*                      the max pools' assembly
 //	f32_*.go                          the float32 twins: ConvF32, ConvF32HWC, DepthwiseConvF32, SgemmPacked, pools
 //
-// Three kernels serve the image path of package preprocess:
+// Four kernels serve the image path of package preprocess:
 //
 //	u8_idct.go (+ _amd64)             IDCTIslow, libjpeg's integer inverse DCT: idctIslow8x8AVX2
-//	u8_resample.go (+ _amd64)         ResampleRowsU8, the resampler's vertical pass: resampleRows16AVX2
+//	u8_resample.go (+ _amd64)         ResampleRowsU8, the resampler's vertical pass: resampleRows16AVX2;
+//	                                  ResampleColsU8, its horizontal pass: resampleCols8AVX2
 //	u8_ycc.go (+ _amd64)              YCbCrToRGBU8, JPEG's colour conversion: ycc8AVX2
 //
 // The arm64 assembly is generated from the .s.in templates by tools/asmgen
@@ -180,6 +181,9 @@ type impl struct {
 	// outputs and returns how many it did; the Go loop does the rest
 	// (u8_resample.go).
 	resampleRows func(out, src []uint8, stride int, k []int32, shift uint) int
+	// resampleCols, if not nil, runs ResampleColsU8 on a prefix of its
+	// outputs and returns how many it did (u8_resample.go).
+	resampleCols func(out, src []uint8, first, k []int32, kstride, taps int, shift uint) int
 	// ycc, if not nil, runs YCbCrToRGBU8 on a prefix of its samples and
 	// returns how many it did; the Go loop does the rest (u8_ycc.go).
 	ycc func(r, g, b, y, cb, cr []uint8) int

@@ -101,3 +101,135 @@ func BenchmarkResampleRowsU8(b *testing.B) {
 		})
 	}
 }
+
+// resampleColsRef is ResampleColsU8's definition written plainly.
+func resampleColsRef(out, src []uint8, first, k []int32, kstride, taps int, shift uint) {
+	for i := range out {
+		acc := int32(1) << (shift - 1)
+		for j := range taps {
+			acc += k[j*kstride+i] * int32(src[int(first[i])+j])
+		}
+		out[i] = uint8(min(max(acc>>shift, 0), 255))
+	}
+}
+
+// TestResampleColsU8 checks ResampleColsU8 on every path against its
+// definition, byte for byte: outputs around the 8-output group, 1 to 18
+// taps (past the 16-byte window), the inputs of a resampler shrinking or
+// enlarging by 0.3 to 3.5 and arbitrary ones (out of order, far apart),
+// PIL-like weights and arbitrary ones (int32 extremes: sums that wrap and
+// clamp), shifts 1 to 31, the source (with or without room past its last
+// tap) and the output ending at an inaccessible page.
+func TestResampleColsU8(t *testing.T) {
+	r := rand.New(rand.NewPCG(83, 84))
+	srcMem, outMem := guarded(t, 1<<14), guarded(t, 1024)
+	srcAll := unsafe.Slice((*uint8)(unsafe.Pointer(&srcMem[0])), len(srcMem))
+	outAll := unsafe.Slice((*uint8)(unsafe.Pointer(&outMem[0])), len(outMem))
+	extremes := []int32{math.MaxInt32, math.MinInt32, 1 << 22, -1 << 22, 1, -1, 0}
+	for trial := range 600 {
+		n := []int{1, 7, 8, 9, 15, 16, 17, 31, 33, 100, 224, 300}[trial%12]
+		taps := 1 + r.IntN(18)
+		if trial%2 == 0 {
+			taps = []int{5, 7}[r.IntN(2)] // the resampler's common cases
+		}
+		first := make([]int32, n)
+		switch trial % 5 {
+		case 4: // arbitrary, anywhere in a source of up to 600 bytes
+			for i := range first {
+				first[i] = r.Int32N(600)
+			}
+		default: // a resampler's: centres scale apart, taps around them
+			scale := 0.3 + 3.2*r.Float64()
+			for i := range first {
+				first[i] = int32(max(float64(i)*scale+r.Float64()-float64(taps)/2, 0))
+			}
+		}
+		size := 0
+		for _, f := range first {
+			size = max(size, int(f)+taps)
+		}
+		if r.IntN(2) == 0 {
+			size += 16
+		}
+		kstride := n + r.IntN(20)
+		k := make([]int32, (taps-1)*kstride+n)
+		shift := uint(22)
+		switch trial % 3 {
+		case 0: // PIL-like: 22-bit, summing to 1<<22 per output
+			for i := range n {
+				left := int32(1 << 22)
+				for j := range taps - 1 {
+					k[j*kstride+i] = r.Int32N(left + 1)
+					left -= k[j*kstride+i]
+				}
+				k[(taps-1)*kstride+i] = left
+			}
+		case 1: // arbitrary
+			shift = uint(1 + r.IntN(31))
+			for i := range k {
+				k[i] = r.Int32N(1<<24) - 1<<23
+			}
+		case 2: // extremes
+			shift = uint(1 + r.IntN(31))
+			for i := range k {
+				k[i] = extremes[r.IntN(len(extremes))]
+			}
+		}
+		src := srcAll[len(srcAll)-size:]
+		for i := range src {
+			src[i] = uint8(r.IntN(256))
+			if r.IntN(8) == 0 {
+				src[i] = []uint8{0, 255}[r.IntN(2)]
+			}
+		}
+		want := make([]uint8, n)
+		resampleColsRef(want, src, first, k, kstride, taps, shift)
+		for _, path := range Paths() {
+			usePath(t, path)
+			out := outAll[len(outAll)-n:]
+			clear(out)
+			ResampleColsU8(out, src, first, k, kstride, taps, shift)
+			require.Equal(t, want, out, "%s: %d outputs from %v, %d taps, stride %d, shift %d", path, n, first, taps, kstride, shift)
+		}
+	}
+	require.Panics(t, func() {
+		ResampleColsU8(make([]uint8, 4), make([]uint8, 8), make([]int32, 4), make([]int32, 7), 4, 2, 22)
+	})
+	require.Panics(t, func() {
+		ResampleColsU8(make([]uint8, 4), make([]uint8, 8), make([]int32, 3), make([]int32, 8), 4, 2, 22)
+	})
+	require.Panics(t, func() {
+		ResampleColsU8(make([]uint8, 4), make([]uint8, 8), make([]int32, 4), make([]int32, 8), 4, 0, 22)
+	})
+	require.Panics(t, func() {
+		ResampleColsU8(make([]uint8, 4), make([]uint8, 8), []int32{0, 0, 0, 7}, make([]int32, 8), 4, 2, 22)
+	})
+}
+
+// BenchmarkResampleColsU8 times one row of a 224-wide crop shrunk by
+// 1.875 horizontally (5 taps), on every path.
+func BenchmarkResampleColsU8(b *testing.B) {
+	const n, taps = 224, 5
+	src := make([]uint8, 480)
+	for i := range src {
+		src[i] = uint8(i * 13)
+	}
+	out := make([]uint8, n)
+	first := make([]int32, n)
+	k := make([]int32, taps*n)
+	for i := range first {
+		first[i] = int32(float64(i) * 1.875)
+		for j, w := range []int32{400000, 1300000, 1500000, 800000, 194304} {
+			k[j*n+i] = w
+		}
+	}
+	for _, path := range Paths() {
+		b.Run(path, func(b *testing.B) {
+			usePath(b, path)
+			for b.Loop() {
+				ResampleColsU8(out, src, first, k, n, taps, 22)
+			}
+			b.SetBytes(int64(len(out)))
+		})
+	}
+}
