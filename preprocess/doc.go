@@ -33,7 +33,7 @@
 // the picture stays twice the resized size) and transforms only the
 // blocks its centre crop reads, so that its pixels are torchvision's.
 // Options.Draft trades that exactness for speed on camera frames: any n/8
-// that keeps the picture 1.25 times the resized size.
+// up to 4/8 that keeps the picture 1.25 times the resized size.
 //
 //	pre, _ := preprocess.New(model.Input, preprocess.Options{})
 //	res, err := pre.File(jpegBytes)
