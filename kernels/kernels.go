@@ -75,11 +75,12 @@
 //	i8_maxpool_*                      the max pools' assembly
 //	f32_*.go                          the float32 twins: ConvF32, ConvF32HWC, DepthwiseConvF32, SgemmPacked, pools
 //
-// Four kernels serve the image path of package preprocess:
+// Five kernels serve the image path of package preprocess:
 //
 //	u8_idct.go (+ _amd64)             IDCTIslow, libjpeg's integer inverse DCT: idctIslow8x8AVX2
 //	u8_resample.go (+ _amd64)         ResampleRowsU8, the resampler's vertical pass: resampleRows16AVX2;
 //	                                  ResampleColsU8, its horizontal pass: resampleCols8AVX2
+//	u8_upsample.go (+ _amd64)         UpsampleH2V2U8, JPEG's 4:2:0 chroma upsampling: upsample16AVX2
 //	u8_ycc.go (+ _amd64)              YCbCrToRGBU8, JPEG's colour conversion: ycc8AVX2
 //
 // The arm64 assembly is generated from the .s.in templates by tools/asmgen
@@ -184,6 +185,9 @@ type impl struct {
 	// resampleCols, if not nil, runs ResampleColsU8 on a prefix of its
 	// outputs and returns how many it did (u8_resample.go).
 	resampleCols func(out, src []uint8, first, k []int32, kstride, taps int, shift uint) int
+	// upsample, if not nil, runs UpsampleH2V2U8 on a prefix of its chroma
+	// columns and returns how many it did (u8_upsample.go).
+	upsample func(dst, near, far []uint8) int
 	// ycc, if not nil, runs YCbCrToRGBU8 on a prefix of its samples and
 	// returns how many it did; the Go loop does the rest (u8_ycc.go).
 	ycc func(r, g, b, y, cb, cr []uint8) int

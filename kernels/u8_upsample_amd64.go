@@ -1,0 +1,18 @@
+//go:build !purego
+
+package kernels
+
+// upsampleAVX2 is the upsample field of the amd64 paths: it runs the
+// whole steps of 16 chroma columns (32 outputs) that read no sample past
+// the rows (u8_upsample_amd64.s) and returns how many columns it did.
+func upsampleAVX2(dst, near, far []uint8) int {
+	m := (len(near) - 2) / 16 * 16
+	if m == 0 {
+		return 0
+	}
+	upsample16AVX2(&dst[0], &near[0], &far[0], m)
+	return m
+}
+
+//go:noescape
+func upsample16AVX2(dst, near, far *uint8, m int)
