@@ -15,3 +15,17 @@ func resampleColsU8NEON(out, src []uint8, first, k []int32, kstride, taps int, s
 
 //go:noescape
 func resampleCols4NEON(out *uint8, n int, src *uint8, srcEnd int, first *int32, k *int32, kstride int, taps int, shift uint64, round int32) int
+
+// resampleRowsU8NEON is the resampleRows field of the arm64 paths: it
+// runs the whole steps of 16 outputs (u8_resample_rows_arm64.s).
+func resampleRowsU8NEON(out, src []uint8, stride int, k []int32, shift uint) int {
+	n := len(out) / 16 * 16
+	if n == 0 {
+		return 0
+	}
+	resampleRows16NEON(&out[0], n, &src[0], stride, &k[0], len(k), uint64(shift), int32(1)<<(shift-1))
+	return n
+}
+
+//go:noescape
+func resampleRows16NEON(out *uint8, n int, src *uint8, stride int, k *int32, taps int, shift uint64, round int32)
