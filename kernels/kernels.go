@@ -81,7 +81,7 @@
 //	u8_resample.go (+ _amd64, _arm64) ResampleRowsU8, the resampler's vertical pass: resampleRows16AVX2, resampleRows16NEON;
 //	                                  ResampleColsU8, its horizontal pass: resampleCols8AVX2, resampleCols4NEON
 //	u8_upsample.go (+ _amd64, _arm64) UpsampleH2V2U8, JPEG's 4:2:0 chroma upsampling: upsample16AVX2, upsample8NEON
-//	u8_ycc.go (+ _amd64)              YCbCrToRGBU8, JPEG's colour conversion: ycc8AVX2
+//	u8_ycc.go (+ _amd64, _arm64)      YCbCrToRGBU8, JPEG's colour conversion: ycc8AVX2, ycc8NEON
 //
 // The arm64 assembly is generated from the .s.in templates by tools/asmgen
 // (gen_arm64asm.go).
