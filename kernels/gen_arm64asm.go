@@ -16,3 +16,4 @@ package kernels
 //go:generate go run ../tools/asmgen -in u8_upsample_arm64.s.in -out u8_upsample_arm64.s
 //go:generate go run ../tools/asmgen -in u8_resample_rows_arm64.s.in -out u8_resample_rows_arm64.s
 //go:generate go run ../tools/asmgen -in u8_ycc_arm64.s.in -out u8_ycc_arm64.s
+//go:generate go run ../tools/asmgen -in u8_idct_arm64.s.in -out u8_idct_arm64.s

@@ -77,7 +77,7 @@
 //
 // Five kernels serve the image path of package preprocess:
 //
-//	u8_idct.go (+ _amd64)             IDCTIslow, libjpeg's integer inverse DCT: idctIslow8x8AVX2
+//	u8_idct.go (+ _amd64, _arm64)     IDCTIslow, libjpeg's integer inverse DCT: idctIslow8x8AVX2, idctIslow8x8NEON
 //	u8_resample.go (+ _amd64, _arm64) ResampleRowsU8, the resampler's vertical pass: resampleRows16AVX2, resampleRows16NEON;
 //	                                  ResampleColsU8, its horizontal pass: resampleCols8AVX2, resampleCols4NEON
 //	u8_upsample.go (+ _amd64, _arm64) UpsampleH2V2U8, JPEG's 4:2:0 chroma upsampling: upsample16AVX2, upsample8NEON
