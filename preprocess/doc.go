@@ -23,11 +23,13 @@
 // size and can shrink to n/8 of the size in the DCT domain, several times
 // faster than decoding in full, plus image/png and (for progressive and
 // CMYK JPEGs) image/jpeg behind size checks, so that a small file
-// claiming a huge image is refused before it costs memory. Three of its
+// claiming a huge image is refused before it costs memory. Five of its
 // hot loops are package kernels' (kernels.IDCTIslow, the full-size
-// inverse DCT; kernels.ResampleRowsU8, the resampler's vertical pass;
-// kernels.YCbCrToRGBU8, the colour conversion), which run in AVX2 where
-// the CPU has it and give the bytes of their Go definitions everywhere.
+// inverse DCT; kernels.ResampleColsU8 and kernels.ResampleRowsU8, the
+// resampler's horizontal and vertical passes; kernels.UpsampleH2V2U8,
+// 4:2:0 chroma upsampling; kernels.YCbCrToRGBU8, the colour conversion),
+// which run in AVX2 or NEON where the CPU has it and give the bytes of
+// their Go definitions everywhere.
 //
 // The image path decodes a JPEG at full size (or at 1/2, 1/4, 1/8 when
 // the picture stays twice the resized size) and transforms only the
