@@ -111,12 +111,22 @@ func resampleColsGeneric(out, src []uint8, first, k []int32, kstride, taps int, 
 	half := int32(1) << (shift - 1)
 	n := len(out)
 	first = first[:n]
-	if taps == 5 {
-		// Shrinking by 1 to 2, the common case, unrolled.
+	// Shrinking by 1 to 2 and by 2 to 3, the common cases, unrolled.
+	switch taps {
+	case 5:
 		k0, k1, k2, k3, k4 := k[:n], k[kstride:kstride+n], k[2*kstride:2*kstride+n], k[3*kstride:3*kstride+n], k[4*kstride:4*kstride+n]
 		for i, f := range first {
 			s := src[f : f+5 : f+5]
 			out[i] = clampShift(half+int32(s[0])*k0[i]+int32(s[1])*k1[i]+int32(s[2])*k2[i]+int32(s[3])*k3[i]+int32(s[4])*k4[i], shift)
+		}
+		return
+	case 7:
+		k0, k1, k2, k3 := k[:n], k[kstride:kstride+n], k[2*kstride:2*kstride+n], k[3*kstride:3*kstride+n]
+		k4, k5, k6 := k[4*kstride:4*kstride+n], k[5*kstride:5*kstride+n], k[6*kstride:6*kstride+n]
+		for i, f := range first {
+			s := src[f : f+7 : f+7]
+			out[i] = clampShift(half+int32(s[0])*k0[i]+int32(s[1])*k1[i]+int32(s[2])*k2[i]+int32(s[3])*k3[i]+
+				int32(s[4])*k4[i]+int32(s[5])*k5[i]+int32(s[6])*k6[i], shift)
 		}
 		return
 	}
