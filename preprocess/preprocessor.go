@@ -100,8 +100,9 @@ const draftGap = 1.25
 // the scalar shrunk one. At 6/8, 640x480 frames were slower than on the
 // exact path with the AVX2 kernels (medians of 3 alternated runs, 270
 // against 277 frames per CPU-second), faster only in pure Go (165 against
-// 142, until the transform has a NEON twin); pixels must not depend on the
-// CPU, so those frames take the exact path everywhere.
+// 142; arm64 has the full-size transform in NEON too, 32-bit arm runs pure
+// Go); pixels must not depend on the CPU, so those frames take the exact
+// path everywhere.
 const draftMaxScaled = 4
 
 // decodeSize returns the size, n/8 of the image's (n 1 to 8), at which
