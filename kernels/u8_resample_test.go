@@ -22,6 +22,49 @@ func resampleRowsRef(out, src []uint8, stride int, k []int32, shift uint) {
 	}
 }
 
+// resampleWeights fills the taps of one output: as the resampler's
+// (kind 0: 22-bit, summing to 1<<22), arbitrary (1: negative too) or
+// int32 extremes (2: sums that wrap and clamp).
+func resampleWeights(r *rand.Rand, kind int, w []int32) {
+	extremes := []int32{math.MaxInt32, math.MinInt32, 1 << 22, -1 << 22, 1, -1, 0}
+	switch kind {
+	case 0:
+		left := int32(1 << 22)
+		for j := range w[:len(w)-1] {
+			w[j] = r.Int32N(left + 1)
+			left -= w[j]
+		}
+		w[len(w)-1] = left
+	case 1:
+		for j := range w {
+			w[j] = r.Int32N(1<<24) - 1<<23
+		}
+	case 2:
+		for j := range w {
+			w[j] = extremes[r.IntN(len(extremes))]
+		}
+	}
+}
+
+// resampleShift is the shift to use with weights of kind: the
+// resampler's 22 for its own, any other 1 to 31.
+func resampleShift(r *rand.Rand, kind int) uint {
+	if kind == 0 {
+		return 22
+	}
+	return uint(1 + r.IntN(31))
+}
+
+// randomPixels fills b with random bytes, one in eight 0 or 255.
+func randomPixels(r *rand.Rand, b []uint8) {
+	for i := range b {
+		b[i] = uint8(r.IntN(256))
+		if r.IntN(8) == 0 {
+			b[i] = []uint8{0, 255}[r.IntN(2)]
+		}
+	}
+}
+
 // TestResampleRowsU8 checks ResampleRowsU8 on every path against its
 // definition, byte for byte: widths around the 16-output step, 1 to 9
 // taps, strides wider than the row, PIL-like weights (22-bit, summing to
@@ -33,40 +76,17 @@ func TestResampleRowsU8(t *testing.T) {
 	srcMem, outMem := guarded(t, 1<<14), guarded(t, 1024)
 	srcAll := unsafe.Slice((*uint8)(unsafe.Pointer(&srcMem[0])), len(srcMem))
 	outAll := unsafe.Slice((*uint8)(unsafe.Pointer(&outMem[0])), len(outMem))
-	extremes := []int32{math.MaxInt32, math.MinInt32, 1 << 22, -1 << 22, 1, -1, 0}
 	for trial := range 400 {
 		n := []int{1, 7, 15, 16, 17, 31, 32, 33, 100, 224, 300}[trial%11]
 		taps := 1 + r.IntN(9)
 		stride := n + r.IntN(40)
-		shift := uint(22)
+		kind := trial % 3
+		shift := resampleShift(r, kind)
 		k := make([]int32, taps)
-		switch trial % 3 {
-		case 0: // as the resampler's, summing to 1<<22
-			left := int32(1 << 22)
-			for j := range k[:taps-1] {
-				k[j] = r.Int32N(left + 1)
-				left -= k[j]
-			}
-			k[taps-1] = left
-		case 1: // arbitrary
-			shift = uint(1 + r.IntN(31))
-			for j := range k {
-				k[j] = r.Int32N(1<<24) - 1<<23
-			}
-		case 2: // extremes
-			shift = uint(1 + r.IntN(31))
-			for j := range k {
-				k[j] = extremes[r.IntN(len(extremes))]
-			}
-		}
+		resampleWeights(r, kind, k)
 		size := (taps-1)*stride + n
 		src := srcAll[len(srcAll)-size:]
-		for i := range src {
-			src[i] = uint8(r.IntN(256))
-			if r.IntN(8) == 0 {
-				src[i] = []uint8{0, 255}[r.IntN(2)]
-			}
-		}
+		randomPixels(r, src)
 		want := make([]uint8, n)
 		resampleRowsRef(want, src, stride, k, shift)
 		for _, path := range Paths() {
@@ -125,7 +145,6 @@ func TestResampleColsU8(t *testing.T) {
 	srcMem, outMem := guarded(t, 1<<14), guarded(t, 1024)
 	srcAll := unsafe.Slice((*uint8)(unsafe.Pointer(&srcMem[0])), len(srcMem))
 	outAll := unsafe.Slice((*uint8)(unsafe.Pointer(&outMem[0])), len(outMem))
-	extremes := []int32{math.MaxInt32, math.MinInt32, 1 << 22, -1 << 22, 1, -1, 0}
 	for trial := range 600 {
 		n := []int{1, 7, 8, 9, 15, 16, 17, 31, 33, 100, 224, 300}[trial%12]
 		taps := 1 + r.IntN(18)
@@ -153,35 +172,17 @@ func TestResampleColsU8(t *testing.T) {
 		}
 		kstride := n + r.IntN(20)
 		k := make([]int32, (taps-1)*kstride+n)
-		shift := uint(22)
-		switch trial % 3 {
-		case 0: // PIL-like: 22-bit, summing to 1<<22 per output
-			for i := range n {
-				left := int32(1 << 22)
-				for j := range taps - 1 {
-					k[j*kstride+i] = r.Int32N(left + 1)
-					left -= k[j*kstride+i]
-				}
-				k[(taps-1)*kstride+i] = left
-			}
-		case 1: // arbitrary
-			shift = uint(1 + r.IntN(31))
-			for i := range k {
-				k[i] = r.Int32N(1<<24) - 1<<23
-			}
-		case 2: // extremes
-			shift = uint(1 + r.IntN(31))
-			for i := range k {
-				k[i] = extremes[r.IntN(len(extremes))]
+		kind := trial % 3
+		shift := resampleShift(r, kind)
+		w := make([]int32, taps)
+		for i := range n {
+			resampleWeights(r, kind, w)
+			for j, v := range w {
+				k[j*kstride+i] = v
 			}
 		}
 		src := srcAll[len(srcAll)-size:]
-		for i := range src {
-			src[i] = uint8(r.IntN(256))
-			if r.IntN(8) == 0 {
-				src[i] = []uint8{0, 255}[r.IntN(2)]
-			}
-		}
+		randomPixels(r, src)
 		want := make([]uint8, n)
 		resampleColsRef(want, src, first, k, kstride, taps, shift)
 		for _, path := range Paths() {
