@@ -51,7 +51,6 @@ loop:
 	WORD $0x4f10a446 // sxtl2 v6.4s, v2.8h
 	WORD $0x2f10a410 // uxtl v16.4s, v0.4h
 	WORD $0x6f10a411 // uxtl2 v17.4s, v0.8h
-	// R
 	VMOV V27.B16, V18.B16
 	VMOV V27.B16, V19.B16
 	WORD $0x4eb494b2 // mla v18.4s, v5.4s, v20.4s
@@ -64,7 +63,6 @@ loop:
 	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
 	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
 	VST1.P [V18.B8], 8(R0)
-	// G
 	VMOV V27.B16, V18.B16
 	VMOV V27.B16, V19.B16
 	WORD $0x4eb59472 // mla v18.4s, v3.4s, v21.4s
@@ -79,7 +77,6 @@ loop:
 	WORD $0x4e614a72 // sqxtn2 v18.8h, v19.4s
 	WORD $0x2e212a52 // sqxtun v18.8b, v18.8h
 	VST1.P [V18.B8], 8(R1)
-	// B
 	VMOV V27.B16, V18.B16
 	VMOV V27.B16, V19.B16
 	WORD $0x4eb79472 // mla v18.4s, v3.4s, v23.4s
