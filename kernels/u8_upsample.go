@@ -39,3 +39,36 @@ func upsampleGeneric(dst, near, far []uint8) {
 		prev, cur = cur, next
 	}
 }
+
+// UpsampleH2V1U8 is libjpeg's "fancy" upsampling of chroma subsampled by
+// 2 horizontally only (4:2:2), one output row: each output mixes its
+// chroma sample (3/4) with the next nearest (1/4). row holds the samples
+// of columns c-1 .. c+m (m = len(dst)/2); dst gets the output columns
+// 2c .. 2c+2m-1:
+//
+//	dst[2j]   = (3*row[j+1] + row[j] + 1) >> 2
+//	dst[2j+1] = (3*row[j+1] + row[j+2] + 2) >> 2
+//
+// len(dst) is even and row holds len(dst)/2+2 samples.
+func UpsampleH2V1U8(dst, row []uint8) {
+	m := len(dst) / 2
+	if len(dst)%2 != 0 || len(row) != m+2 {
+		panic(fmt.Sprintf("kernels.UpsampleH2V1U8: %d outputs from a row of %d samples", len(dst), len(row)))
+	}
+	done := 0
+	if up := active.Load().upsampleH2V1; up != nil {
+		done = up(dst, row)
+	}
+	upsampleH2V1Generic(dst[2*done:], row[done:])
+}
+
+// upsampleH2V1Generic is the definition of UpsampleH2V1U8.
+func upsampleH2V1Generic(dst, row []uint8) {
+	m := len(dst) / 2
+	row = row[:m+2]
+	for j := range m {
+		near := 3 * int32(row[j+1])
+		dst[2*j] = uint8((near + int32(row[j]) + 1) >> 2)
+		dst[2*j+1] = uint8((near + int32(row[j+2]) + 2) >> 2)
+	}
+}

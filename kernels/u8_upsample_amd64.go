@@ -16,3 +16,17 @@ func upsampleAVX2(dst, near, far []uint8) int {
 
 //go:noescape
 func upsample16AVX2(dst, near, far *uint8, m int)
+
+// upsampleH2V1AVX2 is the upsampleH2V1 field of the amd64 paths: the whole
+// steps of 16 columns that read no sample past the row.
+func upsampleH2V1AVX2(dst, row []uint8) int {
+	m := (len(row) - 2) / 16 * 16
+	if m == 0 {
+		return 0
+	}
+	upsampleH2V1x16AVX2(&dst[0], &row[0], m)
+	return m
+}
+
+//go:noescape
+func upsampleH2V1x16AVX2(dst, row *uint8, m int)

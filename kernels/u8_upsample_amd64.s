@@ -49,3 +49,40 @@ loop:
 	JNZ  loop
 	VZEROUPPER
 	RET
+
+// func upsampleH2V1x16AVX2(dst, row *uint8, m int)
+//
+// upsample16AVX2 without the second row: the samples at offsets 0, 1, 2
+// are the sums, and the roundings are 1 and 2 with a shift of 2.
+TEXT ·upsampleH2V1x16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ row+8(FP), SI
+	MOVQ m+16(FP), CX
+	MOVL         $1, AX
+	VMOVD        AX, X8
+	VPBROADCASTW X8, Y8 // the even outputs' rounding
+	MOVL         $2, AX
+	VMOVD        AX, X9
+	VPBROADCASTW X9, Y9 // the odd ones'
+
+loop1:
+	VPMOVZXBW (SI), Y0  // row[j]
+	VPMOVZXBW 1(SI), Y1 // row[j+1]
+	VPMOVZXBW 2(SI), Y2 // row[j+2]
+	VPADDW Y1, Y1, Y3
+	VPADDW Y1, Y3, Y3 // 3 row[j+1]
+	VPADDW Y3, Y0, Y0
+	VPADDW Y8, Y0, Y0
+	VPSRLW $2, Y0, Y0 // even
+	VPADDW Y3, Y2, Y2
+	VPADDW Y9, Y2, Y2
+	VPSRLW $2, Y2, Y2
+	VPSLLW $8, Y2, Y2 // odd, in the high bytes
+	VPOR   Y2, Y0, Y0
+	VMOVDQU Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $16, SI
+	SUBQ $16, CX
+	JNZ  loop1
+	VZEROUPPER
+	RET

@@ -16,3 +16,17 @@ func upsampleNEON(dst, near, far []uint8) int {
 
 //go:noescape
 func upsample8NEON(dst, near, far *uint8, m int)
+
+// upsampleH2V1NEON is the upsampleH2V1 field of the arm64 paths: the whole
+// steps of 8 columns that read no sample past the row.
+func upsampleH2V1NEON(dst, row []uint8) int {
+	m := (len(row) - 2) / 8 * 8
+	if m == 0 {
+		return 0
+	}
+	upsampleH2V1x8NEON(&dst[0], &row[0], m)
+	return m
+}
+
+//go:noescape
+func upsampleH2V1x8NEON(dst, row *uint8, m int)

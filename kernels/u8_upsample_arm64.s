@@ -61,3 +61,41 @@ loop:
 	SUBS $8, R3, R3
 	BNE  loop
 	RET
+
+// func upsampleH2V1x8NEON(dst, row *uint8, m int)
+//
+// upsample8NEON without the second row: the samples at offsets 0, 1, 2
+// widened (UXTL) are the sums, the roundings 1 and 2 with a shift of 2.
+// R0 = dst, R1 = row, R3 = columns left; V30 = 1 and V31 = 2 in each
+// halfword.
+TEXT ·upsampleH2V1x8NEON(SB), NOSPLIT, $0-24
+	MOVD dst+0(FP), R0
+	MOVD row+8(FP), R1
+	MOVD m+16(FP), R3
+	WORD $0x4f00843e // movi v30.8h, #1
+	WORD $0x4f00845f // movi v31.8h, #2
+
+loop1:
+	ADD  $0, R1, R4
+	VLD1 (R4), [V10.B8]
+	WORD $0x2f08a540 // uxtl v0.8h, v10.8b
+	ADD  $1, R1, R4
+	VLD1 (R4), [V11.B8]
+	WORD $0x2f08a561 // uxtl v1.8h, v11.8b
+	ADD  $2, R1, R4
+	VLD1 (R4), [V12.B8]
+	WORD $0x2f08a582 // uxtl v2.8h, v12.8b
+	WORD $0x4e618423 // add v3.8h, v1.8h, v1.8h
+	WORD $0x4e618463 // add v3.8h, v3.8h, v1.8h
+	WORD $0x4e638400 // add v0.8h, v0.8h, v3.8h
+	WORD $0x4e7e8400 // add v0.8h, v0.8h, v30.8h
+	WORD $0x6f1e0400 // ushr v0.8h, v0.8h, #2
+	WORD $0x4e638442 // add v2.8h, v2.8h, v3.8h
+	WORD $0x4e7f8442 // add v2.8h, v2.8h, v31.8h
+	WORD $0x6f1e0442 // ushr v2.8h, v2.8h, #2
+	WORD $0x6f185440 // sli v0.8h, v2.8h, #8
+	VST1.P [V0.B16], 16(R0)
+	ADD  $8, R1, R1
+	SUBS $8, R3, R3
+	BNE  loop1
+	RET
