@@ -35,8 +35,8 @@ type upsampleScratch struct {
 // 2 horizontally (and 2 vertically) is libjpeg's "fancy" triangle
 // interpolation: each output sample mixes its nearest input sample (3/4)
 // with the next nearest (1/4) along each subsampled axis, neighbours past
-// the edge repeating the edge (by 2 both ways, kernels.UpsampleH2V2U8).
-// Other subsamplings repeat samples.
+// the edge repeating the edge (kernels.UpsampleH2V2U8 and UpsampleH2V1U8
+// on planar chroma). Other subsamplings repeat samples.
 func upsampleRow(dst []uint8, pl Plane, sx, sy, y, x0 int, sc *upsampleScratch) {
 	cw, ch := pl.Width, pl.Height
 	cy := min(y/sy, ch-1)
@@ -65,29 +65,42 @@ func upsampleRow(dst []uint8, pl Plane, sx, sy, y, x0 int, sc *upsampleScratch) 
 	// Chroma columns c0 .. c0+m+1 make the output pairs of columns from
 	// 2(c0+1) on that cover [x0, x0+len(dst)).
 	c0, m := x0>>1-1, (x0&1+len(dst)+1)/2
-	if sy == 2 && step == 1 {
+	if step == 1 {
 		near, far := row, other
 		if c0 >= 0 && c0+m+2 <= cw {
-			near, far = near[c0:c0+m+2], far[c0:c0+m+2]
+			near = near[c0 : c0+m+2]
+			if far != nil {
+				far = far[c0 : c0+m+2]
+			}
 		} else {
 			// At an edge of the plane: the columns past it repeat it.
 			sc.near, sc.far = grow(sc.near, m+2), grow(sc.far, m+2)
 			for j := range sc.near {
 				c := min(max(c0+j, 0), cw-1)
-				sc.near[j], sc.far[j] = row[c], other[c]
+				sc.near[j] = row[c]
+				if far != nil {
+					sc.far[j] = other[c]
+				}
 			}
-			near, far = sc.near, sc.far
+			near = sc.near
+			if far != nil {
+				far = sc.far
+			}
 		}
-		if x0&1 == 0 && len(dst)&1 == 0 {
-			kernels.UpsampleH2V2U8(dst, near, far)
-			return
+		out := dst
+		if x0&1 != 0 || len(dst)&1 != 0 {
+			sc.out = grow(sc.out, 2*m)
+			out = sc.out
 		}
-		sc.out = grow(sc.out, 2*m)
-		kernels.UpsampleH2V2U8(sc.out, near, far)
-		copy(dst, sc.out[x0&1:])
+		if far == nil {
+			kernels.UpsampleH2V1U8(out, near)
+		} else {
+			kernels.UpsampleH2V2U8(out, near, far)
+		}
+		copy(dst, out[x0&1:])
 		return
 	}
-	// Otherwise (4:2:2, or interleaved chroma) the vertical mix first:
+	// Interleaved chroma (a YUYV picture's): the vertical mix first:
 	// s[j] is chroma column c0+j of this row (sy 1), or 3 times it plus
 	// the other row's, columns past the edges repeating the edge.
 	s := grow(sc.sums, (x0+len(dst)-1)>>1+2-c0)
