@@ -23,11 +23,12 @@
 // size and can shrink to n/8 of the size in the DCT domain, several times
 // faster than decoding in full, plus image/png and (for progressive and
 // CMYK JPEGs) image/jpeg behind size checks, so that a small file
-// claiming a huge image is refused before it costs memory. Five of its
-// hot loops are package kernels' (kernels.IDCTIslow, the full-size
-// inverse DCT; kernels.ResampleColsU8 and kernels.ResampleRowsU8, the
-// resampler's horizontal and vertical passes; kernels.UpsampleH2V2U8,
-// 4:2:0 chroma upsampling; kernels.YCbCrToRGBU8, the colour conversion),
+// claiming a huge image is refused before it costs memory. Its hot loops
+// are package kernels' (kernels.IDCTIslow, the full-size inverse DCT;
+// kernels.ResampleColsU8 and kernels.ResampleRowsU8, the resampler's
+// horizontal and vertical passes; kernels.UpsampleH2V2U8 and
+// UpsampleH2V1U8, 4:2:0 and 4:2:2 chroma upsampling;
+// kernels.YCbCrToRGBU8, the colour conversion),
 // which run in AVX2 or NEON where the CPU has it and give the bytes of
 // their Go definitions everywhere.
 //
