@@ -73,6 +73,7 @@
 //	i8_dwconv.go (+ _amd64, _arm64)   DepthwiseConvInt8: i8Dw8cAVX2, i8Dw16cNEON
 //	i8_add.go (+ _amd64, _arm64)      AddInt8, RequantizeInt8
 //	i8_maxpool_*                      the max pools' assembly
+//	i8_pixelsum.go (+ _amd64, _arm64) SumPixelsInt8, the average pools' sums: i8PixelSum16AVX2, i8PixelSum16NEON
 //	f32_*.go                          the float32 twins: ConvF32, ConvF32HWC, DepthwiseConvF32, SgemmPacked, pools
 //
 // Three kernels serve the image path of package preprocess:
@@ -155,6 +156,11 @@ type impl struct {
 	// maxPoolF32, if not nil, runs MaxPoolF32 (CHW) if it can and reports
 	// whether it did.
 	maxPoolF32 func(src, dst []float32, g ConvGeom) bool
+
+	// sumPixels, if not nil, runs SumPixelsInt8 on a prefix of the
+	// channels and returns how many it did; the Go loop does the rest
+	// (i8_pixelsum.go).
+	sumPixels func(acc []int32, src []int8, pixels, stride int) int
 
 	// maxPool, if not nil, runs MaxPoolInt8 on windows inside the image
 	// if it can and reports whether it did (i8_maxpool_asm.go).
