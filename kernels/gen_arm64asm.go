@@ -13,3 +13,4 @@ package kernels
 //go:generate go run ../tools/asmgen -in i8_pack_arm64.s.in -out i8_pack_arm64.s
 //go:generate go run ../tools/asmgen -in i8_maxpool_arm64.s.in -out i8_maxpool_arm64.s
 //go:generate go run ../tools/asmgen -in i8_pixelsum_arm64.s.in -out i8_pixelsum_arm64.s
+//go:generate go run ../tools/asmgen -in i8_lookup_planes_arm64.s.in -out i8_lookup_planes_arm64.s

@@ -75,6 +75,7 @@
 //	i8_maxpool_*                      the max pools' assembly
 //	i8_pixelsum.go (+ _amd64, _arm64) SumPixelsInt8, the average pools' sums: i8PixelSum16AVX2, i8PixelSum16NEON
 //	i8_im2col_amd64.s, _arm64.s       the HWC im2col's window rows: i8Im2colRuns16AMD64, i8Im2colRuns16ARM64
+//	i8_lookup_planes.go (+ _arm64)    LookupPlanesInt8HWC, 8-bit pixel planes to an int8 input: i8LookupPlanes3NEON
 //	f32_*.go                          the float32 twins: ConvF32, ConvF32HWC, DepthwiseConvF32, SgemmPacked, pools
 //
 // Three kernels serve the image path of package preprocess:
@@ -168,6 +169,11 @@ type impl struct {
 	// p < n and r < rows, run bytes (8 to 16) from in+p*step+r*pitch to
 	// out+p*k+r*run.
 	im2colRuns func(out, in *byte, n, run, rows, step, pitch, k int)
+
+	// lookupPlanes, if not nil, runs LookupPlanesInt8HWC on a prefix of
+	// the pixels if it can and returns how many it did; the Go loop does
+	// the rest (i8_lookup_planes.go).
+	lookupPlanes func(dst []int8, src []uint8, tables []int8) int
 
 	// maxPool, if not nil, runs MaxPoolInt8 on windows inside the image
 	// if it can and reports whether it did (i8_maxpool_asm.go).
