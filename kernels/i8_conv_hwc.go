@@ -108,9 +108,9 @@ func im2colHWC(src []int8, g ConvGeom, groups int, padValue int8, col []int8, oh
 // values per window row. Runs of 8 to 64 values (the stem's are 9) are
 // copied as 8-byte words, the last one overlapping the one before, in a
 // loop with no calls: a memmove call costs more than such a copy, and
-// makes the loop keep its variables on the stack. Runs of up to 16
-// values in rows whose windows lie inside the image rows too go to the
-// path's im2colRuns, where it has one.
+// makes the loop keep its variables on the stack. Rows whose windows lie
+// inside the image rows too go to the path's im2colRuns, where it has
+// one, which copies the same words in assembly.
 func im2colHWCRuns(sb, cb []byte, g ConvGeom, pad byte, oh, ow0, ow1 int) {
 	k := g.C * g.KH * g.KW
 	run, pitch := g.KW*g.C, g.W*g.C
@@ -129,7 +129,7 @@ func im2colHWCRuns(sb, cb []byte, g ConvGeom, pad byte, oh, ow0, ow1 int) {
 		}
 		return
 	}
-	if copyRuns := active.Load().im2colRuns; copyRuns != nil && run <= 16 && ow0 < ow1 && ih0 >= 0 && ih0+g.KH <= g.H {
+	if copyRuns := active.Load().im2colRuns; copyRuns != nil && ow0 < ow1 && ih0 >= 0 && ih0+g.KH <= g.H {
 		// Every window row inside the image: the assembly copies them.
 		n, step := ow1-ow0, g.SW*g.C
 		at, o := ih0*pitch+(ow0*g.SW-g.PadL)*g.C, (oh*g.OutW+ow0)*k

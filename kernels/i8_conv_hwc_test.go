@@ -131,7 +131,7 @@ func TestMaxPoolInt8HWCGuarded(t *testing.T) {
 
 // TestIm2colHWCGuarded unfolds HWC images on every path against the
 // tap-by-tap reference, src and col each ending at an inaccessible page:
-// window rows of 1 to 20 values (the assembly copies those of 8 to 16),
+// window rows of 1 to 20 values (the assembly copies those of 8 or more),
 // strides, padding on every side, and bands of output rows.
 func TestIm2colHWCGuarded(t *testing.T) {
 	r := rand.New(rand.NewPCG(95, 96))

@@ -2,12 +2,13 @@
 
 #include "textflag.h"
 
-// func i8Im2colRuns16AMD64(out, in *byte, n, run, rows, step, pitch, k int)
+// func i8Im2colRunsAMD64(out, in *byte, n, run, rows, step, pitch, k int)
 //
 // For each of n pixels and each of its rows window rows: the run bytes
-// (8 to 16) at in+r*pitch to out+r*run, as the words at 0 and run-8; then
-// the next pixel, step bytes further along in and k along out.
-TEXT ·i8Im2colRuns16AMD64(SB), NOSPLIT, $0-64
+// (8 or more) at in+r*pitch to out+r*run, as 8-byte words from the start
+// and a last word ending at run's end; then the next pixel, step bytes
+// further along in and k along out.
+TEXT ·i8Im2colRunsAMD64(SB), NOSPLIT, $0-64
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ n+16(FP), CX
@@ -22,10 +23,20 @@ im2colpixel:
 	MOVQ rows+32(FP), R11
 
 im2colrow:
-	MOVQ (R10), AX
-	MOVQ (R10)(R8*1), BX
-	MOVQ AX, (R9)
-	MOVQ BX, (R9)(R8*1)
+	XORQ  BX, BX
+	TESTQ R8, R8
+	JZ    im2collast
+
+im2colword:
+	MOVQ (R10)(BX*1), AX
+	MOVQ AX, (R9)(BX*1)
+	ADDQ $8, BX
+	CMPQ BX, R8
+	JLT  im2colword
+
+im2collast:
+	MOVQ (R10)(R8*1), AX
+	MOVQ AX, (R9)(R8*1)
 	ADDQ R13, R10
 	ADDQ DX, R9
 	DECQ R11

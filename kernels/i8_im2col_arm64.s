@@ -2,12 +2,13 @@
 
 #include "textflag.h"
 
-// func i8Im2colRuns16ARM64(out, in *byte, n, run, rows, step, pitch, k int)
+// func i8Im2colRunsARM64(out, in *byte, n, run, rows, step, pitch, k int)
 //
 // For each of n pixels and each of its rows window rows: the run bytes
-// (8 to 16) at in+r*pitch to out+r*run, as the words at 0 and run-8; then
-// the next pixel, step bytes further along in and k along out.
-TEXT ·i8Im2colRuns16ARM64(SB), NOSPLIT, $0-64
+// (8 or more) at in+r*pitch to out+r*run, as 8-byte words from the start
+// and a last word ending at run's end; then the next pixel, step bytes
+// further along in and k along out.
+TEXT ·i8Im2colRunsARM64(SB), NOSPLIT, $0-64
 	MOVD out+0(FP), R0
 	MOVD in+8(FP), R1
 	MOVD n+16(FP), R2
@@ -24,9 +25,18 @@ im2colpixel:
 	MOVD R4, R11
 
 im2colrow:
-	MOVD (R10), R12
+	MOVD $0, R14
+	CBZ  R8, im2collast
+
+im2colword:
+	MOVD (R10)(R14), R12
+	MOVD R12, (R9)(R14)
+	ADD  $8, R14, R14
+	CMP  R8, R14
+	BLT  im2colword
+
+im2collast:
 	MOVD (R10)(R8), R13
-	MOVD R12, (R9)
 	MOVD R13, (R9)(R8)
 	ADD  R6, R10, R10
 	ADD  R3, R9, R9

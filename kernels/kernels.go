@@ -74,7 +74,7 @@
 //	i8_add.go (+ _amd64, _arm64)      AddInt8, RequantizeInt8
 //	i8_maxpool_*                      the max pools' assembly
 //	i8_pixelsum.go (+ _amd64, _arm64) SumPixelsInt8, the average pools' sums: i8PixelSum16AVX2, i8PixelSum16NEON
-//	i8_im2col_amd64.s, _arm64.s       the HWC im2col's window rows: i8Im2colRuns16AMD64, i8Im2colRuns16ARM64
+//	i8_im2col_amd64.s, _arm64.s       the HWC im2col's window rows: i8Im2colRunsAMD64, i8Im2colRunsARM64
 //	i8_lookup_planes.go (+ _arm64)    LookupPlanesInt8HWC, 8-bit pixel planes to an int8 input: i8LookupPlanes3NEON
 //	f32_*.go                          the float32 twins: ConvF32, ConvF32HWC, DepthwiseConvF32, SgemmPacked, pools
 //
@@ -166,7 +166,7 @@ type impl struct {
 
 	// im2colRuns, if not nil, copies the window rows of n output pixels
 	// for the HWC im2col, every row inside the image (i8_conv_hwc.go): for
-	// p < n and r < rows, run bytes (8 to 16) from in+p*step+r*pitch to
+	// p < n and r < rows, run bytes (8 to 64) from in+p*step+r*pitch to
 	// out+p*k+r*run.
 	im2colRuns func(out, in *byte, n, run, rows, step, pitch, k int)
 
