@@ -310,25 +310,17 @@ TEXT ·i8Gemm8x8c4Dot(SB), NOSPLIT, $0-104
 dot8x8tile:
 	MOVD kb+0(FP), R2
 	MOVD w+8(FP), R0
-	// The accumulators start at the bias of their channels (V24/V25).
+	// The accumulators start at the bias of their channels, loaded into
+	// each column's pair (loads keep the vector pipes free for SDOT).
 	MOVD bias+24(FP), R3
-	VLD1 (R3), [V24.S4, V25.S4]
-	VMOV V24.B16, V0.B16
-	VMOV V25.B16, V1.B16
-	VMOV V24.B16, V2.B16
-	VMOV V25.B16, V3.B16
-	VMOV V24.B16, V4.B16
-	VMOV V25.B16, V5.B16
-	VMOV V24.B16, V6.B16
-	VMOV V25.B16, V7.B16
-	VMOV V24.B16, V8.B16
-	VMOV V25.B16, V9.B16
-	VMOV V24.B16, V10.B16
-	VMOV V25.B16, V11.B16
-	VMOV V24.B16, V12.B16
-	VMOV V25.B16, V13.B16
-	VMOV V24.B16, V14.B16
-	VMOV V25.B16, V15.B16
+	VLD1 (R3), [V0.S4, V1.S4]
+	VLD1 (R3), [V2.S4, V3.S4]
+	VLD1 (R3), [V4.S4, V5.S4]
+	VLD1 (R3), [V6.S4, V7.S4]
+	VLD1 (R3), [V8.S4, V9.S4]
+	VLD1 (R3), [V10.S4, V11.S4]
+	VLD1 (R3), [V12.S4, V13.S4]
+	VLD1 (R3), [V14.S4, V15.S4]
 
 dot8x8loop:
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
