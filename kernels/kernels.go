@@ -74,7 +74,7 @@
 //	i8_add.go (+ _amd64, _arm64)      AddInt8, RequantizeInt8
 //	i8_maxpool_*                      the max pools' assembly
 //	i8_pixelsum.go (+ _amd64, _arm64) SumPixelsInt8, the average pools' sums: i8PixelSum16AVX2, i8PixelSum16NEON
-//	i8_im2col_amd64.s, _arm64.s       the HWC im2col's window rows: i8Im2colRunsAMD64, i8Im2colRunsARM64
+//	i8_im2col_amd64.s, _arm64.s       the HWC im2col's window rows: i8Im2colRunsAMD64, i8Im2colRuns(16)ARM64
 //	i8_lookup_planes.go (+ _arm64)    LookupPlanesInt8HWC, 8-bit pixel planes to an int8 input: i8LookupPlanes3NEON
 //	f32_*.go                          the float32 twins: ConvF32, ConvF32HWC, DepthwiseConvF32, SgemmPacked, pools
 //

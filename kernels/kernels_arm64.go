@@ -24,7 +24,7 @@ func archImpls() []*impl {
 	dotprod := strings.Join(need, ", ")
 	neonRow := &impl{name: PathNEON, missing: neon, sgemm: sgemmNEON, f32Shape: neonF32Shape, i8: neonInt8, dw: dwNEON, add: addInt8NEON, addF32: addF32NEON,
 		maxPoolHWC: i8MaxPoolHWCNEON, maxPoolHWCF32: f32MaxPoolHWCNEON, maxPoolF32: maxPoolF32CHWNEON, maxPool: maxPoolInt8SIMD,
-		sumPixels: sumPixelsNEON, im2colRuns: i8Im2colRunsARM64, lookupPlanes: lookupPlanesNEON}
+		sumPixels: sumPixelsNEON, im2colRuns: im2colRunsARM64, lookupPlanes: lookupPlanesNEON}
 	dotprodRow := *neonRow
 	dotprodRow.name, dotprodRow.missing, dotprodRow.i8 = PathDotProd, dotprod, dotprodInt8
 	return []*impl{neonRow, &dotprodRow}
