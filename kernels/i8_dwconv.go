@@ -58,7 +58,7 @@ type dwImpl struct {
 type dwPrepared struct {
 	rec []byte // dwImpl.prepare's records
 	// general is set when the epilogue needs its rare steps: some channel
-	// shifts left, or some multiplier is MinInt32.
+	// does not shift right, or some multiplier is MinInt32.
 	general bool
 }
 
@@ -71,7 +71,7 @@ type dwArgs struct {
 	src, pad, dst *int8
 	rec           *byte // dwImpl.prepare's records
 	zp, lo, hi    int32
-	general       int32 // 1 when some channel shifts left or some multiplier is MinInt32
+	general       int32 // 1 when some channel does not shift right or some multiplier is MinInt32
 	off           [dwMaxTaps]int
 	padMask       uint64
 	taps          int
@@ -219,7 +219,7 @@ func dwInt8Rows(src, dst []int8, w *PackedDepthwiseInt8, rq *Requant, g ConvGeom
 	prep, ok := w.prepared.get(rq)
 	if !ok {
 		l := newI8Lanes(rq, simdC)
-		prep = &dwPrepared{rec: dw.prepare(w.ref, simdC, taps, l), general: l.anyLeft || l.anyMinMult}
+		prep = &dwPrepared{rec: dw.prepare(w.ref, simdC, taps, l), general: l.anyLeft || l.anyUnshifted || l.anyMinMult}
 		w.prepared.put(rq, prep)
 	}
 	a := &sc.args
