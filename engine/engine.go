@@ -250,8 +250,8 @@ func (e *Engine) plan(threads int) error {
 		// are converted, quantized with the parameters calibrated for
 		// them. Every input is read in the layout the layer takes.
 		want := first.int8
-		if m.Weight(n) != nil {
-			want = s.out.int8
+		if w := m.Weight(n); w != nil {
+			want = w.DType == nn.I8
 		}
 		hwc := readsHWC(n, want, first.shape, first.hwc, shapes[i])
 		for k := range s.inputs {
@@ -279,10 +279,11 @@ func (e *Engine) plan(threads int) error {
 }
 
 // runsInt8 reports whether node n stores its output in int8: conv and
-// linear layers by the type of their weights, the others by their input.
+// linear layers by the type of their weights (but float32 from int8 ones
+// with nn.Node.FloatOutput), the others by their input.
 func runsInt8(m *nn.Model, n *nn.Node, in tensorInfo) bool {
 	if w := m.Weight(n); w != nil {
-		return w.DType == nn.I8
+		return w.DType == nn.I8 && !n.FloatOutput
 	}
 	return in.int8
 }

@@ -40,6 +40,9 @@ func newInt8Layer(m *nn.Model, n *nn.Node, in, out nn.Shape, inInfo, outInfo ten
 		return &convInt8{g: g, w: w, rq: rq, hwc: inInfo.hwc,
 			inZP: int8(inInfo.quant.ZeroPoint), inSize: in.Size(), outSize: out.Size()}, nil
 	case nn.OpLinear:
+		if n.FloatOutput {
+			return newLinearInt8Float(m, n, in[0], out[0], inInfo.quant)
+		}
 		return newLinearInt8(m, n, in[0], out[0], inInfo.quant, outInfo.quant, threads)
 	case nn.OpMaxPool, nn.OpAvgPool, nn.OpFlatten, nn.OpDropout:
 		if n.Op == nn.OpAvgPool && nn.GlobalPool(n, in) && inInfo.quant != outInfo.quant {

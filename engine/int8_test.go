@@ -24,10 +24,7 @@ import (
 func TestInt8LeNet5(t *testing.T) {
 	m, err := nn.Decode(models.LeNet5Int8())
 	require.NoError(t, err)
-	dir, err := dataset.FindMNIST("")
-	require.NoError(t, err)
-	test, err := dataset.LoadMNIST(dir, false)
-	require.NoError(t, err)
+	test := mnistTest(t)
 	const n = 64
 	pixels := test.Images[:n*test.ImageSize()]
 
@@ -149,10 +146,7 @@ func TestInt8AlexNetAllocatesNothing(t *testing.T) {
 		// fully connected layer split into blocks) check the same property.
 		t.Skip("-short: a minute under qemu; the smaller networks' allocation checks cover these kernels")
 	}
-	dir, err := dataset.FindMNIST("")
-	require.NoError(t, err)
-	digits, err := dataset.LoadMNIST(dir, false)
-	require.NoError(t, err)
+	digits := mnistTest(t)
 	_, q, err := randmodel.AlexNet(digits.Head(1))
 	require.NoError(t, err)
 	for _, threads := range []int{1, 2} {

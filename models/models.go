@@ -25,5 +25,7 @@ var (
 func LeNet5() []byte { return lenet5 }
 
 // LeNet5Int8 returns LeNet5 quantized to int8 by `edgecnn convert --calib
-// mnist` with its defaults (min/max calibration on 1000 training images).
+// mnist --int8-logits` with its other defaults (min/max calibration on 1000
+// training images): its logits are int8, as before convert wrote float32
+// logits by default.
 func LeNet5Int8() []byte { return lenet5Int8 }

@@ -93,6 +93,13 @@ type Node struct {
 	// Quant holds the int8 parameters of the node's output in a quantized
 	// model (see Model.Quantized); nil in a float model.
 	Quant *quant.Params `json:"quant,omitempty"`
+	// FloatOutput, on a linear layer with int8 weights, makes it write its
+	// output in float32, dequantized from the int32 accumulators
+	// (quant.DequantizeAccumulator) instead of requantized to int8:
+	// converters set it on a classifier's last layer, whose logits then
+	// carry no int8 rounding. Quant still holds the parameters an int8
+	// reader of the output would take.
+	FloatOutput bool `json:"float_output,omitempty"`
 	// Range, in a float model trained with quantization-aware training,
 	// is the range of the node's output that training quantized it with;
 	// conversion to int8 uses it instead of calibrating one.
@@ -506,6 +513,9 @@ func (m *Model) Validate() error {
 		}
 	}
 	if err := m.checkFactors(); err != nil {
+		return err
+	}
+	if err := m.checkFloatOutput(); err != nil {
 		return err
 	}
 	if len(m.Params) > len(want) {

@@ -268,6 +268,8 @@ func TestValidateInt8Params(t *testing.T) {
 		{"int bias on float layer", func(m *Model) {
 			m.Params["fc.bias"] = &Tensor{DType: I32, Shape: []int{2}, I32: make([]int32, 2)}
 		}, `layer "fc": float layer needs F32 weight and bias, has F32 and I32`},
+		{"float output of a conv", func(m *Model) { m.Nodes[0].FloatOutput = true }, `layer "c" (conv2d): float_output needs a linear layer with int8 weights`},
+		{"float output of a float linear", func(m *Model) { m.Node("fc").FloatOutput = true }, `layer "fc" (linear): float_output needs a linear layer with int8 weights`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,6 +43,20 @@ func (m *Model) checkQuant() error {
 	return nil
 }
 
+// checkFloatOutput checks that only linear layers with int8 weights write
+// float32 from their accumulators (Node.FloatOutput).
+func (m *Model) checkFloatOutput() error {
+	for _, n := range m.Nodes {
+		if !n.FloatOutput {
+			continue
+		}
+		if w := m.Weight(n); n.Op != OpLinear || w == nil || w.DType != I8 {
+			return fmt.Errorf("layer %q (%s): float_output needs a linear layer with int8 weights", n.Name, n.Op)
+		}
+	}
+	return nil
+}
+
 // checkFactors checks that every fixed-point factor an int8 engine derives
 // from the scales can be represented (quant.CheckMultiplier): scales that
 // are each positive and finite can still have a ratio of 2^31 or more (a

@@ -35,6 +35,11 @@
 // acc[c] = (bias[c] - inputZeroPoint*Σ_k w[c][k]) + Σ_k x[k]*w[c][k],
 // give the same acc whenever the true sum fits in int32.
 //
+// A layer that writes float32 instead (a classifier's logits, which no int8
+// layer reads) skips the second line: y[c] = float32(acc[c]) * scale[c] in
+// float32, scale[c] = inputScale*weightScale[c] rounded to float32 once
+// ([DequantizeAccumulator], [AccumulatorScale]).
+//
 // # Shift convention
 //
 // A shift is an exponent of two applied to the accumulator, as in TFLite:

@@ -153,3 +153,25 @@ func Requantize(acc int32, multiplier int32, shift int, zeroPoint int32, min, ma
 	}
 	return int8(v)
 }
+
+// AccumulatorScale returns the real value of one unit of the int32
+// accumulator of an output channel whose input has scale inputScale and
+// whose weights have scale weightScale: their product (in float64, as
+// QuantizeBias takes it), rounded to float32 once.
+func AccumulatorScale(inputScale, weightScale float32) float32 {
+	return float32(float64(inputScale) * float64(weightScale))
+}
+
+// DequantizeAccumulator is the float epilogue of one output value, where a
+// layer writes float32 instead of int8 (a classifier's logits): the int32
+// accumulator acc (bias included) converted to float32 and multiplied by
+// scale, AccumulatorScale of its channel:
+//
+//	float32(acc) * scale
+//
+// in float32, so that every kernel computes it alike (a conversion that
+// rounds to nearest even, exact up to 2^24 in magnitude, and one float32
+// product: nothing for a compiler to fuse), on every CPU.
+func DequantizeAccumulator(acc int32, scale float32) float32 {
+	return float32(acc) * scale
+}

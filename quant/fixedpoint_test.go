@@ -418,3 +418,13 @@ func TestRequantizeComposes(t *testing.T) {
 		}
 	}
 }
+
+func TestDequantizeAccumulator(t *testing.T) {
+	s := quant.AccumulatorScale(0.02, 0.004)
+	require.Equal(t, float32(float64(float32(0.02))*float64(float32(0.004))), s)
+	require.Equal(t, float32(0), quant.DequantizeAccumulator(0, s))
+	require.InDelta(t, -12345*0.02*0.004, quant.DequantizeAccumulator(-12345, s), 1e-7)
+	// Above 2^24 the conversion rounds to nearest even before the product.
+	require.Equal(t, float32(1<<24)*0.5, quant.DequantizeAccumulator(1<<24+1, 0.5))
+	require.Equal(t, float32(1<<24+4)*0.5, quant.DequantizeAccumulator(1<<24+3, 0.5)) // a tie, to the even 2^24+4
+}

@@ -39,7 +39,9 @@ inherits. Each int8 bias is corrected for the mean error that rounding the
 layer's weights causes on the calibration images (--no-bias-correction keeps
 the plain rounding). A model from 'edgecnn train --qat' carries the activation
 ranges it was trained with ("learned") and keeps its trained biases; the others
-are calibrated. The output file is written only when everything succeeded.`,
+are calibrated. A classifier's last linear layer writes float32 logits from
+its int32 accumulators ("float32 output"; --int8-logits rounds them to int8).
+The output file is written only when everything succeeded.`,
 		Example: `  edgecnn convert --in lenet5.safetensors --calib mnist --out lenet5.int8.safetensors
   edgecnn convert --in lenet5.safetensors --calib mnist --method entropy --eval mnist --out lenet5.int8.safetensors
   edgecnn convert --in alexnet.safetensors --calib mnist --float conv1,fc3 --out alexnet.int8.safetensors`,
@@ -101,6 +103,7 @@ are calibrated. The output file is written only when everything succeeded.`,
 	f.Uint64Var(&seed, "seed", 1, "seed for picking the calibration images")
 	f.StringVar(&opt.Method, "method", "minmax", "activation ranges: minmax, percentile, entropy or mse")
 	f.Float64Var(&opt.Percentile, "percentile", 99.99, "percentile method: the cut-off")
+	f.BoolVar(&opt.Int8Logits, "int8-logits", false, "keep the last linear layer's output int8 instead of float32 logits from its int32 accumulators")
 	f.BoolVar(&opt.NoBiasCorrection, "no-bias-correction", false, "round each bias as it is, without correcting it for the int8 weights' mean error")
 	f.StringVar(&floatLayers, "float", "", "comma-separated conv2d/linear layers to keep in float32")
 	f.StringVar(&evalData, "eval", "", "also report float and int8 top-1 on this data's test split")
@@ -130,7 +133,10 @@ func printReport(w io.Writer, report []convert.LayerReport) {
 			weights += " float32"
 		}
 		source := "calibrated"
-		if r.Learned {
+		switch {
+		case r.FloatOutput:
+			source = "float32 output"
+		case r.Learned:
 			source = "learned"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.4g\t%d\t%s\t%s\t\n", r.Name, r.Op, weights, source, r.Quant.Scale, r.Quant.ZeroPoint,

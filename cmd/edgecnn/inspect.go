@@ -150,7 +150,8 @@ func scaleRange(m *nn.Model, n *nn.Node) string {
 	return fmt.Sprintf("%.3g..%.3g", slices.Min(s.F32), slices.Max(s.F32))
 }
 
-// describe is a node's type with its window, e.g. "conv2d 5x5/1".
+// describe is a node's type with its window, e.g. "conv2d 5x5/1", or the
+// float32 output of an int8 linear layer.
 func describe(n *nn.Node) string {
 	switch n.Op {
 	case nn.OpConv2D, nn.OpMaxPool, nn.OpAvgPool:
@@ -168,6 +169,10 @@ func describe(n *nn.Node) string {
 		return s
 	case nn.OpDropout:
 		return fmt.Sprintf("dropout %.2g", n.Rate)
+	case nn.OpLinear:
+		if n.FloatOutput {
+			return "linear, float32 output" // from its int32 accumulators
+		}
 	}
 	return string(n.Op)
 }

@@ -64,6 +64,9 @@ func TestConvertJSON(t *testing.T) {
 	require.Equal(t, "relu", string(r.Layers[1].Op))
 	require.Nil(t, r.Layers[1].IsolatedSQNR, "measured for conv2d and linear layers only")
 	require.Positive(t, r.Layers[0].Quant.Scale)
+	last := r.Layers[len(r.Layers)-1]
+	require.True(t, last.FloatOutput, "%s writes float32 logits", last.Name)
+	require.False(t, r.Layers[0].FloatOutput)
 	require.NotNil(t, r.Eval)
 	require.Greater(t, r.Eval.Int8, 0.97)
 	require.InDelta(t, r.Eval.Float, r.Eval.Int8, 0.01)

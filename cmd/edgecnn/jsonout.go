@@ -54,7 +54,11 @@ type layerJSON struct {
 	ScaleMin float32       `json:"weight_scale_min,omitempty"`
 	ScaleMax float32       `json:"weight_scale_max,omitempty"`
 	Quant    *quant.Params `json:"quant,omitempty"` // the output's, in an int8 model
-	From     []string      `json:"from,omitempty"`  // the source nodes it computes, in an imported model
+	// FloatOutput marks an int8 linear layer writing float32 from its
+	// int32 accumulators (a classifier's logits); Quant is then what an
+	// int8 reader would take.
+	FloatOutput bool     `json:"float_output,omitempty"`
+	From        []string `json:"from,omitempty"` // the source nodes it computes, in an imported model
 }
 
 func inspectJSON(name string, m *nn.Model) (*modelJSON, error) {
@@ -70,7 +74,7 @@ func inspectJSON(name string, m *nn.Model) (*modelJSON, error) {
 	}
 	for _, s := range stats {
 		l := layerJSON{Name: s.Node.Name, Op: s.Node.Op, Describe: describe(s.Node), Inputs: s.Node.Inputs,
-			In: s.In, Out: s.Out, Params: s.Params, MACs: s.MACs, From: s.Node.From}
+			In: s.In, Out: s.Out, Params: s.Params, MACs: s.MACs, From: s.Node.From, FloatOutput: s.Node.FloatOutput}
 		if m.Quantized() {
 			l.Weights, l.Quant = weightType(m, s.Node), s.Node.Quant
 			if sc := m.Params[s.Node.Name+".weight_scale"]; sc != nil {
@@ -108,6 +112,7 @@ type convertLayerJSON struct {
 	// and linear layers).
 	IsolatedSQNR *float64 `json:"isolated_sqnr_db"`
 	Learned      bool     `json:"learned_range"` // the range came from quantization-aware training
+	FloatOutput  bool     `json:"float_output"`  // writes float32 logits from its int32 accumulators
 }
 
 // accuracyJSON compares float and int8 top-1.
@@ -121,7 +126,7 @@ type accuracyJSON struct {
 func convertLayers(report []convert.LayerReport) []convertLayerJSON {
 	out := make([]convertLayerJSON, len(report))
 	for i, r := range report {
-		out[i] = convertLayerJSON{Name: r.Name, Op: r.Op, Float: r.Float, WeightMin: r.WeightMin, WeightMax: r.WeightMax,
+		out[i] = convertLayerJSON{Name: r.Name, Op: r.Op, Float: r.Float, FloatOutput: r.FloatOutput, WeightMin: r.WeightMin, WeightMax: r.WeightMax,
 			Quant: r.Quant, Learned: r.Learned}
 		if !math.IsInf(r.SQNR, 1) {
 			out[i].SQNR = &report[i].SQNR

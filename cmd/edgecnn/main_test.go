@@ -81,7 +81,7 @@ func TestConvertWritesInt8Model(t *testing.T) {
 	stdout, stderr, code := edgecnn(t, "convert", "--in", "../../models/lenet5.safetensors", "--calib", "mnist",
 		"--calib-n", "200", "--out", out)
 	require.Zero(t, code, stderr)
-	for _, want := range []string{"SQNR dB", "conv1", "fc3", "wrote " + out} {
+	for _, want := range []string{"SQNR dB", "conv1", "fc3", "float32 output", "wrote " + out} {
 		require.Contains(t, stdout, want)
 	}
 	stdout, stderr, code = edgecnn(t, "eval", "--model", out, "--limit", "500", "--json")
@@ -97,6 +97,7 @@ func TestConvertWritesInt8Model(t *testing.T) {
 	require.Zero(t, code)
 	require.Contains(t, stdout, "format  int8")
 	require.Contains(t, stdout, "zero point")
+	require.Contains(t, stdout, "linear, float32 output", "the logits come from fc3's int32 accumulators")
 }
 
 // TestConvertNoBiasCorrection: the flag keeps the plainly rounded biases,

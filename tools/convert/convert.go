@@ -44,6 +44,12 @@ type Options struct {
 	// (see biascorrect.go), except in a model from quantization-aware
 	// training, whose biases were trained with the rounded weights.
 	NoBiasCorrection bool
+	// Int8Logits keeps the output of a classifier's last linear layer
+	// int8. By default that layer writes float32 logits dequantized from
+	// its int32 accumulators (nn.Node.FloatOutput): one rounding less,
+	// where ties and swaps of close classes are decided. Models from
+	// quantization-aware training keep their int8 logits, as trained.
+	Int8Logits bool
 }
 
 // LayerReport is one row of the conversion table.
@@ -71,6 +77,10 @@ type LayerReport struct {
 	// layer; see batchSize), for int8 conv2d and linear layers when
 	// Options.Isolated is set; NaN for the others.
 	IsolatedSQNR float64
+	// FloatOutput is set for the linear layer that writes float32 logits
+	// from its int32 accumulators (Options.Int8Logits); Quant is then
+	// what an int8 reader would take, and SQNR that of the float32 output.
+	FloatOutput bool
 	// Learned is set when the layer's output parameters come from a range
 	// learned in quantization-aware training (nn.Node.Range: its own, that
 	// of the activation fused into it, or its input's for layers that keep
@@ -176,8 +186,7 @@ func calibrate(m *nn.Model, calib *dataset.Set, opt Options) (*calibration, erro
 	// Quantization-aware training rounds the weights as conversion does
 	// and trains the biases with them: such a model (one with learned
 	// ranges) is the int8 model already, and stays it.
-	qat := slices.ContainsFunc(m.Nodes, func(n *nn.Node) bool { return n.Range != nil })
-	if !opt.NoBiasCorrection && !qat {
+	if !opt.NoBiasCorrection && !learnedRanges(m) {
 		if c.taps, err = newTapMeans(m, opt.Float); err != nil {
 			float.Close()
 			return nil, err
@@ -340,7 +349,37 @@ func quantize(m *nn.Model, observers []quant.Observer, taps *tapMeans, opt Optio
 				I32: quant.QuantizeBias(bias, in.Scale, scales)}
 		}
 	}
+	if i := logitsLayer(m, opt); i >= 0 {
+		q.Nodes[i].FloatOutput = true
+	}
 	return q, q.Validate()
+}
+
+// learnedRanges reports whether m comes from quantization-aware training:
+// some node carries the range training quantized it with.
+func learnedRanges(m *nn.Model) bool {
+	return slices.ContainsFunc(m.Nodes, func(n *nn.Node) bool { return n.Range != nil })
+}
+
+// logitsLayer returns the index of the layer of m that writes float32
+// logits from its int32 accumulators in the int8 model, or -1: the last
+// layer with weights, when it is an int8 linear layer and the nodes after
+// it form a chain from it (a softmax, a flatten), unless Options.Int8Logits
+// is set or m has learned ranges.
+func logitsLayer(m *nn.Model, opt Options) int {
+	if opt.Int8Logits || learnedRanges(m) {
+		return -1
+	}
+	for i := len(m.Nodes) - 1; i >= 0; i-- {
+		n := m.Nodes[i]
+		switch {
+		case m.Weight(n) != nil && n.Op == nn.OpLinear && !slices.Contains(opt.Float, n.Name):
+			return i
+		case m.Weight(n) != nil, i == 0, len(n.Inputs) != 1, n.Inputs[0] != m.Nodes[i-1].Name:
+			return -1
+		}
+	}
+	return -1
 }
 
 // keepsParams reports for every node of m whether its int8 output takes
@@ -353,7 +392,7 @@ func keepsParams(m *nn.Model) ([]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	qat := slices.ContainsFunc(m.Nodes, func(n *nn.Node) bool { return n.Range != nil })
+	qat := learnedRanges(m)
 	index := map[string]int{}
 	keeps := make([]bool, len(m.Nodes))
 	for i, n := range m.Nodes {
@@ -497,7 +536,7 @@ func compare(m, q *nn.Model, float *engine.Engine, calib *dataset.Set, batch int
 			learned[n.Name] = src.Range != nil
 		}
 		r := LayerReport{Name: n.Name, Op: n.Op, Quant: *n.Quant, SQNR: db[i], IsolatedSQNR: math.NaN(),
-			Float: slices.Contains(opt.Float, n.Name), Learned: learned[n.Name]}
+			Float: slices.Contains(opt.Float, n.Name), FloatOutput: n.FloatOutput, Learned: learned[n.Name]}
 		if w := m.Weight(m.Nodes[i]); w != nil {
 			r.WeightMin, r.WeightMax = slices.Min(w.F32), slices.Max(w.F32)
 		}

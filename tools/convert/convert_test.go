@@ -61,13 +61,21 @@ func TestLeNet5Int8KeepsAccuracy(t *testing.T) {
 		require.GreaterOrEqualf(t, r.SQNR, 30.0, "layer %s", r.Name)
 	}
 
-	again, _ := convertLeNet5(t, "minmax")
+	// Again with int8 logits, as the embedded model was converted: the
+	// same model but for the last layer's float output.
+	last := q.Nodes[len(q.Nodes)-1]
+	require.True(t, last.FloatOutput, "the classifier writes float32 logits by default")
+	again, _, err := Convert(lenet5(t), mnist(t, true).Sample(1000, 1), Options{Method: "minmax", Int8Logits: true})
+	require.NoError(t, err)
+	int8Logits, err := nn.Encode(again)
+	require.NoError(t, err)
+	require.Equal(t, models.LeNet5Int8(), int8Logits, "the embedded int8 LeNet-5 is stale: regenerate it with edgecnn convert --int8-logits")
+	again.Nodes[len(again.Nodes)-1].FloatOutput = true
 	first, err := nn.Encode(q)
 	require.NoError(t, err)
 	second, err := nn.Encode(again)
 	require.NoError(t, err)
 	require.Equal(t, first, second, "conversion is not deterministic")
-	require.Equal(t, models.LeNet5Int8(), first, "the embedded int8 LeNet-5 is stale: regenerate it with edgecnn convert")
 }
 
 func TestEveryMethodKeepsAccuracy(t *testing.T) {
@@ -547,4 +555,68 @@ func nodeOutputs(t *testing.T, m *nn.Model, set *dataset.Set) map[string][]float
 		byName[n.Name] = outs[i]
 	}
 	return byName
+}
+
+// TestClassifierWritesFloatLogits: by default the last linear layer of a
+// chain to the output writes float32 logits from its int32 accumulators,
+// which lie closer to float's than the int8 ones; Int8Logits, keeping the
+// layer float32, or a graph that does not end in a linear layer's chain
+// leave every output int8.
+func TestClassifierWritesFloatLogits(t *testing.T) {
+	build := func(tail ...*nn.Node) *nn.Model {
+		in := nn.Input{Channels: 1, Height: 8, Width: 8, Mean: []float32{0}, Std: []float32{1}}
+		layers := append([]*nn.Node{
+			{Name: "c", Op: nn.OpConv2D, Out: 4, Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Pad: [4]int{1, 1, 1, 1}, Groups: 1},
+			{Name: "r", Op: nn.OpReLU},
+			{Name: "flat", Op: nn.OpFlatten},
+		}, tail...)
+		m := nn.Sequential("logits", in, []string{"a", "b", "c"}, layers...)
+		require.NoError(t, train.Init(m, 3))
+		return m
+	}
+	calib := &dataset.Set{Name: "noise", Channels: 1, Height: 8, Width: 8, Classes: []string{"a", "b", "c"},
+		Images: make([]uint8, 32*64), Labels: make([]int, 32)}
+	for i := range calib.Images {
+		calib.Images[i] = uint8(i * 89 % 253)
+	}
+	floatOutputs := func(q *nn.Model) (names []string) {
+		for _, n := range q.Nodes {
+			if n.FloatOutput {
+				names = append(names, n.Name)
+			}
+		}
+		return names
+	}
+	fc := func(name string) *nn.Node { return &nn.Node{Name: name, Op: nn.OpLinear, Out: 3} }
+	m := build(fc("fc"), &nn.Node{Name: "p", Op: nn.OpSoftmax})
+	q, report, err := Convert(m, calib, Options{})
+	require.NoError(t, err)
+	require.Equal(t, []string{"fc"}, floatOutputs(q))
+	require.True(t, report[3].FloatOutput)
+	int8Logits, err := Quantize(m, calib, Options{Int8Logits: true})
+	require.NoError(t, err)
+	require.Empty(t, floatOutputs(int8Logits))
+	want, got, rounded := logits(t, m, calib), logits(t, q, calib), logits(t, int8Logits, calib)
+	require.Greater(t, quant.SQNR(want, got), quant.SQNR(want, rounded))
+
+	kept, err := Quantize(m, calib, Options{Float: []string{"fc"}})
+	require.NoError(t, err)
+	require.Empty(t, floatOutputs(kept))
+	// Two linear layers summed: the output is not a chain from the last.
+	sum := build(fc("fc1"), &nn.Node{Name: "fc2", Op: nn.OpLinear, Out: 3, Inputs: []string{"flat"}},
+		&nn.Node{Name: "sum", Op: nn.OpAdd, Inputs: []string{"fc1", "fc2"}})
+	q, err = Quantize(sum, calib, Options{})
+	require.NoError(t, err)
+	require.Empty(t, floatOutputs(q))
+}
+
+// logits runs m on the images of set.
+func logits(t *testing.T, m *nn.Model, set *dataset.Set) []float32 {
+	t.Helper()
+	e, err := engine.New(m, engine.Options{Threads: 1})
+	require.NoError(t, err)
+	defer e.Close()
+	out, err := e.Infer(set.Images, set.Len())
+	require.NoError(t, err)
+	return slices.Clone(out)
 }

@@ -90,21 +90,11 @@ func checkInt8(t *testing.T, m *nn.Model, name string, size int) int8Figures {
 	sqnr, agreement := f.sqnr, f.agreement
 	t.Logf("int8: logit SQNR %.1f dB (%.1f dB of what the image changes), top-1 agreement %d/%d (float picks %d distinct classes)",
 		sqnr, f.varying, agree, eval.Len(), len(top))
-	var short []string
 	if sqnr < zooMinSQNR {
-		short = append(short, fmt.Sprintf("int8 logit SQNR %.1f dB < %d dB", sqnr, zooMinSQNR))
+		t.Errorf("int8 logit SQNR %.1f dB < %d dB", sqnr, zooMinSQNR)
 	}
 	if agreement < zooMinAgreement {
-		short = append(short, fmt.Sprintf("int8 top-1 agrees with float on %.1f%% < %.0f%%", 100*agreement, 100*zooMinAgreement))
-	}
-	known := zooInt8Short[name] && *zooDir == defaultZooDir
-	switch {
-	case len(short) > 0 && known:
-		t.Logf("known shortfall (zooInt8Short): %s", strings.Join(short, "; "))
-	case len(short) > 0:
-		t.Error(strings.Join(short, "; "))
-	case known:
-		t.Errorf("meets the int8 bounds now: remove it from zooInt8Short")
+		t.Errorf("int8 top-1 agrees with float on %.1f%% < %.0f%%", 100*agreement, 100*zooMinAgreement)
 	}
 	return f
 }
@@ -154,29 +144,15 @@ func centreClasses(logits, ref []float32, classes int) []float32 {
 	return out
 }
 
-// zooInt8Short lists the small fixtures whose int8 conversion falls short
-// of issue 14's bounds today (BENCHMARKS.md has the figures): the
-// hard-swish and SiLU networks, whose activations the engine requantizes
-// twice (the convolution's output, then the lookup table's) and whose
-// unbounded ranges leave about 35 dB per quantization, over some 50 of
-// them in a row, with 2x2 feature maps at the end of a 64x64 input (logit
-// SQNR 21.1 to 21.9 dB with bias correction, top-1 agreement 92 to 99%);
-// at full size they meet them (29.7 to 31.4 dB, 92 to 99.6%). Applying the
-// activation in the convolution's epilogue (one rounding) would add 1.1 to
-// 2.8 dB here (emulated by TestZooFusedActivations), still short. The test reports their figures
-// and fails once they meet the bounds, so that the list only shrinks. It
-// does not apply to other folders (-zoo): there every shortfall fails.
-var zooInt8Short = map[string]bool{"mobilenet_v3_small": true, "mobilenet_v3_large": true, "efficientnet_b0": true}
-
 // TestZooFusedActivations (with -zoo-fused) estimates what applying
 // hard-swish, hard-sigmoid, SiLU and sigmoid in the epilogue of the
 // convolution before them (one rounding, from the int32 accumulator) would
 // gain over today's lookup table after an int8 convolution output (two):
 // it keeps those convolutions float32, on weights rounded to their int8
 // values, so that only the activation's output is quantized, and compares
-// the logit SQNR with that of the plain conversion, for the networks of
-// zooInt8Short. The int32 bias and the fixed-point multiplier are not
-// emulated.
+// the logit SQNR with that of the plain conversion, for the networks that
+// have such convolutions. The int32 bias and the fixed-point multiplier are
+// not emulated.
 func TestZooFusedActivations(t *testing.T) {
 	if !*zooFused {
 		t.Skip("an estimate for BENCHMARKS.md: run with -zoo-fused")
@@ -184,9 +160,6 @@ func TestZooFusedActivations(t *testing.T) {
 	z := readZoo(t)
 	mean, std := z.normalisation()
 	for _, zm := range z.Models {
-		if !zooInt8Short[zm.Name] {
-			continue
-		}
 		t.Run(zm.Name, func(t *testing.T) {
 			m, err := Read(filepath.Join(*zooDir, zm.Name+".onnx"), Options{Mean: mean, Std: std})
 			if err != nil {
@@ -196,6 +169,9 @@ func TestZooFusedActivations(t *testing.T) {
 				t.Fatal(err)
 			}
 			fusable, rounded := fusableConvs(m)
+			if len(fusable) == 0 {
+				t.Skip("no convolution followed by a hard-swish, hard-sigmoid, SiLU or sigmoid")
+			}
 			calib := zooImages(zm.Name, zm.Size, streamCalibration, zooCalibration)
 			eval := zooImages(zm.Name, zm.Size, streamEvaluation, zooEvaluation)
 			want := zooLogits(t, m, eval)
