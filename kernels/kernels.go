@@ -170,6 +170,11 @@ type impl struct {
 	// out+p*k+r*run.
 	im2colRuns func(out, in *byte, n, run, rows, step, pitch, k int)
 
+	// dot4, if not nil, returns the dot products of the four rows of w
+	// (4×len(x), row-major) with x in int32 with wrap-around, as dot4Int8
+	// does, for LinearInt8Float.
+	dot4 func(w, x []int8) [4]int32
+
 	// lookupPlanes, if not nil, runs LookupPlanesInt8HWC on a prefix of
 	// the pixels if it can and returns how many it did; the Go loop does
 	// the rest (i8_lookup_planes.go).

@@ -27,6 +27,7 @@ func archImpls() []*impl {
 		sumPixels: sumPixelsNEON, im2colRuns: im2colRunsARM64, lookupPlanes: lookupPlanesNEON}
 	dotprodRow := *neonRow
 	dotprodRow.name, dotprodRow.missing, dotprodRow.i8 = PathDotProd, dotprod, dotprodInt8
+	dotprodRow.dot4 = dot4Dot
 	return []*impl{neonRow, &dotprodRow}
 }
 
