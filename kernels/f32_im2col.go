@@ -206,8 +206,7 @@ func col2imSame(col []float32, ld int, g ConvGeom, n int, dst []float32) {
 					clear(plane[y1*g.W:])
 					for oh := y0; oh < y1; oh++ {
 						row := plane[oh*g.W : (oh+1)*g.W]
-						clear(row[:x0])
-						clear(row[x1:])
+						zeroEdges(row, x0, x1)
 					}
 				}
 				// Output element e reads input element e + shift; the
@@ -219,5 +218,22 @@ func col2imSame(col []float32, ld int, g ConvGeom, n int, dst []float32) {
 				AddF32(run, run, in[first:end], -inf, inf)
 			}
 		}
+	}
+}
+
+// zeroEdges sets row[:x0] and row[x1:] to zero. A "same" convolution's
+// edges are a column or two, and clear would call the runtime for each:
+// as many calls as output rows, taps and images.
+func zeroEdges(row []float32, x0, x1 int) {
+	if x0 > 2 || len(row)-x1 > 2 {
+		clear(row[:x0])
+		clear(row[x1:])
+		return
+	}
+	for i := 0; i < x0; i++ {
+		row[i] = 0
+	}
+	for i := x1; i < len(row); i++ {
+		row[i] = 0
 	}
 }

@@ -20,11 +20,35 @@ func PackF32(w []float32, n, k int) *PackedF32 {
 	if n < 1 || k < 1 || len(w) < n*k {
 		panic(fmt.Sprintf("kernels: PackF32: %d weights for %d×%d", len(w), n, k))
 	}
+	p := new(PackedF32)
+	PackF32Into(p, make([]float32, PackedF32Len(n, k)), w, n, k, k)
+	return p
+}
+
+// PackedF32Len is how many floats the panels of n×k weights take on the
+// path in use: PackF32Into's buf.
+func PackedF32Len(n, k int) int { return roundUp(n, active.Load().f32Shape(n).nr) * k }
+
+// PackF32Into is PackF32 for weights whose rows are ld apart, into dst,
+// with the panels kept in buf (PackedF32Len(n, k) floats or more), which
+// dst uses until buf is written again: it allocates nothing, for operands
+// packed anew on every call, such as the im2col matrix that the trainer's
+// weight gradient multiplies. Each panel is the transpose of nr rows of w
+// (TransposeF32). It panics if n or k is below 1 or w or buf is short.
+func PackF32Into(dst *PackedF32, buf, w []float32, n, k, ld int) {
+	if n < 1 || k < 1 || ld < k || len(w) < (n-1)*ld+k {
+		panic(fmt.Sprintf("kernels: PackF32Into: %d weights for %d×%d, rows %d apart", len(w), n, k, ld))
+	}
 	p := active.Load()
 	s := p.f32Shape(n)
-	data := make([]float32, roundUp(n, s.nr)*k)
-	packB(true, w, k, 0, n, k, s.nr, data)
-	return &PackedF32{n: n, k: k, path: p, shape: s, data: data}
+	size := roundUp(n, s.nr) * k
+	if len(buf) < size {
+		panic(fmt.Sprintf("kernels: PackF32Into: %d floats of panels for %d×%d, want %d", len(buf), n, k, size))
+	}
+	for q := 0; q*s.nr < n; q++ {
+		TransposeF32(buf[q*s.nr*k:], s.nr, w[q*s.nr*ld:], ld, min(s.nr, n-q*s.nr), k)
+	}
+	*dst = PackedF32{n: n, k: k, path: p, shape: s, data: buf[:size]}
 }
 
 // Bytes is the memory the packed weights hold.
@@ -37,6 +61,14 @@ func (p *PackedF32) Bytes() int { return 4 * len(p.data) }
 // C is m×n with leading dimension ldc. It panics on short slices, and if
 // the weights were packed for a path with another micro-kernel.
 func SgemmPacked(m int, a []float32, lda int, w *PackedF32, c []float32, ldc int) {
+	SgemmPackedBeta(m, a, lda, w, 0, c, ldc)
+}
+
+// SgemmPackedBeta is SgemmPacked with C scaled by beta and added:
+// C = A·Wᵀ + beta·C, rounded as Sgemm's epilogue rounds it, so bit for bit
+// Sgemm(false, true, m, n, k, 1, a, lda, w, k, beta, c, ldc). With beta 1
+// it accumulates a product over several calls.
+func SgemmPackedBeta(m int, a []float32, lda int, w *PackedF32, beta float32, c []float32, ldc int) {
 	if w == nil || m < 0 {
 		panic(fmt.Sprintf("kernels: SgemmPacked: nil weights or m=%d", m))
 	}
@@ -49,5 +81,5 @@ func SgemmPacked(m int, a []float32, lda int, w *PackedF32, c []float32, ldc int
 	if m == 0 {
 		return
 	}
-	sgemmPanels(w.shape, false, true, m, w.n, w.k, 1, a, lda, nil, 0, w.data, 0, c, ldc)
+	sgemmPanels(w.shape, false, true, m, w.n, w.k, 1, a, lda, nil, 0, w.data, beta, c, ldc)
 }

@@ -78,11 +78,14 @@
 //	i8_lookup_planes.go (+ _arm64)    LookupPlanesInt8HWC, 8-bit pixel planes to an int8 input: i8LookupPlanes3NEON
 //	f32_*.go                          the float32 twins: ConvF32, ConvF32HWC, DepthwiseConvF32, SgemmPacked, pools
 //
-// Three kernels serve the image path of package preprocess:
+// Six kernels serve the image path of package preprocess:
 //
-//	u8_idct.go (+ _amd64)             IDCTIslow, libjpeg's integer inverse DCT: idctIslow8x8AVX2
-//	u8_resample.go (+ _amd64)         ResampleRowsU8, the resampler's vertical pass: resampleRows16AVX2
-//	u8_ycc.go (+ _amd64)              YCbCrToRGBU8, JPEG's colour conversion: ycc8AVX2
+//	u8_idct.go (+ _amd64, _arm64)     IDCTIslow, libjpeg's integer inverse DCT: idctIslow8x8AVX2, idctIslow8x8NEON
+//	u8_resample.go (+ _amd64, _arm64) ResampleRowsU8, the resampler's vertical pass: resampleRows16AVX2, resampleRows16NEON;
+//	                                  ResampleColsU8, its horizontal pass: resampleCols8AVX2, resampleCols4NEON
+//	u8_upsample.go (+ _amd64, _arm64) UpsampleH2V2U8, JPEG's 4:2:0 chroma upsampling: upsample16AVX2, upsample8NEON;
+//	                                  UpsampleH2V1U8, 4:2:2: upsampleH2V1x16AVX2, upsampleH2V1x8NEON
+//	u8_ycc.go (+ _amd64, _arm64)      YCbCrToRGBU8, JPEG's colour conversion: ycc8AVX2, ycc8NEON
 //
 // The arm64 assembly is generated from the .s.in templates by tools/asmgen
 // (gen_arm64asm.go).
@@ -204,6 +207,15 @@ type impl struct {
 	// outputs and returns how many it did; the Go loop does the rest
 	// (u8_resample.go).
 	resampleRows func(out, src []uint8, stride int, k []int32, shift uint) int
+	// resampleCols, if not nil, runs ResampleColsU8 on a prefix of its
+	// outputs and returns how many it did (u8_resample.go).
+	resampleCols func(out, src []uint8, first, k []int32, kstride, taps int, shift uint) int
+	// upsample, if not nil, runs UpsampleH2V2U8 on a prefix of its chroma
+	// columns and returns how many it did (u8_upsample.go).
+	upsample func(dst, near, far []uint8) int
+	// upsampleH2V1, if not nil, runs UpsampleH2V1U8 on a prefix of its
+	// chroma columns and returns how many it did (u8_upsample.go).
+	upsampleH2V1 func(dst, row []uint8) int
 	// ycc, if not nil, runs YCbCrToRGBU8 on a prefix of its samples and
 	// returns how many it did; the Go loop does the rest (u8_ycc.go).
 	ycc func(r, g, b, y, cb, cr []uint8) int

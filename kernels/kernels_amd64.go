@@ -31,7 +31,8 @@ func archImpls() []*impl {
 		dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, addF32: addF32AVX2,
 		maxPoolHWC: i8MaxPoolHWCAVX2, maxPoolHWCF32: f32MaxPoolHWCAVX2, maxPoolF32: maxPoolF32CHWAVX2, maxPool: maxPoolInt8SIMD, sumPixels: sumPixelsAVX2, im2colRuns: i8Im2colRunsAMD64,
 		adam: adamF32AVX2, biasClamp: biasClampAVX2, convHWCF32: convHWCF32AVX2,
-		idct: idctIslow8x8AVX2, resampleRows: resampleRowsU8AVX2, ycc: yccAVX2}
+		idct: idctIslow8x8AVX2, resampleRows: resampleRowsU8AVX2, resampleCols: resampleColsU8AVX2,
+		upsample: upsampleAVX2, upsampleH2V1: upsampleH2V1AVX2, ycc: yccAVX2}
 	// The other two rows are avx2's with their own int8 GEMM (and vnni's
 	// AVX-512F float32 GEMM).
 	avxvnniRow, vnniRow := *avx2Row, *avx2Row

@@ -70,3 +70,71 @@ func resampleRowsGeneric(out, src []uint8, stride int, k []int32, shift uint) {
 func clampShift(v int32, shift uint) uint8 {
 	return clampU8(v >> shift)
 }
+
+// ResampleColsU8 is the horizontal pass of the same resampler: output i
+// reads taps consecutive source bytes from first[i] on, with the weights
+// laid out by tap (k[j*kstride+i] weighs src[first[i]+j]):
+//
+//	out[i] = clamp((1<<(shift-1) + sum_j k[j*kstride+i]*src[first[i]+j]) >> shift)
+//
+// in int32 arithmetic that wraps as Go's does. taps is at least 1, shift
+// 1 to 31, and k holds (taps-1)*kstride+len(out) weights; a first[i]
+// outside src (first[i]+taps past its end) panics as indexing does. The
+// SIMD rows read 16 source bytes from a group of outputs' first input, so
+// a source with 16 bytes of room past the last tap runs them to its end.
+func ResampleColsU8(out, src []uint8, first, k []int32, kstride, taps int, shift uint) {
+	n := len(out)
+	if n == 0 {
+		return
+	}
+	if taps < 1 || shift < 1 || shift > 31 || kstride < n || len(first) < n || len(k) < (taps-1)*kstride+n {
+		panic(fmt.Sprintf("kernels.ResampleColsU8: %d outputs, %d firsts, %d weights of stride %d for %d taps, shift %d", n, len(first), len(k), kstride, taps, shift))
+	}
+	cols := active.Load().resampleCols
+	for done := 0; done < n; {
+		if cols != nil {
+			done += cols(out[done:], src, first[done:n], k[done:], kstride, taps, shift)
+		}
+		// The Go loop takes a group the SIMD row left (its window too
+		// wide or past the end of src), or all of them.
+		next := n
+		if cols != nil {
+			next = min(done+8, n)
+		}
+		resampleColsGeneric(out[done:next], src, first[done:next], k[done:], kstride, taps, shift)
+		done = next
+	}
+}
+
+// resampleColsGeneric is the definition of ResampleColsU8.
+func resampleColsGeneric(out, src []uint8, first, k []int32, kstride, taps int, shift uint) {
+	half := int32(1) << (shift - 1)
+	n := len(out)
+	first = first[:n]
+	// Shrinking by 1 to 2 and by 2 to 3, the common cases, unrolled.
+	switch taps {
+	case 5:
+		k0, k1, k2, k3, k4 := k[:n], k[kstride:kstride+n], k[2*kstride:2*kstride+n], k[3*kstride:3*kstride+n], k[4*kstride:4*kstride+n]
+		for i, f := range first {
+			s := src[f : f+5 : f+5]
+			out[i] = clampShift(half+int32(s[0])*k0[i]+int32(s[1])*k1[i]+int32(s[2])*k2[i]+int32(s[3])*k3[i]+int32(s[4])*k4[i], shift)
+		}
+		return
+	case 7:
+		k0, k1, k2, k3 := k[:n], k[kstride:kstride+n], k[2*kstride:2*kstride+n], k[3*kstride:3*kstride+n]
+		k4, k5, k6 := k[4*kstride:4*kstride+n], k[5*kstride:5*kstride+n], k[6*kstride:6*kstride+n]
+		for i, f := range first {
+			s := src[f : f+7 : f+7]
+			out[i] = clampShift(half+int32(s[0])*k0[i]+int32(s[1])*k1[i]+int32(s[2])*k2[i]+int32(s[3])*k3[i]+
+				int32(s[4])*k4[i]+int32(s[5])*k5[i]+int32(s[6])*k6[i], shift)
+		}
+		return
+	}
+	for i, f := range first {
+		acc := half
+		for j, v := range src[f : int(f)+taps] {
+			acc += int32(v) * k[j*kstride+i]
+		}
+		out[i] = clampShift(acc, shift)
+	}
+}

@@ -38,3 +38,37 @@ func TestInputDescribe(t *testing.T) {
 	require.Equal(t, "digit", in.Kind())
 	require.Equal(t, "digit (MNIST-style, 32x32)", in.Describe())
 }
+
+// TestInputNormalize checks every pixel value of every channel against the
+// contract's formula, (p/255 - Mean[c]) / Std[c] as the float32 steps
+// p*(1/(255*Std)) + (-Mean/Std) compute it.
+func TestInputNormalize(t *testing.T) {
+	in := Input{Channels: 3, Height: 16, Width: 16, Mean: ImageNet.Mean, Std: ImageNet.Std}
+	plane := in.Height * in.Width
+	pixels := make([]uint8, in.Channels*plane)
+	for i := range pixels {
+		pixels[i] = uint8(i*37 + i/plane)
+	}
+	dst := make([]float32, len(pixels))
+	in.Normalize(dst, pixels)
+	for i, p := range pixels {
+		c := i / plane
+		want := float32(float32(p)*(1/(255*in.Std[c]))) + -in.Mean[c]/in.Std[c]
+		require.Equal(t, want, dst[i], "channel %d pixel %d", c, p)
+	}
+	unit := Input{Channels: 1, Height: 1, Width: 2, Mean: []float32{0}, Std: []float32{1}}
+	unit.Normalize(dst[:2], []uint8{0, 255})
+	require.Equal(t, []float32{0, 1}, dst[:2])
+}
+
+func BenchmarkInputNormalize(b *testing.B) {
+	in := Input{Channels: 3, Height: 224, Width: 224, Mean: ImageNet.Mean, Std: ImageNet.Std}
+	pixels := make([]uint8, 3*224*224)
+	for i := range pixels {
+		pixels[i] = uint8(i * 7)
+	}
+	dst := make([]float32, len(pixels))
+	for b.Loop() {
+		in.Normalize(dst, pixels)
+	}
+}

@@ -1,5 +1,7 @@
 package preprocess
 
+import "github.com/edgecnn/edgecnn/kernels"
+
 // The colour conversions of edgecnn, in one place: JPEG's YCbCr to RGB
 // (kernels.YCbCrToRGBU8, whose fixed-point arithmetic is libjpeg's) and
 // the chroma upsampling before it (as libjpeg does them by default, so
@@ -22,14 +24,20 @@ func Luma(r, g, b uint8) uint8 {
 	return uint8((19595*uint32(r) + 38470*uint32(g) + 7471*uint32(b) + 1<<15) >> 16)
 }
 
+// upsampleScratch is upsampleRow's scratch space, grown as needed.
+type upsampleScratch struct {
+	sums           []int32
+	near, far, out []uint8
+}
+
 // upsampleRow writes chroma row y of a picture at full (luma) resolution,
 // columns [x0, x0+len(dst)), from the subsampled plane pl. Subsampling by
 // 2 horizontally (and 2 vertically) is libjpeg's "fancy" triangle
 // interpolation: each output sample mixes its nearest input sample (3/4)
 // with the next nearest (1/4) along each subsampled axis, neighbours past
-// the edge repeating the edge. Other subsamplings repeat samples. sums is
-// scratch space, grown as needed.
-func upsampleRow(dst []uint8, pl Plane, sx, sy, y, x0 int, sums *[]int32) {
+// the edge repeating the edge (kernels.UpsampleH2V2U8 and UpsampleH2V1U8
+// on planar chroma). Other subsamplings repeat samples.
+func upsampleRow(dst []uint8, pl Plane, sx, sy, y, x0 int, sc *upsampleScratch) {
 	cw, ch := pl.Width, pl.Height
 	cy := min(y/sy, ch-1)
 	row := pl.Pix[cy*pl.Stride:]
@@ -44,17 +52,8 @@ func upsampleRow(dst []uint8, pl Plane, sx, sy, y, x0 int, sums *[]int32) {
 		}
 		return
 	}
-	// The vertical mix first: s[j] is chroma column c0+j of this row (sy
-	// 1), or 3 times it plus the other row mixing in (sy 2: the row above
-	// for even rows, below for odd ones), columns past the edges repeating
-	// the edge.
-	c0 := x0>>1 - 1
-	s := grow(*sums, (x0+len(dst)-1)>>1+2-c0)
-	*sums = s
-	// Columns c0+j for j in [lo, hi) lie inside the plane; the others
-	// repeat the edge.
-	lo, hi := min(max(-c0, 0), len(s)), max(min(cw-c0, len(s)), 0)
-	evenBias, oddBias, shift := int32(1), int32(2), uint(2)
+	// The other row mixing in (sy 2): the row above for even rows, below
+	// for odd ones.
 	var other []uint8
 	if sy == 2 {
 		near := cy - 1
@@ -62,6 +61,55 @@ func upsampleRow(dst []uint8, pl Plane, sx, sy, y, x0 int, sums *[]int32) {
 			near = cy + 1
 		}
 		other = pl.Pix[min(max(near, 0), ch-1)*pl.Stride:]
+	}
+	// Chroma columns c0 .. c0+m+1 make the output pairs of columns from
+	// 2(c0+1) on that cover [x0, x0+len(dst)).
+	c0, m := x0>>1-1, (x0&1+len(dst)+1)/2
+	if step == 1 {
+		near, far := row, other
+		if c0 >= 0 && c0+m+2 <= cw {
+			near = near[c0 : c0+m+2]
+			if far != nil {
+				far = far[c0 : c0+m+2]
+			}
+		} else {
+			// At an edge of the plane: the columns past it repeat it.
+			sc.near, sc.far = grow(sc.near, m+2), grow(sc.far, m+2)
+			for j := range sc.near {
+				c := min(max(c0+j, 0), cw-1)
+				sc.near[j] = row[c]
+				if far != nil {
+					sc.far[j] = other[c]
+				}
+			}
+			near = sc.near
+			if far != nil {
+				far = sc.far
+			}
+		}
+		out := dst
+		if x0&1 != 0 || len(dst)&1 != 0 {
+			sc.out = grow(sc.out, 2*m)
+			out = sc.out
+		}
+		if far == nil {
+			kernels.UpsampleH2V1U8(out, near)
+		} else {
+			kernels.UpsampleH2V2U8(out, near, far)
+		}
+		copy(dst, out[x0&1:])
+		return
+	}
+	// Interleaved chroma (a YUYV picture's): the vertical mix first:
+	// s[j] is chroma column c0+j of this row (sy 1), or 3 times it plus
+	// the other row's, columns past the edges repeating the edge.
+	s := grow(sc.sums, (x0+len(dst)-1)>>1+2-c0)
+	sc.sums = s
+	// Columns c0+j for j in [lo, hi) lie inside the plane; the others
+	// repeat the edge.
+	lo, hi := min(max(-c0, 0), len(s)), max(min(cw-c0, len(s)), 0)
+	evenBias, oddBias, shift := int32(1), int32(2), uint(2)
+	if sy == 2 {
 		evenBias, oddBias, shift = 8, 7, 4
 	}
 	for j := 0; j < len(s); j++ {

@@ -40,9 +40,9 @@ func upsampleRef(pl Plane, sx, sy, x, y int) uint8 {
 
 func TestUpsampleRowMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	var sums []int32
+	var sc upsampleScratch
 	for _, sub := range [][2]int{{1, 1}, {2, 1}, {2, 2}, {1, 2}, {4, 1}, {4, 2}, {2, 4}} {
-		for _, w := range []int{1, 2, 3, 16, 37} {
+		for _, w := range []int{1, 2, 3, 16, 37, 90} {
 			for _, step := range []int{1, 2, 4} {
 				sx, sy := sub[0], sub[1]
 				h := 9
@@ -61,7 +61,7 @@ func TestUpsampleRowMatchesReference(t *testing.T) {
 								continue
 							}
 							dst := make([]uint8, x1-x0)
-							upsampleRow(dst, pl, sx, sy, y, x0, &sums)
+							upsampleRow(dst, pl, sx, sy, y, x0, &sc)
 							for i, v := range dst {
 								if want := upsampleRef(pl, sx, sy, x0+i, y); v != want {
 									t.Fatalf("subsampling %dx%d, width %d, step %d, pixel (%d, %d) of [%d, %d): %d, want %d",

@@ -23,17 +23,20 @@
 // size and can shrink to n/8 of the size in the DCT domain, several times
 // faster than decoding in full, plus image/png and (for progressive and
 // CMYK JPEGs) image/jpeg behind size checks, so that a small file
-// claiming a huge image is refused before it costs memory. Three of its
-// hot loops are package kernels' (kernels.IDCTIslow, the full-size
-// inverse DCT; kernels.ResampleRowsU8, the resampler's vertical pass;
-// kernels.YCbCrToRGBU8, the colour conversion), which run in AVX2 where
-// the CPU has it and give the bytes of their Go definitions everywhere.
+// claiming a huge image is refused before it costs memory. Its hot loops
+// are package kernels' (kernels.IDCTIslow, the full-size inverse DCT;
+// kernels.ResampleColsU8 and kernels.ResampleRowsU8, the resampler's
+// horizontal and vertical passes; kernels.UpsampleH2V2U8 and
+// UpsampleH2V1U8, 4:2:0 and 4:2:2 chroma upsampling;
+// kernels.YCbCrToRGBU8, the colour conversion),
+// which run in AVX2 or NEON where the CPU has it and give the bytes of
+// their Go definitions everywhere.
 //
 // The image path decodes a JPEG at full size (or at 1/2, 1/4, 1/8 when
 // the picture stays twice the resized size) and transforms only the
 // blocks its centre crop reads, so that its pixels are torchvision's.
 // Options.Draft trades that exactness for speed on camera frames: any n/8
-// that keeps the picture 1.25 times the resized size.
+// up to 4/8 that keeps the picture 1.25 times the resized size.
 //
 //	pre, _ := preprocess.New(model.Input, preprocess.Options{})
 //	res, err := pre.File(jpegBytes)

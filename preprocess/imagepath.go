@@ -42,7 +42,7 @@ type imagePath struct {
 	rs   Resampler
 	cbuf [2][]uint8 // upsampled chroma rows
 	ybuf []uint8    // gathered luma
-	sums []int32    // upsampling's scratch
+	up   upsampleScratch
 	lbuf [3][]uint8 // RGB rows for gray output
 }
 
@@ -103,8 +103,8 @@ func (p *imagePath) reader(pic *Picture, roi image.Rectangle, channels int, bgr 
 			n := x1 - x0
 			cb, cr := grow(p.cbuf[0], n), grow(p.cbuf[1], n)
 			p.cbuf[0], p.cbuf[1] = cb, cr
-			upsampleRow(cb, pl[1], pic.SubX, pic.SubY, y, x0, &p.sums)
-			upsampleRow(cr, pl[2], pic.SubX, pic.SubY, y, x0, &p.sums)
+			upsampleRow(cb, pl[1], pic.SubX, pic.SubY, y, x0, &p.up)
+			upsampleRow(cr, pl[2], pic.SubX, pic.SubY, y, x0, &p.up)
 			var luma []uint8
 			if pl[0].Step == 1 {
 				luma = pl[0].Pix[y*pl[0].Stride+x0:][:n]

@@ -320,19 +320,21 @@ func TestImagePathDecodesOnlyWhatItReads(t *testing.T) {
 	}
 }
 
-// TestDraftDecodesSmallerAndCropsTheSame: Options.Draft decodes a 640x480
-// frame at 6/8 and a 1280x720 one at 1/2 (the smallest n/8 that keeps the
-// short side 1.25 times 256), and reports the crop where the exact path
-// does, to within a decoded pixel.
+// TestDraftDecodesSmallerAndCropsTheSame: Options.Draft decodes a 1280x720
+// frame at 1/2 and a 1000x900 region at 3/8 (the smallest n/8 that keeps
+// the short side 1.25 times 256), a 640x480 frame and a 600x560 region
+// (5/8 and 6/8 would do) at full size, and reports the crop where the
+// exact path does, to within a decoded pixel.
 func TestDraftDecodesSmallerAndCropsTheSame(t *testing.T) {
 	in := nn.Input{Channels: 3, Height: 224, Width: 224, Resize: 256, Mean: nn.ImageNet.Mean, Std: nn.ImageNet.Std}
 	for _, tc := range []struct {
 		w, h, scaleNum, scale int
 		roi                   image.Rectangle
 	}{
-		{640, 480, 6, 8, image.Rectangle{}},
+		{640, 480, 0, 1, image.Rectangle{}},
 		{1280, 720, 0, 2, image.Rectangle{}},
-		{1280, 720, 5, 8, image.Rect(100, 50, 700, 610)},
+		{1280, 720, 0, 1, image.Rect(100, 50, 700, 610)},
+		{1280, 960, 3, 8, image.Rect(100, 30, 1100, 930)},
 	} {
 		data := testJPEG(t, tc.w, tc.h, 85, false)
 		exact, err := New(in, Options{ROI: tc.roi})

@@ -17,12 +17,14 @@ type Options struct {
 	// Draft lets the image path decode a JPEG at any n/8 of its size
 	// (libjpeg's scale_num, PIL's Image.draft) that keeps it at least
 	// draftGap times the resized size, rather than only at 1/2, 1/4 or
-	// 1/8 and at reducingGap times. It is for camera frames when speed
-	// matters more than exactness: a 640x480 frame decodes at 6/8, a
-	// 1280x720 one at 4/8, and the pixels are no longer torchvision's on
-	// the full image (on TestImageNetParity's photos: mean difference
-	// 0.3/255, worst 53/255 at sharp edges). Off by default, so that eval,
-	// run and training see the same pixels; BENCHMARKS.md has the figures.
+	// 1/8 and at reducingGap times, up to 4/8 (draftMaxScaled: larger
+	// n/8 decode at full size, which is faster). It is for camera frames
+	// when speed matters more than exactness: a 1280x720 frame decodes at
+	// 4/8 (a 640x480 one stays exact), and the pixels are no longer
+	// torchvision's on the full image (on TestImageNetParity's photos:
+	// mean difference 0.3/255, worst 53/255 at sharp edges). Off by
+	// default, so that eval, run and training see the same pixels;
+	// BENCHMARKS.md has the figures.
 	Draft bool
 }
 
@@ -92,6 +94,17 @@ const reducingGap = 2
 // scaling, shapes the result.
 const draftGap = 1.25
 
+// draftMaxScaled is the largest n at which Options.Draft decodes at n/8 of
+// the size: a 5/8 to 7/8 decode leaves the resampler about as much to do
+// as a full one and trades the full-size transform (a SIMD kernel) for
+// the scalar shrunk one. At 6/8, 640x480 frames were slower than on the
+// exact path with the AVX2 kernels (medians of 3 alternated runs, 270
+// against 277 frames per CPU-second), faster only in pure Go (165 against
+// 142; arm64 has the full-size transform in NEON too, 32-bit arm runs pure
+// Go); pixels must not depend on the CPU, so those frames take the exact
+// path everywhere.
+const draftMaxScaled = 4
+
 // decodeSize returns the size, n/8 of the image's (n 1 to 8), at which
 // to decode a JPEG of w x h pixels for this model.
 func (p *Preprocessor) decodeSize(w, h int) int {
@@ -112,6 +125,9 @@ func (p *Preprocessor) decodeSize(w, h int) int {
 		n := 1
 		for n < 8 && float64(short*n/8) < draftGap*float64(want) {
 			n++
+		}
+		if n > draftMaxScaled {
+			return 8
 		}
 		return n
 	}

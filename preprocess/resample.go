@@ -20,11 +20,13 @@ const precisionBits = 22
 
 // axis holds the filter taps of one axis resampled from in to out pixels:
 // output pixel o reads inputs first[o] .. first[o]+count[o]-1 with weights
-// weight[o*taps:].
+// weight[o*taps:], also laid out by tap in byTap (byTap[j*out+o] is
+// weight[o*taps+j]), as kernels.ResampleColsU8 reads them.
 type axis struct {
 	in, out, taps int
 	first, count  []int32
 	weight        []int32
+	byTap         []int32
 }
 
 // set computes the taps, unless they are those of the last call.
@@ -67,6 +69,12 @@ func (a *axis) set(in, out int) {
 		}
 		a.first[o], a.count[o] = int32(lo), int32(n)
 	}
+	a.byTap = grow(a.byTap, out*a.taps)
+	for o := range out {
+		for j := range a.taps {
+			a.byTap[j*out+o] = a.weight[o*a.taps+j]
+		}
+	}
 }
 
 // span returns the inputs that outputs [o0, o1) read.
@@ -89,6 +97,7 @@ type Resampler struct {
 	xs, ys axis
 	rows   [][]uint8
 	tmp    [][]uint8
+	first  []int32
 }
 
 // span returns the source columns [x0, x1) and rows [y0, y1) that
@@ -113,30 +122,29 @@ func (r *Resampler) resample(dst []uint8, channels, sw, sh, dw, dh int, crop ima
 		r.tmp = make([][]uint8, channels)
 	}
 	xs, ys := &r.xs, &r.ys
+	// The first input of each output of the crop, in the rows read.
+	first := grow(r.first, cw)
+	r.first = first
+	for i := range first {
+		first[i] = xs.first[crop.Min.X+i] - int32(x0)
+	}
 	for c := range channels {
 		// Every output of the horizontal pass reads xs.taps inputs, those
-		// past its count with weight 0: the rows have room for them.
-		r.rows[c] = grow(r.rows[c], x1-x0+xs.taps)
+		// past its count with weight 0, and the SIMD kernels read 16 bytes
+		// from a group's first: the rows have room for them.
+		r.rows[c] = grow(r.rows[c], x1-x0+max(xs.taps, 16))
 		r.tmp[c] = grow(r.tmp[c], (y1-y0)*cw)
 	}
 	// Horizontal pass over the source rows the crop needs.
-	var outs [3][]uint8
 	for y := y0; y < y1; y++ {
 		read(y, x0, x1, r.rows[:channels])
 		for c := range channels {
-			outs[c] = r.tmp[c][(y-y0)*cw : (y-y0+1)*cw]
+			out := r.tmp[c][(y-y0)*cw : (y-y0+1)*cw]
 			if sw == dw {
-				copy(outs[c], r.rows[c][crop.Min.X-x0:crop.Max.X-x0])
+				copy(out, r.rows[c][crop.Min.X-x0:crop.Max.X-x0])
+				continue
 			}
-		}
-		if sw == dw {
-			continue
-		}
-		if channels == 3 && xs.horizontal3(&outs, r.rows, crop.Min.X, x0) {
-			continue
-		}
-		for c := range channels {
-			xs.horizontal(outs[c], r.rows[c], crop.Min.X, x0)
+			kernels.ResampleColsU8(out, r.rows[c], first, xs.byTap[crop.Min.X:], dw, xs.taps, precisionBits)
 		}
 	}
 	// Vertical pass.
@@ -155,90 +163,6 @@ func (r *Resampler) resample(dst []uint8, channels, sw, sh, dw, dh int, crop ima
 			kernels.ResampleRowsU8(out, tmp[base*cw:], cw, k, precisionBits)
 		}
 	}
-}
-
-// horizontal resamples one row: out[i] is output o0+i, from src holding
-// inputs x0 onwards (and room for a.taps inputs from every output's
-// first).
-func (a *axis) horizontal(out, src []uint8, o0, x0 int) {
-	const half = 1 << (precisionBits - 1)
-	taps := a.taps
-	first := a.first[o0 : o0+len(out)]
-	weights := a.weight[o0*taps : (o0+len(out))*taps]
-	// Shrinking by 1 to 2 and by 2 to 3, the common cases, unrolled.
-	switch taps {
-	case 5:
-		for i, f := range first {
-			s := src[int(f)-x0:]
-			s = s[:5]
-			k := weights[i*5 : i*5+5]
-			acc := half + int32(s[0])*k[0] + int32(s[1])*k[1] + int32(s[2])*k[2] + int32(s[3])*k[3] + int32(s[4])*k[4]
-			out[i] = clampFixed(acc)
-		}
-		return
-	case 7:
-		for i, f := range first {
-			s := src[int(f)-x0:]
-			s = s[:7]
-			k := weights[i*7 : i*7+7]
-			acc := half + int32(s[0])*k[0] + int32(s[1])*k[1] + int32(s[2])*k[2] + int32(s[3])*k[3] +
-				int32(s[4])*k[4] + int32(s[5])*k[5] + int32(s[6])*k[6]
-			out[i] = clampFixed(acc)
-		}
-		return
-	}
-	for i, f := range first {
-		s := src[int(f)-x0:]
-		s = s[:taps]
-		k := weights[i*taps : i*taps+taps]
-		acc := int32(half)
-		for j, v := range s {
-			acc += int32(v) * k[j]
-		}
-		out[i] = clampFixed(acc)
-	}
-}
-
-// horizontal3 is horizontal on three channels at once, which share the
-// taps' positions and weights, for the common tap counts (shrinking by 1
-// to 2 and by 2 to 3). It reports false, doing nothing, for the others.
-func (a *axis) horizontal3(outs *[3][]uint8, srcs [][]uint8, o0, x0 int) bool {
-	const half = 1 << (precisionBits - 1)
-	n := len(outs[0])
-	out0, out1, out2 := outs[0][:n], outs[1][:n], outs[2][:n]
-	s0, s1, s2 := srcs[0], srcs[1], srcs[2]
-	first := a.first[o0 : o0+n]
-	switch a.taps {
-	case 5:
-		weights := a.weight[o0*5 : (o0+n)*5]
-		for i, f := range first {
-			o := int(f) - x0
-			k := weights[i*5 : i*5+5 : i*5+5]
-			k0, k1, k2, k3, k4 := k[0], k[1], k[2], k[3], k[4]
-			p := s0[o : o+5 : o+5]
-			out0[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4)
-			p = s1[o : o+5 : o+5]
-			out1[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4)
-			p = s2[o : o+5 : o+5]
-			out2[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4)
-		}
-	case 7:
-		weights := a.weight[o0*7 : (o0+n)*7]
-		for i, f := range first {
-			o := int(f) - x0
-			k := weights[i*7 : i*7+7 : i*7+7]
-			k0, k1, k2, k3, k4, k5, k6 := k[0], k[1], k[2], k[3], k[4], k[5], k[6]
-			p := s0[o : o+7 : o+7]
-			out0[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4 + int32(p[5])*k5 + int32(p[6])*k6)
-			p = s1[o : o+7 : o+7]
-			out1[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4 + int32(p[5])*k5 + int32(p[6])*k6)
-			p = s2[o : o+7 : o+7]
-			out2[i] = clampFixed(half + int32(p[0])*k0 + int32(p[1])*k1 + int32(p[2])*k2 + int32(p[3])*k3 + int32(p[4])*k4 + int32(p[5])*k5 + int32(p[6])*k6)
-		}
-	default:
-		return false
-	}
-	return true
 }
 
 // resizePlane resizes the sw x sh plane at src (row stride stride) to

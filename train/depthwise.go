@@ -257,12 +257,12 @@ func axpy(y []float32, a float32, x []float32, stride int) {
 	if stride == 1 {
 		x = x[:len(y)]
 		for j := range y {
-			y[j] += a * x[j]
+			y[j] += float32(a * x[j])
 		}
 		return
 	}
 	for j := range y {
-		y[j] += a * x[j*stride]
+		y[j] += float32(a * x[j*stride])
 	}
 }
 
@@ -274,19 +274,19 @@ func dot(y, x []float32, stride int) float32 {
 		var s [4]float32
 		j := 0
 		for ; j+4 <= len(y); j += 4 {
-			s[0] += y[j] * x[j]
-			s[1] += y[j+1] * x[j+1]
-			s[2] += y[j+2] * x[j+2]
-			s[3] += y[j+3] * x[j+3]
+			s[0] += float32(y[j] * x[j])
+			s[1] += float32(y[j+1] * x[j+1])
+			s[2] += float32(y[j+2] * x[j+2])
+			s[3] += float32(y[j+3] * x[j+3])
 		}
 		for ; j < len(y); j++ {
-			s[0] += y[j] * x[j]
+			s[0] += float32(y[j] * x[j])
 		}
 		return (s[0] + s[1]) + (s[2] + s[3])
 	}
 	var s float32
 	for j, v := range y {
-		s += v * x[j*stride]
+		s += float32(v * x[j*stride])
 	}
 	return s
 }
@@ -296,12 +296,12 @@ func scatter(x []float32, a float32, y []float32, stride int) {
 	if stride == 1 {
 		x = x[:len(y)]
 		for j, v := range y {
-			x[j] += a * v
+			x[j] += float32(a * v)
 		}
 		return
 	}
 	for j, v := range y {
-		x[j*stride] += a * v
+		x[j*stride] += float32(a * v)
 	}
 }
 
@@ -315,7 +315,7 @@ func axpy3(y, w, x []float32) {
 	w0, w1, w2 := w[0], w[1], w[2]
 	x = x[:len(y)+2]
 	for j := range y {
-		y[j] += w0*x[j] + w1*x[j+1] + w2*x[j+2]
+		y[j] += float32(w0*x[j]) + float32(w1*x[j+1]) + float32(w2*x[j+2])
 	}
 }
 
@@ -327,18 +327,18 @@ func dot3(dw, dy, x []float32) {
 	j := 0
 	for ; j+2 <= len(dy); j += 2 {
 		d, e := dy[j], dy[j+1]
-		a0 += d * x[j]
-		a1 += d * x[j+1]
-		a2 += d * x[j+2]
-		b0 += e * x[j+1]
-		b1 += e * x[j+2]
-		b2 += e * x[j+3]
+		a0 += float32(d * x[j])
+		a1 += float32(d * x[j+1])
+		a2 += float32(d * x[j+2])
+		b0 += float32(e * x[j+1])
+		b1 += float32(e * x[j+2])
+		b2 += float32(e * x[j+3])
 	}
 	if j < len(dy) {
 		d := dy[j]
-		a0 += d * x[j]
-		a1 += d * x[j+1]
-		a2 += d * x[j+2]
+		a0 += float32(d * x[j])
+		a1 += float32(d * x[j+1])
+		a2 += float32(d * x[j+2])
 	}
 	dw[0], dw[1], dw[2] = a0+b0, a1+b1, a2+b2
 }
@@ -355,11 +355,11 @@ func scatter3(dx, w, dy []float32) {
 	}
 	w0, w1, w2 := w[0], w[1], w[2]
 	dx = dx[:n+2]
-	dx[0] += w0 * dy[0]
-	dx[1] += w0*dy[1] + w1*dy[0]
+	dx[0] += float32(w0 * dy[0])
+	dx[1] += float32(w0*dy[1]) + float32(w1*dy[0])
 	for i := 2; i < n; i++ {
-		dx[i] += w0*dy[i] + w1*dy[i-1] + w2*dy[i-2]
+		dx[i] += float32(w0*dy[i]) + float32(w1*dy[i-1]) + float32(w2*dy[i-2])
 	}
-	dx[n] += w1*dy[n-1] + w2*dy[n-2]
-	dx[n+1] += w2 * dy[n-1]
+	dx[n] += float32(w1*dy[n-1]) + float32(w2*dy[n-2])
+	dx[n+1] += float32(w2 * dy[n-1])
 }

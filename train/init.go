@@ -41,7 +41,8 @@ func Init(m *nn.Model, seed uint64) error {
 		} else {
 			limit := math.Sqrt(6 / float64(fanIn+fanOut))
 			for j := range w.F32 {
-				w.F32[j] = float32((2*rng.Float64() - 1) * limit)
+				u := float64(rng.Float64()) // rounded: Float64's product is not fused into 2u-1 on arm64
+				w.F32[j] = float32((2*u - 1) * limit)
 			}
 		}
 		if b := m.Bias(n); b != nil {

@@ -66,9 +66,11 @@ type conv struct {
 	w, b        *param
 	pointwise   bool
 	imgs        int
-	// wt holds one group's weight gradient transposed, Kg x OCg.
-	wt []float32
-	sc *scratch
+	// colT is a block's im2col matrix packed as the weights of
+	// kernels.SgemmPacked, for the weight gradient; it keeps its panels
+	// in the scratch memory after the im2col matrix.
+	colT kernels.PackedF32
+	sc   *scratch
 }
 
 // convBlock is about how many floats of im2col matrix a convolution makes
@@ -87,13 +89,21 @@ func newConv(n *nn.Node, in, out nn.Shape, w, b *param, batch int, sc *scratch) 
 	g := engine.Geometry(n, in, out)
 	c := &conv{g: g, out: n.Out, groups: n.Groups, w: w, b: b, sc: sc,
 		pointwise: g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PadT == 0 && g.PadL == 0 && g.OutH == g.H && g.OutW == g.W}
-	ocg, kg, p := c.dims()
+	_, kg, p := c.dims()
 	c.imgs = min(max(convBlock/(kg*p), (convCols+p-1)/p), batch)
-	c.wt = make([]float32, kg*ocg)
-	if !c.pointwise {
-		sc.reserve(kg * colStride(c.imgs*p))
-	}
+	sc.reserve(c.colLen() + kernels.PackedF32Len(kg, c.imgs*p))
 	return c
+}
+
+// colLen bounds the scratch memory the im2col matrix of a block takes
+// (colStride pads its rows by at most 16): none for a pointwise
+// convolution, which reads its input in place.
+func (c *conv) colLen() int {
+	if c.pointwise {
+		return 0
+	}
+	_, kg, p := c.dims()
+	return kg * (c.imgs*p + 16)
 }
 
 // colStride returns how far apart the rows of a column matrix of np
@@ -187,12 +197,14 @@ func (c *conv) backward(x, _, dy, dx []float32, n int) {
 	for g := range c.groups {
 		w, dyg := c.w.w[g*ocg*kg:], dy[g*ocg*np:]
 		for s := 0; s < n; s += c.imgs {
-			// dW[g]^T (Kg x OCg) += col (Kg x kP) * dY[g]^T (kP x OCg) for
-			// the block of k images: Sgemm packs col as it reads it
-			// anyway, and transposes only the OCg rows of dY.
+			// dW[g] (OCg x Kg) += dY[g] (OCg x kP) * col^T (kP x Kg) for
+			// the block of k images, col packed by transposing its
+			// panels of rows in cache (AVX2), not by the GEMM's scalar
+			// packing of an A operand; the sums are the same FMA chains.
 			k := min(c.imgs, n-s)
 			col, ld := c.cols(x, g, n, s, k)
-			kernels.Sgemm(false, true, kg, ocg, k*p, 1, col, ld, dyg[s*p:], np, float32(min(s, 1)), c.wt, ocg)
+			kernels.PackF32Into(&c.colT, c.sc.buf[c.colLen():], col, kg, k*p, ld)
+			kernels.SgemmPackedBeta(ocg, dyg[s*p:], np, &c.colT, float32(min(s, 1)), c.w.grad[g*ocg*kg:], kg)
 			if dx == nil || c.pointwise {
 				continue
 			}
@@ -201,7 +213,6 @@ func (c *conv) backward(x, _, dy, dx []float32, n int) {
 			kernels.Sgemm(true, false, kg, k*p, ocg, 1, w, kg, dyg[s*p:], np, 0, col, ld)
 			c.col2im(col, ld, dx, g, n, s, k)
 		}
-		kernels.TransposeF32(c.w.grad[g*ocg*kg:], kg, c.wt, ocg, kg, ocg)
 		if dx != nil && c.pointwise {
 			// For a pointwise convolution dcol is dX[g] itself.
 			kernels.Sgemm(true, false, kg, np, ocg, 1, w, kg, dyg, np, 0, dx[g*kg*np:], np)
@@ -445,7 +456,7 @@ func (a *activation) backward(x, y, dy, dx []float32, n int) {
 		relu6Backward(dx, y, dy)
 	case nn.OpTanh:
 		for i, v := range y {
-			dx[i] = dy[i] * (1 - v*v)
+			dx[i] = dy[i] * (1 - float32(v*v))
 		}
 	case nn.OpSigmoid:
 		for i, v := range y {
@@ -456,7 +467,7 @@ func (a *activation) backward(x, y, dy, dx []float32, n int) {
 		// inside (0, 1); hardswish x*h has slope h + x*h'.
 		alpha, beta := a.node.Alpha, a.node.Beta
 		for i, v := range x {
-			t := alpha*v + beta
+			t := float32(alpha*v) + beta
 			inside := t > 0 && t < 1
 			if a.op == nn.OpHardSigmoid {
 				dx[i] = pass(inside, dy[i]*alpha)
@@ -464,7 +475,7 @@ func (a *activation) backward(x, y, dy, dx []float32, n int) {
 			}
 			slope := min(max(t, 0), 1)
 			if inside {
-				slope += v * alpha
+				slope += float32(v * alpha)
 			}
 			dx[i] = dy[i] * slope
 		}
@@ -472,7 +483,7 @@ func (a *activation) backward(x, y, dy, dx []float32, n int) {
 		// x*s(x) has slope s + x*s*(1-s) = s*(1 + x*(1-s)).
 		for i, v := range x {
 			s := float32(1 / (1 + math.Exp(-float64(v))))
-			dx[i] = dy[i] * s * (1 + v*(1-s))
+			dx[i] = dy[i] * s * (1 + float32(v*(1-s)))
 		}
 	}
 }
@@ -551,7 +562,7 @@ func (s *softmax) backward(_, y, dy, dx []float32, n int) {
 func softmaxGrad(y, dy, dx []float32) {
 	var dot float32
 	for j, v := range y {
-		dot += v * dy[j]
+		dot += float32(v * dy[j])
 	}
 	for j, v := range y {
 		dx[j] = v * (dy[j] - dot)

@@ -49,9 +49,9 @@ func (l *batchNorm) forward(x, y []float32, n int, training bool) {
 		}
 		// y = x*scale + shift
 		scale := float32(float64(l.w.w[c]) * inv)
-		shift := float32(float64(l.b.w[c]) - mean*float64(l.w.w[c])*inv)
+		shift := float32(float64(l.b.w[c]) - float64(mean*float64(l.w.w[c])*inv))
 		for i, v := range xs {
-			ys[i] = v*scale + shift
+			ys[i] = float32(v*scale) + shift
 		}
 		// Each channel's run (at most a few hundred KiB) is still in
 		// cache for the activation.
@@ -94,7 +94,7 @@ func (l *batchNorm) backward(x, y, dy, dx []float32, n int) {
 		// xhat*dgamma/N = (x - mean) * inv*dgamma/N
 		a := float32(float64(inv) * dgamma / float64(size))
 		for i, d := range dys {
-			dxs[i] = k * (d - mdy - (xs[i]-mean)*a)
+			dxs[i] = k * (d - mdy - float32((xs[i]-mean)*a))
 		}
 	}
 }
@@ -111,17 +111,17 @@ func mergeStats(shards []*batchNorm) {
 		for _, s := range shards {
 			k := float64(s.n * s.plane)
 			count += k
-			sum += k * float64(s.mean[c])
+			sum += float64(k * float64(s.mean[c]))
 		}
 		mean := sum / count
 		var sq float64
 		for _, s := range shards {
 			d := float64(s.mean[c]) - mean
-			sq += float64(s.n*s.plane) * (float64(s.batchVar[c]) + d*d)
+			sq += float64(float64(s.n*s.plane) * (float64(s.batchVar[c]) + float64(d*d)))
 		}
 		unbiased := sq / max(count-1, 1)
-		first.runMean[c] = float32((1-mom)*float64(first.runMean[c]) + mom*mean)
-		first.runVar[c] = float32((1-mom)*float64(first.runVar[c]) + mom*unbiased)
+		first.runMean[c] = float32(float64((1-mom)*float64(first.runMean[c])) + float64(mom*mean))
+		first.runVar[c] = float32(float64((1-mom)*float64(first.runVar[c])) + float64(mom*unbiased))
 	}
 }
 
@@ -150,12 +150,12 @@ func sumSquares64(xs []float32, mean float64) float64 {
 	i := 0
 	for ; i+2 <= len(xs); i += 2 {
 		d0, d1 := float64(xs[i])-mean, float64(xs[i+1])-mean
-		s0 += d0 * d0
-		s1 += d1 * d1
+		s0 += float64(d0 * d0)
+		s1 += float64(d1 * d1)
 	}
 	if i < len(xs) {
 		d := float64(xs[i]) - mean
-		s0 += d * d
+		s0 += float64(d * d)
 	}
 	return s0 + s1
 }
@@ -169,13 +169,13 @@ func sumsDy64(dy, x []float32, mean float32) (sdy, sdyx float64) {
 		d0, d1 := float64(dy[i]), float64(dy[i+1])
 		a0 += d0
 		a1 += d1
-		b0 += d0 * float64(x[i]-mean)
-		b1 += d1 * float64(x[i+1]-mean)
+		b0 += float64(d0 * float64(x[i]-mean))
+		b1 += float64(d1 * float64(x[i+1]-mean))
 	}
 	if i < len(dy) {
 		d := float64(dy[i])
 		a0 += d
-		b0 += d * float64(x[i]-mean)
+		b0 += float64(d * float64(x[i]-mean))
 	}
 	return a0 + a1, b0 + b1
 }

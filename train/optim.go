@@ -66,8 +66,8 @@ func (o *sgd) update(i int, p *param, lo, hi int, grad []float32, lr float32) {
 		wd = 0
 	}
 	for j, g := range grad[:hi-lo] {
-		v[j] = kernels.FlushTiny(o.momentum*v[j] + g + wd*w[j])
-		w[j] -= lr * v[j]
+		v[j] = kernels.FlushTiny(float32(o.momentum*v[j]) + g + float32(wd*w[j]))
+		w[j] -= float32(lr * v[j])
 	}
 }
 

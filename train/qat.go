@@ -343,8 +343,8 @@ func mergeRanges(replicas []*replica) {
 			f.owner.Range = &nn.Range{Min: lo, Max: hi}
 			continue
 		}
-		r.Min = float32(rangeDecay*float64(r.Min) + (1-rangeDecay)*float64(lo))
-		r.Max = float32(rangeDecay*float64(r.Max) + (1-rangeDecay)*float64(hi))
+		r.Min = float32(float64(rangeDecay*float64(r.Min)) + float64((1-rangeDecay)*float64(lo)))
+		r.Max = float32(float64(rangeDecay*float64(r.Max)) + float64((1-rangeDecay)*float64(hi)))
 	}
 }
 

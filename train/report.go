@@ -161,7 +161,7 @@ func PlotConfusion(path string, r *Result) error {
 	scale.HideX()
 	scale.Add(&plotter.ColorBar{ColorMap: colors, Vertical: true})
 	scale.Y.Tick.Marker = countTicks{}
-	size := vg.Length(max(5, n/2)) * vg.Inch
+	size := vg.Length(vg.Length(max(5, n/2)) * vg.Inch) // rounded: no fused add below on arm64
 	barWidth := 1.4 * vg.Inch
 	return savePNG(path, size+vg.Inch+barWidth, size, func(c draw.Canvas) {
 		matrix := c

@@ -35,7 +35,7 @@ func safeName(name string) string {
 }
 
 // draftUsage is the help of --draft, which run, capture and predict share.
-const draftUsage = "decode JPEGs at n/8 of their size in the DCT domain (6/8 of 640x480, 4/8 of 1280x720): " +
+const draftUsage = "decode JPEGs at 1/8 to 4/8 of their size in the DCT domain (4/8 of 1280x720; 640x480 gains nothing and stays exact): " +
 	"faster, but the pixels differ a little from the exact ones eval and training see (image-path models only)"
 
 // checkDraft refuses --draft for a model whose images go through the digit
