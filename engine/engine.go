@@ -576,27 +576,14 @@ func (e *Engine) loadInput(w *worker, b batch, lo, hi int) {
 		c, hw := in.Channels, in.Height*in.Width
 		for s := lo; s < hi; s++ {
 			px, q := b.pixels[s*size:(s+1)*size], w.input.q[(s-lo)*size:(s-lo+1)*size]
-			if e.input.hwc && c == 3 {
-				// Colour images, a pixel's three values at a time.
-				t0, t1, t2 := (*[256]int8)(e.pixelTable), (*[256]int8)(e.pixelTable[256:]), (*[256]int8)(e.pixelTable[512:])
-				r, g, bl := px[:hw], px[hw:2*hw], px[2*hw:3*hw]
-				for i, p := range r {
-					o := q[3*i : 3*i+3 : 3*i+3]
-					o[0], o[1], o[2] = t0[p], t1[g[i]], t2[bl[i]]
-				}
+			if e.input.hwc {
+				kernels.LookupPlanesInt8HWC(q, px, e.pixelTable)
 				continue
 			}
 			for ch := range c {
 				t := (*[256]int8)(e.pixelTable[ch*256:])
-				plane := px[ch*hw : (ch+1)*hw]
-				if e.input.hwc {
-					for i, p := range plane {
-						q[i*c+ch] = t[p]
-					}
-					continue
-				}
 				out := q[ch*hw : (ch+1)*hw]
-				for i, p := range plane {
+				for i, p := range px[ch*hw : (ch+1)*hw] {
 					out[i] = t[p]
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/edgecnn/edgecnn/kernels"
 	"github.com/edgecnn/edgecnn/quant"
 )
 
@@ -52,7 +53,7 @@ func (p *globalPoolInt8) forward(xs []buffer, y buffer, n int, _ *scratch) {
 	for s := range n {
 		x, out := xs[0].q[s*size:(s+1)*size], y.q[s*p.channels:(s+1)*p.channels]
 		if p.hwc {
-			p.sumsHWC(x, out)
+			kernels.GlobalPoolInt8HWC(out, x, p.inZP, p.multiplier, p.shift, p.outZP)
 			continue
 		}
 		for c := range out {
@@ -65,25 +66,8 @@ func (p *globalPoolInt8) forward(xs []buffer, y buffer, n int, _ *scratch) {
 	}
 }
 
-// sumsHWC pools one HWC sample x into out, pixel by pixel over runs of up
-// to 256 channels (sums on the stack), so that the reads are contiguous.
-func (p *globalPoolInt8) sumsHWC(x, out []int8) {
-	var sums [256]int32
-	for c0 := 0; c0 < p.channels; c0 += len(sums) {
-		acc := sums[:min(len(sums), p.channels-c0)]
-		clear(acc)
-		for at := c0; at < len(x); at += p.channels {
-			for j, v := range x[at : at+len(acc)] {
-				acc[j] += int32(v)
-			}
-		}
-		for j, sum := range acc {
-			out[c0+j] = p.requantize(sum)
-		}
-	}
-}
-
-// requantize turns a channel's sum into its output value.
+// requantize turns a channel's sum into its output value, as
+// kernels.GlobalPoolInt8HWC does.
 func (p *globalPoolInt8) requantize(sum int32) int8 {
 	return quant.Requantize(sum-int32(p.pixels)*p.inZP, p.multiplier, p.shift, p.outZP, -128, 127)
 }

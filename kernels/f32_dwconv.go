@@ -164,8 +164,8 @@ func dwF32Rows(src, dst []float32, w *PackedDepthwiseF32, bias []float32, g Conv
 	*a = dwF32Args{src: &src[0], pad: &sc.pad[0], w: &w.lanes[0], bias: &b[0], taps: g.KH * g.KW,
 		step: g.SW * c, c: c, blocks: c8 / 8, lo: lo, hi: hi}
 	run := w.path.dwF32.run
-	dwRuns(g, oh0, oh1, &a.off, func(oh, ow0, n int, padMask uint64) {
-		a.padMask, a.dst, a.n = padMask, &dst[(oh*g.OutW+ow0)*c], n
+	dwRuns(g, oh0, oh1, &a.off, func(oh, ow0, n, shift int, padMask uint64) {
+		a.src, a.padMask, a.dst, a.n = &src[shift], padMask, &dst[(oh*g.OutW+ow0)*c], n
 		run(a)
 	})
 	sc.args = dwF32Args{}

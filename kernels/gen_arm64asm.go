@@ -12,6 +12,8 @@ package kernels
 //go:generate go run ../tools/asmgen -in kernels_arm64.s.in -out kernels_arm64.s
 //go:generate go run ../tools/asmgen -in i8_pack_arm64.s.in -out i8_pack_arm64.s
 //go:generate go run ../tools/asmgen -in i8_maxpool_arm64.s.in -out i8_maxpool_arm64.s
+//go:generate go run ../tools/asmgen -in i8_pixelsum_arm64.s.in -out i8_pixelsum_arm64.s
+//go:generate go run ../tools/asmgen -in i8_lookup_planes_arm64.s.in -out i8_lookup_planes_arm64.s
 //go:generate go run ../tools/asmgen -in u8_resample_arm64.s.in -out u8_resample_arm64.s
 //go:generate go run ../tools/asmgen -in u8_upsample_arm64.s.in -out u8_upsample_arm64.s
 //go:generate go run ../tools/asmgen -in u8_resample_rows_arm64.s.in -out u8_resample_rows_arm64.s

@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"encoding/binary"
 	"fmt"
 	"unsafe"
 )
@@ -109,7 +108,9 @@ func im2colHWC(src []int8, g ConvGeom, groups int, padValue int8, col []int8, oh
 // values per window row. Runs of 8 to 64 values (the stem's are 9) are
 // copied as 8-byte words, the last one overlapping the one before, in a
 // loop with no calls: a memmove call costs more than such a copy, and
-// makes the loop keep its variables on the stack.
+// makes the loop keep its variables on the stack. Rows whose windows lie
+// inside the image rows too go to the path's im2colRuns, where it has
+// one, which copies the same words in assembly.
 func im2colHWCRuns(sb, cb []byte, g ConvGeom, pad byte, oh, ow0, ow1 int) {
 	k := g.C * g.KH * g.KW
 	run, pitch := g.KW*g.C, g.W*g.C
@@ -126,6 +127,15 @@ func im2colHWCRuns(sb, cb []byte, g ConvGeom, pad byte, oh, ow0, ow1 int) {
 				}
 			}
 		}
+		return
+	}
+	if copyRuns := active.Load().im2colRuns; copyRuns != nil && ow0 < ow1 && ih0 >= 0 && ih0+g.KH <= g.H {
+		// Every window row inside the image: the assembly copies them.
+		n, step := ow1-ow0, g.SW*g.C
+		at, o := ih0*pitch+(ow0*g.SW-g.PadL)*g.C, (oh*g.OutW+ow0)*k
+		_ = sb[at+(n-1)*step+(g.KH-1)*pitch+run-1]
+		_ = cb[o+n*k-1]
+		copyRuns(&cb[o], &sb[at], n, run, g.KH, step, pitch, k)
 		return
 	}
 	// The words move through pointers: the slicing of row and in checks
@@ -191,10 +201,10 @@ func MaxPoolInt8HWC(src, dst []int8, g ConvGeom) {
 		return
 	}
 	if run := active.Load().maxPoolHWC; run != nil && g.KH*g.KW <= poolMaxTaps {
-		poolHWCRuns(src, dst, g, run, func(c0 int) { poolHWCInt8(src, dst, g, true, c0) })
+		poolHWCRuns(src, dst, g, run, func(c0 int) { maxPoolHWCInt8Generic(src, dst, g, c0) })
 		return
 	}
-	poolHWCInt8(src, dst, g, true, 0)
+	maxPoolHWCInt8Generic(src, dst, g, 0)
 }
 
 // AvgPoolInt8HWC is AvgPoolInt8 on HWC images: the mean of each window
@@ -202,102 +212,55 @@ func MaxPoolInt8HWC(src, dst []int8, g ConvGeom) {
 // zero. A window as large as the image is a global average pool.
 func AvgPoolInt8HWC(src, dst []int8, g ConvGeom) {
 	g.checkPool("AvgPoolInt8HWC", len(src), len(dst))
-	c8 := g.C &^ 7
-	avgPoolHWCInt8Words(src, dst, g, c8)
-	if c8 < g.C {
-		poolHWCInt8(src, dst, g, false, c8)
+	if g.OutH*g.OutW*g.C == 0 {
+		return
 	}
-}
-
-// avgPoolHWCInt8Words computes channels [0, c8) of AvgPoolInt8HWC, c8 a
-// multiple of 8, eight channels per uint64 word: each value biased to
-// unsigned (v+128), the even and the odd channels summed in four 16-bit
-// lanes each, which 257 values of at most 255 cannot carry out of, then
-// folded into int32 sums every 257 cells and at the end; the bias comes
-// off the sum (128 per cell) before the rounded division.
-func avgPoolHWCInt8Words(src, dst []int8, g ConvGeom, c8 int) {
-	const lanes, bias = 0x00FF00FF00FF00FF, 0x8080808080808080
-	sb, db := bytesOf(src), bytesOf(dst)
-	for oh := range g.OutH {
-		for ow := range g.OutW {
-			h0, h1, w0, w1 := poolWindow(g, oh, ow)
-			n := int32((h1 - h0) * (w1 - w0))
-			out := db[(oh*g.OutW+ow)*g.C:][:c8]
-			for c := 0; c < c8; c += 8 {
-				var sums [8]int32
-				var even, odd uint64
-				cells := 0
-				for ih := h0; ih < h1; ih++ {
-					for at := (ih*g.W+w0)*g.C + c; at < (ih*g.W+w1)*g.C; at += g.C {
-						u := binary.LittleEndian.Uint64(sb[at:]) ^ bias
-						even += u & lanes
-						odd += u >> 8 & lanes
-						if cells++; cells == 257 {
-							foldLanes(&sums, even, odd)
-							even, odd, cells = 0, 0, 0
-						}
-					}
-				}
-				foldLanes(&sums, even, odd)
-				for i, sum := range sums {
-					out[c+i] = byte(roundDiv(sum-128*n, n))
-				}
-			}
-		}
-	}
-}
-
-// foldLanes adds the 16-bit lanes of even (channels 0, 2, 4, 6) and odd
-// (1, 3, 5, 7) to sums.
-func foldLanes(sums *[8]int32, even, odd uint64) {
-	for i := range 4 {
-		sums[2*i] += int32(even >> (16 * i) & 0xFFFF)
-		sums[2*i+1] += int32(odd >> (16 * i) & 0xFFFF)
-	}
-}
-
-// poolHWCInt8 is the reference of the HWC pools, on channels [c0, C):
-// for each output pixel, the window's rows and columns inside the image,
-// each channel's maximum or rounded mean over them.
-func poolHWCInt8(src, dst []int8, g ConvGeom, isMax bool, c0 int) {
-	c := g.C
 	sc := poolPool.Get()
-	if cap(*sc) < c {
-		*sc = make([]int32, c)
+	if cap(*sc) < g.C {
+		*sc = make([]int32, g.C)
 	}
-	acc := (*sc)[c0:c]
+	acc := (*sc)[:g.C]
 	for oh := range g.OutH {
 		for ow := range g.OutW {
 			h0, h1, w0, w1 := poolWindow(g, oh, ow)
-			out := dst[(oh*g.OutW+ow)*c:][c0:c]
-			if isMax {
-				copy(out, src[(h0*g.W+w0)*c:][c0:c])
+			clear(acc)
+			if w0 == 0 && w1 == g.W {
+				// Whole image rows: one run of pixels.
+				sumPixelsInt8(acc, src[h0*g.W*g.C:], (h1-h0)*g.W, g.C)
 			} else {
-				clear(acc)
-			}
-			for ih := h0; ih < h1; ih++ {
-				for iw := w0; iw < w1; iw++ {
-					in := src[(ih*g.W+iw)*c:][c0:c]
-					if isMax {
-						for i, v := range in {
-							out[i] = max(out[i], v)
-						}
-						continue
-					}
-					for i, v := range in {
-						acc[i] += int32(v)
-					}
+				for ih := h0; ih < h1; ih++ {
+					sumPixelsInt8(acc, src[(ih*g.W+w0)*g.C:], w1-w0, g.C)
 				}
 			}
-			if !isMax {
-				n := int32((h1 - h0) * (w1 - w0))
-				for i, s := range acc {
-					out[i] = int8(roundDiv(s, n))
-				}
+			n := int32((h1 - h0) * (w1 - w0))
+			out := dst[(oh*g.OutW+ow)*g.C:][:g.C]
+			for i, sum := range acc {
+				out[i] = int8(roundDiv(sum, n))
 			}
 		}
 	}
 	poolPool.Put(sc)
+}
+
+// maxPoolHWCInt8Generic is the reference of MaxPoolInt8HWC, on channels
+// [c0, C): for each output pixel, the maximum of each channel over the
+// window's rows and columns inside the image.
+func maxPoolHWCInt8Generic(src, dst []int8, g ConvGeom, c0 int) {
+	c := g.C
+	for oh := range g.OutH {
+		for ow := range g.OutW {
+			h0, h1, w0, w1 := poolWindow(g, oh, ow)
+			out := dst[(oh*g.OutW+ow)*c:][c0:c]
+			copy(out, src[(h0*g.W+w0)*c:][c0:c])
+			for ih := h0; ih < h1; ih++ {
+				for iw := w0; iw < w1; iw++ {
+					for i, v := range src[(ih*g.W+iw)*c:][c0:c] {
+						out[i] = max(out[i], v)
+					}
+				}
+			}
+		}
+	}
 }
 
 // poolPool holds the channel sums of the average pools.

@@ -119,12 +119,43 @@ func TestMaxPoolInt8HWCGuarded(t *testing.T) {
 		src := srcMem[len(srcMem)-g.C*g.H*g.W:]
 		copy(src, randInt8(r, len(src), i%4, -128))
 		want := make([]int8, g.C*g.OutH*g.OutW)
-		poolHWCInt8(src, want, g, true, 0)
+		maxPoolHWCInt8Generic(src, want, g, 0)
 		dst := dstMem[len(dstMem)-len(want):]
 		for _, path := range Paths() {
 			usePath(t, path)
 			MaxPoolInt8HWC(src, dst, g)
 			require.Equal(t, want, []int8(dst), "%s %+v", path, g)
+		}
+	}
+}
+
+// TestIm2colHWCGuarded unfolds HWC images on every path against the
+// tap-by-tap reference, src and col each ending at an inaccessible page:
+// window rows of 1 to 20 values (the assembly copies those of 8 or more),
+// strides, padding on every side, and bands of output rows.
+func TestIm2colHWCGuarded(t *testing.T) {
+	r := rand.New(rand.NewPCG(95, 96))
+	srcMem, colMem := guarded(t, 1<<14), guarded(t, 1<<16)
+	for i := range 150 {
+		g := randConvGeom(r, 1+i%5)
+		g.H, g.W = g.H+4, g.W+4
+		g.OutH = (g.H+2*g.PadT-g.KH)/g.SH + 1
+		g.OutW = (g.W+2*g.PadL-g.KW)/g.SW + 1
+		k := g.C * g.KH * g.KW
+		src := srcMem[len(srcMem)-g.C*g.H*g.W:]
+		copy(src, randInt8(r, len(src), 0, -128))
+		want := make([]int8, k*g.OutH*g.OutW)
+		for oh := range g.OutH {
+			im2colHWCTaps(src, g, 1, -7, want, oh, 0, g.OutW)
+		}
+		col := colMem[len(colMem)-len(want):]
+		for _, path := range Paths() {
+			usePath(t, path)
+			fillInt8(col, 99)
+			mid := r.IntN(g.OutH + 1)
+			im2colHWC(src, g, 1, -7, col, mid, g.OutH)
+			im2colHWC(src, g, 1, -7, col, 0, mid)
+			require.Equal(t, want, []int8(col), "%s %+v", path, g)
 		}
 	}
 }

@@ -58,7 +58,7 @@ type dwImpl struct {
 type dwPrepared struct {
 	rec []byte // dwImpl.prepare's records
 	// general is set when the epilogue needs its rare steps: some channel
-	// shifts left, or some multiplier is MinInt32.
+	// does not shift right, or some multiplier is MinInt32.
 	general bool
 }
 
@@ -71,7 +71,7 @@ type dwArgs struct {
 	src, pad, dst *int8
 	rec           *byte // dwImpl.prepare's records
 	zp, lo, hi    int32
-	general       int32 // 1 when some channel shifts left or some multiplier is MinInt32
+	general       int32 // 1 when some channel does not shift right or some multiplier is MinInt32
 	off           [dwMaxTaps]int
 	padMask       uint64
 	taps          int
@@ -172,9 +172,18 @@ func checkDepthwise(fn string, src, dst []int8, w *PackedDepthwiseInt8, rq *Requ
 type dwScratch struct {
 	args dwArgs
 	pad  []int8 // the pad row: input zero points
+	// padZP fills the first padFilled values of pad, from an earlier call:
+	// the layers of a network mostly share their input zero point, and the
+	// row need not be written again.
+	padZP     int8
+	padFilled int
 }
 
-var dwPool = newFreeList(func() *dwScratch { return new(dwScratch) }, func(d, s *dwScratch) { fitSlice(&d.pad, s.pad) })
+var dwPool = newFreeList(func() *dwScratch { return new(dwScratch) }, func(d, s *dwScratch) {
+	if cap(d.pad) < cap(s.pad) {
+		d.pad, d.padFilled = make([]int8, cap(s.pad)), 0
+	}
+})
 
 // dwInt8Rows computes output rows [oh0, oh1) for checked arguments.
 func dwInt8Rows(src, dst []int8, w *PackedDepthwiseInt8, rq *Requant, g ConvGeom, inZP int8, oh0, oh1 int) {
@@ -199,15 +208,18 @@ func dwInt8Rows(src, dst []int8, w *PackedDepthwiseInt8, rq *Requant, g ConvGeom
 	// run advances along it), plus a vector past the last channel.
 	padLen := ((g.OutW-1)*g.SW+g.KW)*c + 64
 	if cap(sc.pad) < padLen {
-		sc.pad = make([]int8, padLen)
+		sc.pad, sc.padFilled = make([]int8, padLen), 0
 	}
 	pad := sc.pad[:padLen]
-	fillInt8(pad, inZP)
+	if sc.padZP != inZP || sc.padFilled < padLen {
+		fillInt8(pad, inZP)
+		sc.padZP, sc.padFilled = inZP, padLen
+	}
 	taps := g.KH * g.KW
 	prep, ok := w.prepared.get(rq)
 	if !ok {
 		l := newI8Lanes(rq, simdC)
-		prep = &dwPrepared{rec: dw.prepare(w.ref, simdC, taps, l), general: l.anyLeft || l.anyMinMult}
+		prep = &dwPrepared{rec: dw.prepare(w.ref, simdC, taps, l), general: l.anyLeft || l.anyUnshifted || l.anyMinMult}
 		w.prepared.put(rq, prep)
 	}
 	a := &sc.args
@@ -219,8 +231,8 @@ func dwInt8Rows(src, dst []int8, w *PackedDepthwiseInt8, rq *Requant, g ConvGeom
 	if prep.general {
 		a.general = 1
 	}
-	dwRuns(g, oh0, oh1, &a.off, func(oh, ow0, n int, padMask uint64) {
-		a.padMask, a.dst, a.n = padMask, &dst[(oh*g.OutW+ow0)*c], n
+	dwRuns(g, oh0, oh1, &a.off, func(oh, ow0, n, shift int, padMask uint64) {
+		a.src, a.padMask, a.dst, a.n = &src[shift], padMask, &dst[(oh*g.OutW+ow0)*c], n
 		dw.run(a)
 	})
 	sc.args = dwArgs{}
@@ -234,37 +246,50 @@ func dwInt8Rows(src, dst []int8, w *PackedDepthwiseInt8, rq *Requant, g ConvGeom
 // elements, of tap t of the run's first pixel, in the image or, where
 // that cell is padding, in the pad row (bit t of padMask; only rows
 // outside the image, or the columns of a single edge pixel, are), and
-// calls visit.
-func dwRuns(g ConvGeom, oh0, oh1 int, off *[dwMaxTaps]int, visit func(oh, ow0, n int, padMask uint64)) {
+// calls visit with the run and shift: the image taps are at off[t]+shift.
+//
+// It goes down the columns, one run of columns at a time: rows whose
+// windows cover the same window rows inside the image (all but the top
+// and bottom few) share off and padMask, and only shift moves, by the
+// rows' distance; off is computed again where that changes.
+func dwRuns(g ConvGeom, oh0, oh1 int, off *[dwMaxTaps]int, visit func(oh, ow0, n, shift int, padMask uint64)) {
 	c := g.C
-	run := func(oh, ow0, n int) {
-		var padMask uint64
-		for kh := range g.KH {
-			ih := oh*g.SH - g.PadT + kh
-			for kw := range g.KW {
-				t := kh*g.KW + kw
-				iw := ow0*g.SW - g.PadL + kw
-				if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
-					padMask |= 1 << t
-					off[t] = kw * c
-					continue
-				}
-				off[t] = (ih*g.W + iw) * c
-			}
-		}
-		visit(oh, ow0, n, padMask)
-	}
+	var offs [dwMaxTaps]int // off of the row base; visit may overwrite *off (the arm64 kernels do)
 	lo, hi := g.insideColumns()
-	for oh := oh0; oh < oh1; oh++ {
-		for ow := 0; ow < lo; ow++ {
-			run(oh, ow, 1)
+	rowStep := g.SH * g.W * c
+	for ow0 := 0; ow0 < g.OutW; {
+		n := 1
+		if ow0 == lo && lo < hi {
+			n = hi - lo
 		}
-		if lo < hi {
-			run(oh, lo, hi-lo)
+		iw0 := ow0*g.SW - g.PadL
+		var padMask uint64
+		base, baseLo, baseHi := -1, 0, 0 // the row off holds, and its window rows inside
+		for oh := oh0; oh < oh1; oh++ {
+			ih0 := oh*g.SH - g.PadT
+			khLo, khHi := max(-ih0, 0), min(g.H-ih0, g.KH)
+			if base < 0 || khLo != baseLo || khHi != baseHi || khLo >= khHi {
+				base, baseLo, baseHi = oh, khLo, khHi
+				padMask = 0
+				t := 0
+				for kh := range g.KH {
+					at := ((ih0+kh)*g.W + iw0) * c
+					for kw := range g.KW {
+						if iw := iw0 + kw; kh >= khLo && kh < khHi && iw >= 0 && iw < g.W {
+							offs[t] = at
+						} else {
+							padMask |= 1 << t
+							offs[t] = kw * c
+						}
+						at += c
+						t++
+					}
+				}
+			}
+			*off = offs
+			visit(oh, ow0, n, (oh-base)*rowStep, padMask)
 		}
-		for ow := hi; ow < g.OutW; ow++ {
-			run(oh, ow, 1)
-		}
+		ow0 += n
 	}
 }
 

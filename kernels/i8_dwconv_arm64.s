@@ -28,9 +28,10 @@
 // R1-R3, R10-R12 scratch.
 
 // epilogue requantizes the accumulators V0-V3 and stores their 16 int8 at
-// R3: the left shift when dwArgs.general is set (the shifts at R8+192),
-// then mulshift with the multipliers in V(m)-V(m+3) and the right shifts in
-// V(r)-V(r+3) (arguments: m, r).
+// R3: when dwArgs.general is set, the left shift (the shifts at R8+192)
+// and mulshift, else (every channel shifts right) mulshiftright, with the
+// multipliers in V(m)-V(m+3) and the right shifts in V(r)-V(r+3)
+// (arguments: m, r).
 
 // widen adds the int16 products V4 (channels 0-7) and V5 (8-15) into the
 // accumulators V0-V3.
@@ -119,16 +120,15 @@ dwtap:
 	BLT  dwtap
 	MOVW dwArgs_general(R0), R10
 	CBZW R10, dwm20fast
-	// Some channel shifts left: the saturating left shift, before the
-	// high multiply, with the shifts (the lanes after the right shifts).
+	// Some channel does not shift right: the saturating left shift,
+	// before the high multiply, with the shifts (the lanes after the
+	// right shifts).
 	ADD  $192, R8, R10
 	VLD1 (R10), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD $0x4ea44c00 // sqshl v0.4s, v0.4s, v4.4s
 	WORD $0x4ea54c21 // sqshl v1.4s, v1.4s, v5.4s
 	WORD $0x4ea64c42 // sqshl v2.4s, v2.4s, v6.4s
 	WORD $0x4ea74c63 // sqshl v3.4s, v3.4s, v7.4s
-
-dwm20fast:
 	WORD $0x6eb4b400 // sqrdmulh v0.4s, v0.4s, v20.4s
 	WORD $0x4e381c1f // and v31.16b, v0.16b, v24.16b
 	WORD $0x4f2117e0 // ssra v0.4s, v31.4s, #31
@@ -145,6 +145,23 @@ dwm20fast:
 	WORD $0x4e3b1c7f // and v31.16b, v3.16b, v27.16b
 	WORD $0x4f2117e3 // ssra v3.4s, v31.4s, #31
 	WORD $0x4ebb5463 // srshl v3.4s, v3.4s, v27.4s
+	B    dwm20narrow
+
+dwm20fast:
+	WORD $0x6eb4b400 // sqrdmulh v0.4s, v0.4s, v20.4s
+	WORD $0x4f211400 // ssra v0.4s, v0.4s, #31
+	WORD $0x4eb85400 // srshl v0.4s, v0.4s, v24.4s
+	WORD $0x6eb5b421 // sqrdmulh v1.4s, v1.4s, v21.4s
+	WORD $0x4f211421 // ssra v1.4s, v1.4s, #31
+	WORD $0x4eb95421 // srshl v1.4s, v1.4s, v25.4s
+	WORD $0x6eb6b442 // sqrdmulh v2.4s, v2.4s, v22.4s
+	WORD $0x4f211442 // ssra v2.4s, v2.4s, #31
+	WORD $0x4eba5442 // srshl v2.4s, v2.4s, v26.4s
+	WORD $0x6eb7b463 // sqrdmulh v3.4s, v3.4s, v23.4s
+	WORD $0x4f211463 // ssra v3.4s, v3.4s, #31
+	WORD $0x4ebb5463 // srshl v3.4s, v3.4s, v27.4s
+
+dwm20narrow:
 	WORD $0x0e614804 // sqxtn v4.4h, v0.4s
 	WORD $0x4e614824 // sqxtn2 v4.8h, v1.4s
 	WORD $0x0e614845 // sqxtn v5.4h, v2.4s
@@ -287,16 +304,15 @@ dw9pix:
 	WORD $0x4e651063 // saddw2 v3.4s, v3.4s, v5.8h
 	MOVW dwArgs_general(R0), R10
 	CBZW R10, dwm17fast
-	// Some channel shifts left: the saturating left shift, before the
-	// high multiply, with the shifts (the lanes after the right shifts).
+	// Some channel does not shift right: the saturating left shift,
+	// before the high multiply, with the shifts (the lanes after the
+	// right shifts).
 	ADD  $192, R8, R10
 	VLD1 (R10), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD $0x4ea44c00 // sqshl v0.4s, v0.4s, v4.4s
 	WORD $0x4ea54c21 // sqshl v1.4s, v1.4s, v5.4s
 	WORD $0x4ea64c42 // sqshl v2.4s, v2.4s, v6.4s
 	WORD $0x4ea74c63 // sqshl v3.4s, v3.4s, v7.4s
-
-dwm17fast:
 	WORD $0x6eb1b400 // sqrdmulh v0.4s, v0.4s, v17.4s
 	WORD $0x4e351c1f // and v31.16b, v0.16b, v21.16b
 	WORD $0x4f2117e0 // ssra v0.4s, v31.4s, #31
@@ -313,6 +329,23 @@ dwm17fast:
 	WORD $0x4e381c7f // and v31.16b, v3.16b, v24.16b
 	WORD $0x4f2117e3 // ssra v3.4s, v31.4s, #31
 	WORD $0x4eb85463 // srshl v3.4s, v3.4s, v24.4s
+	B    dwm17narrow
+
+dwm17fast:
+	WORD $0x6eb1b400 // sqrdmulh v0.4s, v0.4s, v17.4s
+	WORD $0x4f211400 // ssra v0.4s, v0.4s, #31
+	WORD $0x4eb55400 // srshl v0.4s, v0.4s, v21.4s
+	WORD $0x6eb2b421 // sqrdmulh v1.4s, v1.4s, v18.4s
+	WORD $0x4f211421 // ssra v1.4s, v1.4s, #31
+	WORD $0x4eb65421 // srshl v1.4s, v1.4s, v22.4s
+	WORD $0x6eb3b442 // sqrdmulh v2.4s, v2.4s, v19.4s
+	WORD $0x4f211442 // ssra v2.4s, v2.4s, #31
+	WORD $0x4eb75442 // srshl v2.4s, v2.4s, v23.4s
+	WORD $0x6eb4b463 // sqrdmulh v3.4s, v3.4s, v20.4s
+	WORD $0x4f211463 // ssra v3.4s, v3.4s, #31
+	WORD $0x4eb85463 // srshl v3.4s, v3.4s, v24.4s
+
+dwm17narrow:
 	WORD $0x0e614804 // sqxtn v4.4h, v0.4s
 	WORD $0x4e614824 // sqxtn2 v4.8h, v1.4s
 	WORD $0x0e614845 // sqxtn v5.4h, v2.4s

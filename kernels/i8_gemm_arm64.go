@@ -27,8 +27,9 @@ type armInt8Shape struct {
 	// mult and shift, and stores the int8 result of channel i, column j
 	// (counted across the tiles) at out[i*rs + j*cs], where cs == 1 (rows
 	// of the tile are stored) or rs == 1 (columns are stored). left is 0
-	// when no channel's shift is positive: the epilogue then skips the
-	// saturating left shift (a no-op for them). One call
+	// when every channel's shift is negative (a right shift): the
+	// epilogue then skips the saturating left shift (a no-op for them)
+	// and the rounding's test for a zero right shift. One call
 	// for a row of tiles saves the Go loop and the call per tile, most of
 	// the cost of a tile when the depth is small (a 1×1 convolution on 16
 	// channels).
@@ -349,9 +350,9 @@ func (s *armInt8Shape) multiply(w *PackedInt8, x []int8, base int, off []int32, 
 				copy(sc.shift[:], rq.Shift[i0:i0+mt])
 				bias, mult, shift = &sc.bias[0], &sc.mult[0], &sc.shift[0]
 			}
-			left := 0 // whether a channel of the panel shifts left
+			left := 0 // whether a channel of the panel does not shift right
 			for _, v := range rq.Shift[i0 : i0+mt] {
-				if v > 0 {
+				if v >= 0 {
 					left = 1
 				}
 			}

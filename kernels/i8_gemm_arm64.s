@@ -114,8 +114,10 @@ GLOBL dot8x8T<>(SB), RODATA|NOPTR, $64
 
 // TILES starts the loop over the tiles of one call: X in R1 (each panel
 // follows the last), the tile's output in R20, the tiles left in R21, and
-// in R22 whether some channel shifts left (else the epilogue skips the
-// saturating left shift, and the shifts are the right shifts as they are).
+// in R22 whether some channel does not shift right (else every channel
+// shifts right by at least 1: the epilogue skips the saturating left
+// shift, the shifts are the right shifts as they are, and the rounding
+// needs one instruction less, mulshiftright).
 #define TILES \
 	MOVD x+16(FP), R1     \
 	MOVD out+48(FP), R20  \
@@ -240,12 +242,6 @@ neon4x4loop:
 	WORD $0x4eb24c21 // sqshl v1.4s, v1.4s, v18.4s
 	WORD $0x4eb24c42 // sqshl v2.4s, v2.4s, v18.4s
 	WORD $0x4eb24c63 // sqshl v3.4s, v3.4s, v18.4s
-	B    neon4x4scale
-
-neon4x4right:
-	VLD1 (R5), [V19.S4]
-
-neon4x4scale:
 	OUTPARAMS
 	WORD $0x6eb1b400 // sqrdmulh v0.4s, v0.4s, v17.4s
 	WORD $0x4e331c14 // and v20.16b, v0.16b, v19.16b
@@ -263,6 +259,26 @@ neon4x4scale:
 	WORD $0x4e331c74 // and v20.16b, v3.16b, v19.16b
 	WORD $0x4f211683 // ssra v3.4s, v20.4s, #31
 	WORD $0x4eb35463 // srshl v3.4s, v3.4s, v19.4s
+	B    neon4x4narrow
+
+neon4x4right:
+	// Every channel shifts right.
+	VLD1 (R5), [V19.S4]
+	OUTPARAMS
+	WORD $0x6eb1b400 // sqrdmulh v0.4s, v0.4s, v17.4s
+	WORD $0x4f211400 // ssra v0.4s, v0.4s, #31
+	WORD $0x4eb35400 // srshl v0.4s, v0.4s, v19.4s
+	WORD $0x6eb1b421 // sqrdmulh v1.4s, v1.4s, v17.4s
+	WORD $0x4f211421 // ssra v1.4s, v1.4s, #31
+	WORD $0x4eb35421 // srshl v1.4s, v1.4s, v19.4s
+	WORD $0x6eb1b442 // sqrdmulh v2.4s, v2.4s, v17.4s
+	WORD $0x4f211442 // ssra v2.4s, v2.4s, #31
+	WORD $0x4eb35442 // srshl v2.4s, v2.4s, v19.4s
+	WORD $0x6eb1b463 // sqrdmulh v3.4s, v3.4s, v17.4s
+	WORD $0x4f211463 // ssra v3.4s, v3.4s, #31
+	WORD $0x4eb35463 // srshl v3.4s, v3.4s, v19.4s
+
+neon4x4narrow:
 	WORD $0x0e614818 // sqxtn v24.4h, v0.4s
 	WORD $0x4e614838 // sqxtn2 v24.8h, v1.4s
 	WORD $0x0e614859 // sqxtn v25.4h, v2.4s
@@ -310,25 +326,17 @@ TEXT ·i8Gemm8x8c4Dot(SB), NOSPLIT, $0-104
 dot8x8tile:
 	MOVD kb+0(FP), R2
 	MOVD w+8(FP), R0
-	// The accumulators start at the bias of their channels (V24/V25).
+	// The accumulators start at the bias of their channels, loaded into
+	// each column's pair (loads keep the vector pipes free for SDOT).
 	MOVD bias+24(FP), R3
-	VLD1 (R3), [V24.S4, V25.S4]
-	VMOV V24.B16, V0.B16
-	VMOV V25.B16, V1.B16
-	VMOV V24.B16, V2.B16
-	VMOV V25.B16, V3.B16
-	VMOV V24.B16, V4.B16
-	VMOV V25.B16, V5.B16
-	VMOV V24.B16, V6.B16
-	VMOV V25.B16, V7.B16
-	VMOV V24.B16, V8.B16
-	VMOV V25.B16, V9.B16
-	VMOV V24.B16, V10.B16
-	VMOV V25.B16, V11.B16
-	VMOV V24.B16, V12.B16
-	VMOV V25.B16, V13.B16
-	VMOV V24.B16, V14.B16
-	VMOV V25.B16, V15.B16
+	VLD1 (R3), [V0.S4, V1.S4]
+	VLD1 (R3), [V2.S4, V3.S4]
+	VLD1 (R3), [V4.S4, V5.S4]
+	VLD1 (R3), [V6.S4, V7.S4]
+	VLD1 (R3), [V8.S4, V9.S4]
+	VLD1 (R3), [V10.S4, V11.S4]
+	VLD1 (R3), [V12.S4, V13.S4]
+	VLD1 (R3), [V14.S4, V15.S4]
 
 dot8x8loop:
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
@@ -396,12 +404,6 @@ dot8x8loop:
 	WORD $0x4eb54dad // sqshl v13.4s, v13.4s, v21.4s
 	WORD $0x4eb44dce // sqshl v14.4s, v14.4s, v20.4s
 	WORD $0x4eb54def // sqshl v15.4s, v15.4s, v21.4s
-	B    dot8x8scale
-
-dot8x8right:
-	VLD1 (R5), [V22.S4, V23.S4]
-
-dot8x8scale:
 	WORD $0x6eb2b400 // sqrdmulh v0.4s, v0.4s, v18.4s
 	WORD $0x4e361c1f // and v31.16b, v0.16b, v22.16b
 	WORD $0x4f2117e0 // ssra v0.4s, v31.4s, #31
@@ -466,6 +468,61 @@ dot8x8scale:
 	WORD $0x4e371dff // and v31.16b, v15.16b, v23.16b
 	WORD $0x4f2117ef // ssra v15.4s, v31.4s, #31
 	WORD $0x4eb755ef // srshl v15.4s, v15.4s, v23.4s
+	B    dot8x8narrow
+
+dot8x8right:
+	// Every channel shifts right.
+	VLD1 (R5), [V22.S4, V23.S4]
+	WORD $0x6eb2b400 // sqrdmulh v0.4s, v0.4s, v18.4s
+	WORD $0x4f211400 // ssra v0.4s, v0.4s, #31
+	WORD $0x4eb65400 // srshl v0.4s, v0.4s, v22.4s
+	WORD $0x6eb3b421 // sqrdmulh v1.4s, v1.4s, v19.4s
+	WORD $0x4f211421 // ssra v1.4s, v1.4s, #31
+	WORD $0x4eb75421 // srshl v1.4s, v1.4s, v23.4s
+	WORD $0x6eb2b442 // sqrdmulh v2.4s, v2.4s, v18.4s
+	WORD $0x4f211442 // ssra v2.4s, v2.4s, #31
+	WORD $0x4eb65442 // srshl v2.4s, v2.4s, v22.4s
+	WORD $0x6eb3b463 // sqrdmulh v3.4s, v3.4s, v19.4s
+	WORD $0x4f211463 // ssra v3.4s, v3.4s, #31
+	WORD $0x4eb75463 // srshl v3.4s, v3.4s, v23.4s
+	WORD $0x6eb2b484 // sqrdmulh v4.4s, v4.4s, v18.4s
+	WORD $0x4f211484 // ssra v4.4s, v4.4s, #31
+	WORD $0x4eb65484 // srshl v4.4s, v4.4s, v22.4s
+	WORD $0x6eb3b4a5 // sqrdmulh v5.4s, v5.4s, v19.4s
+	WORD $0x4f2114a5 // ssra v5.4s, v5.4s, #31
+	WORD $0x4eb754a5 // srshl v5.4s, v5.4s, v23.4s
+	WORD $0x6eb2b4c6 // sqrdmulh v6.4s, v6.4s, v18.4s
+	WORD $0x4f2114c6 // ssra v6.4s, v6.4s, #31
+	WORD $0x4eb654c6 // srshl v6.4s, v6.4s, v22.4s
+	WORD $0x6eb3b4e7 // sqrdmulh v7.4s, v7.4s, v19.4s
+	WORD $0x4f2114e7 // ssra v7.4s, v7.4s, #31
+	WORD $0x4eb754e7 // srshl v7.4s, v7.4s, v23.4s
+	WORD $0x6eb2b508 // sqrdmulh v8.4s, v8.4s, v18.4s
+	WORD $0x4f211508 // ssra v8.4s, v8.4s, #31
+	WORD $0x4eb65508 // srshl v8.4s, v8.4s, v22.4s
+	WORD $0x6eb3b529 // sqrdmulh v9.4s, v9.4s, v19.4s
+	WORD $0x4f211529 // ssra v9.4s, v9.4s, #31
+	WORD $0x4eb75529 // srshl v9.4s, v9.4s, v23.4s
+	WORD $0x6eb2b54a // sqrdmulh v10.4s, v10.4s, v18.4s
+	WORD $0x4f21154a // ssra v10.4s, v10.4s, #31
+	WORD $0x4eb6554a // srshl v10.4s, v10.4s, v22.4s
+	WORD $0x6eb3b56b // sqrdmulh v11.4s, v11.4s, v19.4s
+	WORD $0x4f21156b // ssra v11.4s, v11.4s, #31
+	WORD $0x4eb7556b // srshl v11.4s, v11.4s, v23.4s
+	WORD $0x6eb2b58c // sqrdmulh v12.4s, v12.4s, v18.4s
+	WORD $0x4f21158c // ssra v12.4s, v12.4s, #31
+	WORD $0x4eb6558c // srshl v12.4s, v12.4s, v22.4s
+	WORD $0x6eb3b5ad // sqrdmulh v13.4s, v13.4s, v19.4s
+	WORD $0x4f2115ad // ssra v13.4s, v13.4s, #31
+	WORD $0x4eb755ad // srshl v13.4s, v13.4s, v23.4s
+	WORD $0x6eb2b5ce // sqrdmulh v14.4s, v14.4s, v18.4s
+	WORD $0x4f2115ce // ssra v14.4s, v14.4s, #31
+	WORD $0x4eb655ce // srshl v14.4s, v14.4s, v22.4s
+	WORD $0x6eb3b5ef // sqrdmulh v15.4s, v15.4s, v19.4s
+	WORD $0x4f2115ef // ssra v15.4s, v15.4s, #31
+	WORD $0x4eb755ef // srshl v15.4s, v15.4s, v23.4s
+
+dot8x8narrow:
 	// Columns 2t and 2t+1 end in V(t).
 	WORD $0x0e614818 // sqxtn v24.4h, v0.4s
 	WORD $0x4e614838 // sqxtn2 v24.8h, v1.4s

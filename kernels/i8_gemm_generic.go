@@ -72,8 +72,19 @@ func dotInt8(a, b []int8) int32 {
 }
 
 func fillInt8(s []int8, v int8) {
-	for i := range s {
+	const head = 32
+	if len(s) <= head {
+		for i := range s {
+			s[i] = v
+		}
+		return
+	}
+	// Long runs (pad rows) double by copy, which moves words.
+	for i := range head {
 		s[i] = v
+	}
+	for n := head; n < len(s); n *= 2 {
+		copy(s[n:], s[:n])
 	}
 }
 

@@ -106,3 +106,28 @@ func i8Gemv4c16NEON(kb, panels int, w, x *int8, bias, mult, shift *int32, out *i
 //
 //go:noescape
 func i8Gemv8c4Dot(kb, panels int, w, x *int8, bias, mult, shift *int32, out *int8, zp, lo, hi int32)
+
+// dot4Dot is the dot4 field of the dotprod path: SDOT on the whole blocks
+// of 16 values, the rest in Go.
+func dot4Dot(w, x []int8) [4]int32 {
+	k := len(x)
+	blocks := k / 16
+	var s [4]int32
+	if blocks > 0 {
+		_ = w[3*k+16*blocks-1]
+		i8Dot4x16Dot(&w[0], &x[0], blocks, k, &s)
+	}
+	for p := 16 * blocks; p < k; p++ {
+		xv := int32(x[p])
+		for r := range s {
+			s[r] += int32(w[r*k+p]) * xv
+		}
+	}
+	return s
+}
+
+// i8Dot4x16Dot sets s[r] to the dot product of the first 16*blocks values
+// of row r of w (rows k bytes apart) with x, r < 4 (i8_gemv_arm64.s).
+//
+//go:noescape
+func i8Dot4x16Dot(w, x *int8, blocks, k int, s *[4]int32)

@@ -165,3 +165,43 @@ gvdotloop:
 	SUBS $1, R9, R9
 	BNE  gvdotpanel
 	RET
+
+// func i8Dot4x16Dot(w, x *int8, blocks, k int, s *[4]int32)
+//
+// Row r's sums in V(r): per 16 values, SDOT of the row's 16 bytes with
+// x's, then the four lanes added (ADDV).
+TEXT ·i8Dot4x16Dot(SB), NOSPLIT, $0-40
+	MOVD w+0(FP), R0
+	MOVD x+8(FP), R1
+	MOVD blocks+16(FP), R2
+	MOVD k+24(FP), R3
+	MOVD s+32(FP), R4
+	ADD  R3, R0, R5
+	ADD  R3, R5, R6
+	ADD  R3, R6, R7
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+
+dot4loop:
+	VLD1.P 16(R1), [V16.B16]
+	VLD1.P 16(R0), [V17.B16]
+	VLD1.P 16(R5), [V18.B16]
+	VLD1.P 16(R6), [V19.B16]
+	VLD1.P 16(R7), [V20.B16]
+	WORD $0x4e909620 // sdot v0.4s, v17.16b, v16.16b
+	WORD $0x4e909641 // sdot v1.4s, v18.16b, v16.16b
+	WORD $0x4e909662 // sdot v2.4s, v19.16b, v16.16b
+	WORD $0x4e909683 // sdot v3.4s, v20.16b, v16.16b
+	SUBS $1, R2, R2
+	BNE  dot4loop
+	WORD $0x4eb1b800 // addv s0, v0.4s
+	WORD $0x4eb1b821 // addv s1, v1.4s
+	WORD $0x4eb1b842 // addv s2, v2.4s
+	WORD $0x4eb1b863 // addv s3, v3.4s
+	WORD $0x0d9f8080 // st1 {v0.s}[0], [x4], #4
+	WORD $0x0d9f8081 // st1 {v1.s}[0], [x4], #4
+	WORD $0x0d9f8082 // st1 {v2.s}[0], [x4], #4
+	WORD $0x0d008083 // st1 {v3.s}[0], [x4]
+	RET

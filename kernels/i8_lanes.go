@@ -18,6 +18,9 @@ type i8Lanes struct {
 	// runs its saturating left shift), anyMinMult when some multiplier is
 	// MinInt32 (whose square saturates in the doubling high multiply).
 	anyLeft, anyMinMult bool
+	// anyUnshifted is set when some channel shifts neither way (Shift 0):
+	// an epilogue that takes every channel to shift right cannot run.
+	anyUnshifted bool
 }
 
 // newI8Lanes lays out the first channels of rq.
@@ -33,6 +36,7 @@ func newI8Lanes(rq *Requant, channels int) *i8Lanes {
 		l.mask[c] = int32(int64(1)<<l.rsh[c] - 1)
 		l.half[c] = l.mask[c] >> 1
 		l.anyLeft = l.anyLeft || s > 0
+		l.anyUnshifted = l.anyUnshifted || s == 0
 		l.anyMinMult = l.anyMinMult || rq.Multiplier[c] == math.MinInt32
 	}
 	return l

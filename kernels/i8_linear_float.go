@@ -17,21 +17,24 @@ import (
 // w is the m×k row-major weight matrix (not packed), x the batch [n][k] and
 // y the outputs, sample j's at y[j*ldy:], ldy >= m (a block of rows of a
 // larger layer writes into its outputs). bias holds the input zero point folded in, as
-// FoldZeroPoint returns it; scale is quant.AccumulatorScale per output. It
-// is the generic reference, used by every path: one layer per model, whose
-// m*k multiply-adds per sample are few beside the network's. It panics if a
-// slice is too short.
+// FoldZeroPoint returns it; scale is quant.AccumulatorScale per output.
+// The dot products of four rows at a time run on the path's dot4 where it
+// has one (dotprod: SDOT), else in Go. It panics if a slice is too short.
 func LinearInt8Float(w []int8, m, k int, x []int8, n int, bias []int32, scale []float32, y []float32, ldy int) {
 	if m < 1 || k < 1 || n < 0 || ldy < m || len(w) < m*k || len(x) < n*k || len(bias) < m || len(scale) < m ||
 		n > 0 && len(y) < (n-1)*ldy+m {
 		panic(fmt.Sprintf("kernels: LinearInt8Float: %d×%d weights (%d given), %d samples (%d values), %d biases, %d scales, %d outputs %d apart",
 			m, k, len(w), n, len(x), len(bias), len(scale), len(y), ldy))
 	}
+	dot4 := dot4Int8
+	if d := active.Load().dot4; d != nil {
+		dot4 = d
+	}
 	for j := range n {
 		xj, yj := x[j*k:(j+1)*k], y[j*ldy:j*ldy+m]
 		i := 0
 		for ; i+4 <= m; i += 4 {
-			a := dot4Int8(w[i*k:(i+4)*k], xj)
+			a := dot4(w[i*k:(i+4)*k], xj)
 			for r, v := range a {
 				yj[i+r] = quant.DequantizeAccumulator(bias[i+r]+v, scale[i+r])
 			}

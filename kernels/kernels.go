@@ -73,6 +73,9 @@
 //	i8_dwconv.go (+ _amd64, _arm64)   DepthwiseConvInt8: i8Dw8cAVX2, i8Dw16cNEON
 //	i8_add.go (+ _amd64, _arm64)      AddInt8, RequantizeInt8
 //	i8_maxpool_*                      the max pools' assembly
+//	i8_pixelsum.go (+ _amd64, _arm64) SumPixelsInt8, the average pools' sums: i8PixelSum16AVX2, i8PixelSum16NEON
+//	i8_im2col_amd64.s, _arm64.s       the HWC im2col's window rows: i8Im2colRunsAMD64, i8Im2colRuns(16)ARM64
+//	i8_lookup_planes.go (+ _arm64)    LookupPlanesInt8HWC, 8-bit pixel planes to an int8 input: i8LookupPlanes3NEON
 //	f32_*.go                          the float32 twins: ConvF32, ConvF32HWC, DepthwiseConvF32, SgemmPacked, pools
 //
 // Six kernels serve the image path of package preprocess:
@@ -158,6 +161,27 @@ type impl struct {
 	// maxPoolF32, if not nil, runs MaxPoolF32 (CHW) if it can and reports
 	// whether it did.
 	maxPoolF32 func(src, dst []float32, g ConvGeom) bool
+
+	// sumPixels, if not nil, runs SumPixelsInt8 on a prefix of the
+	// channels and returns how many it did; the Go loop does the rest
+	// (i8_pixelsum.go).
+	sumPixels func(acc []int32, src []int8, pixels, stride int) int
+
+	// im2colRuns, if not nil, copies the window rows of n output pixels
+	// for the HWC im2col, every row inside the image (i8_conv_hwc.go): for
+	// p < n and r < rows, run bytes (8 to 64) from in+p*step+r*pitch to
+	// out+p*k+r*run.
+	im2colRuns func(out, in *byte, n, run, rows, step, pitch, k int)
+
+	// dot4, if not nil, returns the dot products of the four rows of w
+	// (4×len(x), row-major) with x in int32 with wrap-around, as dot4Int8
+	// does, for LinearInt8Float.
+	dot4 func(w, x []int8) [4]int32
+
+	// lookupPlanes, if not nil, runs LookupPlanesInt8HWC on a prefix of
+	// the pixels if it can and returns how many it did; the Go loop does
+	// the rest (i8_lookup_planes.go).
+	lookupPlanes func(dst []int8, src []uint8, tables []int8) int
 
 	// maxPool, if not nil, runs MaxPoolInt8 on windows inside the image
 	// if it can and reports whether it did (i8_maxpool_asm.go).

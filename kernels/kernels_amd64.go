@@ -29,7 +29,7 @@ func archImpls() []*impl {
 	}
 	avx2Row := &impl{name: PathAVX2, missing: avx2, sgemm: sgemmAVX2, f32Shape: avx2F32Shape, i8: avx2Int8,
 		dw: dwAVX2, dwF32: dwF32AVX2, add: addInt8AVX2, addF32: addF32AVX2,
-		maxPoolHWC: i8MaxPoolHWCAVX2, maxPoolHWCF32: f32MaxPoolHWCAVX2, maxPoolF32: maxPoolF32CHWAVX2, maxPool: maxPoolInt8SIMD,
+		maxPoolHWC: i8MaxPoolHWCAVX2, maxPoolHWCF32: f32MaxPoolHWCAVX2, maxPoolF32: maxPoolF32CHWAVX2, maxPool: maxPoolInt8SIMD, sumPixels: sumPixelsAVX2, im2colRuns: i8Im2colRunsAMD64,
 		adam: adamF32AVX2, biasClamp: biasClampAVX2, convHWCF32: convHWCF32AVX2,
 		idct: idctIslow8x8AVX2, resampleRows: resampleRowsU8AVX2, resampleCols: resampleColsU8AVX2,
 		upsample: upsampleAVX2, upsampleH2V1: upsampleH2V1AVX2, ycc: yccAVX2}

@@ -24,9 +24,11 @@ func archImpls() []*impl {
 	dotprod := strings.Join(need, ", ")
 	neonRow := &impl{name: PathNEON, missing: neon, sgemm: sgemmNEON, f32Shape: neonF32Shape, i8: neonInt8, dw: dwNEON, add: addInt8NEON, addF32: addF32NEON,
 		maxPoolHWC: i8MaxPoolHWCNEON, maxPoolHWCF32: f32MaxPoolHWCNEON, maxPoolF32: maxPoolF32CHWNEON, maxPool: maxPoolInt8SIMD,
+		sumPixels: sumPixelsNEON, im2colRuns: im2colRunsARM64, lookupPlanes: lookupPlanesNEON,
 		resampleRows: resampleRowsU8NEON, resampleCols: resampleColsU8NEON, upsample: upsampleNEON, upsampleH2V1: upsampleH2V1NEON, ycc: yccNEON, idct: idctIslow8x8NEON}
 	dotprodRow := *neonRow
 	dotprodRow.name, dotprodRow.missing, dotprodRow.i8 = PathDotProd, dotprod, dotprodInt8
+	dotprodRow.dot4 = dot4Dot
 	return []*impl{neonRow, &dotprodRow}
 }
 

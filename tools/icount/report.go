@@ -79,6 +79,82 @@ func layerLines(path string, batch int) ([]layerInfo, error) {
 type blockInfo struct {
 	histEntry
 	fn, group, text string
+	// joined is the text of the chain of split blocks this block is part
+	// of (see joinSplitBlocks), "" if none; the chain ran whole
+	// joinedExecs times, and this block's share of its cycles is share.
+	joined      string
+	joinedExecs uint64
+	share       float64
+	cycles      []float64 // per core model: the block's cycles, all executions
+}
+
+// joinSplitBlocks finds the blocks that qemu split where the code did not
+// branch: it ends a translated block at a page boundary (and at its size
+// limit) as well as at branches, and each piece costed as a loop of its
+// own would move the estimate with the code's layout. A block whose last
+// instruction is not a branch is joined to the block that starts where it
+// ends, in the same segment, and so on along the chain; the chain is
+// costed as one block for as many executions as all its pieces had (the
+// rest of each piece's executions as before), and its cycles shared among
+// the pieces by their instructions. The joined texts are added to texts.
+// Instruction counts do not change.
+func joinSplitBlocks(blocks []blockInfo, texts map[string][]string) {
+	type at struct {
+		seg   int
+		vaddr uint64
+	}
+	start := map[at]int{}
+	for i, b := range blocks {
+		if b.text != "" {
+			start[at{b.seg, b.vaddr}] = i
+		}
+	}
+	next := make([]int, len(blocks))
+	joinedTo := make([]bool, len(blocks))
+	for i, b := range blocks {
+		next[i] = -1
+		if lines := texts[b.text]; b.text == "" || isBranch(lines[len(lines)-1]) {
+			continue
+		}
+		if j, ok := start[at{b.seg, b.vaddr + 4*uint64(b.ninsns)}]; ok {
+			next[i], joinedTo[j] = j, true
+		}
+	}
+	for head := range blocks {
+		if next[head] < 0 || joinedTo[head] {
+			continue
+		}
+		var chain []int
+		var lines []string
+		execs, ninsns := blocks[head].execs, 0
+		for i := head; i >= 0; i = next[i] {
+			chain = append(chain, i)
+			lines = append(lines, texts[blocks[i].text]...)
+			execs = min(execs, blocks[i].execs)
+			ninsns += blocks[i].ninsns
+		}
+		text := strings.Join(lines, "\n")
+		texts[text] = lines
+		for _, i := range chain {
+			blocks[i].joined, blocks[i].joinedExecs = text, execs
+			blocks[i].share = float64(blocks[i].ninsns) / float64(ninsns)
+		}
+	}
+}
+
+// isBranch reports whether a disassembled line is a branch, a call or a
+// return: an instruction after which qemu always ends a block.
+func isBranch(line string) bool {
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return false
+	}
+	switch op := f[0]; op {
+	case "b", "bl", "br", "blr", "ret", "cbz", "cbnz", "tbz", "tbnz", "svc", "brk", "udf":
+		return true
+	default:
+		return strings.HasPrefix(op, "b.")
+	}
 }
 
 // printRegionReport prints, per image: the instructions of a region (a
@@ -137,6 +213,8 @@ func writeReport(w io.Writer, opt reportOptions, run *pluginRun, entries []histE
 		blocks[i] = b
 	}
 
+	joinSplitBlocks(blocks, texts)
+
 	// cycles[c][text] is a block's cycles on core model c.
 	cycles := make([]map[string]float64, len(opt.cores))
 	rejected := 0
@@ -146,7 +224,18 @@ func writeReport(w io.Writer, opt reportOptions, run *pluginRun, entries []histE
 			return err
 		}
 	}
-	cyc := func(c int, b blockInfo) float64 { return float64(b.execs) * cycles[c][b.text] }
+	for i := range blocks {
+		b := &blocks[i]
+		b.cycles = make([]float64, len(opt.cores))
+		for c := range opt.cores {
+			b.cycles[c] = float64(b.execs) * cycles[c][b.text]
+			if b.joined != "" {
+				b.cycles[c] = float64(b.execs-b.joinedExecs)*cycles[c][b.text] +
+					float64(b.joinedExecs)*cycles[c][b.joined]*b.share
+			}
+		}
+	}
+	cyc := func(c int, b blockInfo) float64 { return b.cycles[c] }
 
 	macs := opt.macs
 	for _, l := range opt.layers {

@@ -144,3 +144,38 @@ func TestRegionReport(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinSplitBlocks joins a loop body that qemu split at a page
+// boundary (0x1ff8) and leaves blocks that end in a branch, or start
+// elsewhere, or run in another segment, alone.
+func TestJoinSplitBlocks(t *testing.T) {
+	texts := map[string][]string{}
+	block := func(e histEntry, lines ...string) blockInfo {
+		text := strings.Join(lines, "\n")
+		texts[text] = lines
+		return blockInfo{histEntry: e, text: text}
+	}
+	blocks := []blockInfo{
+		block(histEntry{0x1ff8, 2, 1, 100}, "\tadd\tx0, x0, #1", "\tadd\tx1, x1, #1"), // split here
+		block(histEntry{0x2000, 2, 1, 103}, "\tsubs\tx2, x2, #1", "\tb.ne\ttgt"),      // entered 3 more times
+		block(histEntry{0x2008, 1, 1, 5}, "\tret"),                                    // after a branch
+		block(histEntry{0x2000, 2, 2, 7}, "\tsubs\tx2, x2, #1", "\tb.ne\ttgt"),        // other segment
+		block(histEntry{0x3000, 1, 1, 9}, "\tmov\tx3, x4"),                            // nothing follows
+	}
+	joinSplitBlocks(blocks, texts)
+	want := "\tadd\tx0, x0, #1\n\tadd\tx1, x1, #1\n\tsubs\tx2, x2, #1\n\tb.ne\ttgt"
+	for i, b := range blocks {
+		if i < 2 {
+			if b.joined != want || b.joinedExecs != 100 || b.share != 0.5 {
+				t.Errorf("block %d: joined %q x%d share %v, want the loop x100 share 0.5", i, b.joined, b.joinedExecs, b.share)
+			}
+			continue
+		}
+		if b.joined != "" {
+			t.Errorf("block %d joined to %q", i, b.joined)
+		}
+	}
+	if len(texts[want]) != 4 {
+		t.Errorf("joined text not added: %q", texts[want])
+	}
+}
